@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What the BPF programs and the vxnet loader share: map keys and values,
+ * counter and drop-reason enums, pin names. Fixed-width types only, explicit
+ * padding, no pointers: these structs are the maps' BTF.
+ */
+#ifndef VXNET_H
+#define VXNET_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define VXNET_DEFAULT_PORT 4789
+#define VXNET_ENCAP_LEN 50 /* outer eth 14 + ipv4 20 + udp 8 + vxlan 8 */
+#define VXNET_MAX_ENDPOINTS 131072
+#define VXNET_MAX_NODES 4096
+#define VXNET_MAX_NETWORKS 4096
+#define VXNET_MAX_IFACES 4096
+#define VXNET_NODE_NAME_LEN 64
+
+/* Pin names under the pin directory (default /sys/fs/bpf/vxnet). */
+#define VXNET_PIN_ENDPOINTS "endpoints"
+#define VXNET_PIN_IFACES "ifaces"
+#define VXNET_PIN_NODES "nodes"
+#define VXNET_PIN_NETWORKS "networks"
+#define VXNET_PIN_STATS "stats"
+#define VXNET_PIN_DROPS "drops"
+#define VXNET_PIN_HOST "host"
+#define VXNET_PIN_PROG_FROM_CONTAINER "prog_from_container"
+#define VXNET_PIN_PROG_XDP_DECAP "prog_xdp_decap"
+#define VXNET_PIN_PROG_TC_DECAP "prog_tc_decap"
+
+/* endpoints: one entry per endpoint (and one per subnet gateway) of every
+ * network in the cluster, keyed by network and IPv4 address.
+ */
+struct vxnet_ep_key {
+	__u32 vni;
+	__be32 ip;
+};
+
+enum vxnet_ep_flags {
+	VXNET_EP_LOCAL = 1 << 0,   /* lives on this host behind ifindex */
+	VXNET_EP_GATEWAY = 1 << 1, /* a subnet gateway: answered in ARP only */
+};
+
+struct vxnet_endpoint {
+	__u8 mac[6];
+	__u16 flags;   /* enum vxnet_ep_flags */
+	__u32 ifindex; /* host-side veth, local endpoints only */
+	__be32 node;   /* underlay address of the endpoint's host */
+	__u32 pad;
+};
+
+/* ifaces: host-side veth ifindex -> the endpoint behind it, for ARP answers,
+ * anti-spoofing and the network (VNI) of whatever the container sends.
+ */
+struct vxnet_iface {
+	__u32 vni;
+	__be32 ip;
+	__u8 mac[6];
+	__u16 pad;
+};
+
+/* nodes: underlay address -> a host that may send us VXLAN. */
+struct vxnet_node {
+	__u32 flags;
+	__u32 pad;
+};
+
+/* networks: VNI -> network properties. */
+struct vxnet_network {
+	__u32 mtu;
+	__u32 pad;
+};
+
+/* host: single-entry array describing this host's datapath, written by
+ * `vxnet up`, read by every later command.
+ */
+enum vxnet_decap_mode {
+	VXNET_DECAP_XDP = 0,
+	VXNET_DECAP_TC = 1,
+};
+
+struct vxnet_host {
+	char node[VXNET_NODE_NAME_LEN];
+	__be32 addr;      /* this host's underlay address (VTEP) */
+	__u32 ifindex;    /* underlay device */
+	__u16 port;       /* VXLAN UDP port, host order */
+	__u8 decap;       /* enum vxnet_decap_mode */
+	__u8 pad;
+	__u32 pad2;
+};
+
+/* stats: per-CPU packet and byte counters by event. */
+enum vxnet_stat {
+	VXNET_STAT_FROM_CONTAINER, /* frames seen on a container veth */
+	VXNET_STAT_LOCAL,          /* delivered to an endpoint on this host */
+	VXNET_STAT_ENCAP,          /* encapsulated towards another host */
+	VXNET_STAT_DECAP,          /* decapsulated from another host */
+	VXNET_STAT_ARP_REPLY,      /* ARP requests answered */
+	VXNET_STAT_PASS,           /* underlay frames not for vxnet, passed */
+	VXNET_STAT__MAX,
+};
+
+/* drops: per-CPU counters by reason. Every drop in the datapath has one. */
+enum vxnet_drop {
+	VXNET_DROP_MALFORMED,       /* truncated or malformed headers */
+	VXNET_DROP_UNKNOWN_IFACE,   /* veth not registered in ifaces */
+	VXNET_DROP_SPOOF_MAC,       /* source MAC is not the endpoint's */
+	VXNET_DROP_SPOOF_IP,        /* source IP is not the endpoint's */
+	VXNET_DROP_NO_ENDPOINT,     /* destination IP unknown in the network */
+	VXNET_DROP_UNSUPPORTED,     /* ethertype / ARP op vxnet does not carry */
+	VXNET_DROP_UNKNOWN_HOST,    /* VXLAN from an unregistered address */
+	VXNET_DROP_UNKNOWN_VNI,     /* VXLAN for a VNI we do not serve */
+	VXNET_DROP_NOT_LOCAL,       /* VXLAN to an endpoint not on this host */
+	VXNET_DROP_BAD_VXLAN,       /* VXLAN header without the I flag */
+	VXNET_DROP_FIB,             /* no underlay route to the remote host */
+	VXNET_DROP_ENCAP,           /* adjust_room / header write failed */
+	VXNET_DROP_DECAP,           /* decapsulation failed */
+	VXNET_DROP__MAX,
+};
+
+struct vxnet_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#endif /* VXNET_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The cluster state: nodes, networks, endpoints. One in-memory model, loaded
+ * from and saved to a store (store.h); validated as a whole before any write.
+ * Addresses are kept in network byte order (struct in_addr style __be32).
+ */
+#ifndef VXNET_STATE_H
+#define VXNET_STATE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <net/if.h>
+
+#define VX_NAME_MAX 64
+#define VX_MAX_SUBNETS 16
+#define VX_VNI_MIN_AUTO 4096
+#define VX_VNI_MAX 16777215u
+
+struct vx_node {
+	char name[VX_NAME_MAX];
+	uint32_t addr; /* underlay IPv4, network order */
+};
+
+struct vx_subnet {
+	uint32_t addr;    /* network address, network order */
+	uint8_t prefix;   /* 0..32 */
+	uint32_t gateway; /* network order */
+};
+
+struct vx_network {
+	char name[VX_NAME_MAX];
+	uint32_t vni;
+	uint32_t mtu; /* 0: underlay MTU - 50, decided on the host */
+	int nsubnets;
+	struct vx_subnet subnets[VX_MAX_SUBNETS];
+};
+
+struct vx_endpoint {
+	char name[VX_NAME_MAX];
+	char network[VX_NAME_MAX];
+	char node[VX_NAME_MAX];
+	uint32_t ip; /* network order */
+	uint8_t mac[6];
+	/* set by `vxnet attach` only (empty for `endpoint add`): */
+	char netns[256];
+	char ifname[IFNAMSIZ];      /* inside the container, e.g. eth0 */
+	char host_ifname[IFNAMSIZ]; /* host side of the veth */
+};
+
+struct vx_state {
+	struct vx_node *nodes;
+	size_t nnodes, cap_nodes;
+	struct vx_network *networks;
+	size_t nnetworks, cap_networks;
+	struct vx_endpoint *endpoints;
+	size_t nendpoints, cap_endpoints;
+};
+
+void state_init(struct vx_state *st);
+void state_free(struct vx_state *st);
+
+/* JSON <-> model. state_from_json reports malformed input as one pr_err line
+ * naming the source (file name) and, for syntax errors, line and column.
+ */
+int state_from_json_text(struct vx_state *st, const char *text, const char *source);
+int state_from_json_file(struct vx_state *st, const char *path); /* missing file: empty state */
+char *state_to_json_text(const struct vx_state *st); /* malloc'd, caller frees */
+
+/* Whole-state validation: names, addresses, VNIs, subnets, references,
+ * uniqueness. Prints one pr_err line for the first problem and returns -EINVAL.
+ */
+int state_validate(const struct vx_state *st, const char *source);
+
+struct vx_node *state_find_node(const struct vx_state *st, const char *name);
+struct vx_network *state_find_network(const struct vx_state *st, const char *name);
+struct vx_network *state_find_network_vni(const struct vx_state *st, uint32_t vni);
+struct vx_endpoint *state_find_endpoint(const struct vx_state *st, const char *name);
+struct vx_endpoint *state_find_endpoint_ip(const struct vx_state *st, const char *network, uint32_t ip);
+
+/* Append copies; return the stored element or NULL on ENOMEM. */
+struct vx_node *state_add_node(struct vx_state *st, const struct vx_node *n);
+struct vx_network *state_add_network(struct vx_state *st, const struct vx_network *n);
+struct vx_endpoint *state_add_endpoint(struct vx_state *st, const struct vx_endpoint *e);
+void state_del_node(struct vx_state *st, struct vx_node *n);
+void state_del_network(struct vx_state *st, struct vx_network *n);
+void state_del_endpoint(struct vx_state *st, struct vx_endpoint *e);
+
+/* Helpers shared by commands. */
+int parse_ipv4(const char *s, uint32_t *addr);                 /* 0 or -EINVAL */
+int parse_cidr(const char *s, uint32_t *addr, uint8_t *prefix); /* rejects host bits */
+int parse_mac(const char *s, uint8_t mac[6]);
+void format_mac(const uint8_t mac[6], char buf[18]);
+void default_mac(uint32_t ip, uint8_t mac[6]); /* 02:42:a.b.c.d */
+const struct vx_subnet *network_subnet_of(const struct vx_network *n, uint32_t ip);
+int valid_name(const char *s); /* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
+
+/* IPAM: first free host address of the network's subnets (not network,
+ * broadcast, gateway, nor taken by an endpoint). -ENOSPC when full.
+ */
+int ipam_alloc(const struct vx_state *st, const struct vx_network *n, uint32_t *ip);
+/* VNI allocation: lowest free VNI >= 4096. */
+int vni_alloc(const struct vx_state *st, uint32_t *vni);
+
+#endif
