@@ -20,7 +20,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	libjansson-dev libnl-3-dev libnl-route-3-dev pkg-config make gcc \
-	iperf3 tcpdump ethtool iputils-ping procps
+	iperf3 tcpdump ethtool iputils-ping procps jq
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf

@@ -1,0 +1,71 @@
+# Two-host topology shared by the end-to-end tests and the demo. Source after
+# tests/lib.sh.
+#
+#   c1 10.1.0.2   c3 10.1.0.4                    c2 10.1.0.3
+#        |            |                               |
+#   +----------- h1 ---------+   +---- r ----+   +--- h2 ----------+
+#   | vxnet: tc on vx* veths | eth0     r1  r2     eth0  vxnet       |
+#   | xdp|tc on eth0         |198.18.1.2 .1  198.18.2.1 198.18.2.2   |
+#   +------------------------+   +-----------+   +-----------------+
+#
+# h1 and h2 sit on separate L2 segments joined by the router r.
+
+H1=${P}h1 H2=${P}h2 R=${P}r
+C1=${P}c1 C2=${P}c2 C3=${P}c3
+STATE=$TMP/state.json
+PIN1=/sys/fs/bpf/${P}h1 PIN2=/sys/fs/bpf/${P}h2
+
+vx1() { "$VXNET" --state "$STATE" --pin-dir "$PIN1" -n "$H1" "$@"; }
+vx2() { "$VXNET" --state "$STATE" --pin-dir "$PIN2" -n "$H2" "$@"; }
+vxs() { "$VXNET" --state "$STATE" "$@"; } # state only, no host
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# topo_build [wire]: namespaces and links; "wire" makes the router send what a
+# real NIC link carries: 1500-byte frames with complete checksums.
+topo_build() {
+	local wire=${1:-}
+	mkns "$R" && mkns "$H1" && mkns "$H2" || return 1
+	ip link add r1 netns "$R" type veth peer name eth0 netns "$H1" || return 1
+	ip link add r2 netns "$R" type veth peer name eth0 netns "$H2" || return 1
+	ip -n "$R" addr add 198.18.1.1/24 dev r1
+	ip -n "$R" addr add 198.18.2.1/24 dev r2
+	ip -n "$H1" addr add 198.18.1.2/24 dev eth0
+	ip -n "$H2" addr add 198.18.2.2/24 dev eth0
+	local ns
+	for ns in "$R" "$H1" "$H2"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip -n "$R" link set r1 up && ip -n "$R" link set r2 up
+	ip -n "$H1" link set eth0 up && ip -n "$H2" link set eth0 up
+	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$H1" route add default via 198.18.1.1
+	ip -n "$H2" route add default via 198.18.2.1
+	if [ "$wire" = wire ]; then
+		ip netns exec "$R" ethtool -K r1 tx off tso off gso off >/dev/null 2>&1
+		ip netns exec "$R" ethtool -K r2 tx off tso off gso off >/dev/null 2>&1
+		ip netns exec "$H1" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
+		ip netns exec "$H2" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
+	fi
+	for ns in "$C1" "$C2" "$C3"; do mkns "$ns" || return 1; done
+}
+
+# topo_vxnet MODE: the cluster state, vxnet up on both hosts, three containers.
+topo_vxnet() {
+	local mode=$1
+	vxs node add h1 198.18.1.2 >/dev/null &&
+	vxs node add h2 198.18.2.2 >/dev/null &&
+	vxs network create blue --subnet 10.1.0.0/24 >/dev/null &&
+	vx1 up --node h1 --dev eth0 --decap "$mode" >/dev/null &&
+	vx2 up --node h2 --dev eth0 --decap "$mode" >/dev/null &&
+	vx1 attach "$C1" blue --ip 10.1.0.2 >/dev/null &&
+	vx2 attach "$C2" blue --ip 10.1.0.3 >/dev/null &&
+	vx1 attach "$C3" blue --ip 10.1.0.4 >/dev/null &&
+	vx1 sync >/dev/null && vx2 sync >/dev/null
+}
+
+topo_cleanup() {
+	[ -e "$PIN1" ] && vx1 down >/dev/null 2>&1
+	[ -e "$PIN2" ] && vx2 down >/dev/null 2>&1
+	cleanup_netns
+	rm -rf "$PIN1" "$PIN2" "$TMP"
+}

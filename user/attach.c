@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `vxnet attach` / `vxnet detach`: the CNI-like per-container step. The veth
+ * is built while the state is locked; if anything fails, the veth is removed
+ * and the state is not written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "datapath.h"
+#include "log.h"
+#include "netlink.h"
+
+struct attach_req {
+	const char *netns_arg, *network, *ip, *mac, *ifname, *name;
+	char netns[256];
+	int netns_fd;
+	struct vxnet_host host;
+	int created; /* veth made: remove it if the state is not written */
+	struct vx_endpoint ep;
+};
+
+static void netns_path(const char *arg, char *buf, size_t len)
+{
+	if (strchr(arg, '/'))
+		snprintf(buf, len, "%s", arg);
+	else
+		snprintf(buf, len, "/run/netns/%s", arg);
+}
+
+static const struct vx_endpoint *find_attached(const struct vx_state *st, const char *netns,
+					       const char *network, const char *node)
+{
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		if (!strcmp(e->netns, netns) && !strcmp(e->network, network) &&
+		    !strcmp(e->node, node))
+			return e;
+	}
+	return NULL;
+}
+
+/* Picks name, IP and MAC; all checks a user can get wrong happen here. */
+static int plan_endpoint(struct vx_state *st, struct attach_req *r, const struct vx_network **np)
+{
+	struct vx_endpoint *ep = &r->ep;
+	const struct vx_network *n;
+	char base[256];
+	uint32_t crc;
+
+	n = state_find_network(st, r->network);
+	if (!n) {
+		pr_err("attach: unknown network %s", r->network);
+		return -ENOENT;
+	}
+	if (!state_find_node(st, r->host.node)) {
+		pr_err("attach: this host's node %s is no longer in the state", r->host.node);
+		return -ENOENT;
+	}
+	if (find_attached(st, r->netns, r->network, r->host.node)) {
+		pr_err("attach: %s is already attached to network %s", r->netns_arg, r->network);
+		return -EEXIST;
+	}
+	snprintf(base, sizeof(base), "%s", r->netns);
+	if (r->name)
+		snprintf(ep->name, sizeof(ep->name), "%s", r->name);
+	else
+		snprintf(ep->name, sizeof(ep->name), "%s-%s", basename(base), r->network);
+	if (!valid_name(ep->name)) {
+		pr_err("attach: invalid endpoint name '%s' (use --name)", ep->name);
+		return -EINVAL;
+	}
+	if (state_find_endpoint(st, ep->name)) {
+		pr_err("attach: endpoint %s already exists", ep->name);
+		return -EEXIST;
+	}
+	snprintf(ep->network, sizeof(ep->network), "%s", n->name);
+	snprintf(ep->node, sizeof(ep->node), "%s", r->host.node);
+	snprintf(ep->netns, sizeof(ep->netns), "%s", r->netns);
+	snprintf(ep->ifname, sizeof(ep->ifname), "%s", r->ifname);
+	if (r->ip) {
+		if (parse_ipv4(r->ip, &ep->ip)) {
+			pr_err("attach: invalid IPv4 address '%s'", r->ip);
+			return -EINVAL;
+		}
+		/* subnet, gateway and uniqueness: state_validate says what is wrong */
+	} else if (ipam_alloc(st, n, &ep->ip)) {
+		pr_err("attach: network %s has no free address", n->name);
+		return -ENOSPC;
+	}
+	if (r->mac) {
+		if (parse_mac(r->mac, ep->mac)) {
+			pr_err("attach: invalid MAC address '%s'", r->mac);
+			return -EINVAL;
+		}
+	} else {
+		default_mac(ep->ip, ep->mac);
+	}
+	crc = crc32(0, (const unsigned char *)ep->name, strlen(ep->name));
+	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "vx%08x", crc);
+	if (nl_link_exists(-1, ep->host_ifname)) {
+		pr_err("attach: host interface %s already exists", ep->host_ifname);
+		return -EEXIST;
+	}
+	if (nl_link_exists(r->netns_fd, ep->ifname)) {
+		pr_err("attach: %s already has an interface %s (use --ifname)", r->netns_arg, ep->ifname);
+		return -EEXIST;
+	}
+	*np = n;
+	return 0;
+}
+
+/* Runs with the state locked: plan, validate, build the veth, record. */
+static int do_attach(struct vx_state *st, void *arg)
+{
+	struct attach_req *r = arg;
+	const struct vx_network *n;
+	const struct vx_subnet *sn;
+	struct nl_container_if c = {};
+	char tmp[IFNAMSIZ], ipbuf[INET_ADDRSTRLEN];
+	int prog_fd, ifindex, err;
+
+	err = plan_endpoint(st, r, &n);
+	if (err)
+		return err;
+	if (!state_add_endpoint(st, &r->ep))
+		return -ENOMEM;
+	err = state_validate(st, "attach");
+	if (err)
+		return err;
+	sn = network_subnet_of(n, r->ep.ip);
+	inet_ntop(AF_INET, &r->ep.ip, ipbuf, sizeof(ipbuf));
+
+	prog_fd = dp_open_pin(vx_opts.pin_dir, VXNET_PIN_PROG_FROM_CONTAINER);
+	if (prog_fd < 0) {
+		pr_err("attach: open %s/%s: %s", vx_opts.pin_dir, VXNET_PIN_PROG_FROM_CONTAINER,
+		       strerror(-prog_fd));
+		return prog_fd;
+	}
+	snprintf(tmp, sizeof(tmp), "vp%s", r->ep.host_ifname + 2);
+	c = (struct nl_container_if){
+		.tmp_name = tmp, .ifname = r->ep.ifname, .mtu = dp_network_mtu(n, &r->host),
+		.ip = r->ep.ip, .gateway = sn->gateway, .prefix = sn->prefix,
+	};
+	memcpy(c.mac, r->ep.mac, 6);
+	err = nl_veth_create(r->ep.host_ifname, tmp, r->netns_fd, c.mtu);
+	if (err) {
+		pr_err("attach: create veth %s in %s: %s", r->ep.host_ifname, r->netns_arg, strerror(-err));
+		goto cleanup;
+	}
+	r->created = 1;
+	err = nl_setup_container_if(r->netns_fd, &c);
+	if (err) {
+		pr_err("attach: configure %s (%s) in %s: %s", r->ep.ifname, ipbuf, r->netns_arg,
+		       strerror(-err));
+		goto cleanup;
+	}
+	ifindex = if_nametoindex(r->ep.host_ifname);
+	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
+	if (err)
+		pr_err("attach: attach TC program to %s: %s", r->ep.host_ifname, strerror(-err));
+cleanup:
+	close(prog_fd);
+	return err;
+}
+
+static int parse_attach(int argc, char **argv, struct attach_req *r, int detach)
+{
+	static const struct option opts[] = {
+		{ "ip", required_argument, NULL, 'i' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "ifname", required_argument, NULL, 'f' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *usage = detach ? "vxnet detach NETNS NETWORK"
+				   : "vxnet attach NETNS NETWORK [--ip IP] [--mac MAC] [--ifname IF] [--name NAME]";
+	int c;
+
+	r->ifname = "eth0";
+	while ((c = getopt_long(argc, argv, "h", detach ? opts + 4 : opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': r->ip = optarg; break;
+		case 'm': r->mac = optarg; break;
+		case 'f': r->ifname = optarg; break;
+		case 'N': r->name = optarg; break;
+		case 'h': printf("usage: %s\n", usage); exit(0);
+		default: return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		pr_err("%s: usage: %s", detach ? "detach" : "attach", usage);
+		return -EINVAL;
+	}
+	r->netns_arg = argv[optind];
+	r->network = argv[optind + 1];
+	if (strlen(r->ifname) >= IFNAMSIZ || !*r->ifname || strchr(r->ifname, '/')) {
+		pr_err("attach: invalid interface name '%s'", r->ifname);
+		return -EINVAL;
+	}
+	netns_path(r->netns_arg, r->netns, sizeof(r->netns));
+	return 0;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct attach_req r = { .netns_fd = -1 };
+	struct vx_store *store = NULL;
+	struct dp_sync_result res;
+	struct vx_state st;
+	char ipbuf[INET_ADDRSTRLEN];
+	int err;
+
+	state_init(&st);
+	if (parse_attach(argc, argv, &r, 0))
+		return 2;
+	r.netns_fd = open(r.netns, O_RDONLY | O_CLOEXEC);
+	if (r.netns_fd < 0) {
+		pr_err("attach: network namespace %s: %s", r.netns_arg, strerror(errno));
+		return 1;
+	}
+	err = dp_read_host(vx_opts.pin_dir, &r.host) ?: cli_open_store(&store);
+	if (!err)
+		err = store_update(store, do_attach, &r);
+	if (err && r.created)
+		nl_link_delete(r.ep.host_ifname);
+	if (!err)
+		err = store_read(store, &st) ?: dp_sync(&st, vx_opts.pin_dir, &res);
+	if (!err) {
+		inet_ntop(AF_INET, &r.ep.ip, ipbuf, sizeof(ipbuf));
+		pr_info("%s: %s %s on %s (host side %s)", r.ep.name, r.ep.ifname, ipbuf,
+			r.network, r.ep.host_ifname);
+	}
+	close(r.netns_fd);
+	state_free(&st);
+	store_close(store);
+	return err ? 1 : 0;
+}
+
+static int do_detach(struct vx_state *st, void *arg)
+{
+	struct attach_req *r = arg;
+	const struct vx_endpoint *e;
+	int err;
+
+	if (!state_find_network(st, r->network)) {
+		pr_err("detach: unknown network %s", r->network);
+		return -ENOENT;
+	}
+	e = find_attached(st, r->netns, r->network, r->host.node);
+	if (!e) {
+		pr_err("detach: %s is not attached to network %s on this host", r->netns_arg, r->network);
+		return -ENOENT;
+	}
+	r->ep = *e;
+	err = nl_link_delete(e->host_ifname);
+	if (err && err != -ENODEV) {
+		pr_err("detach: delete %s: %s", e->host_ifname, strerror(-err));
+		return err;
+	}
+	state_del_endpoint(st, (struct vx_endpoint *)e);
+	return 0;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	struct attach_req r = { .netns_fd = -1 };
+	struct vx_store *store = NULL;
+	struct dp_sync_result res;
+	struct vx_state st;
+	int err;
+
+	state_init(&st);
+	if (parse_attach(argc, argv, &r, 1))
+		return 2;
+	err = dp_read_host(vx_opts.pin_dir, &r.host) ?: cli_open_store(&store);
+	if (!err)
+		err = store_update(store, do_detach, &r);
+	if (!err)
+		err = store_read(store, &st) ?: dp_sync(&st, vx_opts.pin_dir, &res);
+	if (!err)
+		pr_info("%s: detached from %s", r.ep.name, r.network);
+	state_free(&st);
+	store_close(store);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Links, addresses and routes through libnl-route; a namespace is entered
+ * with setns() around the calls that must run inside it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+
+#include "log.h"
+#include "netlink.h"
+
+static struct nl_sock *nl_open(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (sk && nl_connect(sk, NETLINK_ROUTE)) {
+		nl_socket_free(sk);
+		sk = NULL;
+	}
+	return sk;
+}
+
+/* libnl error codes to errno, as far as callers care. */
+static int nl_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_EXIST: return -EEXIST;
+	case NLE_OBJ_NOTFOUND: case NLE_NODEV: return -ENODEV;
+	case NLE_PERM: return -EPERM;
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_INVAL: return -EINVAL;
+	default: return -EIO;
+	}
+}
+
+int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
+		   unsigned int mtu)
+{
+	struct rtnl_link *link = NULL, *peer;
+	struct nl_sock *sk = nl_open();
+	int err;
+
+	if (!sk)
+		return -ENOMEM;
+	link = rtnl_link_veth_alloc();
+	if (!link) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	peer = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(link, host_name);
+	rtnl_link_set_mtu(link, mtu);
+	rtnl_link_set_flags(link, IFF_UP);
+	rtnl_link_set_name(peer, peer_name);
+	rtnl_link_set_mtu(peer, mtu);
+	rtnl_link_set_ns_fd(peer, netns_fd);
+	rtnl_link_put(peer);
+	err = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (err)
+		err = nl_errno(err);
+cleanup:
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return err;
+}
+
+int nl_link_delete(const char *name)
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *link;
+	int err;
+
+	if (!sk)
+		return -ENOMEM;
+	link = rtnl_link_alloc();
+	rtnl_link_set_name(link, name);
+	err = rtnl_link_delete(sk, link);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return err ? nl_errno(err) : 0;
+}
+
+static int enter_ns(int netns_fd, int *saved)
+{
+	*saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0)
+		return -errno;
+	if (setns(netns_fd, CLONE_NEWNET)) {
+		close(*saved);
+		return -errno;
+	}
+	return 0;
+}
+
+static void leave_ns(int saved)
+{
+	if (setns(saved, CLONE_NEWNET))
+		pr_warn("cannot return to the host network namespace: %s", strerror(errno));
+	close(saved);
+}
+
+int nl_link_exists(int netns_fd, const char *name)
+{
+	int saved, found;
+
+	if (netns_fd < 0)
+		return if_nametoindex(name) != 0;
+	if (enter_ns(netns_fd, &saved))
+		return 0;
+	found = if_nametoindex(name) != 0;
+	leave_ns(saved);
+	return found;
+}
+
+static int write_proc(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(val, f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+static int set_gro(const char *ifname)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 1 };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int fd, err = 0;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int setup_in_ns(struct nl_sock *sk, const struct nl_container_if *c)
+{
+	struct rtnl_link *link = NULL, *change = NULL;
+	struct nl_addr *lladdr = NULL, *local = NULL, *dst = NULL, *gw = NULL;
+	struct rtnl_addr *addr = NULL;
+	struct rtnl_route *route = NULL;
+	struct rtnl_nexthop *nh;
+	uint32_t any = 0;
+	char path[128];
+	int ifindex, err;
+
+	err = rtnl_link_get_kernel(sk, 0, c->tmp_name, &link);
+	if (err)
+		goto cleanup;
+	change = rtnl_link_alloc();
+	lladdr = nl_addr_build(AF_LLC, c->mac, 6);
+	rtnl_link_set_name(change, c->ifname);
+	rtnl_link_set_addr(change, lladdr);
+	rtnl_link_set_mtu(change, c->mtu);
+	err = rtnl_link_change(sk, link, change, 0);
+	if (err)
+		goto cleanup;
+	ifindex = rtnl_link_get_ifindex(link);
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->ifname);
+	write_proc(path, "1"); /* absent when IPv6 is off altogether */
+	err = set_gro(c->ifname);
+	if (err) {
+		err = -NLE_FAILURE;
+		goto cleanup;
+	}
+	rtnl_link_put(change);
+	change = rtnl_link_alloc();
+	rtnl_link_set_flags(change, IFF_UP);
+	err = rtnl_link_change(sk, link, change, 0);
+	if (err)
+		goto cleanup;
+
+	addr = rtnl_addr_alloc();
+	local = nl_addr_build(AF_INET, &c->ip, 4);
+	nl_addr_set_prefixlen(local, c->prefix);
+	rtnl_addr_set_ifindex(addr, ifindex);
+	rtnl_addr_set_local(addr, local);
+	err = rtnl_addr_add(sk, addr, 0);
+	if (err)
+		goto cleanup;
+
+	route = rtnl_route_alloc();
+	dst = nl_addr_build(AF_INET, &any, 4);
+	nl_addr_set_prefixlen(dst, 0);
+	gw = nl_addr_build(AF_INET, &c->gateway, 4);
+	rtnl_route_set_family(route, AF_INET);
+	rtnl_route_set_dst(route, dst);
+	nh = rtnl_route_nh_alloc();
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, gw);
+	rtnl_route_add_nexthop(route, nh);
+	err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	if (err == -NLE_EXIST)
+		err = 0; /* first network keeps the default route, as in Docker */
+cleanup:
+	rtnl_route_put(route);
+	rtnl_addr_put(addr);
+	nl_addr_put(gw);
+	nl_addr_put(dst);
+	nl_addr_put(local);
+	nl_addr_put(lladdr);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return err ? nl_errno(err) : 0;
+}
+
+int nl_setup_container_if(int netns_fd, const struct nl_container_if *c)
+{
+	struct nl_sock *sk;
+	int saved, err;
+
+	err = enter_ns(netns_fd, &saved);
+	if (err)
+		return err;
+	sk = nl_open();
+	err = sk ? setup_in_ns(sk, c) : -ENOMEM;
+	nl_socket_free(sk);
+	leave_ns(saved);
+	return err;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The links, addresses and routes of `vxnet attach`, through libnl-route. */
+#ifndef VXNET_NETLINK_H
+#define VXNET_NETLINK_H
+
+#include <stdint.h>
+
+/* A veth pair: host_name stays here, peer_name is created inside the network
+ * namespace netns_fd. Both get mtu; the host end is brought up.
+ */
+int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
+		   unsigned int mtu);
+int nl_link_delete(const char *name);
+/* Whether a link of that name exists in the namespace netns_fd (-1: ours). */
+int nl_link_exists(int netns_fd, const char *name);
+
+struct nl_container_if {
+	const char *tmp_name; /* the peer's name as created */
+	const char *ifname;   /* final name, e.g. eth0 */
+	uint8_t mac[6];
+	unsigned int mtu;
+	uint32_t ip, gateway; /* network order */
+	uint8_t prefix;
+};
+
+/* Inside netns_fd: rename, set MAC, up, address, default route via the
+ * gateway (unless the namespace has one already), GRO on (NAPI, so XDP can
+ * redirect into the veth), IPv6 off as on Docker's overlay.
+ */
+int nl_setup_container_if(int netns_fd, const struct nl_container_if *c);
+
+#endif

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `vxnet sync`: make this host's maps equal to the state, writing only the
+ * differences. The desired content of each map is computed in full first,
+ * so a bad state changes nothing.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "cli.h"
+#include "datapath.h"
+#include "log.h"
+
+/* A map's desired content: entries of key_size + value_size bytes. */
+struct kv_set {
+	size_t n, cap, ksz, vsz;
+	unsigned char *data;
+};
+
+static int kv_add(struct kv_set *s, const void *key, const void *val)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		void *p = realloc(s->data, cap * (s->ksz + s->vsz));
+
+		if (!p)
+			return -ENOMEM;
+		s->data = p;
+		s->cap = cap;
+	}
+	memcpy(s->data + s->n * (s->ksz + s->vsz), key, s->ksz);
+	if (s->vsz)
+		memcpy(s->data + s->n * (s->ksz + s->vsz) + s->ksz, val, s->vsz);
+	s->n++;
+	return 0;
+}
+
+static size_t cmp_ksz;
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, cmp_ksz);
+}
+
+/* Writes the entries of want that differ from the map, deletes the rest. */
+static int kv_apply(int fd, struct kv_set *want, struct dp_sync_result *res)
+{
+	size_t esz = want->ksz + want->vsz;
+	struct kv_set stale = { .ksz = want->ksz };
+	unsigned char key[64], cur[64];
+	void *prev = NULL;
+	int err = 0;
+
+	cmp_ksz = want->ksz;
+	qsort(want->data, want->n, esz, cmp_key);
+	while (!err && !bpf_map_get_next_key(fd, prev, key)) {
+		if (!bsearch(key, want->data, want->n, esz, cmp_key))
+			err = kv_add(&stale, key, NULL);
+		prev = key;
+	}
+	for (size_t i = 0; i < stale.n && !err; i++) {
+		if (bpf_map_delete_elem(fd, stale.data + i * stale.ksz) && errno != ENOENT)
+			err = -errno;
+		else
+			res->removed++;
+	}
+	free(stale.data);
+	for (size_t i = 0; i < want->n && !err; i++) {
+		unsigned char *k = want->data + i * esz, *v = k + want->ksz;
+
+		if (!bpf_map_lookup_elem(fd, k, cur)) {
+			if (!memcmp(cur, v, want->vsz))
+				continue;
+			res->changed++;
+		} else {
+			res->added++;
+		}
+		if (bpf_map_update_elem(fd, k, v, BPF_ANY))
+			err = -errno;
+	}
+	return err;
+}
+
+/* Desired maps for this host. */
+struct desired {
+	struct kv_set endpoints, ifaces, nodes, networks;
+};
+
+static int build_desired(const struct vx_state *st, const struct vxnet_host *host,
+			 struct desired *d)
+{
+	int err = 0;
+
+	d->endpoints = (struct kv_set){ .ksz = sizeof(struct vxnet_ep_key), .vsz = sizeof(struct vxnet_endpoint) };
+	d->ifaces = (struct kv_set){ .ksz = sizeof(__u32), .vsz = sizeof(struct vxnet_iface) };
+	d->nodes = (struct kv_set){ .ksz = sizeof(__be32), .vsz = sizeof(struct vxnet_node) };
+	d->networks = (struct kv_set){ .ksz = sizeof(__u32), .vsz = sizeof(struct vxnet_network) };
+
+	for (size_t i = 0; i < st->nnodes && !err; i++) {
+		struct vxnet_node v = {};
+
+		err = kv_add(&d->nodes, &st->nodes[i].addr, &v);
+	}
+	for (size_t i = 0; i < st->nnetworks && !err; i++) {
+		const struct vx_network *n = &st->networks[i];
+		struct vxnet_network v = { .mtu = dp_network_mtu(n, host) };
+
+		err = kv_add(&d->networks, &n->vni, &v);
+		for (int j = 0; j < n->nsubnets && !err; j++) {
+			struct vxnet_ep_key k = { .vni = n->vni, .ip = n->subnets[j].gateway };
+			struct vxnet_endpoint e = { .flags = VXNET_EP_GATEWAY };
+
+			default_mac(k.ip, e.mac);
+			err = kv_add(&d->endpoints, &k, &e);
+		}
+	}
+	for (size_t i = 0; i < st->nendpoints && !err; i++) {
+		const struct vx_endpoint *ep = &st->endpoints[i];
+		const struct vx_network *n = state_find_network(st, ep->network);
+		const struct vx_node *node = state_find_node(st, ep->node);
+		struct vxnet_ep_key k = { .vni = n->vni, .ip = ep->ip };
+		struct vxnet_endpoint e = { .node = node->addr };
+
+		memcpy(e.mac, ep->mac, 6);
+		if (!strcmp(ep->node, host->node) && ep->host_ifname[0]) {
+			struct vxnet_iface f = { .vni = n->vni, .ip = ep->ip };
+
+			e.ifindex = if_nametoindex(ep->host_ifname);
+			if (!e.ifindex) {
+				pr_warn("endpoint %s: interface %s is missing; not forwarding to it",
+					ep->name, ep->host_ifname);
+				continue;
+			}
+			e.flags = VXNET_EP_LOCAL;
+			memcpy(f.mac, ep->mac, 6);
+			err = kv_add(&d->ifaces, &e.ifindex, &f);
+		}
+		if (!err)
+			err = kv_add(&d->endpoints, &k, &e);
+	}
+	return err;
+}
+
+int dp_sync(const struct vx_state *st, const char *dir, struct dp_sync_result *res)
+{
+	static const char *const names[] = { VXNET_PIN_NODES, VXNET_PIN_NETWORKS,
+					     VXNET_PIN_IFACES, VXNET_PIN_ENDPOINTS };
+	struct desired d = {};
+	struct vxnet_host host;
+	struct kv_set *sets[] = { &d.nodes, &d.networks, &d.ifaces, &d.endpoints };
+	int fds[4] = { -1, -1, -1, -1 };
+	int err;
+
+	*res = (struct dp_sync_result){};
+	err = dp_read_host(dir, &host);
+	if (err)
+		return err;
+	err = build_desired(st, &host, &d);
+	if (err) {
+		pr_err("sync: %s", strerror(-err));
+		goto cleanup;
+	}
+	for (int i = 0; i < 4; i++) {
+		fds[i] = dp_open_pin(dir, names[i]);
+		if (fds[i] < 0) {
+			err = fds[i];
+			pr_err("open %s/%s: %s", dir, names[i], strerror(-err));
+			goto cleanup;
+		}
+	}
+	/* Order: what others point at first, so no entry refers to a missing one. */
+	for (int i = 0; i < 4; i++) {
+		err = kv_apply(fds[i], sets[i], res);
+		if (err) {
+			pr_err("sync: write %s/%s: %s", dir, names[i], strerror(-err));
+			goto cleanup;
+		}
+	}
+cleanup:
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		free(sets[i]->data);
+	}
+	return err;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	struct dp_sync_result res;
+	struct vx_store *store = NULL;
+	struct vx_state st;
+	int err;
+
+	if (argc > 1) {
+		pr_err("sync: unexpected argument '%s'; usage: vxnet sync", argv[1]);
+		return 2;
+	}
+	state_init(&st);
+	err = cli_open_store(&store);
+	if (!err)
+		err = store_read(store, &st);
+	if (!err)
+		err = dp_sync(&st, vx_opts.pin_dir, &res);
+	if (!err)
+		pr_info("synced: %u added, %u changed, %u removed", res.added, res.changed, res.removed);
+	state_free(&st);
+	store_close(store);
+	return err ? 1 : 0;
+}
