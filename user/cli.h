@@ -7,6 +7,8 @@
 #ifndef VXNET_CLI_H
 #define VXNET_CLI_H
 
+#include <stdio.h>
+
 #include "store.h"
 
 struct vx_opts {
@@ -22,6 +24,31 @@ extern struct vx_opts vx_opts;
 
 /* Opens vx_opts.state as a store; prints its own error. */
 int cli_open_store(struct vx_store **out);
+
+/* Shared helpers for the cmd_* files (cli.c). */
+/* Parses a verb that takes only --help and between min and max positional
+ * arguments (left at argv[optind..]). Returns -1 to go on, else the exit
+ * code: 0 after printing usage for --help, 2 after a one-line usage error.
+ */
+int cli_parse_plain(const char *cmd, const char *usage, int argc, char **argv,
+		    int min_args, int max_args);
+/* One usage-error line for getopt_long's '?' or ':' (optstring starts with
+ * ':'); returns 2.
+ */
+int cli_opt_error(const char *cmd, int c, char **argv);
+/* Decimal without sign or junk; -EINVAL when malformed, -ERANGE over max. */
+int cli_parse_u32(const char *s, uint32_t max, uint32_t *out);
+
+/* An aligned table: header then rows, columns two spaces apart. */
+struct cli_table {
+	int ncols;
+	size_t ncells, cap;
+	char **cells;
+};
+int cli_table_init(struct cli_table *t, int ncols, ...);  /* ncols header cells */
+int cli_table_row(struct cli_table *t, ...);              /* ncols cells */
+void cli_table_print(const struct cli_table *t, FILE *f);
+void cli_table_free(struct cli_table *t);
 
 int cmd_node(int argc, char **argv);
 int cmd_network(int argc, char **argv);

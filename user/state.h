@@ -100,4 +100,19 @@ int ipam_alloc(const struct vx_state *st, const struct vx_network *n, uint32_t *
 /* VNI allocation: lowest free VNI >= 4096. */
 int vni_alloc(const struct vx_state *st, uint32_t *vni);
 
+/* Extensions (state.c, ipam.c, state_json.c). */
+#define VX_MTU_MIN 68
+#define VX_MTU_MAX 65485
+/* parse_cidr returns -EINVAL when malformed and -EDOM when host bits are set;
+ * on -EDOM *addr and *prefix hold the masked network, for "did you mean".
+ */
+uint32_t prefix_mask(uint8_t prefix); /* network order */
+void format_ipv4(uint32_t addr, char buf[16]);
+void format_cidr(uint32_t addr, uint8_t prefix, char buf[20]);
+uint32_t subnet_broadcast(const struct vx_subnet *s); /* network order */
+size_t state_count_endpoints(const struct vx_state *st, const char *network,
+			     const char *node); /* NULL: any */
+/* `network inspect`: the network's fields plus "endpoints": [...]. */
+char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n);
+
 #endif

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The cluster state model: lookups, appends, removals and whole-state
+ * validation. Validation reports the first problem as one line.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "state.h"
+
+#define NAME_RULE "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
+
+void state_init(struct vx_state *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+void state_free(struct vx_state *st)
+{
+	free(st->nodes);
+	free(st->networks);
+	free(st->endpoints);
+	state_init(st);
+}
+
+struct vx_node *state_find_node(const struct vx_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nnodes; i++)
+		if (!strcmp(st->nodes[i].name, name))
+			return &st->nodes[i];
+	return NULL;
+}
+
+struct vx_network *state_find_network(const struct vx_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nnetworks; i++)
+		if (!strcmp(st->networks[i].name, name))
+			return &st->networks[i];
+	return NULL;
+}
+
+struct vx_network *state_find_network_vni(const struct vx_state *st, uint32_t vni)
+{
+	for (size_t i = 0; i < st->nnetworks; i++)
+		if (st->networks[i].vni == vni)
+			return &st->networks[i];
+	return NULL;
+}
+
+struct vx_endpoint *state_find_endpoint(const struct vx_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nendpoints; i++)
+		if (!strcmp(st->endpoints[i].name, name))
+			return &st->endpoints[i];
+	return NULL;
+}
+
+struct vx_endpoint *state_find_endpoint_ip(const struct vx_state *st, const char *network, uint32_t ip)
+{
+	for (size_t i = 0; i < st->nendpoints; i++)
+		if (st->endpoints[i].ip == ip && !strcmp(st->endpoints[i].network, network))
+			return &st->endpoints[i];
+	return NULL;
+}
+
+size_t state_count_endpoints(const struct vx_state *st, const char *network, const char *node)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		if (network && strcmp(st->endpoints[i].network, network))
+			continue;
+		if (node && strcmp(st->endpoints[i].node, node))
+			continue;
+		n++;
+	}
+	return n;
+}
+
+/* Grow *arr (of elements sz bytes) to hold one more; NULL on ENOMEM. */
+static void *grow(void **arr, size_t *len, size_t *cap, size_t sz)
+{
+	if (*len == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		void *p = realloc(*arr, ncap * sz);
+
+		if (!p)
+			return NULL;
+		*arr = p;
+		*cap = ncap;
+	}
+	return (char *)*arr + (*len)++ * sz;
+}
+
+static void remove_at(void *arr, size_t *len, size_t idx, size_t sz)
+{
+	char *a = arr;
+
+	memmove(a + idx * sz, a + (idx + 1) * sz, (*len - idx - 1) * sz);
+	(*len)--;
+}
+
+struct vx_node *state_add_node(struct vx_state *st, const struct vx_node *n)
+{
+	struct vx_node *p = grow((void **)&st->nodes, &st->nnodes, &st->cap_nodes, sizeof(*n));
+
+	if (p)
+		*p = *n;
+	return p;
+}
+
+struct vx_network *state_add_network(struct vx_state *st, const struct vx_network *n)
+{
+	struct vx_network *p = grow((void **)&st->networks, &st->nnetworks, &st->cap_networks, sizeof(*n));
+
+	if (p)
+		*p = *n;
+	return p;
+}
+
+struct vx_endpoint *state_add_endpoint(struct vx_state *st, const struct vx_endpoint *e)
+{
+	struct vx_endpoint *p = grow((void **)&st->endpoints, &st->nendpoints, &st->cap_endpoints, sizeof(*e));
+
+	if (p)
+		*p = *e;
+	return p;
+}
+
+void state_del_node(struct vx_state *st, struct vx_node *n)
+{
+	remove_at(st->nodes, &st->nnodes, n - st->nodes, sizeof(*n));
+}
+
+void state_del_network(struct vx_state *st, struct vx_network *n)
+{
+	remove_at(st->networks, &st->nnetworks, n - st->networks, sizeof(*n));
+}
+
+void state_del_endpoint(struct vx_state *st, struct vx_endpoint *e)
+{
+	remove_at(st->endpoints, &st->nendpoints, e - st->endpoints, sizeof(*e));
+}
+
+/* One error line, prefixed by the source (a file name) when there is one. */
+__attribute__((format(printf, 2, 3)))
+static int verr(const char *source, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vxnet: ", stderr);
+	if (source)
+		fprintf(stderr, "%s: ", source);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+static int unicast_addr(uint32_t a)
+{
+	uint32_t h = ntohl(a);
+
+	return h != 0 && h < 0xe0000000u; /* not 0.0.0.0, not multicast/class E */
+}
+
+static int subnets_overlap(const struct vx_subnet *a, const struct vx_subnet *b)
+{
+	uint8_t p = a->prefix < b->prefix ? a->prefix : b->prefix;
+
+	return (a->addr & prefix_mask(p)) == (b->addr & prefix_mask(p));
+}
+
+static int validate_nodes(const struct vx_state *st, const char *src)
+{
+	char a[16];
+
+	for (size_t i = 0; i < st->nnodes; i++) {
+		const struct vx_node *n = &st->nodes[i];
+
+		if (!valid_name(n->name))
+			return verr(src, "invalid node name '%s' (must match %s)", n->name, NAME_RULE);
+		format_ipv4(n->addr, a);
+		if (!unicast_addr(n->addr))
+			return verr(src, "node %s: address %s is not a unicast address", n->name, a);
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(st->nodes[j].name, n->name))
+				return verr(src, "node %s already exists", n->name);
+			if (st->nodes[j].addr == n->addr)
+				return verr(src, "node %s: address %s is already used by node %s",
+					    n->name, a, st->nodes[j].name);
+		}
+	}
+	return 0;
+}
+
+static int validate_subnet(const struct vx_network *n, int k, const char *src)
+{
+	const struct vx_subnet *s = &n->subnets[k];
+	char c[20], g[16];
+
+	format_cidr(s->addr, s->prefix, c);
+	format_ipv4(s->gateway, g);
+	if (s->prefix > 32)
+		return verr(src, "network %s: subnet prefix /%u is outside 0..32", n->name, s->prefix);
+	if (s->addr & ~prefix_mask(s->prefix)) {
+		char m[20];
+
+		format_cidr(s->addr & prefix_mask(s->prefix), s->prefix, m);
+		return verr(src, "network %s: subnet %s has host bits set; did you mean %s", n->name, c, m);
+	}
+	if (s->prefix < 1 || s->prefix > 30)
+		return verr(src, "network %s: subnet %s: prefix must be 1..30", n->name, c);
+	if (!unicast_addr(s->addr))
+		return verr(src, "network %s: subnet %s is not a unicast range", n->name, c);
+	if ((s->gateway & prefix_mask(s->prefix)) != s->addr)
+		return verr(src, "network %s: gateway %s is outside subnet %s", n->name, g, c);
+	if (s->gateway == s->addr)
+		return verr(src, "network %s: gateway %s is the network address of %s", n->name, g, c);
+	if (s->gateway == subnet_broadcast(s))
+		return verr(src, "network %s: gateway %s is the broadcast address of %s", n->name, g, c);
+	for (int j = 0; j < k; j++) {
+		char o[20];
+
+		if (!subnets_overlap(s, &n->subnets[j]))
+			continue;
+		format_cidr(n->subnets[j].addr, n->subnets[j].prefix, o);
+		return verr(src, "network %s: subnet %s overlaps subnet %s", n->name, c, o);
+	}
+	return 0;
+}
+
+static int validate_networks(const struct vx_state *st, const char *src)
+{
+	for (size_t i = 0; i < st->nnetworks; i++) {
+		const struct vx_network *n = &st->networks[i];
+		int err;
+
+		if (!valid_name(n->name))
+			return verr(src, "invalid network name '%s' (must match %s)", n->name, NAME_RULE);
+		if (n->vni < 1 || n->vni > VX_VNI_MAX)
+			return verr(src, "network %s: VNI %u is outside 1..%u", n->name, n->vni, VX_VNI_MAX);
+		if (n->mtu && (n->mtu < VX_MTU_MIN || n->mtu > VX_MTU_MAX))
+			return verr(src, "network %s: MTU %u is outside %d..%d", n->name, n->mtu,
+				    VX_MTU_MIN, VX_MTU_MAX);
+		if (n->nsubnets < 1 || n->nsubnets > VX_MAX_SUBNETS)
+			return verr(src, "network %s: needs 1..%d subnets, has %d", n->name,
+				    VX_MAX_SUBNETS, n->nsubnets);
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(st->networks[j].name, n->name))
+				return verr(src, "network %s already exists", n->name);
+			if (st->networks[j].vni == n->vni)
+				return verr(src, "network %s: VNI %u is already used by network %s",
+					    n->name, n->vni, st->networks[j].name);
+		}
+		for (int k = 0; k < n->nsubnets; k++) {
+			err = validate_subnet(n, k, src);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static void subnet_list(const struct vx_network *n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < n->nsubnets && off < len; k++) {
+		char c[20];
+
+		format_cidr(n->subnets[k].addr, n->subnets[k].prefix, c);
+		off += snprintf(buf + off, len - off, "%s%s", k ? ", " : "", c);
+	}
+}
+
+static int valid_ifname(const char *s)
+{
+	if (!*s)
+		return 1; /* unset */
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int validate_endpoint(const struct vx_state *st, size_t i, const char *src)
+{
+	const struct vx_endpoint *e = &st->endpoints[i];
+	const struct vx_network *n;
+	const struct vx_subnet *s;
+	char a[16], m[18], list[20 * VX_MAX_SUBNETS + 2];
+
+	if (!valid_name(e->name))
+		return verr(src, "invalid endpoint name '%s' (must match %s)", e->name, NAME_RULE);
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(st->endpoints[j].name, e->name))
+			return verr(src, "endpoint %s already exists", e->name);
+	n = state_find_network(st, e->network);
+	if (!n)
+		return verr(src, "endpoint %s: no such network %s", e->name, e->network);
+	if (!state_find_node(st, e->node))
+		return verr(src, "endpoint %s: no such node %s", e->name, e->node);
+	format_ipv4(e->ip, a);
+	s = network_subnet_of(n, e->ip);
+	if (!s) {
+		subnet_list(n, list, sizeof(list));
+		return verr(src, "endpoint %s: address %s is outside the subnets of network %s (%s)",
+			    e->name, a, n->name, list);
+	}
+	format_cidr(s->addr, s->prefix, list);
+	if (e->ip == s->addr)
+		return verr(src, "endpoint %s: address %s is the network address of %s", e->name, a, list);
+	if (e->ip == subnet_broadcast(s))
+		return verr(src, "endpoint %s: address %s is the broadcast address of %s", e->name, a, list);
+	if (e->ip == s->gateway)
+		return verr(src, "endpoint %s: address %s is the gateway of %s in network %s",
+			    e->name, a, list, n->name);
+	format_mac(e->mac, m);
+	if (e->mac[0] & 1)
+		return verr(src, "endpoint %s: MAC %s has the multicast bit set", e->name, m);
+	if (!memcmp(e->mac, "\0\0\0\0\0\0", 6))
+		return verr(src, "endpoint %s: MAC %s is all zeros", e->name, m);
+	for (size_t j = 0; j < i; j++) {
+		const struct vx_endpoint *o = &st->endpoints[j];
+
+		if (strcmp(o->network, e->network))
+			continue;
+		if (o->ip == e->ip)
+			return verr(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
+				    e->name, a, o->name, n->name);
+		if (!memcmp(o->mac, e->mac, 6))
+			return verr(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
+				    e->name, m, o->name, n->name);
+	}
+	if (!valid_ifname(e->ifname))
+		return verr(src, "endpoint %s: invalid interface name '%s'", e->name, e->ifname);
+	if (!valid_ifname(e->host_ifname))
+		return verr(src, "endpoint %s: invalid host interface name '%s'", e->name, e->host_ifname);
+	return 0;
+}
+
+int state_validate(const struct vx_state *st, const char *source)
+{
+	int err;
+
+	err = validate_nodes(st, source);
+	if (err)
+		return err;
+	err = validate_networks(st, source);
+	if (err)
+		return err;
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		err = validate_endpoint(st, i, source);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The state as JSON (jansson). Schema, version 1:
+ *
+ * {"version": 1,
+ *  "nodes": [{"name": "h1", "address": "198.18.0.1"}],
+ *  "networks": [{"name": "blue", "vni": 4096, "mtu": 0,
+ *                "subnets": [{"subnet": "10.1.0.0/24", "gateway": "10.1.0.1"}]}],
+ *  "endpoints": [{"name": "c1", "network": "blue", "node": "h1",
+ *                 "ip": "10.1.0.2", "mac": "02:42:0a:01:00:02",
+ *                 "netns": "/run/netns/c1", "ifname": "eth0",
+ *                 "host_ifname": "vx1a2b3c4d"}]}
+ *
+ * "version" is required; the three arrays may be absent (empty); "mtu" may be
+ * absent (0); netns/ifname/host_ifname are absent until `vxnet attach`.
+ * Unknown keys and wrong types are errors. Reading only checks the shape and
+ * the syntax of each value; state_validate checks the meaning.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "state.h"
+
+#define VX_STATE_VERSION 1
+
+/* One error line: "vxnet: SOURCE: WHERE: message". */
+__attribute__((format(printf, 3, 4)))
+static int jerr(const char *src, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vxnet: %s: %s: ", src, where);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+static const char *type_name(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE: return "true";
+	case JSON_FALSE: return "false";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+/* Rejects keys not in the NULL-terminated list. */
+static int check_keys(const json_t *obj, const char *const *allowed, const char *src, const char *where)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		const char *const *a;
+
+		for (a = allowed; *a; a++)
+			if (!strcmp(*a, key))
+				break;
+		if (!*a)
+			return jerr(src, where, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+/* obj[key] as a string into buf; absent is an error when required, else "". */
+static int get_str(const json_t *obj, const char *key, int required, char *buf, size_t size,
+		   const char *src, const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s;
+
+	buf[0] = '\0';
+	if (!v) {
+		if (required)
+			return jerr(src, where, "missing key '%s'", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return jerr(src, where, "'%s' must be a string, not %s", key, type_name(v));
+	s = json_string_value(v);
+	if (strlen(s) != json_string_length(v) || strlen(s) >= size)
+		return jerr(src, where, "'%s' is longer than %zu bytes or holds a NUL", key, size - 1);
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+}
+
+static int get_u32(const json_t *obj, const char *key, int required, uint32_t *out,
+		   const char *src, const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+	json_int_t i;
+
+	*out = 0;
+	if (!v) {
+		if (required)
+			return jerr(src, where, "missing key '%s'", key);
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return jerr(src, where, "'%s' must be an integer, not %s", key, type_name(v));
+	i = json_integer_value(v);
+	if (i < 0 || i > UINT32_MAX)
+		return jerr(src, where, "'%s' %lld is out of range", key, (long long)i);
+	*out = i;
+	return 0;
+}
+
+static int get_ipv4(const json_t *obj, const char *key, uint32_t *out, const char *src, const char *where)
+{
+	char buf[64];
+	int err;
+
+	err = get_str(obj, key, 1, buf, sizeof(buf), src, where);
+	if (err)
+		return err;
+	if (parse_ipv4(buf, out))
+		return jerr(src, where, "'%s' is not an IPv4 address: '%s'", key, buf);
+	return 0;
+}
+
+static const json_t *get_array(const json_t *obj, const char *key, int required,
+			       const char *src, const char *where, int *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*err = 0;
+	if (!v) {
+		if (required)
+			*err = jerr(src, where, "missing key '%s'", key);
+		return NULL;
+	}
+	if (!json_is_array(v)) {
+		*err = jerr(src, where, "'%s' must be an array, not %s", key, type_name(v));
+		return NULL;
+	}
+	return v;
+}
+
+static int expect_object(const json_t *v, const char *src, const char *where)
+{
+	if (!json_is_object(v))
+		return jerr(src, where, "must be an object, not %s", type_name(v));
+	return 0;
+}
+
+static int node_from_json(struct vx_state *st, const json_t *j, const char *src, const char *where)
+{
+	static const char *const keys[] = { "name", "address", NULL };
+	struct vx_node n = {};
+	int err;
+
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
+	    (err = get_str(j, "name", 1, n.name, sizeof(n.name), src, where)) ||
+	    (err = get_ipv4(j, "address", &n.addr, src, where)))
+		return err;
+	return state_add_node(st, &n) ? 0 : -ENOMEM;
+}
+
+static int subnet_from_json(struct vx_subnet *s, const json_t *j, const char *src, const char *where)
+{
+	static const char *const keys[] = { "subnet", "gateway", NULL };
+	char buf[64];
+	int err;
+
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
+	    (err = get_str(j, "subnet", 1, buf, sizeof(buf), src, where)))
+		return err;
+	err = parse_cidr(buf, &s->addr, &s->prefix);
+	if (err == -EDOM) {
+		char m[20];
+
+		format_cidr(s->addr, s->prefix, m);
+		return jerr(src, where, "subnet %s has host bits set; did you mean %s", buf, m);
+	}
+	if (err)
+		return jerr(src, where, "'subnet' is not an IPv4 CIDR: '%s'", buf);
+	return get_ipv4(j, "gateway", &s->gateway, src, where);
+}
+
+static int network_from_json(struct vx_state *st, const json_t *j, const char *src, const char *where)
+{
+	static const char *const keys[] = { "name", "vni", "mtu", "subnets", NULL };
+	struct vx_network n = {};
+	const json_t *subnets;
+	char w[96];
+	size_t i;
+	json_t *v;
+	int err;
+
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
+	    (err = get_str(j, "name", 1, n.name, sizeof(n.name), src, where)) ||
+	    (err = get_u32(j, "vni", 1, &n.vni, src, where)) ||
+	    (err = get_u32(j, "mtu", 0, &n.mtu, src, where)))
+		return err;
+	subnets = get_array(j, "subnets", 1, src, where, &err);
+	if (err)
+		return err;
+	if (json_array_size(subnets) > VX_MAX_SUBNETS)
+		return jerr(src, where, "more than %d subnets", VX_MAX_SUBNETS);
+	json_array_foreach(subnets, i, v) {
+		snprintf(w, sizeof(w), "%s.subnets[%zu]", where, i);
+		err = subnet_from_json(&n.subnets[i], v, src, w);
+		if (err)
+			return err;
+		n.nsubnets++;
+	}
+	return state_add_network(st, &n) ? 0 : -ENOMEM;
+}
+
+static int endpoint_from_json(struct vx_state *st, const json_t *j, const char *src, const char *where)
+{
+	static const char *const keys[] = { "name", "network", "node", "ip", "mac",
+					    "netns", "ifname", "host_ifname", NULL };
+	struct vx_endpoint e = {};
+	char mac[32];
+	int err;
+
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
+	    (err = get_str(j, "name", 1, e.name, sizeof(e.name), src, where)) ||
+	    (err = get_str(j, "network", 1, e.network, sizeof(e.network), src, where)) ||
+	    (err = get_str(j, "node", 1, e.node, sizeof(e.node), src, where)) ||
+	    (err = get_ipv4(j, "ip", &e.ip, src, where)) ||
+	    (err = get_str(j, "mac", 1, mac, sizeof(mac), src, where)) ||
+	    (err = get_str(j, "netns", 0, e.netns, sizeof(e.netns), src, where)) ||
+	    (err = get_str(j, "ifname", 0, e.ifname, sizeof(e.ifname), src, where)) ||
+	    (err = get_str(j, "host_ifname", 0, e.host_ifname, sizeof(e.host_ifname), src, where)))
+		return err;
+	if (parse_mac(mac, e.mac))
+		return jerr(src, where, "'mac' is not a MAC address: '%s'", mac);
+	return state_add_endpoint(st, &e) ? 0 : -ENOMEM;
+}
+
+static int list_from_json(struct vx_state *st, const json_t *root, const char *key, const char *src,
+			  int (*fn)(struct vx_state *, const json_t *, const char *, const char *))
+{
+	const json_t *arr;
+	char where[64];
+	size_t i;
+	json_t *v;
+	int err;
+
+	arr = get_array(root, key, 0, src, "top level", &err);
+	if (err || !arr)
+		return err;
+	json_array_foreach(arr, i, v) {
+		snprintf(where, sizeof(where), "%s[%zu]", key, i);
+		err = fn(st, v, src, where);
+		if (err == -ENOMEM)
+			pr_err("%s: out of memory", src);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int state_from_root(struct vx_state *st, const json_t *root, const char *src)
+{
+	static const char *const keys[] = { "version", "nodes", "networks", "endpoints", NULL };
+	uint32_t version;
+	int err;
+
+	if (!json_is_object(root))
+		return jerr(src, "top level", "must be an object, not %s", type_name(root));
+	if ((err = check_keys(root, keys, src, "top level")) ||
+	    (err = get_u32(root, "version", 1, &version, src, "top level")))
+		return err;
+	if (version != VX_STATE_VERSION)
+		return jerr(src, "top level", "unsupported version %u (this vxnet reads version %d)",
+			    version, VX_STATE_VERSION);
+	if ((err = list_from_json(st, root, "nodes", src, node_from_json)) ||
+	    (err = list_from_json(st, root, "networks", src, network_from_json)) ||
+	    (err = list_from_json(st, root, "endpoints", src, endpoint_from_json)))
+		return err;
+	return 0;
+}
+
+static int from_buffer(struct vx_state *st, const char *text, size_t len, const char *source)
+{
+	json_error_t jerror;
+	json_t *root;
+	int err;
+
+	state_init(st);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
+	if (!root) {
+		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
+		return -EINVAL;
+	}
+	err = state_from_root(st, root, source);
+	json_decref(root);
+	if (err)
+		state_free(st);
+	return err;
+}
+
+int state_from_json_text(struct vx_state *st, const char *text, const char *source)
+{
+	return from_buffer(st, text, strlen(text), source ? source : "<text>");
+}
+
+int state_from_json_file(struct vx_state *st, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int err = 0;
+
+	state_init(st);
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		pr_err("cannot read state %s: %s", path, strerror(errno));
+		return err;
+	}
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *p = realloc(buf, cap + 65536);
+
+			if (!p) {
+				pr_err("cannot read state %s: out of memory", path);
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			buf = p;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err = -EIO;
+		pr_err("cannot read state %s: read error", path);
+		goto cleanup;
+	}
+	err = from_buffer(st, buf, len, path);
+cleanup:
+	free(buf);
+	fclose(f);
+	return err;
+}
+
+static json_t *endpoint_to_json(const struct vx_endpoint *e)
+{
+	char ip[16], mac[18];
+	json_t *j;
+
+	format_ipv4(e->ip, ip);
+	format_mac(e->mac, mac);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", e->name, "network", e->network,
+		      "node", e->node, "ip", ip, "mac", mac);
+	if (!j)
+		return NULL;
+	if ((e->netns[0] && json_object_set_new(j, "netns", json_string(e->netns))) ||
+	    (e->ifname[0] && json_object_set_new(j, "ifname", json_string(e->ifname))) ||
+	    (e->host_ifname[0] && json_object_set_new(j, "host_ifname", json_string(e->host_ifname)))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static json_t *network_to_json(const struct vx_network *n)
+{
+	json_t *j, *subnets;
+
+	subnets = json_array();
+	if (!subnets)
+		return NULL;
+	for (int i = 0; i < n->nsubnets; i++) {
+		char c[20], g[16];
+
+		format_cidr(n->subnets[i].addr, n->subnets[i].prefix, c);
+		format_ipv4(n->subnets[i].gateway, g);
+		if (json_array_append_new(subnets, json_pack("{s:s, s:s}", "subnet", c, "gateway", g))) {
+			json_decref(subnets);
+			return NULL;
+		}
+	}
+	/* "o" steals subnets, also on failure. */
+	j = json_pack("{s:s, s:I, s:I, s:o}", "name", n->name, "vni", (json_int_t)n->vni,
+		      "mtu", (json_int_t)n->mtu, "subnets", subnets);
+	return j;
+}
+
+static char *dump(json_t *root)
+{
+	char *text;
+
+	if (!root)
+		return NULL;
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return text;
+}
+
+char *state_to_json_text(const struct vx_state *st)
+{
+	json_t *root, *nodes, *networks, *endpoints;
+	int bad = 0;
+
+	root = json_pack("{s:i, s:[], s:[], s:[]}", "version", VX_STATE_VERSION,
+			 "nodes", "networks", "endpoints");
+	if (!root)
+		return NULL;
+	nodes = json_object_get(root, "nodes");
+	networks = json_object_get(root, "networks");
+	endpoints = json_object_get(root, "endpoints");
+	for (size_t i = 0; i < st->nnodes; i++) {
+		char a[16];
+
+		format_ipv4(st->nodes[i].addr, a);
+		bad |= json_array_append_new(nodes, json_pack("{s:s, s:s}", "name", st->nodes[i].name,
+							      "address", a));
+	}
+	for (size_t i = 0; i < st->nnetworks; i++)
+		bad |= json_array_append_new(networks, network_to_json(&st->networks[i]));
+	for (size_t i = 0; i < st->nendpoints; i++)
+		bad |= json_array_append_new(endpoints, endpoint_to_json(&st->endpoints[i]));
+	if (bad) {
+		json_decref(root);
+		return NULL;
+	}
+	return dump(root);
+}
+
+char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n)
+{
+	json_t *j = network_to_json(n), *eps;
+
+	if (!j)
+		return NULL;
+	eps = json_array();
+	if (json_object_set_new(j, "endpoints", eps)) {
+		json_decref(j);
+		return NULL;
+	}
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		if (strcmp(st->endpoints[i].network, n->name))
+			continue;
+		if (json_array_append_new(eps, endpoint_to_json(&st->endpoints[i]))) {
+			json_decref(j);
+			return NULL;
+		}
+	}
+	return dump(j);
+}
