@@ -34,12 +34,18 @@ static int file_read(struct vx_store *s, struct vx_state *st)
 /* mkdir -p for the directory holding path. */
 static int make_parent(const char *path)
 {
-	char *dup = strdup(path), *dir;
+	char *dup = strdup(path), *dir = NULL;
 	int err = 0;
 
-	if (!dup)
+	/* dirname may return a static ".": work on a copy of its result. */
+	if (dup)
+		dir = strdup(dirname(dup));
+	free(dup);
+	dup = dir;
+	if (!dir) {
+		pr_err("cannot create directory for %s: out of memory", path);
 		return -ENOMEM;
-	dir = dirname(dup);
+	}
 	for (char *p = dir + 1; ; p++) {
 		if (*p && *p != '/')
 			continue;
