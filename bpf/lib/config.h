@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What the loader decides, set in .rodata before load. */
+#ifndef VXNET_LIB_CONFIG_H
+#define VXNET_LIB_CONFIG_H
+
+#include <vmlinux.h>
+#include <vxnet.h>
+
+const volatile __u16 cfg_port = VXNET_DEFAULT_PORT; /* VXLAN UDP port, host order */
+const volatile __be32 cfg_local_addr;              /* our underlay address: outer source */
+const volatile __u32 cfg_underlay_ifindex;         /* underlay device, for the FIB lookup */
+
+#endif /* VXNET_LIB_CONFIG_H */

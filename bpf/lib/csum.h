@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Checksums: the one place that computes them. */
+#ifndef VXNET_LIB_CSUM_H
+#define VXNET_LIB_CSUM_H
+
+#include <vmlinux.h>
+
+static __always_inline __u16 csum_fold32(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Header checksum of an option-less IPv4 header (check field must be 0). */
+static __always_inline __sum16 csum_ipv4_hdr(const struct iphdr *ip)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*ip) / 2); i++)
+		sum += w[i];
+	return csum_fold32(sum);
+}
+
+#endif /* VXNET_LIB_CSUM_H */

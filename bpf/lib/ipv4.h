@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef VXNET_LIB_IPV4_H
+#define VXNET_LIB_IPV4_H
+
+#include "lib/eth.h"
+#include "lib/csum.h"
+
+#define IPPROTO_UDP_ 17
+#define IP_DF 0x4000
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+#define VXNET_OUTER_TTL 64
+
+/* The IPv4 header after eth with its fixed 20 bytes present, or NULL. */
+static __always_inline struct iphdr *ipv4_hdr(struct ethhdr *eth, void *data_end)
+{
+	struct iphdr *ip = (void *)(eth + 1);
+
+	if ((void *)(ip + 1) > data_end)
+		return NULL;
+	return ip;
+}
+
+static __always_inline int ipv4_is_fragment(const struct iphdr *ip)
+{
+	return (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) != 0;
+}
+
+/* Pure builder: an option-less outer IPv4 header carrying payload_len
+ * bytes of UDP, with its checksum.
+ */
+static __always_inline void ipv4_build_outer(struct iphdr *ip, __u8 tos, __u16 payload_len,
+					     __be32 saddr, __be32 daddr)
+{
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tos = tos;
+	ip->tot_len = bpf_htons(sizeof(*ip) + payload_len);
+	ip->id = 0;
+	ip->frag_off = bpf_htons(IP_DF);
+	ip->ttl = VXNET_OUTER_TTL;
+	ip->protocol = IPPROTO_UDP_;
+	ip->check = 0;
+	ip->saddr = saddr;
+	ip->daddr = daddr;
+	ip->check = csum_ipv4_hdr(ip);
+}
+
+#endif /* VXNET_LIB_IPV4_H */

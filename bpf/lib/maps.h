@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The datapath's maps. Names and types are the loader's interface (see
+ * include/vxnet.h); no pinning attribute: the loader sets pin paths itself.
+ */
+#ifndef VXNET_LIB_MAPS_H
+#define VXNET_LIB_MAPS_H
+
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <vxnet.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_ENDPOINTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxnet_ep_key);
+	__type(value, struct vxnet_endpoint);
+} endpoints SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct vxnet_iface);
+} ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_NODES);
+	__type(key, __be32);
+	__type(value, struct vxnet_node);
+} nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_NETWORKS);
+	__type(key, __u32);
+	__type(value, struct vxnet_network);
+} networks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXNET_STAT__MAX);
+	__type(key, __u32);
+	__type(value, struct vxnet_counter);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXNET_DROP__MAX);
+	__type(key, __u32);
+	__type(value, struct vxnet_counter);
+} drops SEC(".maps");
+
+/* Written by userspace only; here so that it has BTF and gets pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vxnet_host);
+} host SEC(".maps");
+
+static __always_inline struct vxnet_endpoint *ep_lookup(__u32 vni, __be32 ip)
+{
+	struct vxnet_ep_key key = { .vni = vni, .ip = ip };
+
+	return bpf_map_lookup_elem(&endpoints, &key);
+}
+
+#endif /* VXNET_LIB_MAPS_H */

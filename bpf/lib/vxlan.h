@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* VXLAN (RFC 7348): the outer UDP + VXLAN header builders and the
+ * classification of underlay frames shared by the XDP and TC decap.
+ */
+#ifndef VXNET_LIB_VXLAN_H
+#define VXNET_LIB_VXLAN_H
+
+#include "lib/config.h"
+#include "lib/ipv4.h"
+#include "lib/maps.h"
+
+#define VXLAN_FLAG_I 0x08
+#define VXLAN_HLEN 8
+#define VXNET_SPORT_MIN 32768
+#define VXNET_SPORT_MAX 61000
+
+/* The headers of an encapsulated frame, as they sit on the wire from eth
+ * on. The leading pad keeps IPv4 and VXLAN 4-byte aligned for the builders.
+ */
+struct vxnet_encap_hdr {
+	__u16 pad;
+	struct ethhdr eth;
+	struct iphdr ip;
+	struct udphdr udp;
+	struct vxlanhdr vx;
+	struct ethhdr inner;
+};
+
+#define VXNET_ENCAP_HDR_LEN (ETH_HLEN + VXNET_ENCAP_LEN)
+_Static_assert(__builtin_offsetof(struct vxnet_encap_hdr, inner) + ETH_HLEN -
+		       __builtin_offsetof(struct vxnet_encap_hdr, eth) == VXNET_ENCAP_HDR_LEN,
+	       "outer headers + inner eth are VXNET_ENCAP_LEN after the outer eth");
+
+/* Source port from the flow hash, as the kernel's udp_flow_src_port(). */
+static __always_inline __be16 vxlan_src_port(__u32 hash)
+{
+	hash ^= hash << 16;
+	return bpf_htons((((__u64)hash * (VXNET_SPORT_MAX - VXNET_SPORT_MIN)) >> 32) +
+			 VXNET_SPORT_MIN);
+}
+
+/* Pure builder: UDP header without checksum for payload_len bytes. */
+static __always_inline void udp_build(struct udphdr *udp, __be16 sport, __be16 dport,
+				      __u16 payload_len)
+{
+	udp->source = sport;
+	udp->dest = dport;
+	udp->len = bpf_htons(sizeof(*udp) + payload_len);
+	udp->check = 0;
+}
+
+/* Pure builder: VXLAN header with the I flag and a 24-bit VNI. */
+static __always_inline void vxlan_build(struct vxlanhdr *vx, __u32 vni)
+{
+	vx->vx_flags = bpf_htonl(VXLAN_FLAG_I << 24);
+	vx->vx_vni = bpf_htonl((vni & 0xffffff) << 8);
+}
+
+static __always_inline __u32 vxlan_vni(const struct vxlanhdr *vx)
+{
+	return bpf_ntohl(vx->vx_vni) >> 8;
+}
+
+enum vxnet_rx_verdict {
+	VXNET_RX_PASS,  /* not VXLAN for us: hand to the host stack */
+	VXNET_RX_DECAP, /* deliver the inner frame to rx.ep */
+	VXNET_RX_DROP,  /* drop, for rx.reason */
+};
+
+struct vxnet_rx {
+	__u32 outer_len;     /* outer eth + IPv4 + UDP + VXLAN: bytes to strip */
+	__u32 ifindex;       /* host-side veth of the destination endpoint */
+	__u32 reason;        /* enum vxnet_drop, when VXNET_RX_DROP */
+	struct ethhdr inner; /* the inner frame's Ethernet header */
+};
+
+static __always_inline int rx_drop(struct vxnet_rx *rx, enum vxnet_drop reason)
+{
+	rx->reason = reason;
+	return VXNET_RX_DROP;
+}
+
+/* Classify an underlay frame in [data, data_end): pass it, drop it (with a
+ * reason) or decapsulate it towards a local endpoint. Reads only.
+ */
+static __always_inline int vxlan_classify(void *data, void *data_end, struct vxnet_rx *rx)
+{
+	struct ethhdr *eth, *ieth;
+	struct iphdr *ip, *iip;
+	struct udphdr *udp;
+	struct vxlanhdr *vx;
+	struct vxnet_endpoint *ep;
+	__u32 ihl, ip_len, vni;
+
+	eth = eth_hdr(data, data_end);
+	if (!eth || eth->h_proto != bpf_htons(ETH_P_IP))
+		return VXNET_RX_PASS;
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip || ip->version != 4 || ip->ihl < 5 || ip->protocol != IPPROTO_UDP_ ||
+	    ipv4_is_fragment(ip))
+		return VXNET_RX_PASS;
+	ihl = ip->ihl * 4;
+	udp = (void *)ip + ihl;
+	if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(cfg_port))
+		return VXNET_RX_PASS;
+
+	if (!bpf_map_lookup_elem(&nodes, &ip->saddr))
+		return rx_drop(rx, VXNET_DROP_UNKNOWN_HOST);
+
+	/* Ethernet pads short frames: trust the IPv4 length too, not only
+	 * data_end, to tell a truncated VXLAN frame.
+	 */
+	ip_len = bpf_ntohs(ip->tot_len);
+	vx = (void *)(udp + 1);
+	if ((void *)(vx + 1) > data_end || ihl + sizeof(*udp) + sizeof(*vx) > ip_len)
+		return rx_drop(rx, VXNET_DROP_MALFORMED);
+	if (!(vx->vx_flags & bpf_htonl(VXLAN_FLAG_I << 24)))
+		return rx_drop(rx, VXNET_DROP_BAD_VXLAN);
+	vni = vxlan_vni(vx);
+	if (!bpf_map_lookup_elem(&networks, &vni))
+		return rx_drop(rx, VXNET_DROP_UNKNOWN_VNI);
+
+	ieth = (void *)(vx + 1);
+	if ((void *)(ieth + 1) > data_end ||
+	    ihl + sizeof(*udp) + sizeof(*vx) + sizeof(*ieth) > ip_len)
+		return rx_drop(rx, VXNET_DROP_MALFORMED);
+	if (ieth->h_proto != bpf_htons(ETH_P_IP))
+		return rx_drop(rx, VXNET_DROP_UNSUPPORTED);
+	iip = (void *)(ieth + 1);
+	if ((void *)(iip + 1) > data_end ||
+	    ihl + sizeof(*udp) + sizeof(*vx) + sizeof(*ieth) + sizeof(*iip) > ip_len ||
+	    iip->version != 4 || iip->ihl < 5)
+		return rx_drop(rx, VXNET_DROP_MALFORMED);
+
+	ep = ep_lookup(vni, iip->daddr);
+	if (!ep)
+		return rx_drop(rx, VXNET_DROP_NO_ENDPOINT);
+	if (!(ep->flags & VXNET_EP_LOCAL))
+		return rx_drop(rx, VXNET_DROP_NOT_LOCAL);
+
+	rx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + sizeof(*vx);
+	rx->ifindex = ep->ifindex;
+	__builtin_memcpy(&rx->inner, ieth, sizeof(rx->inner));
+	return VXNET_RX_DECAP;
+}
+
+#endif /* VXNET_LIB_VXLAN_H */

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* vxnet datapath: three entry points, each a pipeline read top to bottom.
+ *
+ *   vxnet_from_container  tc ingress, host side of every container veth:
+ *                         answer ARP, deliver locally or VXLAN-encapsulate.
+ *   vxnet_xdp_decap       XDP on the underlay: decapsulate VXLAN for local
+ *                         endpoints, pass everything else to the host.
+ *   vxnet_tc_decap        the same on tc ingress, for drivers without XDP.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "lib/config.h"
+#include "lib/maps.h"
+#include "lib/drop.h"
+#include "lib/eth.h"
+#include "lib/arp.h"
+#include "lib/ipv4.h"
+#include "lib/vxlan.h"
+#include "lib/fib.h"
+#include "lib/skb.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define BPF_F_ADJ_ROOM_ENCAP_L2(len) \
+	(((__u64)(len) & BPF_ADJ_ROOM_ENCAP_L2_MASK) << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)
+
+/* Outer IPv4/UDP/VXLAN plus the inner eth, inserted after the outer eth. The
+ * encap flags set the inner header offsets and the GSO type
+ * (SKB_GSO_UDP_TUNNEL) so that TSO/GSO keeps working on the outer packet.
+ */
+#define VXNET_ENCAP_FLAGS                                                     \
+	(BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP |          \
+	 BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN))
+
+/* Longest header chain decap reads: eth, IPv4 with options, UDP, VXLAN,
+ * inner eth and IPv4.
+ */
+#define VXNET_DECAP_HDRS (ETH_HLEN + 60 + 8 + VXLAN_HLEN + ETH_HLEN + 20)
+
+/* ARP request from a container: answer it for any endpoint or gateway of
+ * its network by turning it around on the same veth.
+ */
+static __always_inline int container_arp(struct __sk_buff *skb, const struct vxnet_iface *ifc)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+	struct arp_eth_ipv4 *arp;
+	struct vxnet_endpoint *ep;
+	struct ethhdr *eth;
+
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	arp = arp_hdr(eth, data_end);
+	if (!arp)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (!arp_is_eth_ipv4(arp))
+		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
+	if (!mac_equal(eth->h_source, ifc->mac) || !mac_equal(arp->sha, ifc->mac))
+		return tc_drop(skb, VXNET_DROP_SPOOF_MAC);
+	if (arp->spa != ifc->ip)
+		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
+	if (!arp_is_request(arp))
+		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
+
+	ep = ep_lookup(ifc->vni, arp->tpa);
+	if (!ep)
+		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+
+	arp_make_reply(eth, arp, ep->mac);
+	vxnet_stat(VXNET_STAT_ARP_REPLY, skb->len);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* Encapsulate towards ep's host and send out of the underlay. h.inner holds
+ * the original Ethernet header; it becomes the inner one.
+ */
+static __always_inline int container_encap(struct __sk_buff *skb, struct vxnet_encap_hdr *h,
+					   __u32 vni, __u8 tos, __be32 node)
+{
+	struct bpf_redir_neigh nh = {};
+	struct bpf_fib_lookup p;
+	__u32 inner_len = skb->len;
+	__u32 hash, len;
+	int rc;
+
+	hash = bpf_get_hash_recalc(skb);
+	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, node);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return tc_drop(skb, VXNET_DROP_FIB);
+
+	if (bpf_skb_adjust_room(skb, VXNET_ENCAP_LEN, BPF_ADJ_ROOM_MAC, VXNET_ENCAP_FLAGS))
+		return tc_drop(skb, VXNET_DROP_ENCAP);
+
+	len = skb->len;
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		mac_copy(h->eth.h_dest, p.dmac);
+	mac_copy(h->eth.h_source, p.smac);
+	h->eth.h_proto = bpf_htons(ETH_P_IP);
+	ipv4_build_outer(&h->ip, tos, len - ETH_HLEN - sizeof(h->ip), cfg_local_addr, node);
+	udp_build(&h->udp, vxlan_src_port(hash), bpf_htons(cfg_port),
+		  len - ETH_HLEN - sizeof(h->ip) - sizeof(h->udp));
+	vxlan_build(&h->vx, vni);
+	if (bpf_skb_store_bytes(skb, 0, &h->eth, VXNET_ENCAP_HDR_LEN, 0))
+		return tc_drop(skb, VXNET_DROP_ENCAP);
+
+	vxnet_stat(VXNET_STAT_ENCAP, inner_len);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		nh.nh_family = AF_INET;
+		nh.ipv4_nh = p.ipv4_dst;
+		return bpf_redirect_neigh(p.ifindex, &nh, sizeof(nh), 0);
+	}
+	return bpf_redirect(p.ifindex, 0);
+}
+
+/* IPv4 from a container: anti-spoofing, then local delivery or encap. */
+static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vxnet_iface *ifc)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+	struct vxnet_encap_hdr h = {};
+	struct vxnet_endpoint *ep;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (!mac_equal(eth->h_source, ifc->mac))
+		return tc_drop(skb, VXNET_DROP_SPOOF_MAC);
+	if (ip->saddr != ifc->ip)
+		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
+
+	ep = ep_lookup(ifc->vni, ip->daddr);
+	if (!ep || (ep->flags & VXNET_EP_GATEWAY))
+		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+
+	if (ep->flags & VXNET_EP_LOCAL) {
+		mac_copy(eth->h_dest, ep->mac);
+		vxnet_stat(VXNET_STAT_LOCAL, skb->len);
+		return bpf_redirect_peer(ep->ifindex, 0);
+	}
+
+	__builtin_memcpy(&h.inner, eth, sizeof(h.inner));
+	mac_copy(h.inner.h_dest, ep->mac);
+	return container_encap(skb, &h, ifc->vni, ip->tos, ep->node);
+}
+
+SEC("tc")
+int vxnet_from_container(struct __sk_buff *skb)
+{
+	struct vxnet_iface *ifc;
+	__u32 ifindex = skb->ifindex;
+
+	vxnet_stat(VXNET_STAT_FROM_CONTAINER, skb->len);
+	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	if (!ifc)
+		return tc_drop(skb, VXNET_DROP_UNKNOWN_IFACE);
+	skb_pull_headers(skb, ETH_HLEN + sizeof(struct arp_eth_ipv4));
+
+	switch (bpf_ntohs(skb->protocol)) {
+	case ETH_P_ARP:
+		return container_arp(skb, ifc);
+	case ETH_P_IP:
+		return container_ipv4(skb, ifc);
+	default:
+		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
+	}
+}
+
+SEC("xdp")
+int vxnet_xdp_decap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vxnet_rx rx = {};
+
+	switch (vxlan_classify(data, data_end, &rx)) {
+	case VXNET_RX_PASS:
+		vxnet_stat(VXNET_STAT_PASS, data_end - data);
+		return XDP_PASS;
+	case VXNET_RX_DROP:
+		return xdp_drop(ctx, rx.reason);
+	}
+
+	if (bpf_xdp_adjust_head(ctx, rx.outer_len))
+		return xdp_drop(ctx, VXNET_DROP_DECAP);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (!eth_hdr(data, data_end))
+		return xdp_drop(ctx, VXNET_DROP_DECAP);
+
+	vxnet_stat(VXNET_STAT_DECAP, data_end - data);
+	return bpf_redirect(rx.ifindex, 0);
+}
+
+SEC("tc")
+int vxnet_tc_decap(struct __sk_buff *skb)
+{
+	struct vxnet_rx rx = {};
+	void *data, *data_end;
+
+	skb_pull_headers(skb, VXNET_DECAP_HDRS);
+	data = skb_data(skb);
+	data_end = skb_data_end(skb);
+
+	switch (vxlan_classify(data, data_end, &rx)) {
+	case VXNET_RX_PASS:
+		vxnet_stat(VXNET_STAT_PASS, skb->len);
+		return TC_ACT_OK;
+	case VXNET_RX_DROP:
+		return tc_drop(skb, rx.reason);
+	}
+
+	/* Removes what follows the outer MAC header: outer IPv4, UDP, VXLAN and
+	 * the inner eth, whose addresses then replace the outer ones.
+	 */
+	if (bpf_skb_adjust_room(skb, -(__s32)(rx.outer_len), BPF_ADJ_ROOM_MAC, 0))
+		return tc_drop(skb, VXNET_DROP_DECAP);
+	if (bpf_skb_store_bytes(skb, 0, &rx.inner, 2 * ETH_ALEN, 0))
+		return tc_drop(skb, VXNET_DROP_DECAP);
+
+	vxnet_stat(VXNET_STAT_DECAP, skb->len);
+	return bpf_redirect_peer(rx.ifindex, 0);
+}
