@@ -161,6 +161,8 @@ int vxnet_from_container(struct __sk_buff *skb)
 	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
 	if (!ifc)
 		return tc_drop(skb, VXNET_DROP_UNKNOWN_IFACE);
+	if (skb->vlan_present) /* tag stripped into metadata: not carried */
+		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
 	skb_pull_headers(skb, ETH_HLEN + sizeof(struct arp_eth_ipv4));
 
 	switch (bpf_ntohs(skb->protocol)) {
