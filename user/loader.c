@@ -23,9 +23,8 @@
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !vx_verbose)
-		return 0;
-	if (level == LIBBPF_INFO && !vx_verbose)
+	/* Our own error line says what failed; -v shows libbpf's details. */
+	if (!vx_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

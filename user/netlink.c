@@ -182,17 +182,20 @@ static int setup_in_ns(struct nl_sock *sk, const struct nl_container_if *c)
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->ifname);
 	write_proc(path, "1"); /* absent when IPv6 is off altogether */
-	err = set_gro(c->ifname);
-	if (err) {
-		err = -NLE_FAILURE;
-		goto cleanup;
-	}
 	rtnl_link_put(change);
 	change = rtnl_link_alloc();
 	rtnl_link_set_flags(change, IFF_UP);
 	err = rtnl_link_change(sk, link, change, 0);
 	if (err)
 		goto cleanup;
+	/* After up: only then does veth enable NAPI and mark its peer as an
+	 * XDP redirect target.
+	 */
+	err = set_gro(c->ifname);
+	if (err) {
+		err = -NLE_FAILURE;
+		goto cleanup;
+	}
 
 	addr = rtnl_addr_alloc();
 	local = nl_addr_build(AF_INET, &c->ip, 4);

@@ -20,7 +20,7 @@ check "$T: ping on one host c1 -> c3" in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.4
 check "$T: 1400-byte ping across hosts (MTU 1450)" in_ns "$C1" ping -c 2 -s 1400 -M do -W 2 10.1.0.3
 
 # ARP was answered by vxnet: the neighbour entry holds the peer's MAC.
-mac=$(in_ns "$C1" ip neigh show 10.1.0.3 | awk '{print $3}')
+mac=$(in_ns "$C1" ip neigh show 10.1.0.3 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}')
 if [ "$mac" = 02:42:0a:01:00:03 ]; then ok "$T: ARP answered with the endpoint's MAC"; else fail "$T: c1 neighbour 10.1.0.3 is '$mac'"; fi
 
 # The wire carries VXLAN with the network's VNI.
