@@ -43,6 +43,7 @@ bad "up on a pin dir outside bpffs" "not on a bpf filesystem" "$VXNET" --state "
 rmdir "$TMP/notbpffs" 2>/dev/null
 printf '{"version": 1,\n "nodes": [\n  {"name": "h1" "address": "198.18.1.2"}]}\n' >"$TMP/broken.json"
 bad "up with a malformed state file" "broken.json:[0-9]+:[0-9]+: malformed JSON" "$VXNET" --state "$TMP/broken.json" -n "$H1" --pin-dir "$PIN1" up --node h1 --dev eth0 < /dev/null
+bad "up without root" "ermission denied" setpriv --reuid 65534 --regid 65534 --clear-groups "$VXNET" --state "$STATE" --pin-dir "$PIN1" up --node h1 --dev eth0
 check "up h1" vx1 up --node h1 --dev eth0 --decap tc
 
 bad "attach to an unknown network" "unknown network red" vx1 attach "$C1" red
