@@ -154,6 +154,12 @@ static int do_attach(struct vx_state *st, void *arg)
 		.ip = r->ep.ip, .gateway = sn->gateway, .prefix = sn->prefix,
 	};
 	memcpy(c.mac, r->ep.mac, 6);
+	for (int i = 0; i < n->nsubnets; i++) {
+		if (&n->subnets[i] == sn)
+			continue;
+		c.routes[c.nroutes].addr = n->subnets[i].addr;
+		c.routes[c.nroutes++].prefix = n->subnets[i].prefix;
+	}
 	err = nl_veth_create(r->ep.host_ifname, tmp, r->netns_fd, c.mtu);
 	if (err) {
 		pr_err("attach: create veth %s in %s: %s", r->ep.host_ifname, r->netns_arg, strerror(-err));

@@ -156,14 +156,38 @@ static int set_gro(const char *ifname)
 	return err;
 }
 
+static int add_route(struct nl_sock *sk, int ifindex, uint32_t dst, uint8_t prefix,
+		     uint32_t gateway)
+{
+	struct nl_addr *d = nl_addr_build(AF_INET, &dst, 4);
+	struct nl_addr *gw = nl_addr_build(AF_INET, &gateway, 4);
+	struct rtnl_route *route = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	int err = -NLE_NOMEM;
+
+	if (d && gw && route && nh) {
+		nl_addr_set_prefixlen(d, prefix);
+		rtnl_route_set_family(route, AF_INET);
+		rtnl_route_set_dst(route, d);
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+		rtnl_route_nh_set_gateway(nh, gw);
+		rtnl_route_add_nexthop(route, nh);
+		nh = NULL; /* owned by route now */
+		err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	}
+	if (nh)
+		rtnl_route_nh_free(nh);
+	rtnl_route_put(route);
+	nl_addr_put(gw);
+	nl_addr_put(d);
+	return err;
+}
+
 static int setup_in_ns(struct nl_sock *sk, const struct nl_container_if *c)
 {
 	struct rtnl_link *link = NULL, *change = NULL;
-	struct nl_addr *lladdr = NULL, *local = NULL, *dst = NULL, *gw = NULL;
+	struct nl_addr *lladdr = NULL, *local = NULL;
 	struct rtnl_addr *addr = NULL;
-	struct rtnl_route *route = NULL;
-	struct rtnl_nexthop *nh;
-	uint32_t any = 0;
 	char path[128];
 	int ifindex, err;
 
@@ -205,25 +229,15 @@ static int setup_in_ns(struct nl_sock *sk, const struct nl_container_if *c)
 	err = rtnl_addr_add(sk, addr, 0);
 	if (err)
 		goto cleanup;
-
-	route = rtnl_route_alloc();
-	dst = nl_addr_build(AF_INET, &any, 4);
-	nl_addr_set_prefixlen(dst, 0);
-	gw = nl_addr_build(AF_INET, &c->gateway, 4);
-	rtnl_route_set_family(route, AF_INET);
-	rtnl_route_set_dst(route, dst);
-	nh = rtnl_route_nh_alloc();
-	rtnl_route_nh_set_ifindex(nh, ifindex);
-	rtnl_route_nh_set_gateway(nh, gw);
-	rtnl_route_add_nexthop(route, nh);
-	err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	for (int i = 0; i < c->nroutes && !err; i++)
+		err = add_route(sk, ifindex, c->routes[i].addr, c->routes[i].prefix, c->gateway);
+	if (err)
+		goto cleanup;
+	err = add_route(sk, ifindex, 0, 0, c->gateway);
 	if (err == -NLE_EXIST)
 		err = 0; /* first network keeps the default route, as in Docker */
 cleanup:
-	rtnl_route_put(route);
 	rtnl_addr_put(addr);
-	nl_addr_put(gw);
-	nl_addr_put(dst);
 	nl_addr_put(local);
 	nl_addr_put(lladdr);
 	rtnl_link_put(change);

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "state.h"
+
 /* A veth pair: host_name stays here, peer_name is created inside the network
  * namespace netns_fd. Both get mtu; the host end is brought up.
  */
@@ -21,11 +23,15 @@ struct nl_container_if {
 	unsigned int mtu;
 	uint32_t ip, gateway; /* network order */
 	uint8_t prefix;
+	/* the network's other subnets, routed via the gateway */
+	int nroutes;
+	struct { uint32_t addr; uint8_t prefix; } routes[VX_MAX_SUBNETS];
 };
 
 /* Inside netns_fd: rename, set MAC, up, address, default route via the
- * gateway (unless the namespace has one already), GRO on (NAPI, so XDP can
- * redirect into the veth), IPv6 off as on Docker's overlay.
+ * gateway (unless the namespace has one already) and a route via the gateway
+ * to each other subnet of the network, GRO on (NAPI, so XDP can redirect into
+ * the veth), IPv6 off as on Docker's overlay.
  */
 int nl_setup_container_if(int netns_fd, const struct nl_container_if *c);
 
