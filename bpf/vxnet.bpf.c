@@ -2,7 +2,9 @@
 /* vxnet datapath: three entry points, each a pipeline read top to bottom.
  *
  *   vxnet_from_container  tc ingress, host side of every container veth:
- *                         answer ARP, deliver locally or VXLAN-encapsulate.
+ *                         answer ARP, route between subnets, deliver locally
+ *                         or VXLAN-encapsulate (answering "fragmentation
+ *                         needed" for what does not fit).
  *   vxnet_xdp_decap       XDP on the underlay: decapsulate VXLAN for local
  *                         endpoints, pass everything else to the host.
  *   vxnet_tc_decap        the same on tc ingress, for drivers without XDP.
@@ -20,6 +22,9 @@
 #include "lib/vxlan.h"
 #include "lib/fib.h"
 #include "lib/skb.h"
+#include "lib/route.h"
+#include "lib/mtu.h"
+#include "lib/icmp.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -115,7 +120,43 @@ static __always_inline int container_encap(struct __sk_buff *skb, struct vxnet_e
 	return bpf_redirect(p.ifindex, 0);
 }
 
-/* IPv4 from a container: anti-spoofing, then local delivery or encap. */
+/* IPv4 from a container, DF set, too big for the network: answer as the
+ * sender's gateway would (RFC 1191), with ICMP "fragmentation needed" and
+ * the network MTU, from the gateway of the sender's subnet. The skb itself
+ * becomes the reply and goes back into the container; the original counts
+ * as dropped FRAG_NEEDED.
+ */
+static __always_inline int container_frag_needed(struct __sk_buff *skb,
+						 const struct vxnet_iface *ifc, __u32 mtu,
+						 __u32 ihl)
+{
+	struct vxnet_icmp_err e = {};
+	__u32 orig_len = skb->len;
+	__u32 quote_len = ihl + 8;
+	__u32 len;
+	__u8 gw_mac[ETH_ALEN];
+
+	if (quote_len < ICMP_QUOTE_MIN || quote_len > ICMP_QUOTE_MAX)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (!ifc->gateway) /* nothing to send it from: loader predates it */
+		return tc_drop(skb, VXNET_DROP_FRAG_NEEDED);
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, e.quote, quote_len))
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+
+	mac_from_ipv4(gw_mac, ifc->gateway);
+	icmp_build_frag_needed(&e, ifc->mac, gw_mac, ifc->gateway, ifc->ip, mtu, quote_len);
+	len = VXNET_ICMP_HDRS_LEN + quote_len;
+	if (bpf_skb_change_tail(skb, len, 0) || bpf_skb_store_bytes(skb, 0, &e.eth, len, 0))
+		return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, TC_ACT_SHOT);
+
+	vxnet_stat(VXNET_STAT_ICMP_FRAG_NEEDED, len);
+	return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, bpf_redirect(skb->ifindex, 0));
+}
+
+/* IPv4 from a container: anti-spoofing, routing between subnets, then local
+ * delivery or, if it fits the network MTU, encap. The order of the checks
+ * is the kernel's ip_forward(): TTL, then MTU, then the rewrite.
+ */
 static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vxnet_iface *ifc)
 {
 	void *data = skb_data(skb);
@@ -124,6 +165,8 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	struct vxnet_endpoint *ep;
 	struct ethhdr *eth;
 	struct iphdr *ip;
+	__u32 ihl, mtu;
+	int routed;
 
 	eth = eth_hdr(data, data_end);
 	if (!eth)
@@ -139,6 +182,23 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	ep = ep_lookup(ifc->vni, ip->daddr);
 	if (!ep || (ep->flags & VXNET_EP_GATEWAY))
 		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+
+	routed = route_needed(eth, ifc, ep);
+	if (routed && ip->ttl <= 1)
+		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);
+
+	if (!(ep->flags & VXNET_EP_LOCAL)) {
+		ihl = ip->ihl * 4;
+		mtu = network_mtu(ifc->vni);
+		if (!skb_ipv4_fits(skb, mtu, ihl, ip->protocol)) {
+			if (!ipv4_df(ip))
+				return tc_drop(skb, VXNET_DROP_TOO_BIG);
+			return container_frag_needed(skb, ifc, mtu, ihl);
+		}
+	}
+
+	if (routed)
+		route_rewrite(eth, ip, ep);
 
 	if (ep->flags & VXNET_EP_LOCAL) {
 		mac_copy(eth->h_dest, ep->mac);

@@ -16,6 +16,7 @@
 #define VXNET_MAX_NODES 4096
 #define VXNET_MAX_NETWORKS 4096
 #define VXNET_MAX_IFACES 4096
+#define VXNET_MAX_NODE_VNIS 65536
 #define VXNET_NODE_NAME_LEN 64
 
 /* Pin names under the pin directory (default /sys/fs/bpf/vxnet). */
@@ -23,6 +24,7 @@
 #define VXNET_PIN_IFACES "ifaces"
 #define VXNET_PIN_NODES "nodes"
 #define VXNET_PIN_NETWORKS "networks"
+#define VXNET_PIN_NODE_VNIS "node_vnis"
 #define VXNET_PIN_STATS "stats"
 #define VXNET_PIN_DROPS "drops"
 #define VXNET_PIN_HOST "host"
@@ -48,17 +50,19 @@ struct vxnet_endpoint {
 	__u16 flags;   /* enum vxnet_ep_flags */
 	__u32 ifindex; /* host-side veth, local endpoints only */
 	__be32 node;   /* underlay address of the endpoint's host */
-	__u32 pad;
+	__be32 gateway; /* gateway of the endpoint's subnet (a gateway: itself) */
 };
 
 /* ifaces: host-side veth ifindex -> the endpoint behind it, for ARP answers,
- * anti-spoofing and the network (VNI) of whatever the container sends.
+ * anti-spoofing, the network (VNI) of whatever the container sends, and the
+ * gateway of its subnet (routing between subnets, ICMP errors' source).
  */
 struct vxnet_iface {
 	__u32 vni;
 	__be32 ip;
 	__u8 mac[6];
 	__u16 pad;
+	__be32 gateway;
 };
 
 /* nodes: underlay address -> a host that may send us VXLAN. */
@@ -67,7 +71,18 @@ struct vxnet_node {
 	__u32 pad;
 };
 
-/* networks: VNI -> network properties. */
+/* node_vnis: {host, VNI} for every host with an endpoint in the network:
+ * VXLAN from a registered host for a VNI it has no endpoint in is dropped.
+ * The value is struct vxnet_node (all zero today).
+ */
+struct vxnet_node_vni {
+	__be32 node;
+	__u32 vni;
+};
+
+/* networks: VNI -> network properties. mtu: of the containers' interfaces
+ * (underlay MTU - VXNET_ENCAP_LEN); larger packets are not encapsulated.
+ */
 struct vxnet_network {
 	__u32 mtu;
 	__u32 pad;
@@ -99,6 +114,7 @@ enum vxnet_stat {
 	VXNET_STAT_DECAP,          /* decapsulated from another host */
 	VXNET_STAT_ARP_REPLY,      /* ARP requests answered */
 	VXNET_STAT_PASS,           /* underlay frames not for vxnet, passed */
+	VXNET_STAT_ICMP_FRAG_NEEDED, /* ICMP "fragmentation needed" sent to a container */
 	VXNET_STAT__MAX,
 };
 
@@ -117,6 +133,11 @@ enum vxnet_drop {
 	VXNET_DROP_FIB,             /* no underlay route to the remote host */
 	VXNET_DROP_ENCAP,           /* adjust_room / header write failed */
 	VXNET_DROP_DECAP,           /* decapsulation failed */
+	VXNET_DROP_TTL_EXCEEDED,    /* routed between subnets with TTL <= 1 */
+	VXNET_DROP_TOO_BIG,         /* larger than the network MTU, DF clear */
+	VXNET_DROP_FRAG_NEEDED,     /* larger than the network MTU, DF set:
+				     * answered with ICMP frag needed */
+	VXNET_DROP_HOST_NOT_IN_VNI, /* VXLAN from a host without endpoints in the VNI */
 	VXNET_DROP__MAX,
 };
 

@@ -49,7 +49,7 @@ static int write_sysctl(const char *path, const char *val)
 
 static const char *const map_pins[] = {
 	VXNET_PIN_ENDPOINTS, VXNET_PIN_IFACES, VXNET_PIN_NODES, VXNET_PIN_NETWORKS,
-	VXNET_PIN_STATS,     VXNET_PIN_DROPS,  VXNET_PIN_HOST,
+	VXNET_PIN_STATS,     VXNET_PIN_DROPS,  VXNET_PIN_HOST,  VXNET_PIN_NODE_VNIS,
 };
 static const char *const prog_pins[] = {
 	VXNET_PIN_PROG_FROM_CONTAINER, VXNET_PIN_PROG_XDP_DECAP, VXNET_PIN_PROG_TC_DECAP,

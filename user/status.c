@@ -23,6 +23,7 @@ static const char *const stat_names[VXNET_STAT__MAX] = {
 	[VXNET_STAT_DECAP] = "decap",
 	[VXNET_STAT_ARP_REPLY] = "arp-reply",
 	[VXNET_STAT_PASS] = "underlay-pass",
+	[VXNET_STAT_ICMP_FRAG_NEEDED] = "icmp-frag-needed",
 };
 
 static const char *const drop_names[VXNET_DROP__MAX] = {
@@ -39,6 +40,10 @@ static const char *const drop_names[VXNET_DROP__MAX] = {
 	[VXNET_DROP_FIB] = "no-route",
 	[VXNET_DROP_ENCAP] = "encap-failed",
 	[VXNET_DROP_DECAP] = "decap-failed",
+	[VXNET_DROP_TTL_EXCEEDED] = "ttl-exceeded",
+	[VXNET_DROP_TOO_BIG] = "too-big",
+	[VXNET_DROP_FRAG_NEEDED] = "frag-needed",
+	[VXNET_DROP_HOST_NOT_IN_VNI] = "host-not-in-vni",
 };
 
 /* Sums a per-CPU counter array into out[n]. */
@@ -132,7 +137,7 @@ static int count_entries(int fd, __u32 key_size)
 int cmd_status(int argc, char **argv)
 {
 	static const char *const maps[] = { VXNET_PIN_ENDPOINTS, VXNET_PIN_IFACES, VXNET_PIN_NODES,
-					    VXNET_PIN_NETWORKS };
+					    VXNET_PIN_NETWORKS, VXNET_PIN_NODE_VNIS };
 	char dev[IF_NAMESIZE] = "?", addr[INET_ADDRSTRLEN];
 	struct vxnet_host host;
 	__u32 xdp_id = 0, key, *prev = NULL;

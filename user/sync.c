@@ -44,6 +44,22 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(a, b, cmp_ksz);
 }
 
+/* Sorts s by key and keeps one entry per key (the first added). */
+static void kv_unique(struct kv_set *s)
+{
+	size_t esz = s->ksz + s->vsz, n = 0;
+
+	if (!s->n)
+		return;
+	cmp_ksz = s->ksz;
+	qsort(s->data, s->n, esz, cmp_key);
+	for (size_t i = 1; i < s->n; i++) {
+		if (memcmp(s->data + n * esz, s->data + i * esz, s->ksz))
+			memmove(s->data + ++n * esz, s->data + i * esz, esz);
+	}
+	s->n = n + 1;
+}
+
 /* Writes the entries of want that differ from the map, deletes the rest. */
 static int kv_apply(int fd, struct kv_set *want, struct dp_sync_result *res)
 {
@@ -85,7 +101,7 @@ static int kv_apply(int fd, struct kv_set *want, struct dp_sync_result *res)
 
 /* Desired maps for this host. */
 struct desired {
-	struct kv_set endpoints, ifaces, nodes, networks;
+	struct kv_set endpoints, ifaces, nodes, networks, node_vnis;
 };
 
 static int build_desired(const struct vx_state *st, const struct vxnet_host *host,
@@ -97,6 +113,7 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 	d->ifaces = (struct kv_set){ .ksz = sizeof(__u32), .vsz = sizeof(struct vxnet_iface) };
 	d->nodes = (struct kv_set){ .ksz = sizeof(__be32), .vsz = sizeof(struct vxnet_node) };
 	d->networks = (struct kv_set){ .ksz = sizeof(__u32), .vsz = sizeof(struct vxnet_network) };
+	d->node_vnis = (struct kv_set){ .ksz = sizeof(struct vxnet_node_vni), .vsz = sizeof(struct vxnet_node) };
 
 	for (size_t i = 0; i < st->nnodes && !err; i++) {
 		struct vxnet_node v = {};
@@ -110,7 +127,7 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 		err = kv_add(&d->networks, &n->vni, &v);
 		for (int j = 0; j < n->nsubnets && !err; j++) {
 			struct vxnet_ep_key k = { .vni = n->vni, .ip = n->subnets[j].gateway };
-			struct vxnet_endpoint e = { .flags = VXNET_EP_GATEWAY };
+			struct vxnet_endpoint e = { .flags = VXNET_EP_GATEWAY, .gateway = k.ip };
 
 			default_mac(k.ip, e.mac);
 			err = kv_add(&d->endpoints, &k, &e);
@@ -120,12 +137,19 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 		const struct vx_endpoint *ep = &st->endpoints[i];
 		const struct vx_network *n = state_find_network(st, ep->network);
 		const struct vx_node *node = state_find_node(st, ep->node);
+		const struct vx_subnet *sn = network_subnet_of(n, ep->ip);
 		struct vxnet_ep_key k = { .vni = n->vni, .ip = ep->ip };
-		struct vxnet_endpoint e = { .node = node->addr };
+		struct vxnet_endpoint e = { .node = node->addr, .gateway = sn ? sn->gateway : 0 };
+		struct vxnet_node_vni nv = { .node = node->addr, .vni = n->vni };
+		struct vxnet_node nv_val = {};
 
+		/* The host may send VXLAN in this VNI (deduplicated below). */
+		err = kv_add(&d->node_vnis, &nv, &nv_val);
+		if (err)
+			break;
 		memcpy(e.mac, ep->mac, 6);
 		if (!strcmp(ep->node, host->node) && ep->host_ifname[0]) {
-			struct vxnet_iface f = { .vni = n->vni, .ip = ep->ip };
+			struct vxnet_iface f = { .vni = n->vni, .ip = ep->ip, .gateway = e.gateway };
 
 			e.ifindex = if_nametoindex(ep->host_ifname);
 			if (!e.ifindex) {
@@ -140,17 +164,20 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 		if (!err)
 			err = kv_add(&d->endpoints, &k, &e);
 	}
+	kv_unique(&d->node_vnis);
 	return err;
 }
 
 int dp_sync(const struct vx_state *st, const char *dir, struct dp_sync_result *res)
 {
 	static const char *const names[] = { VXNET_PIN_NODES, VXNET_PIN_NETWORKS,
-					     VXNET_PIN_IFACES, VXNET_PIN_ENDPOINTS };
+					     VXNET_PIN_NODE_VNIS, VXNET_PIN_IFACES,
+					     VXNET_PIN_ENDPOINTS };
 	struct desired d = {};
 	struct vxnet_host host;
-	struct kv_set *sets[] = { &d.nodes, &d.networks, &d.ifaces, &d.endpoints };
-	int fds[4] = { -1, -1, -1, -1 };
+	struct kv_set *sets[] = { &d.nodes, &d.networks, &d.node_vnis, &d.ifaces, &d.endpoints };
+	int fds[] = { -1, -1, -1, -1, -1 };
+	const int nsets = sizeof(sets) / sizeof(sets[0]);
 	int err;
 
 	*res = (struct dp_sync_result){};
@@ -162,7 +189,7 @@ int dp_sync(const struct vx_state *st, const char *dir, struct dp_sync_result *r
 		pr_err("sync: %s", strerror(-err));
 		goto cleanup;
 	}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < nsets; i++) {
 		fds[i] = dp_open_pin(dir, names[i]);
 		if (fds[i] < 0) {
 			err = fds[i];
@@ -171,7 +198,7 @@ int dp_sync(const struct vx_state *st, const char *dir, struct dp_sync_result *r
 		}
 	}
 	/* Order: what others point at first, so no entry refers to a missing one. */
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < nsets; i++) {
 		err = kv_apply(fds[i], sets[i], res);
 		if (err) {
 			pr_err("sync: write %s/%s: %s", dir, names[i], strerror(-err));
@@ -179,7 +206,7 @@ int dp_sync(const struct vx_state *st, const char *dir, struct dp_sync_result *r
 		}
 	}
 cleanup:
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < nsets; i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);
 		free(sets[i]->data);

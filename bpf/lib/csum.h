@@ -25,4 +25,27 @@ static __always_inline __sum16 csum_ipv4_hdr(const struct iphdr *ip)
 	return csum_fold32(sum);
 }
 
+/* Incremental update (RFC 1624, eqn. 3) of a checksum over data in which
+ * one 16-bit word changed from old to new: HC' = ~(~HC + ~m + m').
+ */
+static __always_inline __sum16 csum_replace16(__sum16 check, __be16 old, __be16 new)
+{
+	__u32 sum = (__u16)~check + (__u16)~old + (__u16)new;
+
+	return csum_fold32(sum);
+}
+
+/* Internet checksum of nwords 16-bit words at p (nwords a constant). */
+static __always_inline __sum16 csum_words(const void *p, const int nwords)
+{
+	const __u16 *w = p;
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < nwords; i++)
+		sum += w[i];
+	return csum_fold32(sum);
+}
+
 #endif /* VXNET_LIB_CSUM_H */

@@ -23,6 +23,21 @@ static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 		(a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
 }
 
+/* The MAC vxnet gives an IPv4 address, as Docker does: 02:42 + its four
+ * bytes (user/ipam.c default_mac()). Gateways always have it.
+ */
+static __always_inline void mac_from_ipv4(__u8 *mac, __be32 ip)
+{
+	const __u8 *b = (const __u8 *)&ip;
+
+	mac[0] = 0x02;
+	mac[1] = 0x42;
+	mac[2] = b[0];
+	mac[3] = b[1];
+	mac[4] = b[2];
+	mac[5] = b[3];
+}
+
 /* The Ethernet header at data, or NULL when the frame is shorter. */
 static __always_inline struct ethhdr *eth_hdr(void *data, void *data_end)
 {

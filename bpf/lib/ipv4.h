@@ -5,6 +5,8 @@
 #include "lib/eth.h"
 #include "lib/csum.h"
 
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
 #define IP_DF 0x4000
 #define IP_MF 0x2000
@@ -26,24 +28,47 @@ static __always_inline int ipv4_is_fragment(const struct iphdr *ip)
 	return (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) != 0;
 }
 
-/* Pure builder: an option-less outer IPv4 header carrying payload_len
- * bytes of UDP, with its checksum.
+static __always_inline int ipv4_df(const struct iphdr *ip)
+{
+	return (ip->frag_off & bpf_htons(IP_DF)) != 0;
+}
+
+/* Forwarding step of a router (RFC 1812 5.3.1): TTL - 1 and the header
+ * checksum updated for it. The caller has checked TTL > 1.
  */
-static __always_inline void ipv4_build_outer(struct iphdr *ip, __u8 tos, __u16 payload_len,
-					     __be32 saddr, __be32 daddr)
+static __always_inline void ipv4_dec_ttl(struct iphdr *ip)
+{
+	__be16 old = bpf_htons((__u16)ip->ttl << 8 | ip->protocol);
+
+	ip->ttl--;
+	ip->check = csum_replace16(ip->check, old, bpf_htons((__u16)ip->ttl << 8 | ip->protocol));
+}
+
+/* Pure builder: an option-less IPv4 header carrying payload_len bytes of
+ * proto, with its checksum.
+ */
+static __always_inline void ipv4_build(struct iphdr *ip, __u8 tos, __u8 proto, __u16 frag_off,
+				       __u16 payload_len, __be32 saddr, __be32 daddr)
 {
 	ip->version = 4;
 	ip->ihl = 5;
 	ip->tos = tos;
 	ip->tot_len = bpf_htons(sizeof(*ip) + payload_len);
 	ip->id = 0;
-	ip->frag_off = bpf_htons(IP_DF);
+	ip->frag_off = bpf_htons(frag_off);
 	ip->ttl = VXNET_OUTER_TTL;
-	ip->protocol = IPPROTO_UDP_;
+	ip->protocol = proto;
 	ip->check = 0;
 	ip->saddr = saddr;
 	ip->daddr = daddr;
 	ip->check = csum_ipv4_hdr(ip);
+}
+
+/* Pure builder: the outer IPv4 header of a VXLAN packet (UDP, DF set). */
+static __always_inline void ipv4_build_outer(struct iphdr *ip, __u8 tos, __u16 payload_len,
+					     __be32 saddr, __be32 daddr)
+{
+	ipv4_build(ip, tos, IPPROTO_UDP_, IP_DF, payload_len, saddr, daddr);
 }
 
 #endif /* VXNET_LIB_IPV4_H */

@@ -33,6 +33,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_NODE_VNIS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxnet_node_vni);
+	__type(value, struct vxnet_node);
+} node_vnis SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VXNET_MAX_NETWORKS);
 	__type(key, __u32);
 	__type(value, struct vxnet_network);
@@ -65,6 +73,14 @@ static __always_inline struct vxnet_endpoint *ep_lookup(__u32 vni, __be32 ip)
 	struct vxnet_ep_key key = { .vni = vni, .ip = ip };
 
 	return bpf_map_lookup_elem(&endpoints, &key);
+}
+
+/* Whether the host at node has an endpoint in the network vni. */
+static __always_inline int node_in_vni(__be32 node, __u32 vni)
+{
+	struct vxnet_node_vni key = { .node = node, .vni = vni };
+
+	return bpf_map_lookup_elem(&node_vnis, &key) != NULL;
 }
 
 #endif /* VXNET_LIB_MAPS_H */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Packet pointers of an skb. Read through asm so that clang cannot fold the
+/* Packet pointers (and other fields) of an skb. Read through asm so that clang cannot fold the
  * ctx offset into a pointer it reuses across helper calls, which the
  * verifier rejects ("dereference of modified ctx ptr").
  */
@@ -26,6 +26,12 @@ static __always_inline void *skb_data(struct __sk_buff *skb)
 static __always_inline void *skb_data_end(struct __sk_buff *skb)
 {
 	return (void *)SKB_LOAD_PTR(skb, data_end);
+}
+
+/* GSO segment size, 0 for an skb that is not GSO. */
+static __always_inline __u32 skb_gso_size(struct __sk_buff *skb)
+{
+	return (__u32)SKB_LOAD_PTR(skb, gso_size);
 }
 
 /* Bring the first len bytes (or the whole frame if shorter) into the linear

@@ -119,6 +119,8 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	vni = vxlan_vni(vx);
 	if (!bpf_map_lookup_elem(&networks, &vni))
 		return rx_drop(rx, VXNET_DROP_UNKNOWN_VNI);
+	if (!node_in_vni(ip->saddr, vni))
+		return rx_drop(rx, VXNET_DROP_HOST_NOT_IN_VNI);
 
 	ieth = (void *)(vx + 1);
 	if ((void *)(ieth + 1) > data_end ||
