@@ -63,7 +63,10 @@ int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
 	}
 	peer = rtnl_link_veth_get_peer(link);
 	rtnl_link_set_name(link, host_name);
-	rtnl_link_set_mtu(link, mtu);
+	/* The host end takes any frame the container sends: vxnet checks the
+	 * tunnel's MTU in BPF and answers "fragmentation needed" itself.
+	 */
+	rtnl_link_set_mtu(link, VX_HOST_VETH_MTU);
 	rtnl_link_set_flags(link, IFF_UP);
 	rtnl_link_set_name(peer, peer_name);
 	rtnl_link_set_mtu(peer, mtu);

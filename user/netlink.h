@@ -7,9 +7,10 @@
 
 #include "state.h"
 
-/* A veth pair: host_name stays here, peer_name is created inside the network
- * namespace netns_fd. Both get mtu; the host end is brought up.
+/* A veth pair: host_name stays here (MTU VX_HOST_VETH_MTU, up), peer_name is
+ * created inside the network namespace netns_fd with mtu.
  */
+#define VX_HOST_VETH_MTU 65535
 int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
 		   unsigned int mtu);
 int nl_link_delete(const char *name);

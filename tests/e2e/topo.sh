@@ -69,3 +69,34 @@ topo_cleanup() {
 	cleanup_netns
 	rm -rf "$PIN1" "$PIN2" "$TMP"
 }
+
+# topo_networks MODE: several networks and subnets on the two hosts.
+#   blue (vni 4096): 10.1.0.0/24 gw .1 and 10.2.0.0/24 gw .1
+#   red  (vni 4097): 10.9.0.0/24
+#   green(vni 4098): 10.7.0.0/24, endpoints on h1 only
+#   c1 h1 blue 10.1.0.2 | c2 h2 blue 10.2.0.3 | c3 h1 blue 10.2.0.4
+#   c4 h2 red 10.9.0.4  | c5 h1 blue 10.1.0.5 (eth0) + red 10.9.0.5 (eth1)
+#   c6 h1 green 10.7.0.6
+C4=${P}c4 C5=${P}c5 C6=${P}c6
+topo_networks() {
+	local mode=$1
+	mkns "$C4" && mkns "$C5" && mkns "$C6" || return 1
+	vxs node add h1 198.18.1.2 >/dev/null &&
+	vxs node add h2 198.18.2.2 >/dev/null &&
+	vxs network create blue --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 >/dev/null &&
+	vxs network create red --subnet 10.9.0.0/24 >/dev/null &&
+	vxs network create green --subnet 10.7.0.0/24 >/dev/null &&
+	vx1 up --node h1 --dev eth0 --decap "$mode" >/dev/null &&
+	vx2 up --node h2 --dev eth0 --decap "$mode" >/dev/null &&
+	vx1 attach "$C1" blue --ip 10.1.0.2 >/dev/null &&
+	vx2 attach "$C2" blue --ip 10.2.0.3 >/dev/null &&
+	vx1 attach "$C3" blue --ip 10.2.0.4 >/dev/null &&
+	vx2 attach "$C4" red --ip 10.9.0.4 >/dev/null &&
+	vx1 attach "$C5" blue --ip 10.1.0.5 >/dev/null &&
+	vx1 attach "$C5" red --ip 10.9.0.5 --ifname eth1 >/dev/null &&
+	vx1 attach "$C6" green --ip 10.7.0.6 >/dev/null &&
+	vx1 sync >/dev/null && vx2 sync >/dev/null
+}
+
+# counter HOSTFN NAME: packets of a stat or drop reason from `vxnet stats`
+counter() { "$1" stats | awk -v n="$2" '$1 == n { print $2; exit }'; }

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Isolation against a hostile container or host: forged sources, ARP across
+# networks, and crafted VXLAN from the underlay. Each case is dropped and
+# counted under its own reason, and nothing reaches the target container.
+# Topology: topo.sh (topo_networks); crafted datagrams are sent with bash's
+# /dev/udp from the router (not a node) and from h2 (a node).
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topo.sh"
+MODE=${1:-tc}
+T="hostile-$MODE"
+trap topo_cleanup EXIT
+topo_build || { fail "$T: build topology"; exit 1; }
+topo_networks "$MODE" || { fail "$T: networks and attaches"; exit 1; }
+in_ns "$C1" ping -c 1 -W 2 10.1.0.5 >/dev/null # warm up neighbours
+
+rx_packets() { ip -n "$1" -s -j link show eth0 | jq '.[0].stats64.rx.packets'; }
+# expect_drop NAME HOSTFN REASON CMD...: CMD makes REASON move on that host
+expect_drop() {
+	local name=$1 host=$2 reason=$3; shift 3
+	local before after
+	before=$(counter "$host" "$reason")
+	"$@" >/dev/null 2>&1
+	sleep 0.3
+	after=$(counter "$host" "$reason")
+	if [ "$after" -gt "$before" ]; then ok "$T: $name: dropped as $reason ($before -> $after)"; else fail "$T: $name: $reason stayed at $before"; fi
+}
+
+# --- from a container -------------------------------------------------------
+in_ns "$C1" ip addr add 10.1.0.99/32 dev eth0
+expect_drop "forged source IP" vx1 spoofed-ip in_ns "$C1" ping -c 2 -i 0.2 -W 1 -I 10.1.0.99 10.1.0.5
+in_ns "$C1" ip addr del 10.1.0.99/32 dev eth0
+in_ns "$C1" ip link set eth0 address 02:42:0a:01:00:63
+expect_drop "forged source MAC" vx1 spoofed-mac in_ns "$C1" ping -c 2 -i 0.2 -W 1 10.1.0.5
+in_ns "$C1" ip link set eth0 address 02:42:0a:01:00:02
+check "$T: c1 works again with its own MAC" in_ns "$C1" ping -c 2 -i 0.2 -W 2 10.1.0.5
+
+# An ARP request for an address of another network gets no answer.
+in_ns "$C1" ip route add 10.9.0.0/24 dev eth0
+arp_before=$(counter vx1 arp-reply)
+expect_drop "ARP for red's 10.9.0.5 from blue" vx1 no-endpoint in_ns "$C1" ping -c 2 -i 0.3 -W 1 10.9.0.5
+arp_after=$(counter vx1 arp-reply)
+state=$(in_ns "$C1" ip neigh show 10.9.0.5)
+if [ "$arp_before" = "$arp_after" ] && ! echo "$state" | grep -q lladdr; then
+	ok "$T: no ARP answer across networks (neighbour: ${state:-none})"
+else
+	fail "$T: ARP across networks answered: arp-reply $arp_before -> $arp_after, neighbour '$state'"
+fi
+in_ns "$C1" ip route del 10.9.0.0/24 dev eth0
+
+# --- from the underlay --------------------------------------------------------
+# send NS DST_IP PORT HEX: one UDP datagram with the given payload
+send() { in_ns "$1" bash -c "printf '$(echo "$4" | sed 's/../\\x&/g')' > /dev/udp/$2/$3"; }
+vxlan() { printf '08000000%06x00' "$1"; } # VXLAN header, flags I, VNI
+ETH_TO_C1=02420a01000202420a0200030800   # inner eth: to c1 from c2, IPv4
+IP_TO_C1=4500001c00004000400100000a0200030a010002 # IPv4 10.2.0.3 -> 10.1.0.2, ICMP
+ICMP=0800f7ff00000000                      # echo request
+FRAME="$ETH_TO_C1$IP_TO_C1$ICMP"
+
+# Control: the same crafted frame from a node, for a VNI it serves, is delivered.
+rx0=$(rx_packets "$C1")
+dec0=$(counter vx1 decap)
+send "$H2" 198.18.1.2 4789 "$(vxlan 4096)$FRAME"
+sleep 0.3
+if [ "$(counter vx1 decap)" -gt "$dec0" ] && [ "$(rx_packets "$C1")" -gt "$rx0" ]; then ok "$T: control: crafted VXLAN from h2 is delivered to c1"; else fail "$T: control frame not delivered"; fi
+
+rx0=$(rx_packets "$C1")
+expect_drop "VXLAN from an address that is not a node" vx1 unknown-host send "$R" 198.18.1.2 4789 "$(vxlan 4096)$FRAME"
+expect_drop "VXLAN from h2 for a VNI it has no endpoints in (green)" vx1 host-not-in-vni send "$H2" 198.18.1.2 4789 "$(vxlan 4098)$FRAME"
+expect_drop "VXLAN for an unknown VNI" vx1 unknown-vni send "$H2" 198.18.1.2 4789 "$(vxlan 9999)$FRAME"
+expect_drop "VXLAN without the I flag" vx1 bad-vxlan send "$H2" 198.18.1.2 4789 "0000000000100000$FRAME"
+expect_drop "VXLAN with a truncated inner frame" vx1 malformed send "$H2" 198.18.1.2 4789 "$(vxlan 4096)${ETH_TO_C1}45000054"
+expect_drop "VXLAN with an inner IPv6 frame" vx1 unsupported send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a01000202420a02000386dd6000000000083a40$(printf '%064d' 0)8000000000000000"
+expect_drop "VXLAN with an inner ARP frame" vx1 unsupported send "$H2" 198.18.1.2 4789 "$(vxlan 4096)ffffffffffff02420a0200030806000108000604000102420a0200030a0200030000000000000a010002"
+expect_drop "VXLAN for an endpoint that lives on h2" vx1 not-local send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a02000302420a0200030800${IP_TO_C1:0:32}0a020003$ICMP"
+if [ "$(rx_packets "$C1")" = "$rx0" ]; then ok "$T: none of the crafted frames reached c1"; else fail "$T: c1 received crafted frames ($rx0 -> $(rx_packets "$C1"))"; fi
+pass0=$(counter vx1 underlay-pass)
+check "$T: the host's own traffic passes the decap hook (h1 pings the router)" in_ns "$H1" ping -c 2 -i 0.2 -W 2 198.18.1.1
+if [ "$(counter vx1 underlay-pass)" -gt "$pass0" ]; then ok "$T: underlay-pass counted the host's own packets"; else fail "$T: underlay-pass did not move"; fi
+finish
