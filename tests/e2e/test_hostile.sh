@@ -9,7 +9,7 @@ source "$(dirname "$0")/topo.sh"
 MODE=${1:-tc}
 T="hostile-$MODE"
 trap topo_cleanup EXIT
-topo_build || { fail "$T: build topology"; exit 1; }
+topo_build "$([ "$MODE" = xdp ] && echo wire)" || { fail "$T: build topology"; exit 1; }
 topo_networks "$MODE" || { fail "$T: networks and attaches"; exit 1; }
 in_ns "$C1" ping -c 1 -W 2 10.1.0.5 >/dev/null # warm up neighbours
 
@@ -49,7 +49,12 @@ in_ns "$C1" ip route del 10.9.0.0/24 dev eth0
 
 # --- from the underlay --------------------------------------------------------
 # send NS DST_IP PORT HEX: one UDP datagram with the given payload
-send() { in_ns "$1" bash -c "printf '$(echo "$4" | sed 's/../\\x&/g')' > /dev/udp/$2/$3"; }
+# (the bytes go to a file first: printf writes in pieces, cat in one write,
+# and every write to /dev/udp is a datagram)
+send() {
+	printf "$(echo "$4" | sed 's/../\\x&/g')" >"$TMP/pkt"
+	in_ns "$1" bash -c "cat '$TMP/pkt' > /dev/udp/$2/$3"
+}
 vxlan() { printf '08000000%06x00' "$1"; } # VXLAN header, flags I, VNI
 ETH_TO_C1=02420a01000202420a0200030800   # inner eth: to c1 from c2, IPv4
 IP_TO_C1=4500001c00004000400100000a0200030a010002 # IPv4 10.2.0.3 -> 10.1.0.2, ICMP

@@ -7,7 +7,7 @@ source "$(dirname "$0")/topo.sh"
 MODE=${1:-tc}
 T="networks-$MODE"
 trap topo_cleanup EXIT
-topo_build || { fail "$T: build topology"; exit 1; }
+topo_build "$([ "$MODE" = xdp ] && echo wire)" || { fail "$T: build topology"; exit 1; }
 topo_networks "$MODE" || { fail "$T: networks and attaches"; exit 1; }
 
 pingok() { in_ns "$1" ping -c 2 -i 0.2 -W 2 "$2"; }
