@@ -150,3 +150,13 @@ void cli_table_free(struct cli_table *t)
 	free(t->cells);
 	memset(t, 0, sizeof(*t));
 }
+
+int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg)
+{
+	struct vx_store *store = NULL;
+	int err;
+
+	err = cli_open_store(&store) ?: store_update(store, fn, arg);
+	store_close(store);
+	return err ? 1 : 0;
+}

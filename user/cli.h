@@ -24,6 +24,8 @@ extern struct vx_opts vx_opts;
 
 /* Opens vx_opts.state as a store; prints its own error. */
 int cli_open_store(struct vx_store **out);
+/* Opens the store and changes the state with fn (store_update); 0 or 1. */
+int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg);
 
 /* Shared helpers for the cmd_* files (cli.c). */
 /* Parses a verb that takes only --help and between min and max positional

@@ -88,7 +88,6 @@ static int endpoint_add(int argc, char **argv)
 		{},
 	};
 	const char *network = NULL, *node = NULL, *ip = NULL, *mac = NULL;
-	struct vx_store *store = NULL;
 	struct add_arg a = {};
 	struct vx_endpoint *e = &a.e;
 	int c, ret;
@@ -133,10 +132,7 @@ static int endpoint_add(int argc, char **argv)
 		return 1;
 	}
 	a.auto_mac = !mac;
-	if (cli_open_store(&store))
-		return 1;
-	ret = store_update(store, add_fn, &a) ? 1 : 0;
-	store_close(store);
+	ret = cli_store_update(add_fn, &a);
 	if (!ret)
 		pr_info("%s", e->name);
 	return ret;
@@ -157,16 +153,12 @@ static int rm_fn(struct vx_state *st, void *arg)
 
 static int endpoint_rm(int argc, char **argv)
 {
-	struct vx_store *store = NULL;
 	int ret;
 
 	ret = cli_parse_plain("endpoint rm", rm_usage, argc, argv, 1, 1);
 	if (ret >= 0)
 		return ret;
-	if (cli_open_store(&store))
-		return 1;
-	ret = store_update(store, rm_fn, argv[optind]) ? 1 : 0;
-	store_close(store);
+	ret = cli_store_update(rm_fn, argv[optind]);
 	if (!ret)
 		pr_info("%s", argv[optind]);
 	return ret;

@@ -75,7 +75,6 @@ static int network_create(int argc, char **argv)
 	const char *subnets[VX_MAX_SUBNETS], *gateways[VX_MAX_SUBNETS];
 	const char *vni = NULL, *mtu = NULL;
 	int nsub = 0, ngw = 0, c, ret, err;
-	struct vx_store *store = NULL;
 	struct create_arg a = {};
 	struct vx_network *n = &a.n;
 
@@ -170,10 +169,7 @@ static int network_create(int argc, char **argv)
 		}
 		n->nsubnets++;
 	}
-	if (cli_open_store(&store))
-		return 1;
-	ret = store_update(store, create_fn, &a) ? 1 : 0;
-	store_close(store);
+	ret = cli_store_update(create_fn, &a);
 	if (!ret)
 		pr_info("%s", n->name);
 	return ret;
@@ -201,16 +197,12 @@ static int rm_fn(struct vx_state *st, void *arg)
 
 static int network_rm(int argc, char **argv)
 {
-	struct vx_store *store = NULL;
 	int ret;
 
 	ret = cli_parse_plain("network rm", rm_usage, argc, argv, 1, 1);
 	if (ret >= 0)
 		return ret;
-	if (cli_open_store(&store))
-		return 1;
-	ret = store_update(store, rm_fn, argv[optind]) ? 1 : 0;
-	store_close(store);
+	ret = cli_store_update(rm_fn, argv[optind]);
 	if (!ret)
 		pr_info("%s", argv[optind]);
 	return ret;

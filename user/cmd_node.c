@@ -37,7 +37,6 @@ static int add_fn(struct vx_state *st, void *arg)
 
 static int node_add(int argc, char **argv)
 {
-	struct vx_store *store = NULL;
 	struct vx_node n = {};
 	int ret;
 
@@ -53,10 +52,7 @@ static int node_add(int argc, char **argv)
 		pr_err("node %s: '%s' is not an IPv4 address", n.name, argv[optind + 1]);
 		return 1;
 	}
-	if (cli_open_store(&store))
-		return 1;
-	ret = store_update(store, add_fn, &n) ? 1 : 0;
-	store_close(store);
+	ret = cli_store_update(add_fn, &n);
 	if (!ret)
 		pr_info("%s", n.name);
 	return ret;
@@ -88,7 +84,6 @@ static int rm_fn(struct vx_state *st, void *arg)
 
 static int node_rm(int argc, char **argv)
 {
-	struct vx_store *store = NULL;
 	struct rm_arg a = {};
 	int ret;
 
@@ -96,10 +91,7 @@ static int node_rm(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	a.name = argv[optind];
-	if (cli_open_store(&store))
-		return 1;
-	ret = store_update(store, rm_fn, &a) ? 1 : 0;
-	store_close(store);
+	ret = cli_store_update(rm_fn, &a);
 	if (!ret)
 		pr_info("%s (%zu endpoint%s removed)", a.name, a.removed, a.removed == 1 ? "" : "s");
 	return ret;

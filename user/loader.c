@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
+#include "proc.h"
 #include "vxnet.skel.h"
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -31,20 +32,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (!vx_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-static int write_sysctl(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(val, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
 }
 
 static const char *const map_pins[] = {
@@ -284,7 +271,7 @@ int cmd_up(int argc, char **argv)
 	}
 	/* bpf_fib_lookup answers FWD_DISABLED unless the underlay forwards. */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", a.dev);
-	err = write_sysctl(path, "1");
+	err = proc_write(path, "1");
 	if (err) {
 		pr_err("up: enable forwarding on %s: %s", a.dev, strerror(-err));
 		goto cleanup;

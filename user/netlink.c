@@ -21,6 +21,7 @@
 #include <netlink/route/route.h>
 
 #include "log.h"
+#include "proc.h"
 #include "netlink.h"
 
 static struct nl_sock *nl_open(void)
@@ -129,20 +130,6 @@ int nl_link_exists(int netns_fd, const char *name)
 	return found;
 }
 
-static int write_proc(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(val, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
 static int set_gro(const char *ifname)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 1 };
@@ -208,7 +195,7 @@ static int setup_in_ns(struct nl_sock *sk, const struct nl_container_if *c)
 	ifindex = rtnl_link_get_ifindex(link);
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->ifname);
-	write_proc(path, "1"); /* absent when IPv6 is off altogether */
+	proc_write(path, "1"); /* absent when IPv6 is off altogether */
 	rtnl_link_put(change);
 	change = rtnl_link_alloc();
 	rtnl_link_set_flags(change, IFF_UP);
