@@ -20,14 +20,16 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	libjansson-dev libnl-3-dev libnl-route-3-dev pkg-config make gcc \
-	iperf3 tcpdump ethtool iputils-ping procps jq
+	iperf3 tcpdump ethtool iputils-ping procps jq \
+	libcurl4-openssl-dev etcd-server etcd-client \
+	sockperf gnuplot-nox
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Werror -Iinclude -I$(BUILD) -Iuser \
 	$(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
-LDLIBS := -lbpf -lelf -lz -ljansson $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+LDLIBS := -lbpf -lelf -lz -ljansson -lcurl $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_HDRS := $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
@@ -71,6 +73,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SKELS) | $(BUILD)/
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+# bench/prog_cost: per-packet cost of the BPF programs and map write times.
+$(BUILD)/bench/prog_cost: bench/prog_cost.c $(wildcard include/*.h) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
@@ -83,7 +91,7 @@ demo-down:
 	$(Q)tests/demo.sh down
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/prog_cost
 	$(Q)bench/run.sh
 
 clean:

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Per-packet cost of each vxnet BPF program, and the cost of writing
+ * endpoints into its maps, for `make bench` (bench/run.sh).
+ *
+ *   prog_cost progs [CALLS] [ROUNDS]
+ *	Runs each program on its fixture with BPF_PROG_TEST_RUN and prints
+ *	one line per program and round: "prog NAME ROUND NS", NS the mean of
+ *	the kernel-measured durations of CALLS runs. Each run is one call with
+ *	repeat = 1: the programs rewrite the packet in place (encap grows it by
+ *	50 bytes, decap strips it, the ARP reply turns it around), so with
+ *	repeat > 1 every run after the first would see its own output and take
+ *	a drop path. The floor is a program that only returns, run the same
+ *	way ("prog floor-tc", "prog floor-xdp"); "prog floor-tc-repeat" is the
+ *	same floor with repeat = CALLS in one call, the harness's own cost per
+ *	run. Rounds interleave the programs.
+ *
+ *   prog_cost maps N
+ *	Writes N remote endpoints (VNI 4096, 10.x.y.z, one of 1000 nodes) into
+ *	the endpoints map: "maps update N SECONDS" one bpf_map_update_elem per
+ *	entry after a lookup, as `vxnet sync` writes them; "maps batch N
+ *	SECONDS" one BPF_MAP_UPDATE_BATCH; "maps entries MAX key K value V".
+ *
+ * Runs in a private network namespace (unshare), as tests/unit does, with
+ * the topology the fixtures need:
+ *
+ *    c1h/c1, c2h/c2 (veths)  10.0.1.2, 10.0.1.3: local endpoints, VNI 42
+ *    ul0/ul1 (veth, ul0 02:00:00:00:00:01) 198.18.0.1/24, forwarding=1
+ *     `-- 198.18.0.2 gateway (permanent neighbour) to 198.18.2.0/24,
+ *         remote node 198.18.2.10 with r1 10.0.1.4
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "vxnet.h"
+#include "vxnet.skel.h"
+
+#define VNI 42
+#define PORT 4789
+#define PKT_MAX 256
+
+struct pkt {
+	__u32 len;
+	__u8 b[PKT_MAX];
+};
+
+static const __u8 UL_MAC[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const __u8 GW_MAC[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static const __u8 C1_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x02 };
+static const __u8 C2_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x03 };
+static const __u8 R1_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x04 };
+static const __u8 BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static struct vxnet_bpf *skel;
+
+/* ---- packet builder (RFC 791/793/768/826/7348 headers) ------------------ */
+
+static __u32 ip(const char *s)
+{
+	return inet_addr(s);
+}
+
+static void put16(__u8 *p, __u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static __u16 csum(const __u8 *p, __u32 len, __u32 sum)
+{
+	for (__u32 i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static void append(struct pkt *p, const void *b, __u32 len)
+{
+	memcpy(p->b + p->len, b, len);
+	p->len += len;
+}
+
+static void eth(struct pkt *p, const __u8 *dst, const __u8 *src, __u16 proto)
+{
+	__u8 h[ETH_HLEN];
+
+	memcpy(h, dst, 6);
+	memcpy(h + 6, src, 6);
+	put16(h + 12, proto);
+	append(p, h, sizeof(h));
+}
+
+/* IPv4 header for payload_len bytes that follow, checksum filled. */
+static void ipv4(struct pkt *p, const char *src, const char *dst, __u8 proto, __u32 payload_len)
+{
+	__u8 h[20] = { 0x45 };
+	__u32 s = ip(src), d = ip(dst);
+
+	put16(h + 2, 20 + payload_len);
+	put16(h + 6, 0x4000);
+	h[8] = 64;
+	h[9] = proto;
+	memcpy(h + 12, &s, 4);
+	memcpy(h + 16, &d, 4);
+	put16(h + 10, csum(h, 20, 0));
+	append(p, h, sizeof(h));
+}
+
+/* A 64-byte TCP payload segment (checksum left 0: no program reads it). */
+static void tcp64(struct pkt *p)
+{
+	__u8 h[20 + 64] = {};
+
+	put16(h, 40000);
+	put16(h + 2, 80);
+	h[12] = 5 << 4;
+	h[13] = 0x18; /* PSH ACK */
+	put16(h + 14, 0xfaf0);
+	append(p, h, sizeof(h));
+}
+
+static struct pkt tcp_frame(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst)
+{
+	struct pkt p = {};
+
+	eth(&p, dmac, smac, ETH_P_IP);
+	ipv4(&p, src, dst, IPPROTO_TCP, 20 + 64);
+	tcp64(&p);
+	return p;
+}
+
+/* VXLAN from node 198.18.2.10 to us, around inner. */
+static struct pkt vxlan_frame(struct pkt inner)
+{
+	struct pkt p = {};
+	__u8 udp[8] = {}, vx[8] = { 0x08 };
+
+	eth(&p, UL_MAC, GW_MAC, ETH_P_IP);
+	ipv4(&p, "198.18.2.10", "198.18.0.1", IPPROTO_UDP, 8 + 8 + inner.len);
+	put16(udp, 51234);
+	put16(udp + 2, PORT);
+	put16(udp + 4, 8 + 8 + inner.len);
+	append(&p, udp, 8);
+	vx[4] = VNI >> 16;
+	vx[5] = VNI >> 8;
+	vx[6] = VNI;
+	append(&p, vx, 8);
+	append(&p, inner.b, inner.len);
+	return p;
+}
+
+static struct pkt arp_request(void)
+{
+	struct pkt p = {};
+	__u8 a[28] = {};
+	__u32 spa = ip("10.0.1.2"), tpa = ip("10.0.1.3");
+
+	eth(&p, BCAST, C1_MAC, ETH_P_ARP);
+	put16(a, 1);
+	put16(a + 2, ETH_P_IP);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);
+	memcpy(a + 8, C1_MAC, 6);
+	memcpy(a + 14, &spa, 4);
+	memcpy(a + 24, &tpa, 4);
+	append(&p, a, sizeof(a));
+	return p;
+}
+
+/* ---- setup ----------------------------------------------------------------- */
+
+static int sh(const char *cmd)
+{
+	if (system(cmd)) {
+		fprintf(stderr, "prog_cost: setup: '%s' failed\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_netns(void)
+{
+	FILE *f;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "prog_cost: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return -1;
+	}
+	if (sh("ip link set lo up") ||
+	    sh("ip link add ul0 address 02:00:00:00:00:01 type veth peer name ul1") ||
+	    sh("ip addr add 198.18.0.1/24 dev ul0") ||
+	    sh("ip link set ul0 up") || sh("ip link set ul1 up") ||
+	    sh("ip neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev ul0 nud permanent") ||
+	    sh("ip route add 198.18.2.0/24 via 198.18.0.2 dev ul0") ||
+	    sh("ip link add c1h type veth peer name c1") ||
+	    sh("ip link add c2h type veth peer name c2"))
+		return -1;
+	f = fopen("/proc/sys/net/ipv4/conf/ul0/forwarding", "w");
+	if (!f || fputs("1", f) < 0 || fclose(f)) {
+		fprintf(stderr, "prog_cost: enabling forwarding on ul0 failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int add_ep(__u32 vni, __u32 addr, const __u8 *mac, __u16 flags, __u32 ifindex, __u32 node)
+{
+	struct vxnet_ep_key k = { .vni = vni, .ip = addr };
+	struct vxnet_endpoint v = { .flags = flags, .ifindex = ifindex, .node = node,
+				    .gateway = ip("10.0.1.1") };
+
+	memcpy(v.mac, mac, 6);
+	return bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
+}
+
+static int fill_maps(__u32 c1h, __u32 c2h)
+{
+	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1") };
+	struct vxnet_network net = { .mtu = 1450 };
+	struct vxnet_node node = {};
+	__u32 vni = VNI, n1 = ip("198.18.2.10");
+	struct vxnet_node_vni nv = { n1, VNI };
+
+	memcpy(ifc.mac, C1_MAC, 6);
+	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0) ||
+	    bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0) ||
+	    bpf_map__update_elem(skel->maps.nodes, &n1, sizeof(n1), &node, sizeof(node), 0) ||
+	    bpf_map__update_elem(skel->maps.node_vnis, &nv, sizeof(nv), &node, sizeof(node), 0) ||
+	    add_ep(VNI, ip("10.0.1.2"), C1_MAC, VXNET_EP_LOCAL, c1h, ip("198.18.0.1")) ||
+	    add_ep(VNI, ip("10.0.1.3"), C2_MAC, VXNET_EP_LOCAL, c2h, ip("198.18.0.1")) ||
+	    add_ep(VNI, ip("10.0.1.4"), R1_MAC, 0, 0, n1)) {
+		fprintf(stderr, "prog_cost: filling maps: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int load(void)
+{
+	if (setup_netns())
+		return -1;
+	skel = vxnet_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "prog_cost: opening the skeleton: %s\n", strerror(errno));
+		return -1;
+	}
+	skel->rodata->cfg_port = PORT;
+	skel->rodata->cfg_local_addr = ip("198.18.0.1");
+	skel->rodata->cfg_underlay_ifindex = if_nametoindex("ul0");
+	if (vxnet_bpf__load(skel)) {
+		fprintf(stderr, "prog_cost: loading the skeleton failed\n");
+		return -1;
+	}
+	return fill_maps(if_nametoindex("c1h"), if_nametoindex("c2h"));
+}
+
+/* A program that only returns its first instruction's verdict: the floor. */
+static int load_floor(enum bpf_prog_type type, int verdict)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = verdict },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(type, NULL, "GPL", insns, 2, NULL);
+
+	if (fd < 0)
+		fprintf(stderr, "prog_cost: loading the floor program: %s\n", strerror(errno));
+	return fd;
+}
+
+/* ---- progs ------------------------------------------------------------------- */
+
+struct bench {
+	const char *name;
+	int fd;
+	int xdp;
+	struct pkt in;
+	__u32 ifindex;
+	int want; /* verdict every run must return */
+};
+
+/* Mean kernel-measured ns of calls runs of b, or -1 on error. */
+static double run_calls(const struct bench *b, long calls, __u32 repeat)
+{
+	struct __sk_buff ctx = { .ifindex = b->ifindex };
+	__u8 out[PKT_MAX + 64];
+	double sum = 0;
+
+	for (long i = 0; i < calls; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = b->in.b, .data_size_in = b->in.len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+
+		if (!b->xdp) {
+			opts.ctx_in = &ctx;
+			opts.ctx_size_in = sizeof(ctx);
+		}
+		if (bpf_prog_test_run_opts(b->fd, &opts)) {
+			fprintf(stderr, "prog_cost: BPF_PROG_TEST_RUN %s: %s\n", b->name, strerror(errno));
+			return -1;
+		}
+		if ((int)opts.retval != b->want) {
+			fprintf(stderr, "prog_cost: %s returned %u, want %d\n", b->name, opts.retval,
+				b->want);
+			return -1;
+		}
+		sum += opts.duration;
+	}
+	return sum / calls;
+}
+
+static int cmd_progs(long calls, int rounds)
+{
+	__u32 c1h, ul0;
+	int floor_tc, floor_xdp;
+	double ns;
+
+	if (load())
+		return 1;
+	c1h = if_nametoindex("c1h");
+	ul0 = if_nametoindex("ul0");
+	floor_tc = load_floor(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK);
+	floor_xdp = load_floor(BPF_PROG_TYPE_XDP, XDP_PASS);
+	if (floor_tc < 0 || floor_xdp < 0)
+		return 1;
+
+	struct pkt to_r1 = tcp_frame(R1_MAC, C1_MAC, "10.0.1.2", "10.0.1.4");
+	struct pkt to_c2 = tcp_frame(C2_MAC, C1_MAC, "10.0.1.2", "10.0.1.3");
+	struct pkt vx = vxlan_frame(tcp_frame(C1_MAC, R1_MAC, "10.0.1.4", "10.0.1.2"));
+	int from = bpf_program__fd(skel->progs.vxnet_from_container);
+	struct bench benches[] = {
+		{ "floor-tc", floor_tc, 0, to_r1, c1h, TC_ACT_OK },
+		{ "floor-xdp", floor_xdp, 1, vx, 0, XDP_PASS },
+		{ "encap", from, 0, to_r1, c1h, TC_ACT_REDIRECT },
+		{ "xdp-decap", bpf_program__fd(skel->progs.vxnet_xdp_decap), 1, vx, 0, XDP_REDIRECT },
+		{ "tc-decap", bpf_program__fd(skel->progs.vxnet_tc_decap), 0, vx, ul0, TC_ACT_REDIRECT },
+		{ "local-forward", from, 0, to_c2, c1h, TC_ACT_REDIRECT },
+		{ "arp-reply", from, 0, arp_request(), c1h, TC_ACT_REDIRECT },
+	};
+	const int n = sizeof(benches) / sizeof(benches[0]);
+
+	for (int r = 1; r <= rounds; r++) {
+		for (int i = 0; i < n; i++) {
+			ns = run_calls(&benches[i], calls, 1);
+			if (ns < 0)
+				return 1;
+			printf("prog %s %d %.1f\n", benches[i].name, r, ns);
+		}
+		ns = run_calls(&benches[0], 1, calls);
+		if (ns < 0)
+			return 1;
+		printf("prog floor-tc-repeat %d %.1f\n", r, ns);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* ---- maps -------------------------------------------------------------------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_maps(long n)
+{
+	struct vxnet_ep_key *keys = calloc(n, sizeof(*keys));
+	struct vxnet_endpoint *vals = calloc(n, sizeof(*vals));
+	struct vxnet_endpoint cur;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info), count;
+	int fd, rc = 1;
+	double t;
+
+	if (!keys || !vals)
+		goto cleanup;
+	if (load())
+		goto cleanup;
+	fd = bpf_map__fd(skel->maps.endpoints);
+	/* start from an empty map: the fixture entries out */
+	for (int i = 2; i <= 4; i++) {
+		struct vxnet_ep_key k = { .vni = VNI, .ip = htonl(0x0a000100 + i) };
+
+		bpf_map_delete_elem(fd, &k);
+	}
+	for (long i = 0; i < n; i++) {
+		__u32 a = htonl(0x0a000000 + 2 + i);
+
+		keys[i] = (struct vxnet_ep_key){ .vni = 4096, .ip = a };
+		vals[i].mac[0] = 0x02;
+		vals[i].mac[1] = 0x42;
+		memcpy(vals[i].mac + 2, &a, 4);
+		vals[i].node = htonl(0xc6130000 + 1 + i % 1000); /* 198.19.x.y */
+		vals[i].gateway = htonl(0x0a000001);
+	}
+
+	t = now();
+	for (long i = 0; i < n; i++) {
+		if (!bpf_map_lookup_elem(fd, &keys[i], &cur) && !memcmp(&cur, &vals[i], sizeof(cur)))
+			continue;
+		if (bpf_map_update_elem(fd, &keys[i], &vals[i], BPF_ANY)) {
+			fprintf(stderr, "prog_cost: update %ld: %s\n", i, strerror(errno));
+			goto cleanup;
+		}
+	}
+	printf("maps update %ld %.6f\n", n, now() - t);
+
+	count = n;
+	if (bpf_map_delete_batch(fd, keys, &count, NULL) || count != (__u32)n) {
+		fprintf(stderr, "prog_cost: delete batch: %s (%u)\n", strerror(errno), count);
+		goto cleanup;
+	}
+	t = now();
+	count = n;
+	if (bpf_map_update_batch(fd, keys, vals, &count, NULL) || count != (__u32)n) {
+		fprintf(stderr, "prog_cost: update batch: %s (%u)\n", strerror(errno), count);
+		goto cleanup;
+	}
+	printf("maps batch %ld %.6f\n", n, now() - t);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		goto cleanup;
+	printf("maps entries %u key %u value %u\n", info.max_entries, info.key_size,
+	       info.value_size);
+	rc = 0;
+cleanup:
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(libbpf_print);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "progs"))
+		return cmd_progs(argc > 2 ? atol(argv[2]) : 100000, argc > 3 ? atoi(argv[3]) : 5);
+	if (argc == 3 && !strcmp(argv[1], "maps"))
+		return cmd_maps(atol(argv[2]));
+	fprintf(stderr, "usage: prog_cost progs [CALLS] [ROUNDS] | prog_cost maps N\n");
+	return 2;
+}

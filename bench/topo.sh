@@ -1,0 +1,163 @@
+# The five topologies `make bench` compares, all of the same shape. Source
+# after tests/lib.sh (mkns, cleanup_netns, $P, $TMP, $VXNET).
+#
+#   c1 (container)                                        c2 (container)
+#    |  path-specific: veth+route | br0+vxlan0 | vxnet     |
+#   h1 eth0 198.18.1.2 -- r1 198.18.1.1 [r] r2 198.18.2.1 -- eth0 198.18.2.2 h2
+#
+#   underlay      no containers: the client runs in h1, the server in h2.
+#   routed        c1 10.1.1.2/24 and c2 10.1.2.2/24 on veths, routed by the
+#                 hosts (forwarding) and by r (routes to both /24s): no encap.
+#   kernel-vxlan  Docker's overlay layout on each host: a namespace o1/o2 with
+#                 br0, vxlan0 (VNI 4096, nolearning proxy, created in the host
+#                 so its UDP socket stays there) and the container's veth on
+#                 br0; static FDB + neighbour entries for the other container.
+#   vxnet-xdp     vxnet up --decap xdp on both hosts, vxnet attach c1 / c2.
+#   vxnet-tc      the same with --decap tc.
+#
+# Every namespace is ${P}<tag>-<name>; tags u r k x t. Container addresses:
+# 10.1.0.2 -> 10.1.0.3 (routed: 10.1.1.2 -> 10.1.2.2).
+
+PATHS="underlay routed kernel-vxlan vxnet-xdp vxnet-tc"
+
+tag_of() {
+	case $1 in
+	underlay) echo u ;; routed) echo r ;; kernel-vxlan) echo k ;;
+	vxnet-xdp) echo x ;; vxnet-tc) echo t ;;
+	esac
+}
+
+# ns PATH NAME: the namespace NAME (h1 h2 r c1 c2 o1 o2) of PATH
+ns() { echo "${P}$(tag_of "$1")-$2"; }
+
+# client_ns / server_ns / server_ip PATH
+client_ns() { if [ "$1" = underlay ]; then ns "$1" h1; else ns "$1" c1; fi; }
+server_ns() { if [ "$1" = underlay ]; then ns "$1" h2; else ns "$1" c2; fi; }
+server_ip() {
+	case $1 in
+	underlay) echo 198.18.2.2 ;; routed) echo 10.1.2.2 ;; *) echo 10.1.0.3 ;;
+	esac
+}
+
+# the vxnet CLI on host h1|h2 of a vxnet path, and on its state alone
+vxh() { # vxh PATH h1|h2 ARGS...
+	local path=$1 h=$2; shift 2
+	"$VXNET" --state "$TMP/$path.state.json" --pin-dir "/sys/fs/bpf/$(ns "$path" "$h")" \
+		-n "$(ns "$path" "$h")" "$@"
+}
+vxst() { local path=$1; shift; "$VXNET" --state "$TMP/$path.state.json" "$@"; }
+
+# underlay_build PATH: r, h1, h2 and the two links.
+underlay_build() {
+	local path=$1 h1 h2 r n
+	h1=$(ns "$path" h1) h2=$(ns "$path" h2) r=$(ns "$path" r)
+	mkns "$r" && mkns "$h1" && mkns "$h2" || return 1
+	for n in "$r" "$h1" "$h2"; do
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add r1 netns "$r" type veth peer name eth0 netns "$h1" &&
+	ip link add r2 netns "$r" type veth peer name eth0 netns "$h2" &&
+	ip -n "$r" addr add 198.18.1.1/24 dev r1 &&
+	ip -n "$r" addr add 198.18.2.1/24 dev r2 &&
+	ip -n "$h1" addr add 198.18.1.2/24 dev eth0 &&
+	ip -n "$h2" addr add 198.18.2.2/24 dev eth0 &&
+	ip -n "$r" link set r1 up && ip -n "$r" link set r2 up &&
+	ip -n "$h1" link set eth0 up && ip -n "$h2" link set eth0 up &&
+	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 &&
+	ip -n "$h1" route add default via 198.18.1.1 &&
+	ip -n "$h2" route add default via 198.18.2.1
+}
+
+# wire_mode PATH on|off: what the sending underlay veths offload. "on" is
+# what a NIC link carries: 1500-byte frames with complete checksums.
+wire_mode() {
+	local path=$1 v=$2 off=on
+	[ "$v" = on ] && off=off
+	ip netns exec "$(ns "$path" r)" ethtool -K r1 tx $off tso $off gso $off >/dev/null 2>&1
+	ip netns exec "$(ns "$path" r)" ethtool -K r2 tx $off tso $off gso $off >/dev/null 2>&1
+	ip netns exec "$(ns "$path" h1)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
+	ip netns exec "$(ns "$path" h2)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
+}
+
+routed_build() {
+	local path=routed i h c
+	for i in 1 2; do
+		h=$(ns $path h$i) c=$(ns $path c$i)
+		mkns "$c" || return 1
+		ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$h" link add c$i type veth peer name eth0 netns "$c" &&
+		ip -n "$h" addr add 10.1.$i.1/24 dev c$i &&
+		ip -n "$h" link set c$i up &&
+		ip -n "$c" addr add 10.1.$i.2/24 dev eth0 &&
+		ip -n "$c" link set eth0 up &&
+		ip -n "$c" route add default via 10.1.$i.1 &&
+		ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	done
+	ip -n "$(ns $path r)" route add 10.1.1.0/24 via 198.18.1.2 &&
+	ip -n "$(ns $path r)" route add 10.1.2.0/24 via 198.18.2.2
+}
+
+# kvxlan_host I PEER_UNDERLAY: Docker's layout on host hI for container cI
+# (10.1.0.(I+1), MAC 02:42:0a:01:00:0(I+1)); the other container is static.
+kvxlan_host() {
+	local path=kernel-vxlan i=$1 peer=$2 h o c me other
+	h=$(ns $path h$i) o=$(ns $path o$i) c=$(ns $path c$i)
+	me=$((i + 1)) other=$((i == 1 ? 3 : 2))
+	mkns "$o" && mkns "$c" || return 1
+	ip netns exec "$o" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$o" link add br0 type bridge &&
+	ip -n "$o" link set br0 up &&
+	ip -n "$o" link add veth0 mtu 1450 type veth peer name eth0 netns "$c" mtu 1450 &&
+	ip -n "$o" link set veth0 master br0 up &&
+	ip -n "$c" link set eth0 address 02:42:0a:01:00:0$me &&
+	ip -n "$c" addr add 10.1.0.$me/24 dev eth0 &&
+	ip -n "$c" link set eth0 up &&
+	ip -n "$h" link add vxlan0 type vxlan id 4096 dstport 4789 nolearning proxy l2miss l3miss &&
+	ip -n "$h" link set vxlan0 netns "$o" &&
+	ip -n "$o" link set vxlan0 mtu 1450 master br0 up &&
+	ip netns exec "$o" bridge fdb append 02:42:0a:01:00:0$other dev vxlan0 dst "$peer" &&
+	ip -n "$o" neigh add 10.1.0.$other lladdr 02:42:0a:01:00:0$other dev vxlan0 nud permanent
+}
+
+kvxlan_build() {
+	kvxlan_host 1 198.18.2.2 && kvxlan_host 2 198.18.1.2
+}
+
+# vxnet_build PATH xdp|tc
+vxnet_build() {
+	local path=$1 mode=$2
+	mkns "$(ns "$path" c1)" && mkns "$(ns "$path" c2)" || return 1
+	vxst "$path" node add h1 198.18.1.2 &&
+	vxst "$path" node add h2 198.18.2.2 &&
+	vxst "$path" network create blue --subnet 10.1.0.0/24 &&
+	vxh "$path" h1 up --node h1 --dev eth0 --decap "$mode" &&
+	vxh "$path" h2 up --node h2 --dev eth0 --decap "$mode" &&
+	vxh "$path" h1 attach "$(ns "$path" c1)" blue --ip 10.1.0.2 &&
+	vxh "$path" h2 attach "$(ns "$path" c2)" blue --ip 10.1.0.3 &&
+	vxh "$path" h1 sync && vxh "$path" h2 sync
+}
+
+# path_build PATH: the whole topology of PATH, offloads as they are.
+path_build() {
+	local path=$1
+	underlay_build "$path" || return 1
+	case $path in
+	underlay) ;;
+	routed) routed_build ;;
+	kernel-vxlan) kvxlan_build ;;
+	vxnet-xdp) vxnet_build "$path" xdp ;;
+	vxnet-tc) vxnet_build "$path" tc ;;
+	esac
+}
+
+paths_cleanup() {
+	local path h
+	for path in vxnet-xdp vxnet-tc; do
+		for h in h1 h2; do
+			[ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
+			rm -rf "/sys/fs/bpf/$(ns "$path" "$h")"
+		done
+	done
+	cleanup_netns
+}
