@@ -2,7 +2,7 @@
 /* Per-packet cost of each vxnet BPF program, and the cost of writing
  * endpoints into its maps, for `make bench` (bench/run.sh).
  *
- *   prog_cost progs [CALLS] [ROUNDS]
+ *   prog_cost progs [CALLS] [ROUNDS] [NAME]
  *	Runs each program on its fixture with BPF_PROG_TEST_RUN and prints
  *	one line per program and round: "prog NAME ROUND NS", NS the mean of
  *	the kernel-measured durations of CALLS runs. Each run is one call with
@@ -12,7 +12,8 @@
  *	a drop path. The floor is a program that only returns, run the same
  *	way ("prog floor-tc", "prog floor-xdp"); "prog floor-tc-repeat" is the
  *	same floor with repeat = CALLS in one call, the harness's own cost per
- *	run. Rounds interleave the programs.
+ *	run. Rounds interleave the programs. NAME: only that program (to
+ *	profile it with perf).
  *
  *   prog_cost maps N
  *	Writes N remote endpoints (VNI 4096, 10.x.y.z, one of 1000 nodes) into
@@ -331,7 +332,7 @@ static double run_calls(const struct bench *b, long calls, __u32 repeat)
 	return sum / calls;
 }
 
-static int cmd_progs(long calls, int rounds)
+static int cmd_progs(long calls, int rounds, const char *only)
 {
 	__u32 c1h, ul0;
 	int floor_tc, floor_xdp;
@@ -363,6 +364,8 @@ static int cmd_progs(long calls, int rounds)
 
 	for (int r = 1; r <= rounds; r++) {
 		for (int i = 0; i < n; i++) {
+			if (only && strcmp(only, benches[i].name))
+				continue;
 			ns = run_calls(&benches[i], calls, 1);
 			if (ns < 0)
 				return 1;
@@ -459,9 +462,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "progs"))
-		return cmd_progs(argc > 2 ? atol(argv[2]) : 100000, argc > 3 ? atoi(argv[3]) : 5);
+		return cmd_progs(argc > 2 ? atol(argv[2]) : 100000, argc > 3 ? atoi(argv[3]) : 5,
+				 argc > 4 ? argv[4] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "maps"))
 		return cmd_maps(atol(argv[2]));
-	fprintf(stderr, "usage: prog_cost progs [CALLS] [ROUNDS] | prog_cost maps N\n");
+	fprintf(stderr, "usage: prog_cost progs [CALLS] [ROUNDS] [NAME] | prog_cost maps N\n");
 	return 2;
 }
