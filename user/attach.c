@@ -121,7 +121,9 @@ static int plan_endpoint(struct vx_state *st, struct attach_req *r, const struct
 	return 0;
 }
 
-/* Runs with the state locked: plan, validate, build the veth, record. */
+/* Runs with the state locked: plan, validate, build the veth, record. A
+ * store that retries on conflict (etcd) may call it again: start afresh.
+ */
 static int do_attach(struct vx_state *st, void *arg)
 {
 	struct attach_req *r = arg;
@@ -131,6 +133,11 @@ static int do_attach(struct vx_state *st, void *arg)
 	char tmp[IFNAMSIZ], ipbuf[INET_ADDRSTRLEN];
 	int prog_fd, ifindex, err;
 
+	if (r->created) {
+		nl_link_delete(r->ep.host_ifname);
+		r->created = 0;
+	}
+	memset(&r->ep, 0, sizeof(r->ep));
 	err = plan_endpoint(st, r, &n);
 	if (err)
 		return err;

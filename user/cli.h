@@ -12,7 +12,7 @@
 #include "store.h"
 
 struct vx_opts {
-	const char *state;   /* --state / --store, default VX_DEFAULT_STATE */
+	const char *state;   /* --state / --store (file:PATH, PATH or etcd://...), default VX_DEFAULT_STATE */
 	const char *pin_dir; /* --pin-dir, default VX_DEFAULT_PIN_DIR */
 	const char *netns;   /* -n NETNS, already entered by main */
 };
@@ -60,6 +60,7 @@ int cmd_down(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 

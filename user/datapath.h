@@ -37,6 +37,17 @@ struct dp_sync_result {
 int dp_sync(const struct vx_state *st, const char *dir,
 	    struct dp_sync_result *res);
 
+/* One endpoint's entries on this host, as dp_sync writes them: the
+ * endpoints entry (k, e), its {node, VNI} pair (nv) and, for an endpoint
+ * attached on this host, its ifaces entry (ifindex, f). 0: remote (or not
+ * attached by vxnet), 1: local, -ENOENT: its network or node is missing,
+ * -ENODEV: local but its interface is gone (k, nv still filled).
+ */
+int dp_endpoint_entry(const struct vx_state *st, const struct vxnet_host *host,
+		      const struct vx_endpoint *ep, struct vxnet_ep_key *k,
+		      struct vxnet_endpoint *e, struct vxnet_node_vni *nv,
+		      __u32 *ifindex, struct vxnet_iface *f);
+
 /* Per-network MTU on this host: the network's, or underlay MTU - 50. */
 unsigned int dp_network_mtu(const struct vx_network *n, const struct vxnet_host *host);
 

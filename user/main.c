@@ -32,13 +32,14 @@ static const struct {
 	{ "attach", cmd_attach, "attach NETNS NETWORK [--ip IP] [--mac MAC] [--ifname IF] [--name NAME]" },
 	{ "detach", cmd_detach, "detach NETNS NETWORK" },
 	{ "sync", cmd_sync, "sync" },
+	{ "agent", cmd_agent, "agent" },
 	{ "status", cmd_status, "status" },
 	{ "stats", cmd_stats, "stats" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vxnet [--state FILE] [--pin-dir DIR] [-n NETNS] [-v] COMMAND ...\n\ncommands:\n");
+	fprintf(f, "usage: vxnet [--store file:PATH|etcd://HOST:PORT[,...]] [--pin-dir DIR] [-n NETNS] [-v] COMMAND ...\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  vxnet %s\n", commands[i].help);
 }

@@ -112,6 +112,13 @@ void format_cidr(uint32_t addr, uint8_t prefix, char buf[20]);
 uint32_t subnet_broadcast(const struct vx_subnet *s); /* network order */
 size_t state_count_endpoints(const struct vx_state *st, const char *network,
 			     const char *node); /* NULL: any */
+/* One record (an element of the file's "nodes", "networks" or "endpoints"):
+ * the values of the etcd store. from_json appends the record to st.
+ */
+enum vx_rec_kind { VX_REC_NODE, VX_REC_NETWORK, VX_REC_ENDPOINT };
+int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const char *text,
+			   size_t len, const char *source);
+char *state_record_to_json(enum vx_rec_kind kind, const void *rec); /* compact, malloc'd */
 /* `network inspect`: the network's fields plus "endpoints": [...]. */
 char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n);
 

@@ -357,6 +357,8 @@ cleanup:
 	return err;
 }
 
+static json_t *node_to_json(const struct vx_node *n);
+
 static json_t *endpoint_to_json(const struct vx_endpoint *e)
 {
 	char ip[16], mac[18];
@@ -423,13 +425,8 @@ char *state_to_json_text(const struct vx_state *st)
 	nodes = json_object_get(root, "nodes");
 	networks = json_object_get(root, "networks");
 	endpoints = json_object_get(root, "endpoints");
-	for (size_t i = 0; i < st->nnodes; i++) {
-		char a[16];
-
-		format_ipv4(st->nodes[i].addr, a);
-		bad |= json_array_append_new(nodes, json_pack("{s:s, s:s}", "name", st->nodes[i].name,
-							      "address", a));
-	}
+	for (size_t i = 0; i < st->nnodes; i++)
+		bad |= json_array_append_new(nodes, node_to_json(&st->nodes[i]));
 	for (size_t i = 0; i < st->nnetworks; i++)
 		bad |= json_array_append_new(networks, network_to_json(&st->networks[i]));
 	for (size_t i = 0; i < st->nendpoints; i++)
@@ -439,6 +436,52 @@ char *state_to_json_text(const struct vx_state *st)
 		return NULL;
 	}
 	return dump(root);
+}
+
+/* One record, as an element of the file's arrays: the value of an etcd key. */
+int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const char *text,
+			   size_t len, const char *source)
+{
+	static int (*const parse[])(struct vx_state *, const json_t *, const char *, const char *) = {
+		[VX_REC_NODE] = node_from_json,
+		[VX_REC_NETWORK] = network_from_json,
+		[VX_REC_ENDPOINT] = endpoint_from_json,
+	};
+	json_error_t jerror;
+	json_t *root;
+	int err;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
+	if (!root) {
+		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
+		return -EINVAL;
+	}
+	err = parse[kind](st, root, source, "record");
+	if (err == -ENOMEM)
+		pr_err("%s: out of memory", source);
+	json_decref(root);
+	return err;
+}
+
+static json_t *node_to_json(const struct vx_node *n)
+{
+	char a[16];
+
+	format_ipv4(n->addr, a);
+	return json_pack("{s:s, s:s}", "name", n->name, "address", a);
+}
+
+char *state_record_to_json(enum vx_rec_kind kind, const void *rec)
+{
+	json_t *j = kind == VX_REC_NODE ? node_to_json(rec) :
+		    kind == VX_REC_NETWORK ? network_to_json(rec) : endpoint_to_json(rec);
+	char *text;
+
+	if (!j)
+		return NULL;
+	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return text;
 }
 
 char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n)

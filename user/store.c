@@ -227,10 +227,12 @@ int store_open(const char *url, struct vx_store **out)
 	struct vx_store *s;
 
 	*out = NULL;
+	if (!strncmp(url, "etcd://", 7))
+		return store_etcd_open(url, out);
 	if (!strncmp(url, "file:", 5))
 		path = url + 5;
 	else if (strstr(url, "://") || !strncmp(url, "etcd:", 5)) {
-		pr_err("store %s: unsupported store type (only file:PATH)", url);
+		pr_err("store %s: unsupported store type (use file:PATH or etcd://HOST:PORT[,HOST:PORT...])", url);
 		return -EPROTONOSUPPORT;
 	}
 	if (!*path) {

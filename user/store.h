@@ -1,13 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The cluster store: a small interface with one backend today (a JSON file,
- * locked while changed, written atomically) and etcd next.
+/* The cluster store: a small interface with two backends, a JSON file
+ * (locked while changed, written atomically; store.c) and etcd (one key per
+ * record under /vxnet/, changes in one transaction; store_etcd.c).
  */
 #ifndef VXNET_STORE_H
 #define VXNET_STORE_H
 
+#include <stdint.h>
+
 #include "state.h"
 
 struct vx_store;
+
+/* One change seen by a watch: a record put (rec holds it) or deleted. */
+struct vx_store_event {
+	int64_t revision;
+	int deleted;
+	enum vx_rec_kind kind;
+	char name[VX_NAME_MAX];
+	union {
+		struct vx_node node;
+		struct vx_network network;
+		struct vx_endpoint endpoint;
+	} rec;
+};
+
+/* Gets the events of one store revision (one transaction) at a time;
+ * returns 0 to go on.
+ */
+typedef int (*vx_watch_fn)(void *arg, const struct vx_store_event *ev, size_t n);
 
 struct vx_store_ops {
 	int (*read)(struct vx_store *s, struct vx_state *st);
@@ -18,6 +39,17 @@ struct vx_store_ops {
 	int (*update)(struct vx_store *s,
 		      int (*fn)(struct vx_state *st, void *arg), void *arg);
 	void (*close)(struct vx_store *s);
+	/* Optional (etcd; NULL for the file): the state as of one revision,
+	 * without whole-state validation (writers validate), and its revision.
+	 */
+	int (*list)(struct vx_store *s, struct vx_state *st, int64_t *rev);
+	/* Optional: calls fn with every change from revision rev on, until
+	 * stop(arg) says so (-ECANCELED), the revision is compacted (-ESTALE)
+	 * or the connection fails (another negative errno). Quiet: the caller
+	 * logs.
+	 */
+	int (*watch)(struct vx_store *s, int64_t rev, vx_watch_fn fn,
+		     int (*stop)(void *arg), void *arg);
 };
 
 struct vx_store {
@@ -25,8 +57,12 @@ struct vx_store {
 	char *location; /* file path, or endpoints for etcd */
 };
 
-/* url: "file:PATH", or a plain PATH. */
+/* url: "file:PATH", a plain PATH, or "etcd://HOST:PORT[,HOST:PORT...]". */
 int store_open(const char *url, struct vx_store **out);
+
+/* store_etcd.c */
+int store_etcd_open(const char *url, struct vx_store **out);
+const char *store_etcd_error(struct vx_store *s); /* why list/watch failed */
 
 static inline int store_read(struct vx_store *s, struct vx_state *st)
 {

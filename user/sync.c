@@ -99,6 +99,33 @@ static int kv_apply(int fd, struct kv_set *want, struct dp_sync_result *res)
 	return err;
 }
 
+int dp_endpoint_entry(const struct vx_state *st, const struct vxnet_host *host,
+		      const struct vx_endpoint *ep, struct vxnet_ep_key *k,
+		      struct vxnet_endpoint *e, struct vxnet_node_vni *nv,
+		      __u32 *ifindex, struct vxnet_iface *f)
+{
+	const struct vx_network *n = state_find_network(st, ep->network);
+	const struct vx_node *node = state_find_node(st, ep->node);
+	const struct vx_subnet *sn;
+
+	if (!n || !node)
+		return -ENOENT;
+	sn = network_subnet_of(n, ep->ip);
+	*k = (struct vxnet_ep_key){ .vni = n->vni, .ip = ep->ip };
+	*e = (struct vxnet_endpoint){ .node = node->addr, .gateway = sn ? sn->gateway : 0 };
+	*nv = (struct vxnet_node_vni){ .node = node->addr, .vni = n->vni };
+	memcpy(e->mac, ep->mac, 6);
+	if (strcmp(ep->node, host->node) || !ep->host_ifname[0])
+		return 0;
+	*f = (struct vxnet_iface){ .vni = n->vni, .ip = ep->ip, .gateway = e->gateway };
+	memcpy(f->mac, ep->mac, 6);
+	e->ifindex = *ifindex = if_nametoindex(ep->host_ifname);
+	if (!e->ifindex)
+		return -ENODEV;
+	e->flags = VXNET_EP_LOCAL;
+	return 1;
+}
+
 /* Desired maps for this host. */
 struct desired {
 	struct kv_set endpoints, ifaces, nodes, networks, node_vnis;
@@ -135,32 +162,28 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 	}
 	for (size_t i = 0; i < st->nendpoints && !err; i++) {
 		const struct vx_endpoint *ep = &st->endpoints[i];
-		const struct vx_network *n = state_find_network(st, ep->network);
-		const struct vx_node *node = state_find_node(st, ep->node);
-		const struct vx_subnet *sn = network_subnet_of(n, ep->ip);
-		struct vxnet_ep_key k = { .vni = n->vni, .ip = ep->ip };
-		struct vxnet_endpoint e = { .node = node->addr, .gateway = sn ? sn->gateway : 0 };
-		struct vxnet_node_vni nv = { .node = node->addr, .vni = n->vni };
+		struct vxnet_ep_key k;
+		struct vxnet_endpoint e;
+		struct vxnet_iface f;
+		struct vxnet_node_vni nv;
 		struct vxnet_node nv_val = {};
+		__u32 ifindex;
+		int r;
 
+		r = dp_endpoint_entry(st, host, ep, &k, &e, &nv, &ifindex, &f);
+		if (r == -ENOENT)
+			continue; /* dangling reference: state_validate rejects it */
 		/* The host may send VXLAN in this VNI (deduplicated below). */
 		err = kv_add(&d->node_vnis, &nv, &nv_val);
 		if (err)
 			break;
-		memcpy(e.mac, ep->mac, 6);
-		if (!strcmp(ep->node, host->node) && ep->host_ifname[0]) {
-			struct vxnet_iface f = { .vni = n->vni, .ip = ep->ip, .gateway = e.gateway };
-
-			e.ifindex = if_nametoindex(ep->host_ifname);
-			if (!e.ifindex) {
-				pr_warn("endpoint %s: interface %s is missing; not forwarding to it",
-					ep->name, ep->host_ifname);
-				continue;
-			}
-			e.flags = VXNET_EP_LOCAL;
-			memcpy(f.mac, ep->mac, 6);
-			err = kv_add(&d->ifaces, &e.ifindex, &f);
+		if (r == -ENODEV) {
+			pr_warn("endpoint %s: interface %s is missing; not forwarding to it",
+				ep->name, ep->host_ifname);
+			continue;
 		}
+		if (r == 1)
+			err = kv_add(&d->ifaces, &ifindex, &f);
 		if (!err)
 			err = kv_add(&d->endpoints, &k, &e);
 	}
