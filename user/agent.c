@@ -35,6 +35,19 @@
 #include "log.h"
 
 static volatile sig_atomic_t stopping;
+static int timestamps; /* --timestamps: prefix log lines with epoch seconds */
+
+/* One info line, after the maps were written. */
+#define agent_log(fmt, ...)                                                    \
+	do {                                                                   \
+		if (timestamps) {                                              \
+			struct timespec ts_;                                   \
+			clock_gettime(CLOCK_REALTIME, &ts_);                   \
+			printf("%lld.%06ld ", (long long)ts_.tv_sec,          \
+			       ts_.tv_nsec / 1000);                            \
+		}                                                              \
+		pr_info(fmt, ##__VA_ARGS__);                                   \
+	} while (0)
 
 static void on_signal(int sig)
 {
@@ -346,7 +359,7 @@ static int on_events(void *arg, const struct vx_store_event *ev, size_t n)
 		if (err == -ENOMEM)
 			pr_err("agent: out of memory");
 		if (!err)
-			pr_info("revision %lld: %s %s %s: %u added, %u changed, %u removed",
+			agent_log("revision %lld: %s %s %s: %u added, %u changed, %u removed",
 				(long long)ev[i].revision, kind_names[ev[i].kind], ev[i].name,
 				ev[i].deleted ? "deleted" : "put", a->res.added, a->res.changed,
 				a->res.removed);
@@ -381,7 +394,7 @@ static int run_watch(struct agent *a)
 			err = dp_sync(&a->st, vx_opts.pin_dir, &res);
 			if (err) /* dp_sync said why; the maps are as before */
 				return err;
-			pr_info("synced at revision %lld: %zu nodes, %zu networks, %zu endpoints; "
+			agent_log("synced at revision %lld: %zu nodes, %zu networks, %zu endpoints; "
 				"%u added, %u changed, %u removed", (long long)rev, a->st.nnodes,
 				a->st.nnetworks, a->st.nendpoints, res.added, res.changed, res.removed);
 			backoff = 200;
@@ -438,7 +451,7 @@ static int run_inotify(struct agent *a)
 			dirty = 0;
 			state_free(&a->st);
 			if (!store_read(a->store, &a->st) && !dp_sync(&a->st, vx_opts.pin_dir, &res))
-				pr_info("synced %s: %zu nodes, %zu networks, %zu endpoints; "
+				agent_log("synced %s: %zu nodes, %zu networks, %zu endpoints; "
 					"%u added, %u changed, %u removed", a->store->location, a->st.nnodes,
 					a->st.nnetworks, a->st.nendpoints, res.added, res.changed, res.removed);
 			/* else: the line above says why; keep the maps, wait for the next change */
@@ -464,16 +477,31 @@ cleanup:
 
 int cmd_agent(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "timestamps", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	static const char usage[] =
-		"usage: vxnet agent\n"
-		"Keeps this host's maps equal to the store until SIGTERM or SIGINT. Run vxnet up first.\n";
+		"usage: vxnet agent [--timestamps]\n"
+		"Keeps this host's maps equal to the store until SIGTERM or SIGINT. Run vxnet up first.\n"
+		"--timestamps: start each change's line with the time (epoch seconds) it reached the maps.\n";
 	struct agent a = { .fds = { -1, -1, -1, -1, -1 } };
 	struct sigaction sa = { .sa_handler = on_signal };
-	int ret, err;
+	int c, err;
 
-	ret = cli_parse_plain("agent", usage, argc, argv, 0, 0);
-	if (ret >= 0)
-		return ret;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': timestamps = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: return cli_opt_error("agent", c, argv);
+		}
+	}
+	if (optind < argc) {
+		pr_err("agent: unexpected argument '%s'; see vxnet agent --help", argv[optind]);
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	state_init(&a.st);
 	sigaction(SIGTERM, &sa, NULL);
