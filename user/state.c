@@ -301,9 +301,6 @@ static int validate_endpoint(const struct vx_state *st, size_t i, const char *sr
 
 	if (!valid_name(e->name))
 		return verr(src, "invalid endpoint name '%s' (must match %s)", e->name, NAME_RULE);
-	for (size_t j = 0; j < i; j++)
-		if (!strcmp(st->endpoints[j].name, e->name))
-			return verr(src, "endpoint %s already exists", e->name);
 	n = state_find_network(st, e->network);
 	if (!n)
 		return verr(src, "endpoint %s: no such network %s", e->name, e->network);
@@ -329,23 +326,83 @@ static int validate_endpoint(const struct vx_state *st, size_t i, const char *sr
 		return verr(src, "endpoint %s: MAC %s has the multicast bit set", e->name, m);
 	if (!memcmp(e->mac, "\0\0\0\0\0\0", 6))
 		return verr(src, "endpoint %s: MAC %s is all zeros", e->name, m);
-	for (size_t j = 0; j < i; j++) {
-		const struct vx_endpoint *o = &st->endpoints[j];
-
-		if (strcmp(o->network, e->network))
-			continue;
-		if (o->ip == e->ip)
-			return verr(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
-				    e->name, a, o->name, n->name);
-		if (!memcmp(o->mac, e->mac, 6))
-			return verr(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
-				    e->name, m, o->name, n->name);
-	}
 	if (!valid_ifname(e->ifname))
 		return verr(src, "endpoint %s: invalid interface name '%s'", e->name, e->ifname);
 	if (!valid_ifname(e->host_ifname))
 		return verr(src, "endpoint %s: invalid host interface name '%s'", e->name, e->host_ifname);
 	return 0;
+}
+
+/* Uniqueness of endpoint names, and of addresses and MACs within a network:
+ * sort an index by each key (O(n log n), for states of 100 000 endpoints);
+ * equal neighbours are the later endpoint clashing with the earlier one.
+ */
+enum ep_key { EP_NAME, EP_IP, EP_MAC };
+
+static const struct vx_state *sort_st;
+static enum ep_key sort_key;
+
+static int ep_key_cmp(size_t a, size_t b)
+{
+	const struct vx_endpoint *x = &sort_st->endpoints[a], *y = &sort_st->endpoints[b];
+	int c;
+
+	if (sort_key == EP_NAME)
+		return strcmp(x->name, y->name);
+	c = strcmp(x->network, y->network);
+	if (c)
+		return c;
+	if (sort_key == EP_IP)
+		return memcmp(&x->ip, &y->ip, sizeof(x->ip));
+	return memcmp(x->mac, y->mac, 6);
+}
+
+static int ep_index_cmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = ep_key_cmp(i, j);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+static int validate_endpoint_dups(const struct vx_state *st, const char *src)
+{
+	static const enum ep_key keys[] = { EP_NAME, EP_IP, EP_MAC };
+	size_t *idx, n = st->nendpoints;
+	int err = 0;
+
+	if (n < 2)
+		return 0;
+	idx = malloc(n * sizeof(*idx));
+	if (!idx)
+		return verr(src, "validating %zu endpoints: out of memory", n);
+	sort_st = st;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !err; k++) {
+		sort_key = keys[k];
+		for (size_t i = 0; i < n; i++)
+			idx[i] = i;
+		qsort(idx, n, sizeof(*idx), ep_index_cmp);
+		for (size_t i = 1; i < n && !err; i++) {
+			const struct vx_endpoint *o = &st->endpoints[idx[i - 1]];
+			const struct vx_endpoint *e = &st->endpoints[idx[i]];
+			char a[16], m[18];
+
+			if (ep_key_cmp(idx[i - 1], idx[i]))
+				continue;
+			format_ipv4(e->ip, a);
+			format_mac(e->mac, m);
+			if (sort_key == EP_NAME)
+				err = verr(src, "endpoint %s already exists", e->name);
+			else if (sort_key == EP_IP)
+				err = verr(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
+					   e->name, a, o->name, e->network);
+			else
+				err = verr(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
+					   e->name, m, o->name, e->network);
+		}
+	}
+	free(idx);
+	return err;
 }
 
 int state_validate(const struct vx_state *st, const char *source)
@@ -363,5 +420,5 @@ int state_validate(const struct vx_state *st, const char *source)
 		if (err)
 			return err;
 	}
-	return 0;
+	return validate_endpoint_dups(st, source);
 }
