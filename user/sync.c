@@ -60,42 +60,92 @@ static void kv_unique(struct kv_set *s)
 	s->n = n + 1;
 }
 
-/* Writes the entries of want that differ from the map, deletes the rest. */
+/* Reads the whole map into cur, a batch of entries per system call. */
+static int kv_dump(int fd, struct kv_set *cur)
+{
+	const __u32 batch = 8192;
+	unsigned char *keys, *vals, token[8];
+	int err = 0, done = 0, first = 1;
+
+	keys = malloc((size_t)batch * cur->ksz);
+	vals = malloc((size_t)batch * cur->vsz);
+	while (keys && vals && !err && !done) {
+		__u32 count = batch;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : token, token, keys, vals, &count, NULL)) {
+			if (errno != ENOENT) /* ENOENT: this was the last batch */
+				err = -errno;
+			done = 1;
+		}
+		first = 0;
+		for (__u32 i = 0; i < count && !err; i++)
+			err = kv_add(cur, keys + i * cur->ksz, vals + i * cur->vsz);
+	}
+	if (!keys || !vals)
+		err = -ENOMEM;
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* Makes the map hold exactly want: reads it, compares in memory, then deletes
+ * and writes only the differences, each as one batch.
+ */
 static int kv_apply(int fd, struct kv_set *want, struct dp_sync_result *res)
 {
-	size_t esz = want->ksz + want->vsz;
-	struct kv_set stale = { .ksz = want->ksz };
-	unsigned char key[64], cur[64];
-	void *prev = NULL;
-	int err = 0;
+	struct kv_set cur = { .ksz = want->ksz, .vsz = want->vsz };
+	struct kv_set del = { .ksz = want->ksz }, upd = { .ksz = want->ksz, .vsz = want->vsz };
+	size_t esz = want->ksz + want->vsz, i = 0, j = 0;
+	unsigned char *keys = NULL, *vals = NULL;
+	int err;
 
-	cmp_ksz = want->ksz;
-	qsort(want->data, want->n, esz, cmp_key);
-	while (!err && !bpf_map_get_next_key(fd, prev, key)) {
-		if (!bsearch(key, want->data, want->n, esz, cmp_key))
-			err = kv_add(&stale, key, NULL);
-		prev = key;
-	}
-	for (size_t i = 0; i < stale.n && !err; i++) {
-		if (bpf_map_delete_elem(fd, stale.data + i * stale.ksz) && errno != ENOENT)
-			err = -errno;
-		else
-			res->removed++;
-	}
-	free(stale.data);
-	for (size_t i = 0; i < want->n && !err; i++) {
-		unsigned char *k = want->data + i * esz, *v = k + want->ksz;
+	err = kv_dump(fd, &cur);
+	kv_unique(want);
+	kv_unique(&cur);
+	while (!err && (i < want->n || j < cur.n)) {
+		unsigned char *w = want->data + i * esz, *c = cur.data + j * esz;
+		int d = i == want->n ? 1 : j == cur.n ? -1 : memcmp(w, c, want->ksz);
 
-		if (!bpf_map_lookup_elem(fd, k, cur)) {
-			if (!memcmp(cur, v, want->vsz))
-				continue;
-			res->changed++;
-		} else {
-			res->added++;
+		if (d > 0) {
+			err = kv_add(&del, c, NULL);
+			j++;
+			continue;
 		}
-		if (bpf_map_update_elem(fd, k, v, BPF_ANY))
+		if (d < 0)
+			res->added++;
+		else if (memcmp(w + want->ksz, c + want->ksz, want->vsz))
+			res->changed++;
+		if (d < 0 || memcmp(w + want->ksz, c + want->ksz, want->vsz))
+			err = kv_add(&upd, w, w + want->ksz);
+		i++;
+		j += d == 0;
+	}
+	if (!err && del.n) {
+		__u32 count = del.n;
+
+		if (bpf_map_delete_batch(fd, del.data, &count, NULL))
+			err = -errno;
+		res->removed += count;
+	}
+	if (!err && upd.n) {
+		__u32 count = upd.n;
+
+		keys = malloc(upd.n * upd.ksz);
+		vals = malloc(upd.n * upd.vsz);
+		if (!keys || !vals)
+			err = -ENOMEM;
+		for (size_t k = 0; !err && k < upd.n; k++) {
+			memcpy(keys + k * upd.ksz, upd.data + k * esz, upd.ksz);
+			memcpy(vals + k * upd.vsz, upd.data + k * esz + upd.ksz, upd.vsz);
+		}
+		if (!err && bpf_map_update_batch(fd, keys, vals, &count, NULL))
 			err = -errno;
 	}
+	free(keys);
+	free(vals);
+	free(cur.data);
+	free(del.data);
+	free(upd.data);
 	return err;
 }
 
