@@ -292,6 +292,18 @@ static int valid_ifname(const char *s)
 	return 1;
 }
 
+static const char *ipv4_str(uint32_t ip, char buf[16])
+{
+	format_ipv4(ip, buf);
+	return buf;
+}
+
+static const char *mac_str(const uint8_t mac[6], char buf[18])
+{
+	format_mac(mac, buf);
+	return buf;
+}
+
 static int validate_endpoint(const struct vx_state *st, size_t i, const char *src)
 {
 	const struct vx_endpoint *e = &st->endpoints[i];
@@ -306,26 +318,25 @@ static int validate_endpoint(const struct vx_state *st, size_t i, const char *sr
 		return verr(src, "endpoint %s: no such network %s", e->name, e->network);
 	if (!state_find_node(st, e->node))
 		return verr(src, "endpoint %s: no such node %s", e->name, e->node);
-	format_ipv4(e->ip, a);
+	/* Addresses are formatted only for a message: this runs per endpoint. */
 	s = network_subnet_of(n, e->ip);
 	if (!s) {
 		subnet_list(n, list, sizeof(list));
 		return verr(src, "endpoint %s: address %s is outside the subnets of network %s (%s)",
-			    e->name, a, n->name, list);
+			    e->name, ipv4_str(e->ip, a), n->name, list);
 	}
-	format_cidr(s->addr, s->prefix, list);
-	if (e->ip == s->addr)
-		return verr(src, "endpoint %s: address %s is the network address of %s", e->name, a, list);
-	if (e->ip == subnet_broadcast(s))
-		return verr(src, "endpoint %s: address %s is the broadcast address of %s", e->name, a, list);
-	if (e->ip == s->gateway)
-		return verr(src, "endpoint %s: address %s is the gateway of %s in network %s",
-			    e->name, a, list, n->name);
-	format_mac(e->mac, m);
+	if (e->ip == s->addr || e->ip == subnet_broadcast(s) || e->ip == s->gateway) {
+		format_cidr(s->addr, s->prefix, list);
+		if (e->ip == s->gateway)
+			return verr(src, "endpoint %s: address %s is the gateway of %s in network %s",
+				    e->name, ipv4_str(e->ip, a), list, n->name);
+		return verr(src, "endpoint %s: address %s is the %s address of %s", e->name,
+			    ipv4_str(e->ip, a), e->ip == s->addr ? "network" : "broadcast", list);
+	}
 	if (e->mac[0] & 1)
-		return verr(src, "endpoint %s: MAC %s has the multicast bit set", e->name, m);
+		return verr(src, "endpoint %s: MAC %s has the multicast bit set", e->name, mac_str(e->mac, m));
 	if (!memcmp(e->mac, "\0\0\0\0\0\0", 6))
-		return verr(src, "endpoint %s: MAC %s is all zeros", e->name, m);
+		return verr(src, "endpoint %s: MAC %s is all zeros", e->name, mac_str(e->mac, m));
 	if (!valid_ifname(e->ifname))
 		return verr(src, "endpoint %s: invalid interface name '%s'", e->name, e->ifname);
 	if (!valid_ifname(e->host_ifname))
@@ -389,16 +400,14 @@ static int validate_endpoint_dups(const struct vx_state *st, const char *src)
 
 			if (ep_key_cmp(idx[i - 1], idx[i]))
 				continue;
-			format_ipv4(e->ip, a);
-			format_mac(e->mac, m);
 			if (sort_key == EP_NAME)
 				err = verr(src, "endpoint %s already exists", e->name);
 			else if (sort_key == EP_IP)
 				err = verr(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
-					   e->name, a, o->name, e->network);
+					   e->name, ipv4_str(e->ip, a), o->name, e->network);
 			else
 				err = verr(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
-					   e->name, m, o->name, e->network);
+					   e->name, mac_str(e->mac, m), o->name, e->network);
 		}
 	}
 	free(idx);

@@ -255,7 +255,7 @@ static int list_from_json(struct vx_state *st, const json_t *root, const char *k
 	if (err || !arr)
 		return err;
 	json_array_foreach(arr, i, v) {
-		snprintf(where, sizeof(where), "%s[%zu]", key, i);
+		snprintf(where, sizeof(where), "%s[%zu]", key, i); /* for messages */
 		err = fn(st, v, src, where);
 		if (err == -ENOMEM)
 			pr_err("%s: out of memory", src);
