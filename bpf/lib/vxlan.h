@@ -31,6 +31,31 @@ _Static_assert(__builtin_offsetof(struct vxnet_encap_hdr, inner) + ETH_HLEN -
 		       __builtin_offsetof(struct vxnet_encap_hdr, eth) == VXNET_ENCAP_HDR_LEN,
 	       "outer headers + inner eth are VXNET_ENCAP_LEN after the outer eth");
 
+/* jhash's final mix (lib/jhash.h __jhash_final): c from a, b, c. */
+static __always_inline __u32 vxnet_rol32(__u32 w, int s)
+{
+	return (w << s) | (w >> (32 - s));
+}
+
+/* Flow hash of an inner IPv4 packet for the outer source port, without the
+ * flow dissector: jhash_3words(saddr, daddr, ports ^ proto). ports is the
+ * first 4 bytes after the IPv4 header (TCP/UDP ports), 0 when absent.
+ */
+static __always_inline __u32 vxnet_flow_hash(__be32 saddr, __be32 daddr, __u32 ports, __u8 proto)
+{
+	__u32 a = 0xdeadbeef + 12 + saddr, b = 0xdeadbeef + 12 + daddr;
+	__u32 c = 0xdeadbeef + 12 + (ports ^ proto);
+
+	c ^= b; c -= vxnet_rol32(b, 14);
+	a ^= c; a -= vxnet_rol32(c, 11);
+	b ^= a; b -= vxnet_rol32(a, 25);
+	c ^= b; c -= vxnet_rol32(b, 16);
+	a ^= c; a -= vxnet_rol32(c, 4);
+	b ^= a; b -= vxnet_rol32(a, 14);
+	c ^= b; c -= vxnet_rol32(b, 24);
+	return c;
+}
+
 /* Source port from the flow hash, as the kernel's udp_flow_src_port(). */
 static __always_inline __be16 vxlan_src_port(__u32 hash)
 {
