@@ -232,7 +232,8 @@ static int add_ep(__u32 vni, __u32 addr, const __u8 *mac, __u16 flags, __u32 ifi
 
 static int fill_maps(__u32 c1h, __u32 c2h)
 {
-	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1") };
+	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
+				   .mtu = 1450 };
 	struct vxnet_network net = { .mtu = 1450 };
 	struct vxnet_node node = {};
 	__u32 vni = VNI, n1 = ip("198.18.2.10");

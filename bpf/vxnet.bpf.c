@@ -188,7 +188,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 
 	if (!(ep->flags & VXNET_EP_LOCAL)) {
 		ihl = ip->ihl * 4;
-		mtu = network_mtu(ifc->vni);
+		mtu = ifc->mtu;
 		if (!skb_ipv4_fits(skb, mtu, ihl, ip->protocol)) {
 			if (!ipv4_df(ip))
 				return tc_drop(skb, VXNET_DROP_TOO_BIG);

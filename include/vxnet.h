@@ -54,14 +54,16 @@ struct vxnet_endpoint {
 };
 
 /* ifaces: host-side veth ifindex -> the endpoint behind it, for ARP answers,
- * anti-spoofing, the network (VNI) of whatever the container sends, and the
- * gateway of its subnet (routing between subnets, ICMP errors' source).
+ * anti-spoofing, the network (VNI) of whatever the container sends, the
+ * gateway of its subnet (routing between subnets, ICMP errors' source) and
+ * the network's MTU (a copy of networks[vni].mtu, so that encap needs no
+ * networks lookup; 0: no limit known).
  */
 struct vxnet_iface {
 	__u32 vni;
 	__be32 ip;
 	__u8 mac[6];
-	__u16 pad;
+	__u16 mtu;
 	__be32 gateway;
 };
 

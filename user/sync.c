@@ -167,7 +167,8 @@ int dp_endpoint_entry(const struct vx_state *st, const struct vxnet_host *host,
 	memcpy(e->mac, ep->mac, 6);
 	if (strcmp(ep->node, host->node) || !ep->host_ifname[0])
 		return 0;
-	*f = (struct vxnet_iface){ .vni = n->vni, .ip = ep->ip, .gateway = e->gateway };
+	*f = (struct vxnet_iface){ .vni = n->vni, .ip = ep->ip, .gateway = e->gateway,
+				   .mtu = dp_network_mtu(n, host) };
 	memcpy(f->mac, ep->mac, 6);
 	e->ifindex = *ifindex = if_nametoindex(ep->host_ifname);
 	if (!e->ifindex)

@@ -10,14 +10,6 @@
 #include "lib/maps.h"
 #include "lib/skb.h"
 
-/* The network's MTU, 0 (no limit known) without an entry. */
-static __always_inline __u32 network_mtu(__u32 vni)
-{
-	struct vxnet_network *n = bpf_map_lookup_elem(&networks, &vni);
-
-	return n ? n->mtu : 0;
-}
-
 /* Whether the IPv4 packet in skb (header length ihl bytes, protocol proto)
  * fits in mtu. A GSO skb (gso_size != 0; gso_segs alone does not make one)
  * is up to 64 KB and will be cut into segments of gso_size payload bytes

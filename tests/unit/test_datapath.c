@@ -699,7 +699,8 @@ static int add_ep(const char *addr, const __u8 *mac, __u16 flags, __u32 ifindex,
 
 static int fill_maps(__u32 c1h, __u32 c2h)
 {
-	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1") };
+	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
+				   .mtu = 1450 };
 	struct vxnet_network net = { .mtu = 1450 };
 	struct vxnet_node node = {};
 	__u32 vni = VNI, vni7 = 7, n1 = ip("198.18.2.10"), n2 = ip("198.18.0.20"), n3 = ip("198.19.9.9");
