@@ -75,6 +75,12 @@ static __always_inline struct vxnet_endpoint *ep_lookup(__u32 vni, __be32 ip)
 	return bpf_map_lookup_elem(&endpoints, &key);
 }
 
+/* Whether node is a registered host (may send us VXLAN). */
+static __always_inline int node_known(__be32 node)
+{
+	return bpf_map_lookup_elem(&nodes, &node) != NULL;
+}
+
 /* Whether the host at node has an endpoint in the network vni. */
 static __always_inline int node_in_vni(__be32 node, __u32 vni)
 {

@@ -129,23 +129,30 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(cfg_port))
 		return VXNET_RX_PASS;
 
-	if (!bpf_map_lookup_elem(&nodes, &ip->saddr))
-		return rx_drop(rx, VXNET_DROP_UNKNOWN_HOST);
-
 	/* Ethernet pads short frames: trust the IPv4 length too, not only
-	 * data_end, to tell a truncated VXLAN frame.
+	 * data_end, to tell a truncated VXLAN frame. A bad frame from an
+	 * unregistered address counts as UNKNOWN_HOST, as it always has.
 	 */
 	ip_len = bpf_ntohs(ip->tot_len);
 	vx = (void *)(udp + 1);
 	if ((void *)(vx + 1) > data_end || ihl + sizeof(*udp) + sizeof(*vx) > ip_len)
-		return rx_drop(rx, VXNET_DROP_MALFORMED);
+		return rx_drop(rx, node_known(ip->saddr) ? VXNET_DROP_MALFORMED
+							 : VXNET_DROP_UNKNOWN_HOST);
 	if (!(vx->vx_flags & bpf_htonl(VXLAN_FLAG_I << 24)))
-		return rx_drop(rx, VXNET_DROP_BAD_VXLAN);
+		return rx_drop(rx, node_known(ip->saddr) ? VXNET_DROP_BAD_VXLAN
+							 : VXNET_DROP_UNKNOWN_HOST);
+
+	/* Fast path: one lookup. {host, VNI} is only present for a registered
+	 * host with endpoints in a network we serve. On a miss, tell why.
+	 */
 	vni = vxlan_vni(vx);
-	if (!bpf_map_lookup_elem(&networks, &vni))
-		return rx_drop(rx, VXNET_DROP_UNKNOWN_VNI);
-	if (!node_in_vni(ip->saddr, vni))
+	if (!node_in_vni(ip->saddr, vni)) {
+		if (!node_known(ip->saddr))
+			return rx_drop(rx, VXNET_DROP_UNKNOWN_HOST);
+		if (!bpf_map_lookup_elem(&networks, &vni))
+			return rx_drop(rx, VXNET_DROP_UNKNOWN_VNI);
 		return rx_drop(rx, VXNET_DROP_HOST_NOT_IN_VNI);
+	}
 
 	ieth = (void *)(vx + 1);
 	if ((void *)(ieth + 1) > data_end ||
