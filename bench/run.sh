@@ -4,6 +4,9 @@
 # and latest.png. As root; needs build/vxnet and build/bench/prog_cost.
 #
 # Usage: bench/run.sh [--rounds N] [--secs S] [--out DIR]
+#                     [--paths "P..."] [--modes "offload wire"] [--dp-only]
+# (--paths, --modes, --dp-only: a shorter run for A/B of one change; the
+# full `make bench` uses none of them.)
 #
 # Five topologies of the same shape (bench/topo.sh): two hosts on separate L2
 # segments joined by a router, one container per host. Each figure is taken
@@ -18,14 +21,17 @@ BENCH=$TOP/bench
 source "$BENCH/topo.sh"
 PROG_COST=$TOP/build/bench/prog_cost
 
-ROUNDS=5 SECS=2 OUT=$BENCH/results CP_SIZES="1000 10000 100000"
+ROUNDS=5 SECS=2 OUT=$BENCH/results CP_SIZES="1000 10000 100000" MODES="offload wire" DP_ONLY=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--secs) SECS=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--cp-sizes) CP_SIZES=$2; shift 2 ;; # for trying the script out
-	*) echo "usage: bench/run.sh [--rounds N] [--secs S] [--out DIR]" >&2; exit 2 ;;
+	--paths) PATHS=$2; shift 2 ;;
+	--modes) MODES=$2; shift 2 ;;
+	--dp-only) DP_ONLY=1; shift ;;
+	*) echo "usage: bench/run.sh [--rounds N] [--secs S] [--out DIR] [--paths P] [--modes M] [--dp-only]" >&2; exit 2 ;;
 	esac
 done
 
@@ -54,9 +60,12 @@ CPU_A=0 CPU_B=$((NCPU > 1 ? 1 : 0)) # client CPU, server CPU when apart
 
 # ---- 5. per-packet cost of the BPF programs --------------------------------
 COST_CALLS=200000
+[ -n "$DP_ONLY" ] && CP_SIZES=
+[ -z "$DP_ONLY" ] && {
 log "BPF program cost: BPF_PROG_TEST_RUN, $COST_CALLS calls x $ROUNDS rounds"
 "$PROG_COST" progs $COST_CALLS "$ROUNDS" >"$TMP/cost.out" || { echo "bench: prog_cost progs failed" >&2; exit 1; }
 awk '$1 == "prog" { print "cost\t" $2 "\t-\tns\t" $3 "\t" $4 }' "$TMP/cost.out" >>"$RAW"
+}
 
 # ---- 6. control plane ---------------------------------------------------------
 # gen_state N FILE: nodes h0 (this host) and 1000 remote nodes, network blue
@@ -201,7 +210,7 @@ pps() { # pps PATH MODE ROUND: iperf3 64-byte UDP, received packets/s (thousands
 	rec "$path" "$mode" udp-kpps "$r" "${v:-fail}"
 }
 
-for mode in offload wire; do
+for mode in $MODES; do
 	for path in $PATHS; do
 		if [ "$mode" = wire ]; then wire_mode "$path" on; else wire_mode "$path" off; fi
 	done
