@@ -123,9 +123,18 @@ static int kv_apply(int fd, struct kv_set *want, struct dp_sync_result *res)
 	if (!err && del.n) {
 		__u32 count = del.n;
 
-		if (bpf_map_delete_batch(fd, del.data, &count, NULL))
+		/* ENOENT: another writer (an agent) removed a key meanwhile; the
+		 * batch stops there, so delete the rest one by one.
+		 */
+		if (bpf_map_delete_batch(fd, del.data, &count, NULL) && errno != ENOENT)
 			err = -errno;
 		res->removed += count;
+		for (size_t k = count + 1; !err && k < del.n; k++) {
+			if (!bpf_map_delete_elem(fd, del.data + k * del.ksz))
+				res->removed++;
+			else if (errno != ENOENT)
+				err = -errno;
+		}
 	}
 	if (!err && upd.n) {
 		__u32 count = upd.n;
