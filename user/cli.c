@@ -160,3 +160,41 @@ int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg)
 	store_close(store);
 	return err ? 1 : 0;
 }
+
+int cli_read_state(struct vx_state *st)
+{
+	struct vx_store *store = NULL;
+	int err;
+
+	state_init(st);
+	err = cli_open_store(&store) ?: store_read(store, st);
+	store_close(store);
+	return err ? 1 : 0;
+}
+
+/* Whether word is one of the space-separated names. */
+static int verb_matches(const char *names, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = names; *p; p += strcspn(p, " "), p += *p == ' ')
+		if (!strncmp(p, word, len) && (p[len] == ' ' || !p[len]))
+			return 1;
+	return 0;
+}
+
+int cli_dispatch(const char *object, const struct cli_verb *verbs, const char *usage,
+		 const char *expected, int argc, char **argv)
+{
+	const char *verb = argv[0];
+
+	for (const struct cli_verb *v = verbs; v->names; v++)
+		if (verb_matches(v->names, verb))
+			return v->fn(argc, argv);
+	if (verb_matches("help --help -h", verb)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	pr_err("%s: unknown verb '%s'; expected %s", object, verb, expected);
+	return 2;
+}

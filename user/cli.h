@@ -26,6 +26,19 @@ extern struct vx_opts vx_opts;
 int cli_open_store(struct vx_store **out);
 /* Opens the store and changes the state with fn (store_update); 0 or 1. */
 int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg);
+/* `vxnet OBJECT VERB ...`: runs the verb whose names (space-separated
+ * aliases) match argv[0]; help prints usage; anything else is one error line.
+ * verbs ends with an entry whose names is NULL.
+ */
+struct cli_verb {
+	const char *names;
+	int (*fn)(int argc, char **argv);
+};
+int cli_dispatch(const char *object, const struct cli_verb *verbs, const char *usage,
+		 const char *expected, int argc, char **argv);
+
+/* Opens the store and reads the state into st; 0 or 1 (the error printed). */
+int cli_read_state(struct vx_state *st);
 
 /* Shared helpers for the cmd_* files (cli.c). */
 /* Parses a verb that takes only --help and between min and max positional

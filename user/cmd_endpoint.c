@@ -171,7 +171,6 @@ static int endpoint_ls(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct vx_store *store = NULL;
 	struct cli_table t = {};
 	const char *network = NULL;
 	struct vx_state st;
@@ -190,12 +189,9 @@ static int endpoint_ls(int argc, char **argv)
 		pr_err("endpoint ls: too many arguments; see vxnet endpoint ls --help");
 		return 2;
 	}
-	state_init(&st);
-	if (cli_open_store(&store))
+	if (cli_read_state(&st))
 		return 1;
 	ret = 1;
-	if (store_read(store, &st))
-		goto cleanup;
 	if (network && !state_find_network(&st, network)) {
 		pr_err("no such network %s", network);
 		goto cleanup;
@@ -223,24 +219,17 @@ static int endpoint_ls(int argc, char **argv)
 cleanup:
 	cli_table_free(&t);
 	state_free(&st);
-	store_close(store);
 	return ret;
 }
 
 int cmd_endpoint(int argc, char **argv)
 {
-	const char *verb = argv[0];
+	static const struct cli_verb verbs[] = {
+		{ "add create", endpoint_add },
+		{ "rm remove del", endpoint_rm },
+		{ "ls list", endpoint_ls },
+		{},
+	};
 
-	if (!strcmp(verb, "add") || !strcmp(verb, "create"))
-		return endpoint_add(argc, argv);
-	if (!strcmp(verb, "rm") || !strcmp(verb, "remove") || !strcmp(verb, "del"))
-		return endpoint_rm(argc, argv);
-	if (!strcmp(verb, "ls") || !strcmp(verb, "list"))
-		return endpoint_ls(argc, argv);
-	if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
-		fputs(endpoint_usage, stdout);
-		return 0;
-	}
-	pr_err("endpoint: unknown verb '%s'; expected add, rm or ls", verb);
-	return 2;
+	return cli_dispatch("endpoint", verbs, endpoint_usage, "add, rm or ls", argc, argv);
 }

@@ -227,7 +227,6 @@ static void join_subnets(const struct vx_network *n, int gateways, char *buf, si
 
 static int network_ls(int argc, char **argv)
 {
-	struct vx_store *store = NULL;
 	struct cli_table t = {};
 	struct vx_state st;
 	int ret;
@@ -235,12 +234,9 @@ static int network_ls(int argc, char **argv)
 	ret = cli_parse_plain("network ls", ls_usage, argc, argv, 0, 0);
 	if (ret >= 0)
 		return ret;
-	state_init(&st);
-	if (cli_open_store(&store))
+	if (cli_read_state(&st))
 		return 1;
 	ret = 1;
-	if (store_read(store, &st))
-		goto cleanup;
 	if (cli_table_init(&t, 6, "NAME", "VNI", "MTU", "SUBNETS", "GATEWAYS", "ENDPOINTS")) {
 		pr_err("network ls: out of memory");
 		goto cleanup;
@@ -267,13 +263,11 @@ static int network_ls(int argc, char **argv)
 cleanup:
 	cli_table_free(&t);
 	state_free(&st);
-	store_close(store);
 	return ret;
 }
 
 static int network_inspect(int argc, char **argv)
 {
-	struct vx_store *store = NULL;
 	const struct vx_network *n;
 	struct vx_state st;
 	char *text = NULL;
@@ -282,12 +276,9 @@ static int network_inspect(int argc, char **argv)
 	ret = cli_parse_plain("network inspect", inspect_usage, argc, argv, 1, 1);
 	if (ret >= 0)
 		return ret;
-	state_init(&st);
-	if (cli_open_store(&store))
+	if (cli_read_state(&st))
 		return 1;
 	ret = 1;
-	if (store_read(store, &st))
-		goto cleanup;
 	n = state_find_network(&st, argv[optind]);
 	if (!n) {
 		pr_err("no such network %s", argv[optind]);
@@ -303,26 +294,18 @@ static int network_inspect(int argc, char **argv)
 cleanup:
 	free(text);
 	state_free(&st);
-	store_close(store);
 	return ret;
 }
 
 int cmd_network(int argc, char **argv)
 {
-	const char *verb = argv[0];
+	static const struct cli_verb verbs[] = {
+		{ "create add", network_create },
+		{ "rm remove del", network_rm },
+		{ "ls list", network_ls },
+		{ "inspect show", network_inspect },
+		{},
+	};
 
-	if (!strcmp(verb, "create") || !strcmp(verb, "add"))
-		return network_create(argc, argv);
-	if (!strcmp(verb, "rm") || !strcmp(verb, "remove") || !strcmp(verb, "del"))
-		return network_rm(argc, argv);
-	if (!strcmp(verb, "ls") || !strcmp(verb, "list"))
-		return network_ls(argc, argv);
-	if (!strcmp(verb, "inspect") || !strcmp(verb, "show"))
-		return network_inspect(argc, argv);
-	if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
-		fputs(network_usage, stdout);
-		return 0;
-	}
-	pr_err("network: unknown verb '%s'; expected create, rm, ls or inspect", verb);
-	return 2;
+	return cli_dispatch("network", verbs, network_usage, "create, rm, ls or inspect", argc, argv);
 }

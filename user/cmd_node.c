@@ -99,7 +99,6 @@ static int node_rm(int argc, char **argv)
 
 static int node_ls(int argc, char **argv)
 {
-	struct vx_store *store = NULL;
 	struct cli_table t = {};
 	struct vx_state st;
 	int ret;
@@ -107,12 +106,9 @@ static int node_ls(int argc, char **argv)
 	ret = cli_parse_plain("node ls", ls_usage, argc, argv, 0, 0);
 	if (ret >= 0)
 		return ret;
-	state_init(&st);
-	if (cli_open_store(&store))
+	if (cli_read_state(&st))
 		return 1;
 	ret = 1;
-	if (store_read(store, &st))
-		goto cleanup;
 	if (cli_table_init(&t, 3, "NAME", "ADDRESS", "ENDPOINTS")) {
 		pr_err("node ls: out of memory");
 		goto cleanup;
@@ -132,24 +128,17 @@ static int node_ls(int argc, char **argv)
 cleanup:
 	cli_table_free(&t);
 	state_free(&st);
-	store_close(store);
 	return ret;
 }
 
 int cmd_node(int argc, char **argv)
 {
-	const char *verb = argv[0];
+	static const struct cli_verb verbs[] = {
+		{ "add", node_add },
+		{ "rm remove del", node_rm },
+		{ "ls list", node_ls },
+		{},
+	};
 
-	if (!strcmp(verb, "add"))
-		return node_add(argc, argv);
-	if (!strcmp(verb, "rm") || !strcmp(verb, "remove") || !strcmp(verb, "del"))
-		return node_rm(argc, argv);
-	if (!strcmp(verb, "ls") || !strcmp(verb, "list"))
-		return node_ls(argc, argv);
-	if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
-		fputs(node_usage, stdout);
-		return 0;
-	}
-	pr_err("node: unknown verb '%s'; expected add, rm or ls", verb);
-	return 2;
+	return cli_dispatch("node", verbs, node_usage, "add, rm or ls", argc, argv);
 }
