@@ -302,14 +302,16 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 
 	vxnet_stat(VXNET_STAT_DECAP, skb->len);
 	/* Straight into the container's namespace (its ingress, no second
-	 * pass through the veth and its backlog/NAPI). Measured against
-	 * bpf_redirect(rx.ifindex, 0), which goes out of the host-side veth
-	 * and through the container side's NAPI and GRO: bench/run.sh
+	 * pass through the veth and its backlog). Measured against
+	 * bpf_redirect(rx.ifindex, 0), out of the host-side veth: bench/run.sh
 	 * --paths "kernel-vxlan vxnet-tc" --modes wire, 2 x 3 rounds each,
 	 * medians: same-CPU TCP RTT p50 10.7 us (peer) vs 15.8 us, 64-byte
-	 * UDP 188 vs 161 kpps, single-flow TCP 3.2 vs 3.1 Gbit/s (a tie: GRO
-	 * on the container side does not help when the sender, one CPU,
-	 * is the bottleneck).
+	 * UDP 188 vs 161 kpps, single-flow TCP 3.2 vs 3.1 Gbit/s. That
+	 * redirect reaches the container side's NAPI (and GRO) only when the
+	 * host-side veth has TSO off; then wire-mode TCP gains 27-40% for
+	 * about 2 us of RTT (README, Performance). Without GRO the container
+	 * runs TCP receive once per segment: the cause of the wire-mode
+	 * throughput gap to kernel VXLAN, which aggregates in gro_cells.
 	 */
 	return bpf_redirect_peer(rx.ifindex, 0);
 }
