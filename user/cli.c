@@ -198,3 +198,16 @@ int cli_dispatch(const char *object, const struct cli_verb *verbs, const char *u
 	pr_err("%s: unknown verb '%s'; expected %s", object, verb, expected);
 	return 2;
 }
+
+int cli_update_named(const char *cmd, const char *usage,
+		     int (*fn)(struct vx_state *st, void *name), int argc, char **argv)
+{
+	int ret = cli_parse_plain(cmd, usage, argc, argv, 1, 1);
+
+	if (ret >= 0)
+		return ret;
+	ret = cli_store_update(fn, argv[optind]);
+	if (!ret)
+		pr_info("%s", argv[optind]);
+	return ret;
+}

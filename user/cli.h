@@ -37,6 +37,11 @@ struct cli_verb {
 int cli_dispatch(const char *object, const struct cli_verb *verbs, const char *usage,
 		 const char *expected, int argc, char **argv);
 
+/* `vxnet OBJECT VERB NAME`: one argument, the state changed by fn(st, NAME),
+ * NAME printed on success; 0, 1 or 2.
+ */
+int cli_update_named(const char *cmd, const char *usage,
+		     int (*fn)(struct vx_state *st, void *name), int argc, char **argv);
 /* Opens the store and reads the state into st; 0 or 1 (the error printed). */
 int cli_read_state(struct vx_state *st);
 

@@ -153,15 +153,7 @@ static int rm_fn(struct vx_state *st, void *arg)
 
 static int endpoint_rm(int argc, char **argv)
 {
-	int ret;
-
-	ret = cli_parse_plain("endpoint rm", rm_usage, argc, argv, 1, 1);
-	if (ret >= 0)
-		return ret;
-	ret = cli_store_update(rm_fn, argv[optind]);
-	if (!ret)
-		pr_info("%s", argv[optind]);
-	return ret;
+	return cli_update_named("endpoint rm", rm_usage, rm_fn, argc, argv);
 }
 
 static int endpoint_ls(int argc, char **argv)

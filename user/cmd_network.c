@@ -197,15 +197,7 @@ static int rm_fn(struct vx_state *st, void *arg)
 
 static int network_rm(int argc, char **argv)
 {
-	int ret;
-
-	ret = cli_parse_plain("network rm", rm_usage, argc, argv, 1, 1);
-	if (ret >= 0)
-		return ret;
-	ret = cli_store_update(rm_fn, argv[optind]);
-	if (!ret)
-		pr_info("%s", argv[optind]);
-	return ret;
+	return cli_update_named("network rm", rm_usage, rm_fn, argc, argv);
 }
 
 /* Comma-joined subnets, or their gateways. */

@@ -24,10 +24,6 @@ source "$(dirname "$0")/topo.sh"
 OV=${P}ov
 trap topo_cleanup EXIT
 
-h1_counter() { # h1_counter NAME -> packets, from h1's vxnet stats
-	vx1 stats | awk -v n="$1" '$1 == n { print $2; exit }'
-}
-
 # docker_vxlan PORT: Docker's layout for network blue on h2. vxlan0 is
 # created in h2 and then moved into the network's namespace, so its UDP
 # socket stays in h2, where the underlay is.
@@ -67,18 +63,6 @@ vxnet_host() {
 	vx1 sync
 }
 
-tcp_transfer() { # tcp_transfer NAME SERVER_NS SERVER_IP CLIENT_NS
-	local name=$1 sns=$2 sip=$3 cns=$4
-	in_ns "$sns" iperf3 -s -1 -D -B "$sip" --logfile "$TMP/iperf-s.log" || { fail "$name: iperf3 server"; return; }
-	sleep 0.5
-	if in_ns "$cns" timeout 20 iperf3 -c "$sip" -t 2 -J >"$TMP/iperf.json" 2>&1; then
-		local bytes
-		bytes=$(jq '.end.sum_received.bytes' "$TMP/iperf.json")
-		if [ "${bytes:-0}" -gt 10000000 ]; then ok "$name ($((bytes / 1000000)) MB received)"; else fail "$name: only ${bytes} bytes"; fi
-	else
-		fail "$name: iperf3 failed: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null | head -1)"
-	fi
-}
 
 # capture_check T PORT: pings both ways under a capture on r2, with empty
 # neighbour caches; the wire must carry VXLAN on PORT, VNI 4096, around the
@@ -117,7 +101,7 @@ capture_check() {
 checks() {
 	local T=$1 port=$2
 	local enc0 dec0 enc dec
-	enc0=$(h1_counter encap) dec0=$(h1_counter decap)
+	enc0=$(counter vx1 encap) dec0=$(counter vx1 decap)
 	check "$T: ping c1 (vxnet) -> c2 (kernel vxlan)" in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.3
 	check "$T: ping c2 (kernel vxlan) -> c1 (vxnet)" in_ns "$C2" ping -c 3 -i 0.2 -W 2 10.1.0.2
 	check "$T: 1400-byte ping c1 -> c2, DF (MTU 1450)" in_ns "$C1" ping -c 2 -s 1400 -M do -W 2 10.1.0.3
@@ -125,7 +109,7 @@ checks() {
 	capture_check "$T" "$port"
 	tcp_transfer "$T: TCP transfer c1 -> c2" "$C2" 10.1.0.3 "$C1"
 	tcp_transfer "$T: TCP transfer c2 -> c1" "$C1" 10.1.0.2 "$C2"
-	enc=$(( $(h1_counter encap) - enc0 )) dec=$(( $(h1_counter decap) - dec0 ))
+	enc=$(( $(counter vx1 encap) - enc0 )) dec=$(( $(counter vx1 decap) - dec0 ))
 	if [ "$enc" -gt 1000 ] && [ "$dec" -gt 1000 ]; then
 		ok "$T: h1 counters moved (encap +$enc, decap +$dec)"
 	else

@@ -100,3 +100,17 @@ topo_networks() {
 
 # counter HOSTFN NAME: packets of a stat or drop reason from `vxnet stats`
 counter() { "$1" stats | awk -v n="$2" '$1 == n { print $2; exit }'; }
+
+# tcp_transfer NAME SERVER_NS SERVER_IP CLIENT_NS: iperf3 for 2 s, > 10 MB
+tcp_transfer() {
+	local name=$1 sns=$2 sip=$3 cns=$4
+	in_ns "$sns" iperf3 -s -1 -D -B "$sip" --logfile "$TMP/iperf-s.log" || { fail "$name: iperf3 server"; return; }
+	sleep 0.5
+	if in_ns "$cns" timeout 20 iperf3 -c "$sip" -t 2 -J >"$TMP/iperf.json" 2>&1; then
+		local bytes
+		bytes=$(jq '.end.sum_received.bytes' "$TMP/iperf.json")
+		if [ "${bytes:-0}" -gt 10000000 ]; then ok "$name ($((bytes / 1000000)) MB received)"; else fail "$name: only ${bytes} bytes"; fi
+	else
+		fail "$name: iperf3 failed: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null | head -1)"
+	fi
+}

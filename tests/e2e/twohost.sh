@@ -10,10 +10,6 @@ trap topo_cleanup EXIT
 topo_build "$WIRE" || { fail "$T: build topology"; exit 1; }
 topo_vxnet "$MODE" || { fail "$T: vxnet up and attach: $(cat "$TMP/out" 2>/dev/null)"; exit 1; }
 
-counter() { # counter HOSTFN NAME -> packets
-	"$1" stats | awk -v n="$2" '$1 == n { print $2; exit }'
-}
-
 check "$T: ping across hosts c1 -> c2" in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.3
 check "$T: ping across hosts c2 -> c1" in_ns "$C2" ping -c 3 -i 0.2 -W 2 10.1.0.2
 check "$T: ping on one host c1 -> c3" in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.4
@@ -35,18 +31,6 @@ else
 	fail "$T: capture on the router: $(head -3 "$TMP/cap" | tr '\n' '|')"
 fi
 
-tcp_transfer() { # tcp_transfer NAME SERVER_NS SERVER_IP CLIENT_NS
-	local name=$1 sns=$2 sip=$3 cns=$4
-	in_ns "$sns" iperf3 -s -1 -D -B "$sip" --logfile "$TMP/iperf-s.log" || { fail "$name: iperf3 server"; return; }
-	sleep 0.5
-	if in_ns "$cns" timeout 20 iperf3 -c "$sip" -t 2 -J >"$TMP/iperf.json" 2>&1; then
-		local bytes
-		bytes=$(jq '.end.sum_received.bytes' "$TMP/iperf.json")
-		if [ "${bytes:-0}" -gt 10000000 ]; then ok "$name ($((bytes / 1000000)) MB received)"; else fail "$name: only ${bytes} bytes"; fi
-	else
-		fail "$name: iperf3 failed: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null | head -1)"
-	fi
-}
 tcp_transfer "$T: TCP transfer across hosts c1 -> c2" "$C2" 10.1.0.3 "$C1"
 tcp_transfer "$T: TCP transfer across hosts c2 -> c1" "$C1" 10.1.0.2 "$C2"
 tcp_transfer "$T: TCP transfer on one host c1 -> c3" "$C3" 10.1.0.4 "$C1"
