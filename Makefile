@@ -74,7 +74,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SKELS) | $(BUILD)/
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # bench/prog_cost: per-packet cost of the BPF programs and map write times.
-$(BUILD)/bench/prog_cost: bench/prog_cost.c $(wildcard include/*.h) $(SKELS)
+$(BUILD)/bench/prog_cost: bench/prog_cost.c $(wildcard tests/unit/*.h) $(wildcard include/*.h) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)

@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,176 +49,28 @@
 #include "vxnet.h"
 #include "vxnet.skel.h"
 
-#define VNI 42
-#define PORT 4789
-#define PKT_MAX 256
-
-struct pkt {
-	__u32 len;
-	__u8 b[PKT_MAX];
-};
-
-static const __u8 UL_MAC[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-static const __u8 GW_MAC[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-static const __u8 C1_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x02 };
-static const __u8 C2_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x03 };
-static const __u8 R1_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x04 };
-static const __u8 BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+#include "../tests/unit/packet.h"
 
 static struct vxnet_bpf *skel;
 
-/* ---- packet builder (RFC 791/793/768/826/7348 headers) ------------------ */
+/* ---- fixtures (built with the unit tests' packet builder) ---------------- */
 
-static __u32 ip(const char *s)
-{
-	return inet_addr(s);
-}
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static __u16 csum(const __u8 *p, __u32 len, __u32 sum)
-{
-	for (__u32 i = 0; i + 1 < len; i += 2)
-		sum += (p[i] << 8) | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
-static void append(struct pkt *p, const void *b, __u32 len)
-{
-	memcpy(p->b + p->len, b, len);
-	p->len += len;
-}
-
-static void eth(struct pkt *p, const __u8 *dst, const __u8 *src, __u16 proto)
-{
-	__u8 h[ETH_HLEN];
-
-	memcpy(h, dst, 6);
-	memcpy(h + 6, src, 6);
-	put16(h + 12, proto);
-	append(p, h, sizeof(h));
-}
-
-/* IPv4 header for payload_len bytes that follow, checksum filled. */
-static void ipv4(struct pkt *p, const char *src, const char *dst, __u8 proto, __u32 payload_len)
-{
-	__u8 h[20] = { 0x45 };
-	__u32 s = ip(src), d = ip(dst);
-
-	put16(h + 2, 20 + payload_len);
-	put16(h + 6, 0x4000);
-	h[8] = 64;
-	h[9] = proto;
-	memcpy(h + 12, &s, 4);
-	memcpy(h + 16, &d, 4);
-	put16(h + 10, csum(h, 20, 0));
-	append(p, h, sizeof(h));
-}
-
-/* A 64-byte TCP payload segment (checksum left 0: no program reads it). */
-static void tcp64(struct pkt *p)
-{
-	__u8 h[20 + 64] = {};
-
-	put16(h, 40000);
-	put16(h + 2, 80);
-	h[12] = 5 << 4;
-	h[13] = 0x18; /* PSH ACK */
-	put16(h + 14, 0xfaf0);
-	append(p, h, sizeof(h));
-}
-
+/* A TCP segment with 64 bytes of payload. */
 static struct pkt tcp_frame(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst)
 {
-	struct pkt p = {};
-
-	eth(&p, dmac, smac, ETH_P_IP);
-	ipv4(&p, src, dst, IPPROTO_TCP, 20 + 64);
-	tcp64(&p);
-	return p;
+	return eth(dmac, smac, ETH_P_IP,
+		   ipv4(src, dst, IPPROTO_TCP, tcp(40000, 80, TCP_PSH | TCP_ACK, filler(64))));
 }
 
 /* VXLAN from node 198.18.2.10 to us, around inner. */
 static struct pkt vxlan_frame(struct pkt inner)
 {
-	struct pkt p = {};
-	__u8 udp[8] = {}, vx[8] = { 0x08 };
-
-	eth(&p, UL_MAC, GW_MAC, ETH_P_IP);
-	ipv4(&p, "198.18.2.10", "198.18.0.1", IPPROTO_UDP, 8 + 8 + inner.len);
-	put16(udp, 51234);
-	put16(udp + 2, PORT);
-	put16(udp + 4, 8 + 8 + inner.len);
-	append(&p, udp, 8);
-	vx[4] = VNI >> 16;
-	vx[5] = VNI >> 8;
-	vx[6] = VNI;
-	append(&p, vx, 8);
-	append(&p, inner.b, inner.len);
-	return p;
+	return vx_frame("198.18.2.10", 0x08, VNI, inner);
 }
 
 static struct pkt arp_request(void)
 {
-	struct pkt p = {};
-	__u8 a[28] = {};
-	__u32 spa = ip("10.0.1.2"), tpa = ip("10.0.1.3");
-
-	eth(&p, BCAST, C1_MAC, ETH_P_ARP);
-	put16(a, 1);
-	put16(a + 2, ETH_P_IP);
-	a[4] = 6;
-	a[5] = 4;
-	put16(a + 6, 1);
-	memcpy(a + 8, C1_MAC, 6);
-	memcpy(a + 14, &spa, 4);
-	memcpy(a + 24, &tpa, 4);
-	append(&p, a, sizeof(a));
-	return p;
-}
-
-/* ---- setup ----------------------------------------------------------------- */
-
-static int sh(const char *cmd)
-{
-	if (system(cmd)) {
-		fprintf(stderr, "prog_cost: setup: '%s' failed\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
-static int setup_netns(void)
-{
-	FILE *f;
-
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "prog_cost: unshare(CLONE_NEWNET): %s\n", strerror(errno));
-		return -1;
-	}
-	if (sh("ip link set lo up") ||
-	    sh("ip link add ul0 address 02:00:00:00:00:01 type veth peer name ul1") ||
-	    sh("ip addr add 198.18.0.1/24 dev ul0") ||
-	    sh("ip link set ul0 up") || sh("ip link set ul1 up") ||
-	    sh("ip neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev ul0 nud permanent") ||
-	    sh("ip route add 198.18.2.0/24 via 198.18.0.2 dev ul0") ||
-	    sh("ip link add c1h type veth peer name c1") ||
-	    sh("ip link add c2h type veth peer name c2"))
-		return -1;
-	f = fopen("/proc/sys/net/ipv4/conf/ul0/forwarding", "w");
-	if (!f || fputs("1", f) < 0 || fclose(f)) {
-		fprintf(stderr, "prog_cost: enabling forwarding on ul0 failed\n");
-		return -1;
-	}
-	return 0;
+	return eth(BCAST, C1_MAC, ETH_P_ARP, arp(1, C1_MAC, "10.0.1.2", ZERO_MAC, "10.0.1.3"));
 }
 
 static int add_ep(__u32 vni, __u32 addr, const __u8 *mac, __u16 flags, __u32 ifindex, __u32 node)
