@@ -32,6 +32,7 @@ function stat(k,    n, i, v, a) {
 }
 function fmt(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x) }
 function cell(k) {
+	if (!(k in vals)) return "–"
 	if (!stat(k)) return NNA ? "n/a¹" : "fail"
 	return fmt(MED) " (" fmt(MIN) "–" fmt(MAX) ")" (NFAIL ? " " NFAIL " failed" : "")
 }
@@ -193,5 +194,8 @@ function target(nm, t, x, ref, bound, dir,    ok, rt, rx) {
 }
 ' "$RAW" >"$OUT/latest.md" || exit 1
 
+# NO_PLOT=1 (bench/run.sh with --paths/--modes/--tests/--dp-only): no chart,
+# whose panels would be empty.
+[ -n "${NO_PLOT:-}" ] && { rm -f "$OUT/latest.png"; exit 0; }
 gnuplot -e "dat='$DAT'; out='$OUT/latest.png'" "$HERE/plot.gp" 2>"$DAT/gnuplot.err" ||
 	{ echo "bench: gnuplot failed: $(head -3 "$DAT/gnuplot.err")" >&2; exit 1; }

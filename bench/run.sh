@@ -5,8 +5,10 @@
 #
 # Usage: bench/run.sh [--rounds N] [--secs S] [--out DIR]
 #                     [--paths "P..."] [--modes "offload wire"] [--dp-only]
-# (--paths, --modes, --dp-only: a shorter run for A/B of one change; the
-# full `make bench` uses none of them.)
+#                     [--tests "lat-same lat-cross tcp udp"]
+# (--paths, --modes, --dp-only, --tests: a shorter run for A/B of one change,
+# e.g. --tests "lat-same udp" for more rounds of two figures; the full
+# `make bench` uses none of them.)
 #
 # Five topologies of the same shape (bench/topo.sh): two hosts on separate L2
 # segments joined by a router, one container per host. Each figure is taken
@@ -21,17 +23,20 @@ BENCH=$TOP/bench
 source "$BENCH/topo.sh"
 PROG_COST=$TOP/build/bench/prog_cost
 
+PATHS_ARG= MODES_ARG= TESTS_ARG=
 ROUNDS=5 SECS=2 OUT=$BENCH/results CP_SIZES="1000 10000 100000" MODES="offload wire" DP_ONLY=
+TESTS="lat-same lat-cross tcp udp"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--secs) SECS=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--cp-sizes) CP_SIZES=$2; shift 2 ;; # for trying the script out
-	--paths) PATHS=$2; shift 2 ;;
-	--modes) MODES=$2; shift 2 ;;
+	--paths) PATHS=$2 PATHS_ARG=1; shift 2 ;;
+	--modes) MODES=$2 MODES_ARG=1; shift 2 ;;
 	--dp-only) DP_ONLY=1; shift ;;
-	*) echo "usage: bench/run.sh [--rounds N] [--secs S] [--out DIR] [--paths P] [--modes M] [--dp-only]" >&2; exit 2 ;;
+	--tests) TESTS=$2 TESTS_ARG=1; shift 2 ;;
+	*) echo "usage: bench/run.sh [--rounds N] [--secs S] [--out DIR] [--paths P] [--modes M] [--dp-only] [--tests T]" >&2; exit 2 ;;
 	esac
 done
 
@@ -226,10 +231,15 @@ for mode in $MODES; do
 				done
 				continue
 			fi
-			lat "$path" "$mode" "$r" same
-			lat "$path" "$mode" "$r" cross
-			tput "$path" "$mode" "$r"
-			pps "$path" "$mode" "$r"
+			for t in $TESTS; do
+				case $t in
+				lat-same) lat "$path" "$mode" "$r" same ;;
+				lat-cross) lat "$path" "$mode" "$r" cross ;;
+				tcp) tput "$path" "$mode" "$r" ;;
+				udp) pps "$path" "$mode" "$r" ;;
+				*) echo "bench: unknown test $t" >&2; exit 2 ;;
+				esac
+			done
 		done
 	done
 done
@@ -239,5 +249,9 @@ log "data plane done"
 mkdir -p "$OUT"
 cp "$RAW" "$OUT/latest.tsv"
 COMMAND="make bench  (bench/run.sh --rounds $ROUNDS --secs $SECS)"
-"$BENCH/report.sh" "$RAW" "$OUT" "$COMMAND" "$(($(date +%s) - T0))" || exit 1
-log "wrote $OUT/latest.md and $OUT/latest.png"
+[ -n "$DP_ONLY$PATHS_ARG$MODES_ARG$TESTS_ARG" ] &&
+	COMMAND="bench/run.sh --rounds $ROUNDS --secs $SECS${PATHS_ARG:+ --paths \"$PATHS\"}${MODES_ARG:+ --modes \"$MODES\"}${DP_ONLY:+ --dp-only}${TESTS_ARG:+ --tests \"$TESTS\"}"
+NO_PLOT=
+[ -n "$DP_ONLY$PATHS_ARG$MODES_ARG$TESTS_ARG" ] && NO_PLOT=1
+NO_PLOT=$NO_PLOT "$BENCH/report.sh" "$RAW" "$OUT" "$COMMAND" "$(($(date +%s) - T0))" || exit 1
+if [ -n "$NO_PLOT" ]; then log "wrote $OUT/latest.md (no chart)"; else log "wrote $OUT/latest.md and $OUT/latest.png"; fi
