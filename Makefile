@@ -39,7 +39,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps clean test demo demo-down bench
+.PHONY: all deps clean test demo demo-down bench install
 all: $(BUILD)/vxnet $(UNIT_BINS)
 
 deps:
@@ -93,6 +93,12 @@ demo-down:
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/prog_cost
 	$(Q)bench/run.sh
+
+PREFIX ?= /usr/local
+# The binary (it embeds the BPF objects) and the agent's systemd unit.
+install: $(BUILD)/vxnet
+	install -D -m 0755 $(BUILD)/vxnet $(DESTDIR)$(PREFIX)/bin/vxnet
+	install -D -m 0644 systemd/vxnet-agent.service $(DESTDIR)/etc/systemd/system/vxnet-agent.service
 
 clean:
 	$(Q)rm -rf $(BUILD)
