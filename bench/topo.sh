@@ -69,10 +69,14 @@ underlay_build() {
 }
 
 # wire_mode PATH on|off: what the sending underlay veths offload. "on" is
-# what a NIC link carries: 1500-byte frames with complete checksums.
+# what a NIC link carries, 1500-byte frames with complete checksums, received
+# as a NIC receives them: NAPI and GRO on the hosts' eth0 (a veth has neither
+# unless GRO is switched on). "off": the veths as created.
 wire_mode() {
 	local path=$1 v=$2 off=on
 	[ "$v" = on ] && off=off
+	ip netns exec "$(ns "$path" h1)" ethtool -K eth0 gro "$v" >/dev/null 2>&1
+	ip netns exec "$(ns "$path" h2)" ethtool -K eth0 gro "$v" >/dev/null 2>&1
 	ip netns exec "$(ns "$path" r)" ethtool -K r1 tx $off tso $off gso $off >/dev/null 2>&1
 	ip netns exec "$(ns "$path" r)" ethtool -K r2 tx $off tso $off gso $off >/dev/null 2>&1
 	ip netns exec "$(ns "$path" h1)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1

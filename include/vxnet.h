@@ -31,6 +31,13 @@
 #define VXNET_PIN_PROG_FROM_CONTAINER "prog_from_container"
 #define VXNET_PIN_PROG_XDP_DECAP "prog_xdp_decap"
 #define VXNET_PIN_PROG_TC_DECAP "prog_tc_decap"
+#define VXNET_PIN_PROG_GRO_SINK "prog_gro_sink"
+
+/* With tc decap: a kernel VXLAN device in external mode on the VXLAN port,
+ * there only so that the underlay's GRO aggregates VXLAN (its UDP socket
+ * carries the tunnel GRO handler). vxnet_gro_sink drops whatever reaches it.
+ */
+#define VXNET_GRO_DEV "vxnet-gro"
 
 /* endpoints: one entry per endpoint (and one per subnet gateway) of every
  * network in the cluster, keyed by network and IPv4 address.
@@ -117,6 +124,7 @@ enum vxnet_stat {
 	VXNET_STAT_ARP_REPLY,      /* ARP requests answered */
 	VXNET_STAT_PASS,           /* underlay frames not for vxnet, passed */
 	VXNET_STAT_ICMP_FRAG_NEEDED, /* ICMP "fragmentation needed" sent to a container */
+	VXNET_STAT_DECAP_GRO,      /* of DECAP: GRO aggregates (several segments) */
 	VXNET_STAT__MAX,
 };
 
@@ -140,6 +148,8 @@ enum vxnet_drop {
 	VXNET_DROP_FRAG_NEEDED,     /* larger than the network MTU, DF set:
 				     * answered with ICMP frag needed */
 	VXNET_DROP_HOST_NOT_IN_VNI, /* VXLAN from a host without endpoints in the VNI */
+	VXNET_DROP_KERNEL_TUNNEL,   /* VXLAN that decap passed reached the GRO
+				     * device's socket (a reassembled fragment) */
 	VXNET_DROP__MAX,
 };
 

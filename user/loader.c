@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
+#include "netlink.h"
 #include "proc.h"
 #include "vxnet.skel.h"
 
@@ -40,6 +41,7 @@ static const char *const map_pins[] = {
 };
 static const char *const prog_pins[] = {
 	VXNET_PIN_PROG_FROM_CONTAINER, VXNET_PIN_PROG_XDP_DECAP, VXNET_PIN_PROG_TC_DECAP,
+	VXNET_PIN_PROG_GRO_SINK,
 };
 
 static int pin_program(struct bpf_program *prog, const char *dir, const char *name)
@@ -186,6 +188,43 @@ static int attach_decap(const struct up_args *a, int ifindex, struct vxnet_bpf *
 	return 0;
 }
 
+static void gro_dev_remove(void)
+{
+	if (if_nametoindex(VXNET_GRO_DEV))
+		nl_link_delete(VXNET_GRO_DEV);
+}
+
+/* With tc decap, the underlay's GRO (any NIC's, a veth's with gro on) can
+ * aggregate VXLAN only for a UDP port with a tunnel socket: VXNET_GRO_DEV
+ * provides one. vxnet_tc_decap then decapsulates each aggregate once. The
+ * device itself must never deliver: vxnet_gro_sink drops what reaches it.
+ * Without the device tc decap still works, one segment at a time.
+ */
+static void gro_dev_setup(const struct up_args *a, struct vxnet_bpf *skel)
+{
+	const char *step = "create";
+	int ifindex, err;
+
+	gro_dev_remove();
+	err = nl_vxlan_external_create(VXNET_GRO_DEV, a->port);
+	if (!err) {
+		step = "attach vxnet_gro_sink to";
+		ifindex = if_nametoindex(VXNET_GRO_DEV);
+		err = ifindex ? dp_tc_attach(ifindex, bpf_program__fd(skel->progs.vxnet_gro_sink))
+			      : -ENODEV;
+	}
+	if (!err) {
+		step = "bring up";
+		err = nl_link_set_up(VXNET_GRO_DEV);
+	}
+	if (!err)
+		return;
+	pr_warn("up: no GRO for VXLAN on %s (cannot %s %s: %s%s); decap runs per segment",
+		a->dev, step, VXNET_GRO_DEV, strerror(-err),
+		err == -EADDRINUSE ? ", another VXLAN device has the port" : "");
+	gro_dev_remove();
+}
+
 int cmd_up(int argc, char **argv)
 {
 	const char *dir = vx_opts.pin_dir;
@@ -264,7 +303,8 @@ int cmd_up(int argc, char **argv)
 	}
 	err = pin_program(skel->progs.vxnet_from_container, dir, VXNET_PIN_PROG_FROM_CONTAINER) ?:
 	      pin_program(skel->progs.vxnet_xdp_decap, dir, VXNET_PIN_PROG_XDP_DECAP) ?:
-	      pin_program(skel->progs.vxnet_tc_decap, dir, VXNET_PIN_PROG_TC_DECAP);
+	      pin_program(skel->progs.vxnet_tc_decap, dir, VXNET_PIN_PROG_TC_DECAP) ?:
+	      pin_program(skel->progs.vxnet_gro_sink, dir, VXNET_PIN_PROG_GRO_SINK);
 	if (err) {
 		pr_err("up: pin programs in %s: %s", dir, strerror(-err));
 		goto cleanup;
@@ -279,6 +319,10 @@ int cmd_up(int argc, char **argv)
 	err = attach_decap(&a, ifindex, skel);
 	if (err)
 		goto cleanup;
+	if (a.decap == VXNET_DECAP_TC)
+		gro_dev_setup(&a, skel);
+	else
+		gro_dev_remove();
 	err = reattach_endpoints(dir, bpf_program__fd(skel->progs.vxnet_from_container));
 	if (err) {
 		pr_err("up: re-attach container interfaces: %s", strerror(-err));
@@ -313,6 +357,7 @@ int cmd_down(int argc, char **argv)
 		return 1;
 	bpf_xdp_detach(host.ifindex, 0, NULL);
 	dp_tc_detach(host.ifindex);
+	gro_dev_remove();
 	fd = dp_open_pin(dir, VXNET_PIN_IFACES);
 	if (fd >= 0) {
 		while (!bpf_map_get_next_key(fd, prev, &key)) {

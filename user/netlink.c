@@ -18,6 +18,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
 #include <netlink/route/route.h>
 
 #include "log.h"
@@ -95,6 +96,45 @@ int nl_link_delete(const char *name)
 	err = rtnl_link_delete(sk, link);
 	rtnl_link_put(link);
 	nl_socket_free(sk);
+	return err ? nl_errno(err) : 0;
+}
+
+int nl_vxlan_external_create(const char *name, uint16_t port)
+{
+	struct rtnl_link *link = rtnl_link_vxlan_alloc();
+	struct nl_sock *sk = nl_open();
+	int err = -NLE_NOMEM;
+
+	if (sk && link) {
+		rtnl_link_set_name(link, name);
+		err = rtnl_link_vxlan_set_collect_metadata(link, 1) ?:
+		      rtnl_link_vxlan_set_port(link, port) ?:
+		      rtnl_link_vxlan_set_learning(link, 0) ?:
+		      rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	}
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return err ? nl_errno(err) : 0;
+}
+
+int nl_link_set_up(const char *name)
+{
+	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
+	struct nl_sock *sk = nl_open();
+	int err = -NLE_NOMEM;
+
+	if (sk && change) {
+		err = rtnl_link_get_kernel(sk, 0, name, &link);
+		if (!err) {
+			rtnl_link_set_flags(change, IFF_UP);
+			err = rtnl_link_change(sk, link, change, 0);
+		}
+	}
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	if (err == -NLE_BUSY || err == -NLE_EXIST) /* the kernel's EADDRINUSE/EBUSY */
+		return -EADDRINUSE;
 	return err ? nl_errno(err) : 0;
 }
 

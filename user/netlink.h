@@ -14,6 +14,9 @@
 int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
 		   unsigned int mtu);
 int nl_link_delete(const char *name);
+/* A kernel VXLAN device in external (collect_md) mode on UDP port, down. */
+int nl_vxlan_external_create(const char *name, uint16_t port);
+int nl_link_set_up(const char *name);
 /* Whether a link of that name exists in the namespace netns_fd (-1: ours). */
 int nl_link_exists(int netns_fd, const char *name);
 

@@ -24,6 +24,7 @@ static const char *const stat_names[VXNET_STAT__MAX] = {
 	[VXNET_STAT_ARP_REPLY] = "arp-reply",
 	[VXNET_STAT_PASS] = "underlay-pass",
 	[VXNET_STAT_ICMP_FRAG_NEEDED] = "icmp-frag-needed",
+	[VXNET_STAT_DECAP_GRO] = "decap-gro",
 };
 
 static const char *const drop_names[VXNET_DROP__MAX] = {
@@ -44,6 +45,7 @@ static const char *const drop_names[VXNET_DROP__MAX] = {
 	[VXNET_DROP_TOO_BIG] = "too-big",
 	[VXNET_DROP_FRAG_NEEDED] = "frag-needed",
 	[VXNET_DROP_HOST_NOT_IN_VNI] = "host-not-in-vni",
+	[VXNET_DROP_KERNEL_TUNNEL] = "kernel-tunnel",
 };
 
 /* Sums a per-CPU counter array into out[n]. */
@@ -157,10 +159,14 @@ int cmd_status(int argc, char **argv)
 	printf("decap: %s", host.decap == VXNET_DECAP_XDP ? "xdp" : "tc ingress");
 	if (host.decap == VXNET_DECAP_XDP)
 		printf(" (attached prog id %u)", xdp_id);
+	else
+		printf(if_nametoindex(VXNET_GRO_DEV) ? ", GRO through %s" : ", no GRO (%s absent)",
+		       VXNET_GRO_DEV);
 	printf("\nprograms:\n");
 	print_prog(VXNET_PIN_PROG_FROM_CONTAINER);
 	print_prog(VXNET_PIN_PROG_XDP_DECAP);
 	print_prog(VXNET_PIN_PROG_TC_DECAP);
+	print_prog(VXNET_PIN_PROG_GRO_SINK);
 	fd = dp_open_pin(vx_opts.pin_dir, VXNET_PIN_IFACES);
 	printf("container interfaces (tc ingress):");
 	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &key)) {

@@ -21,7 +21,8 @@ vxs() { "$VXNET" --state "$STATE" "$@"; } # state only, no host
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # topo_build [wire]: namespaces and links; "wire" makes the router send what a
-# real NIC link carries: 1500-byte frames with complete checksums.
+# real NIC link carries, 1500-byte frames with complete checksums, and the
+# hosts receive as a NIC does, with NAPI and GRO.
 topo_build() {
 	local wire=${1:-}
 	mkns "$R" && mkns "$H1" && mkns "$H2" || return 1
@@ -45,6 +46,8 @@ topo_build() {
 		ip netns exec "$R" ethtool -K r2 tx off tso off gso off >/dev/null 2>&1
 		ip netns exec "$H1" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
 		ip netns exec "$H2" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
+		ip netns exec "$H1" ethtool -K eth0 gro on >/dev/null 2>&1
+		ip netns exec "$H2" ethtool -K eth0 gro on >/dev/null 2>&1
 	fi
 	for ns in "$C1" "$C2" "$C3"; do mkns "$ns" || return 1; done
 }

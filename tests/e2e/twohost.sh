@@ -42,6 +42,17 @@ else
 	fail "$T: counters encap=$enc decap=$dec local=$loc arp=$arp"
 fi
 
+# tc decap behind a receiver with GRO (wire mode): the GRO device lets the
+# underlay aggregate VXLAN, and decap takes whole aggregates.
+if [ "$MODE" = tc ] && [ "$WIRE" = wire ]; then
+	gro=$(counter vx2 decap-gro)
+	if vx2 status | grep -q 'GRO through vxnet-gro' && [ "${gro:-0}" -gt 100 ]; then
+		ok "$T: decap took $gro GRO aggregates through vxnet-gro"
+	else
+		fail "$T: decap-gro $gro, status: $(vx2 status | grep decap)"
+	fi
+fi
+
 # A second `vxnet up` replaces the programs under a running TCP transfer.
 in_ns "$C2" iperf3 -s -1 -D -B 10.1.0.3 --logfile "$TMP/iperf-s2.log"
 sleep 0.5
@@ -77,7 +88,8 @@ fi
 check "$T: c1 still reaches c2 after the detach" in_ns "$C1" ping -c 2 -i 0.2 -W 2 10.1.0.3
 
 check "$T: vxnet down on h1" vx1 down
-if [ ! -e "$PIN1" ] && ! ip -n "$H1" link show eth0 | grep -q xdp && [ -z "$(in_ns "$H1" tc filter show dev eth0 ingress)" ]; then
+if [ ! -e "$PIN1" ] && ! ip -n "$H1" link show eth0 | grep -q xdp && [ -z "$(in_ns "$H1" tc filter show dev eth0 ingress)" ] &&
+   ! ip -n "$H1" link show vxnet-gro >/dev/null 2>&1; then
 	ok "$T: down removed pins and hooks"
 else
 	fail "$T: down left pins or hooks behind"

@@ -100,8 +100,8 @@ static struct pkt r1_to(const __u8 *dmac, const char *dst)
 
 /* ---- runner ------------------------------------------------------------ */
 
-enum prog { FROM_CONTAINER, XDP_DECAP, TC_DECAP };
-static const char *const prog_names[] = { "from_container", "xdp_decap", "tc_decap" };
+enum prog { FROM_CONTAINER, XDP_DECAP, TC_DECAP, GRO_SINK };
+static const char *const prog_names[] = { "from_container", "xdp_decap", "tc_decap", "gro_sink" };
 
 enum out_kind { OUT_UNCHANGED, OUT_BYTES, OUT_ANY };
 
@@ -113,6 +113,7 @@ struct tcase {
 	struct pkt in;
 	__u32 ifindex;     /* __sk_buff ifindex (tc programs) */
 	__u32 gso_size;    /* __sk_buff gso_size: a GSO skb of that MSS */
+	__u32 gso_segs;    /* __sk_buff gso_segs: a GRO aggregate of that many */
 	int verdict;
 	enum out_kind out_kind;
 	struct pkt out;    /* OUT_BYTES */
@@ -134,6 +135,8 @@ static int prog_fd(enum prog p)
 		return bpf_program__fd(skel->progs.vxnet_from_container);
 	case XDP_DECAP:
 		return bpf_program__fd(skel->progs.vxnet_xdp_decap);
+	case GRO_SINK:
+		return bpf_program__fd(skel->progs.vxnet_gro_sink);
 	default:
 		return bpf_program__fd(skel->progs.vxnet_tc_decap);
 	}
@@ -141,7 +144,8 @@ static int prog_fd(enum prog p)
 
 static int run(const struct tcase *c, __u8 *out, __u32 *out_len, __u32 *verdict)
 {
-	struct __sk_buff ctx = { .ifindex = c->ifindex, .gso_size = c->gso_size };
+	struct __sk_buff ctx = { .ifindex = c->ifindex, .gso_size = c->gso_size,
+				 .gso_segs = c->gso_segs };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = c->in.b,
 		    .data_size_in = c->in.len,
@@ -183,11 +187,13 @@ static int read_counters(struct bpf_map *map, int n, struct vxnet_counter *sum)
 
 static const char *const stat_names[] = {
 	"FROM_CONTAINER", "LOCAL", "ENCAP", "DECAP", "ARP_REPLY", "PASS", "ICMP_FRAG_NEEDED",
+	"DECAP_GRO",
 };
 static const char *const drop_names[] = {
 	"MALFORMED", "UNKNOWN_IFACE", "SPOOF_MAC", "SPOOF_IP", "NO_ENDPOINT",
 	"UNSUPPORTED", "UNKNOWN_HOST", "UNKNOWN_VNI", "NOT_LOCAL", "BAD_VXLAN",
 	"FIB", "ENCAP", "DECAP", "TTL_EXCEEDED", "TOO_BIG", "FRAG_NEEDED", "HOST_NOT_IN_VNI",
+	"KERNEL_TUNNEL",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) == VXNET_STAT__MAX, "stat names");
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == VXNET_DROP__MAX, "drop names");
@@ -200,11 +206,13 @@ static int check_counters(const struct tcase *c, const struct vxnet_counter *s0,
 	int i;
 
 	for (i = 0; i < VXNET_STAT__MAX; i++) {
-		__u64 want = (i == c->stat) || (i == VXNET_STAT_FROM_CONTAINER && c->prog == FROM_CONTAINER);
+		__u64 want = (i == c->stat) || (i == VXNET_STAT_FROM_CONTAINER && c->prog == FROM_CONTAINER) ||
+			     (i == VXNET_STAT_DECAP_GRO && c->stat == VXNET_STAT_DECAP && c->gso_segs > 1);
 		__u64 got = s1[i].packets - s0[i].packets;
 		__u64 bytes = s1[i].bytes - s0[i].bytes;
 		/* what was delivered: the decapsulated frame, the ICMP error */
-		__u64 want_bytes = want ? (i == VXNET_STAT_DECAP || i == VXNET_STAT_ICMP_FRAG_NEEDED ?
+		__u64 want_bytes = want ? (i == VXNET_STAT_DECAP || i == VXNET_STAT_DECAP_GRO ||
+					   i == VXNET_STAT_ICMP_FRAG_NEEDED ?
 					   out_len : c->in.len) : 0;
 
 		if (got != want || bytes != want_bytes) {
@@ -446,7 +454,7 @@ int main(void)
 		vxnet_bpf__destroy(skel);
 		return 1;
 	}
-	printf("ok load: verifier accepts vxnet_from_container, vxnet_xdp_decap, vxnet_tc_decap\n");
+	printf("ok load: verifier accepts vxnet_from_container, vxnet_xdp_decap, vxnet_tc_decap, vxnet_gro_sink\n");
 	if (fill_maps(c1h, c2h))
 		return 1;
 
@@ -664,6 +672,13 @@ int main(void)
 	  .prog = TC_DECAP, .in = vx_frame_opt("198.18.2.10", 8, PORT, 0x08, VNI, to_c1),
 	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = to_c1, .stat = VXNET_STAT_DECAP,
 	  .drop = NONE },
+	{ .name = "tc decap: a GRO aggregate (gso_segs 4) counted as decap and decap-gro",
+	  .prog = TC_DECAP, .in = vx_good, .gso_segs = 4, .verdict = TC_ACT_REDIRECT,
+	  .out_kind = OUT_BYTES, .out = to_c1, .stat = VXNET_STAT_DECAP, .drop = NONE },
+	/* GRO device sink */
+	{ .name = "gro sink: a frame the kernel tunnel decapsulated dropped KERNEL_TUNNEL",
+	  .prog = GRO_SINK, .in = to_c1, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
+	  .stat = NONE, .drop = VXNET_DROP_KERNEL_TUNNEL },
 	};
 
 	/* Decap drop and pass cases, run through both XDP and TC. */
