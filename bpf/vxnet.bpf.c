@@ -198,6 +198,15 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 		}
 	}
 
+	if (routed)
+		route_rewrite(eth, ip, ep);
+
+	if (ep->flags & VXNET_EP_LOCAL) {
+		mac_copy(eth->h_dest, ep->mac);
+		vxnet_stat(VXNET_STAT_LOCAL, skb->len);
+		return bpf_redirect_peer(ep->ifindex, 0);
+	}
+
 	/* The socket's hash when it set one (TCP, connected UDP); else our
 	 * own over addresses, protocol and ports: bpf_get_hash_recalc() would
 	 * run the flow dissector, a third of encap's cost.
@@ -210,15 +219,6 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 		if ((void *)(l4 + 1) <= data_end && !ipv4_is_fragment(ip))
 			ports = *l4;
 		hash = vxnet_flow_hash(ip->saddr, ip->daddr, ports, ip->protocol);
-	}
-
-	if (routed)
-		route_rewrite(eth, ip, ep);
-
-	if (ep->flags & VXNET_EP_LOCAL) {
-		mac_copy(eth->h_dest, ep->mac);
-		vxnet_stat(VXNET_STAT_LOCAL, skb->len);
-		return bpf_redirect_peer(ep->ifindex, 0);
 	}
 
 	__builtin_memcpy(&h.inner, eth, sizeof(h.inner));
