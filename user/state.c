@@ -2,10 +2,12 @@
 /* The cluster state model: lookups, appends, removals and whole-state
  * validation. Validation reports the first problem as one line.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,107 @@ struct vx_endpoint *state_find_endpoint_ip(const struct vx_state *st, const char
 		if (st->endpoints[i].ip == ip && !strcmp(st->endpoints[i].network, network))
 			return &st->endpoints[i];
 	return NULL;
+}
+
+/* Name lookups: one hash table (glibc's hsearch_r) of nodes and one of
+ * networks, each holding the first record of a name as state_find_* finds
+ * it; and the network names sorted, for their ranks (validate_endpoint_dups).
+ */
+struct vx_state_index {
+	struct hsearch_data nodes, networks;
+	const char **net_names;
+	size_t nnetworks;
+};
+
+static int name_then_position(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	int c = strcmp(x, y);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Position of the first name >= name. */
+static size_t name_lower_bound(const char *const *names, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(names[mid], name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Enters n records of sz bytes, each starting with its name; an entered
+ * name keeps its first record.
+ */
+static int table_fill(struct hsearch_data *tab, const void *recs, size_t n, size_t sz)
+{
+	ENTRY *found;
+
+	if (!hcreate_r(2 * n + 1, tab)) /* half full at most */
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char *rec = (char *)recs + i * sz;
+
+		if (!hsearch_r((ENTRY){ .key = rec, .data = rec }, ENTER, &found, tab))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void *table_find(struct hsearch_data *tab, const char *name)
+{
+	ENTRY *found;
+
+	if (!hsearch_r((ENTRY){ .key = (char *)name }, FIND, &found, tab))
+		return NULL;
+	return found->data;
+}
+
+struct vx_state_index *state_index_new(const struct vx_state *st)
+{
+	struct vx_state_index *ix = calloc(1, sizeof(*ix));
+
+	if (!ix)
+		return NULL;
+	ix->net_names = malloc((st->nnetworks + 1) * sizeof(*ix->net_names));
+	if (!ix->net_names ||
+	    table_fill(&ix->nodes, st->nodes, st->nnodes, sizeof(*st->nodes)) ||
+	    table_fill(&ix->networks, st->networks, st->nnetworks, sizeof(*st->networks))) {
+		state_index_free(ix);
+		return NULL;
+	}
+	for (size_t i = 0; i < st->nnetworks; i++)
+		ix->net_names[i] = st->networks[i].name;
+	ix->nnetworks = st->nnetworks;
+	qsort(ix->net_names, ix->nnetworks, sizeof(*ix->net_names), name_then_position);
+	return ix;
+}
+
+void state_index_free(struct vx_state_index *ix)
+{
+	if (!ix)
+		return;
+	hdestroy_r(&ix->nodes);
+	hdestroy_r(&ix->networks);
+	free(ix->net_names);
+	free(ix);
+}
+
+const struct vx_node *state_index_node(struct vx_state_index *ix, const char *name)
+{
+	return table_find(&ix->nodes, name);
+}
+
+const struct vx_network *state_index_network(struct vx_state_index *ix, const char *name)
+{
+	return table_find(&ix->networks, name);
 }
 
 size_t state_count_endpoints(const struct vx_state *st, const char *network, const char *node)
@@ -304,7 +407,8 @@ static const char *mac_str(const uint8_t mac[6], char buf[18])
 	return buf;
 }
 
-static int validate_endpoint(const struct vx_state *st, size_t i, const char *src)
+static int validate_endpoint(const struct vx_state *st, struct vx_state_index *ix,
+			     size_t i, const char *src)
 {
 	const struct vx_endpoint *e = &st->endpoints[i];
 	const struct vx_network *n;
@@ -313,10 +417,10 @@ static int validate_endpoint(const struct vx_state *st, size_t i, const char *sr
 
 	if (!valid_name(e->name))
 		return verr(src, "invalid endpoint name '%s' (must match %s)", e->name, NAME_RULE);
-	n = state_find_network(st, e->network);
+	n = state_index_network(ix, e->network);
 	if (!n)
 		return verr(src, "endpoint %s: no such network %s", e->name, e->network);
-	if (!state_find_node(st, e->node))
+	if (!state_index_node(ix, e->node))
 		return verr(src, "endpoint %s: no such node %s", e->name, e->node);
 	/* Addresses are formatted only for a message: this runs per endpoint. */
 	s = network_subnet_of(n, e->ip);
@@ -345,77 +449,184 @@ static int validate_endpoint(const struct vx_state *st, size_t i, const char *sr
 }
 
 /* Uniqueness of endpoint names, and of addresses and MACs within a network:
- * sort an index by each key (O(n log n), for states of 100 000 endpoints);
- * equal neighbours are the later endpoint clashing with the earlier one.
+ * sort the endpoints by each key (O(n log n), for states of 100 000
+ * endpoints); equal neighbours are the later endpoint clashing with the
+ * earlier one. The keys are compared as numbers in the order strcmp and
+ * memcmp give: the network's rank among the sorted network names (all exist
+ * and are unique once the endpoints and networks are valid), then the
+ * address or MAC read big-endian.
+ *
+ * Most states have no duplicate, so each key is first checked on a sorted
+ * array of one 64-bit value per endpoint, equal for equal keys: the key
+ * itself, or a hash of it. Only when two values are equal are the endpoints
+ * sorted by the key itself, to report the first duplicate.
  */
 enum ep_key { EP_NAME, EP_IP, EP_MAC };
 
-static const struct vx_state *sort_st;
-static enum ep_key sort_key;
+struct ep_sort {
+	const char *name; /* EP_NAME */
+	uint64_t net;     /* EP_IP, EP_MAC: rank of the network's name */
+	uint64_t val;     /* address or MAC */
+	size_t idx;       /* position in the state: the later one clashes */
+};
 
-static int ep_key_cmp(size_t a, size_t b)
+static int ep_sort_same(const struct ep_sort *x, const struct ep_sort *y, enum ep_key key)
 {
-	const struct vx_endpoint *x = &sort_st->endpoints[a], *y = &sort_st->endpoints[b];
-	int c;
-
-	if (sort_key == EP_NAME)
-		return strcmp(x->name, y->name);
-	c = strcmp(x->network, y->network);
-	if (c)
-		return c;
-	if (sort_key == EP_IP)
-		return memcmp(&x->ip, &y->ip, sizeof(x->ip));
-	return memcmp(x->mac, y->mac, 6);
+	if (key == EP_NAME)
+		return !strcmp(x->name, y->name);
+	return x->net == y->net && x->val == y->val;
 }
 
-static int ep_index_cmp(const void *a, const void *b)
+static int ep_name_cmp(const void *a, const void *b)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = ep_key_cmp(i, j);
+	const struct ep_sort *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
 
-	return c ? c : (i > j) - (i < j);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static int validate_endpoint_dups(const struct vx_state *st, const char *src)
+static int ep_val_cmp(const void *a, const void *b)
+{
+	const struct ep_sort *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	if (x->val != y->val)
+		return x->val < y->val ? -1 : 1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t mac_value(const uint8_t mac[6])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | mac[i];
+	return v;
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Equal for equal keys; net is the rank of the endpoint's network. A rank
+ * of 65 536 or more shifts out of a MAC's value: two networks may then
+ * share values, which only sends the check to the exact sort.
+ */
+static uint64_t ep_key_value(const struct vx_endpoint *e, enum ep_key key, uint64_t net)
+{
+	if (key == EP_NAME)
+		return name_hash(e->name);
+	if (key == EP_IP)
+		return net << 32 | ntohl(e->ip);
+	return net << 48 | mac_value(e->mac);
+}
+
+/* Whether two endpoints may share the key: sorts their values in vals. */
+static int ep_may_clash(const struct vx_state *st, const uint32_t *net, enum ep_key key,
+			uint64_t *vals)
+{
+	size_t n = st->nendpoints;
+
+	for (size_t i = 0; i < n; i++)
+		vals[i] = ep_key_value(&st->endpoints[i], key, net[i]);
+	qsort(vals, n, sizeof(*vals), u64_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (vals[i - 1] == vals[i])
+			return 1;
+	return 0;
+}
+
+/* The exact check: sorts the endpoints by key in v and reports the first
+ * duplicate.
+ */
+static int ep_dup_key(const struct vx_state *st, const uint32_t *net, enum ep_key key,
+		      struct ep_sort *v, const char *src)
+{
+	size_t n = st->nendpoints;
+	int err = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		v[i] = (struct ep_sort){ .name = e->name, .net = net[i], .idx = i };
+		if (key != EP_NAME)
+			v[i].val = key == EP_IP ? ntohl(e->ip) : mac_value(e->mac);
+	}
+	qsort(v, n, sizeof(*v), key == EP_NAME ? ep_name_cmp : ep_val_cmp);
+	for (size_t i = 1; i < n && !err; i++) {
+		const struct vx_endpoint *o = &st->endpoints[v[i - 1].idx];
+		const struct vx_endpoint *e = &st->endpoints[v[i].idx];
+		char a[16], m[18];
+
+		if (!ep_sort_same(&v[i - 1], &v[i], key))
+			continue;
+		if (key == EP_NAME)
+			err = verr(src, "endpoint %s already exists", e->name);
+		else if (key == EP_IP)
+			err = verr(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
+				   e->name, ipv4_str(e->ip, a), o->name, e->network);
+		else
+			err = verr(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
+				   e->name, mac_str(e->mac, m), o->name, e->network);
+	}
+	return err;
+}
+
+static int validate_endpoint_dups(const struct vx_state *st, const struct vx_state_index *ix,
+				  const char *src)
 {
 	static const enum ep_key keys[] = { EP_NAME, EP_IP, EP_MAC };
-	size_t *idx, n = st->nendpoints;
+	size_t n = st->nendpoints;
+	struct ep_sort *v = NULL;
+	uint64_t *vals;
+	uint32_t *net;
 	int err = 0;
 
 	if (n < 2)
 		return 0;
-	idx = malloc(n * sizeof(*idx));
-	if (!idx)
-		return verr(src, "validating %zu endpoints: out of memory", n);
-	sort_st = st;
-	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !err; k++) {
-		sort_key = keys[k];
-		for (size_t i = 0; i < n; i++)
-			idx[i] = i;
-		qsort(idx, n, sizeof(*idx), ep_index_cmp);
-		for (size_t i = 1; i < n && !err; i++) {
-			const struct vx_endpoint *o = &st->endpoints[idx[i - 1]];
-			const struct vx_endpoint *e = &st->endpoints[idx[i]];
-			char a[16], m[18];
-
-			if (ep_key_cmp(idx[i - 1], idx[i]))
-				continue;
-			if (sort_key == EP_NAME)
-				err = verr(src, "endpoint %s already exists", e->name);
-			else if (sort_key == EP_IP)
-				err = verr(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
-					   e->name, ipv4_str(e->ip, a), o->name, e->network);
-			else
-				err = verr(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
-					   e->name, mac_str(e->mac, m), o->name, e->network);
-		}
+	vals = malloc(n * sizeof(*vals));
+	net = malloc(n * sizeof(*net));
+	if (!vals || !net) {
+		err = verr(src, "validating %zu endpoints: out of memory", n);
+		goto cleanup;
 	}
-	free(idx);
+	for (size_t i = 0; i < n; i++)
+		net[i] = name_lower_bound(ix->net_names, ix->nnetworks, st->endpoints[i].network);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !err; k++) {
+		if (!ep_may_clash(st, net, keys[k], vals))
+			continue;
+		if (!v)
+			v = malloc(n * sizeof(*v));
+		if (!v) {
+			err = verr(src, "validating %zu endpoints: out of memory", n);
+			break;
+		}
+		err = ep_dup_key(st, net, keys[k], v, src);
+	}
+cleanup:
+	free(vals);
+	free(net);
+	free(v);
 	return err;
 }
 
 int state_validate(const struct vx_state *st, const char *source)
 {
+	struct vx_state_index *ix;
 	int err;
 
 	err = validate_nodes(st, source);
@@ -424,10 +635,15 @@ int state_validate(const struct vx_state *st, const char *source)
 	err = validate_networks(st, source);
 	if (err)
 		return err;
-	for (size_t i = 0; i < st->nendpoints; i++) {
-		err = validate_endpoint(st, i, source);
-		if (err)
-			return err;
-	}
-	return validate_endpoint_dups(st, source);
+	if (!st->nendpoints)
+		return 0;
+	ix = state_index_new(st);
+	if (!ix)
+		return verr(source, "validating %zu endpoints: out of memory", st->nendpoints);
+	for (size_t i = 0; i < st->nendpoints && !err; i++)
+		err = validate_endpoint(st, ix, i, source);
+	if (!err)
+		err = validate_endpoint_dups(st, ix, source);
+	state_index_free(ix);
+	return err;
 }

@@ -76,6 +76,16 @@ struct vx_network *state_find_network_vni(const struct vx_state *st, uint32_t vn
 struct vx_endpoint *state_find_endpoint(const struct vx_state *st, const char *name);
 struct vx_endpoint *state_find_endpoint_ip(const struct vx_state *st, const char *network, uint32_t ip);
 
+/* Name lookups in O(1) for passes over every endpoint (validation, sync).
+ * Each returns what the state_find_* above return (the first of equal
+ * names). Valid until the state's nodes or networks change.
+ */
+struct vx_state_index;
+struct vx_state_index *state_index_new(const struct vx_state *st); /* NULL: ENOMEM */
+void state_index_free(struct vx_state_index *ix);
+const struct vx_node *state_index_node(struct vx_state_index *ix, const char *name);
+const struct vx_network *state_index_network(struct vx_state_index *ix, const char *name);
+
 /* Append copies; return the stored element or NULL on ENOMEM. */
 struct vx_node *state_add_node(struct vx_state *st, const struct vx_node *n);
 struct vx_network *state_add_network(struct vx_state *st, const struct vx_network *n);

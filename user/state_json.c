@@ -18,22 +18,48 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "state.h"
 
 #define VX_STATE_VERSION 1
 
+/* Where a value sits, for messages: "top level", "record", "nodes[3]",
+ * "networks[0].subnets[1]". Spelled out only for an error: a large state
+ * has a hundred thousand endpoints.
+ */
+struct where {
+	const struct where *up; /* the value holding this one, or NULL */
+	const char *name;       /* "endpoints", ".subnets", "top level" */
+	long idx;               /* the element of name, or -1 */
+};
+
+static const struct where top_level = { .name = "top level", .idx = -1 };
+
+static void print_where(const struct where *w)
+{
+	if (w->up)
+		print_where(w->up);
+	fputs(w->name, stderr);
+	if (w->idx >= 0)
+		fprintf(stderr, "[%ld]", w->idx);
+}
+
 /* One error line: "vxnet: SOURCE: WHERE: message". */
 __attribute__((format(printf, 3, 4)))
-static int jerr(const char *src, const char *where, const char *fmt, ...)
+static int jerr(const char *src, const struct where *where, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "vxnet: %s: %s: ", src, where);
+	fprintf(stderr, "vxnet: %s: ", src);
+	print_where(where);
+	fputs(": ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -56,30 +82,37 @@ static const char *type_name(const json_t *j)
 	return "?";
 }
 
-/* Rejects keys not in the NULL-terminated list. */
-static int check_keys(const json_t *obj, const char *const *allowed, const char *src, const char *where)
+/* Rejects keys not in the NULL-terminated list; vals[i] gets the value of
+ * allowed[i], NULL when absent. One pass over the object, no lookups.
+ */
+static int check_keys(const json_t *obj, const char *const *allowed, json_t **vals,
+		      const char *src, const struct where *where)
 {
 	const char *key;
 	json_t *v;
+	size_t i;
 
+	for (i = 0; allowed[i]; i++)
+		vals[i] = NULL;
 	json_object_foreach((json_t *)obj, key, v) {
-		const char *const *a;
-
-		for (a = allowed; *a; a++)
-			if (!strcmp(*a, key))
+		for (i = 0; allowed[i]; i++)
+			if (!strcmp(allowed[i], key))
 				break;
-		if (!*a)
+		if (!allowed[i])
 			return jerr(src, where, "unknown key '%s'", key);
+		vals[i] = v; /* keys are unique: JSON_REJECT_DUPLICATES */
 	}
 	return 0;
 }
 
-/* obj[key] as a string into buf; absent is an error when required, else "". */
-static int get_str(const json_t *obj, const char *key, int required, char *buf, size_t size,
-		   const char *src, const char *where)
+/* v, the value of key, as a string into buf; absent (NULL) is an error when
+ * required, else "".
+ */
+static int get_str(const json_t *v, const char *key, int required, char *buf, size_t size,
+		   const char *src, const struct where *where)
 {
-	json_t *v = json_object_get(obj, key);
 	const char *s;
+	size_t len;
 
 	buf[0] = '\0';
 	if (!v) {
@@ -90,16 +123,16 @@ static int get_str(const json_t *obj, const char *key, int required, char *buf, 
 	if (!json_is_string(v))
 		return jerr(src, where, "'%s' must be a string, not %s", key, type_name(v));
 	s = json_string_value(v);
-	if (strlen(s) != json_string_length(v) || strlen(s) >= size)
+	len = strlen(s);
+	if (len != json_string_length(v) || len >= size)
 		return jerr(src, where, "'%s' is longer than %zu bytes or holds a NUL", key, size - 1);
-	memcpy(buf, s, strlen(s) + 1);
+	memcpy(buf, s, len + 1);
 	return 0;
 }
 
-static int get_u32(const json_t *obj, const char *key, int required, uint32_t *out,
-		   const char *src, const char *where)
+static int get_u32(const json_t *v, const char *key, int required, uint32_t *out,
+		   const char *src, const struct where *where)
 {
-	json_t *v = json_object_get(obj, key);
 	json_int_t i;
 
 	*out = 0;
@@ -117,12 +150,12 @@ static int get_u32(const json_t *obj, const char *key, int required, uint32_t *o
 	return 0;
 }
 
-static int get_ipv4(const json_t *obj, const char *key, uint32_t *out, const char *src, const char *where)
+static int get_ipv4(const json_t *v, const char *key, uint32_t *out, const char *src, const struct where *where)
 {
 	char buf[64];
 	int err;
 
-	err = get_str(obj, key, 1, buf, sizeof(buf), src, where);
+	err = get_str(v, key, 1, buf, sizeof(buf), src, where);
 	if (err)
 		return err;
 	if (parse_ipv4(buf, out))
@@ -130,11 +163,9 @@ static int get_ipv4(const json_t *obj, const char *key, uint32_t *out, const cha
 	return 0;
 }
 
-static const json_t *get_array(const json_t *obj, const char *key, int required,
-			       const char *src, const char *where, int *err)
+static const json_t *get_array(const json_t *v, const char *key, int required,
+			       const char *src, const struct where *where, int *err)
 {
-	json_t *v = json_object_get(obj, key);
-
 	*err = 0;
 	if (!v) {
 		if (required)
@@ -148,34 +179,38 @@ static const json_t *get_array(const json_t *obj, const char *key, int required,
 	return v;
 }
 
-static int expect_object(const json_t *v, const char *src, const char *where)
+static int expect_object(const json_t *v, const char *src, const struct where *where)
 {
 	if (!json_is_object(v))
 		return jerr(src, where, "must be an object, not %s", type_name(v));
 	return 0;
 }
 
-static int node_from_json(struct vx_state *st, const json_t *j, const char *src, const char *where)
+static int node_from_json(struct vx_state *st, const json_t *j, const char *src, const struct where *where)
 {
 	static const char *const keys[] = { "name", "address", NULL };
+	enum { NAME, ADDRESS };
 	struct vx_node n = {};
+	json_t *v[2];
 	int err;
 
-	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
-	    (err = get_str(j, "name", 1, n.name, sizeof(n.name), src, where)) ||
-	    (err = get_ipv4(j, "address", &n.addr, src, where)))
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, v, src, where)) ||
+	    (err = get_str(v[NAME], "name", 1, n.name, sizeof(n.name), src, where)) ||
+	    (err = get_ipv4(v[ADDRESS], "address", &n.addr, src, where)))
 		return err;
 	return state_add_node(st, &n) ? 0 : -ENOMEM;
 }
 
-static int subnet_from_json(struct vx_subnet *s, const json_t *j, const char *src, const char *where)
+static int subnet_from_json(struct vx_subnet *s, const json_t *j, const char *src, const struct where *where)
 {
 	static const char *const keys[] = { "subnet", "gateway", NULL };
+	enum { SUBNET, GATEWAY };
+	json_t *v[2];
 	char buf[64];
 	int err;
 
-	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
-	    (err = get_str(j, "subnet", 1, buf, sizeof(buf), src, where)))
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, v, src, where)) ||
+	    (err = get_str(v[SUBNET], "subnet", 1, buf, sizeof(buf), src, where)))
 		return err;
 	err = parse_cidr(buf, &s->addr, &s->prefix);
 	if (err == -EDOM) {
@@ -186,32 +221,33 @@ static int subnet_from_json(struct vx_subnet *s, const json_t *j, const char *sr
 	}
 	if (err)
 		return jerr(src, where, "'subnet' is not an IPv4 CIDR: '%s'", buf);
-	return get_ipv4(j, "gateway", &s->gateway, src, where);
+	return get_ipv4(v[GATEWAY], "gateway", &s->gateway, src, where);
 }
 
-static int network_from_json(struct vx_state *st, const json_t *j, const char *src, const char *where)
+static int network_from_json(struct vx_state *st, const json_t *j, const char *src, const struct where *where)
 {
 	static const char *const keys[] = { "name", "vni", "mtu", "subnets", NULL };
+	enum { NAME, VNI, MTU, SUBNETS };
 	struct vx_network n = {};
 	const json_t *subnets;
-	char w[96];
+	json_t *v[4], *sv;
 	size_t i;
-	json_t *v;
 	int err;
 
-	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
-	    (err = get_str(j, "name", 1, n.name, sizeof(n.name), src, where)) ||
-	    (err = get_u32(j, "vni", 1, &n.vni, src, where)) ||
-	    (err = get_u32(j, "mtu", 0, &n.mtu, src, where)))
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, v, src, where)) ||
+	    (err = get_str(v[NAME], "name", 1, n.name, sizeof(n.name), src, where)) ||
+	    (err = get_u32(v[VNI], "vni", 1, &n.vni, src, where)) ||
+	    (err = get_u32(v[MTU], "mtu", 0, &n.mtu, src, where)))
 		return err;
-	subnets = get_array(j, "subnets", 1, src, where, &err);
+	subnets = get_array(v[SUBNETS], "subnets", 1, src, where, &err);
 	if (err)
 		return err;
 	if (json_array_size(subnets) > VX_MAX_SUBNETS)
 		return jerr(src, where, "more than %d subnets", VX_MAX_SUBNETS);
-	json_array_foreach(subnets, i, v) {
-		snprintf(w, sizeof(w), "%s.subnets[%zu]", where, i);
-		err = subnet_from_json(&n.subnets[i], v, src, w);
+	json_array_foreach(subnets, i, sv) {
+		struct where w = { .up = where, .name = ".subnets", .idx = i };
+
+		err = subnet_from_json(&n.subnets[i], sv, src, &w);
 		if (err)
 			return err;
 		n.nsubnets++;
@@ -219,44 +255,47 @@ static int network_from_json(struct vx_state *st, const json_t *j, const char *s
 	return state_add_network(st, &n) ? 0 : -ENOMEM;
 }
 
-static int endpoint_from_json(struct vx_state *st, const json_t *j, const char *src, const char *where)
+static int endpoint_from_json(struct vx_state *st, const json_t *j, const char *src, const struct where *where)
 {
 	static const char *const keys[] = { "name", "network", "node", "ip", "mac",
 					    "netns", "ifname", "host_ifname", NULL };
+	enum { NAME, NETWORK, NODE, IP, MAC, NETNS, IFNAME, HOST_IFNAME };
 	struct vx_endpoint e = {};
+	json_t *v[8];
 	char mac[32];
 	int err;
 
-	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, src, where)) ||
-	    (err = get_str(j, "name", 1, e.name, sizeof(e.name), src, where)) ||
-	    (err = get_str(j, "network", 1, e.network, sizeof(e.network), src, where)) ||
-	    (err = get_str(j, "node", 1, e.node, sizeof(e.node), src, where)) ||
-	    (err = get_ipv4(j, "ip", &e.ip, src, where)) ||
-	    (err = get_str(j, "mac", 1, mac, sizeof(mac), src, where)) ||
-	    (err = get_str(j, "netns", 0, e.netns, sizeof(e.netns), src, where)) ||
-	    (err = get_str(j, "ifname", 0, e.ifname, sizeof(e.ifname), src, where)) ||
-	    (err = get_str(j, "host_ifname", 0, e.host_ifname, sizeof(e.host_ifname), src, where)))
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, v, src, where)) ||
+	    (err = get_str(v[NAME], "name", 1, e.name, sizeof(e.name), src, where)) ||
+	    (err = get_str(v[NETWORK], "network", 1, e.network, sizeof(e.network), src, where)) ||
+	    (err = get_str(v[NODE], "node", 1, e.node, sizeof(e.node), src, where)) ||
+	    (err = get_ipv4(v[IP], "ip", &e.ip, src, where)) ||
+	    (err = get_str(v[MAC], "mac", 1, mac, sizeof(mac), src, where)) ||
+	    (err = get_str(v[NETNS], "netns", 0, e.netns, sizeof(e.netns), src, where)) ||
+	    (err = get_str(v[IFNAME], "ifname", 0, e.ifname, sizeof(e.ifname), src, where)) ||
+	    (err = get_str(v[HOST_IFNAME], "host_ifname", 0, e.host_ifname, sizeof(e.host_ifname),
+			   src, where)))
 		return err;
 	if (parse_mac(mac, e.mac))
 		return jerr(src, where, "'mac' is not a MAC address: '%s'", mac);
 	return state_add_endpoint(st, &e) ? 0 : -ENOMEM;
 }
 
-static int list_from_json(struct vx_state *st, const json_t *root, const char *key, const char *src,
-			  int (*fn)(struct vx_state *, const json_t *, const char *, const char *))
+static int list_from_json(struct vx_state *st, const json_t *list, const char *key, const char *src,
+			  int (*fn)(struct vx_state *, const json_t *, const char *, const struct where *))
 {
 	const json_t *arr;
-	char where[64];
 	size_t i;
 	json_t *v;
 	int err;
 
-	arr = get_array(root, key, 0, src, "top level", &err);
+	arr = get_array(list, key, 0, src, &top_level, &err);
 	if (err || !arr)
 		return err;
 	json_array_foreach(arr, i, v) {
-		snprintf(where, sizeof(where), "%s[%zu]", key, i); /* for messages */
-		err = fn(st, v, src, where);
+		struct where where = { .name = key, .idx = i };
+
+		err = fn(st, v, src, &where);
 		if (err == -ENOMEM)
 			pr_err("%s: out of memory", src);
 		if (err)
@@ -268,38 +307,108 @@ static int list_from_json(struct vx_state *st, const json_t *root, const char *k
 static int state_from_root(struct vx_state *st, const json_t *root, const char *src)
 {
 	static const char *const keys[] = { "version", "nodes", "networks", "endpoints", NULL };
+	enum { VERSION, NODES, NETWORKS, ENDPOINTS };
 	uint32_t version;
+	json_t *v[4];
 	int err;
 
 	if (!json_is_object(root))
-		return jerr(src, "top level", "must be an object, not %s", type_name(root));
-	if ((err = check_keys(root, keys, src, "top level")) ||
-	    (err = get_u32(root, "version", 1, &version, src, "top level")))
+		return jerr(src, &top_level, "must be an object, not %s", type_name(root));
+	if ((err = check_keys(root, keys, v, src, &top_level)) ||
+	    (err = get_u32(v[VERSION], "version", 1, &version, src, &top_level)))
 		return err;
 	if (version != VX_STATE_VERSION)
-		return jerr(src, "top level", "unsupported version %u (this vxnet reads version %d)",
+		return jerr(src, &top_level, "unsupported version %u (this vxnet reads version %d)",
 			    version, VX_STATE_VERSION);
-	if ((err = list_from_json(st, root, "nodes", src, node_from_json)) ||
-	    (err = list_from_json(st, root, "networks", src, network_from_json)) ||
-	    (err = list_from_json(st, root, "endpoints", src, endpoint_from_json)))
+	if ((err = list_from_json(st, v[NODES], "nodes", src, node_from_json)) ||
+	    (err = list_from_json(st, v[NETWORKS], "networks", src, network_from_json)) ||
+	    (err = list_from_json(st, v[ENDPOINTS], "endpoints", src, endpoint_from_json)))
 		return err;
 	return 0;
 }
 
+/* A state of 100 000 endpoints decodes to a million small jansson values
+ * that all die together. While from_buffer decodes, jansson allocates them
+ * from this arena, in blocks of 1 MiB, and from_buffer drops the blocks at
+ * once: no malloc and free per value, no json_decref walking the tree.
+ * Jansson's frees (of buffers it outgrew) leave the memory in the block.
+ */
+#define ARENA_BLOCK (1u << 20)
+#define ARENA_ALIGN _Alignof(max_align_t)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+static struct arena_block *arena;
+
+static void *arena_alloc(size_t size)
+{
+	struct arena_block *b = arena;
+	void *p;
+
+	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (!size || size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	if (!b || b->size - b->used < size) {
+		size_t bsize = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
+
+		b = malloc(sizeof(*b) + bsize);
+		if (!b)
+			return NULL;
+		*b = (struct arena_block){ .size = bsize };
+		if (arena && bsize == size) {
+			/* A block of its own, behind the one still filling. */
+			b->next = arena->next;
+			arena->next = b;
+		} else {
+			b->next = arena;
+			arena = b;
+		}
+	}
+	p = (char *)b->data + b->used;
+	b->used += size;
+	return p;
+}
+
+static void arena_free(void *p)
+{
+	(void)p; /* freed with its block */
+}
+
+static void arena_drop(void)
+{
+	while (arena) {
+		struct arena_block *next = arena->next;
+
+		free(arena);
+		arena = next;
+	}
+}
+
 static int from_buffer(struct vx_state *st, const char *text, size_t len, const char *source)
 {
+	json_malloc_t prev_malloc;
+	json_free_t prev_free;
 	json_error_t jerror;
 	json_t *root;
 	int err;
 
 	state_init(st);
+	json_get_alloc_funcs(&prev_malloc, &prev_free);
+	json_set_alloc_funcs(arena_alloc, arena_free);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
 	if (!root) {
 		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
-		return -EINVAL;
+		err = -EINVAL;
+	} else {
+		err = state_from_root(st, root, source);
 	}
-	err = state_from_root(st, root, source);
-	json_decref(root);
+	/* The tree lives in the arena: dropped with it, not json_decref'd. */
+	json_set_alloc_funcs(prev_malloc, prev_free);
+	arena_drop();
 	if (err)
 		state_free(st);
 	return err;
@@ -312,6 +421,7 @@ int state_from_json_text(struct vx_state *st, const char *text, const char *sour
 
 int state_from_json_file(struct vx_state *st, const char *path)
 {
+	struct stat sb;
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	FILE *f;
@@ -326,6 +436,12 @@ int state_from_json_file(struct vx_state *st, const char *path)
 		pr_err("cannot read state %s: %s", path, strerror(errno));
 		return err;
 	}
+	/* Room for the whole file at once (it may still grow meanwhile). */
+	if (!fstat(fileno(f), &sb) && sb.st_size > 0 && (uint64_t)sb.st_size < SIZE_MAX / 2)
+		cap = sb.st_size + 4096; /* the final read sees EOF */
+	buf = cap ? malloc(cap) : NULL;
+	if (!buf)
+		cap = 0;
 	for (;;) {
 		size_t n;
 
@@ -442,7 +558,7 @@ char *state_to_json_text(const struct vx_state *st)
 int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const char *text,
 			   size_t len, const char *source)
 {
-	static int (*const parse[])(struct vx_state *, const json_t *, const char *, const char *) = {
+	static int (*const parse[])(struct vx_state *, const json_t *, const char *, const struct where *) = {
 		[VX_REC_NODE] = node_from_json,
 		[VX_REC_NETWORK] = network_from_json,
 		[VX_REC_ENDPOINT] = endpoint_from_json,
@@ -456,7 +572,7 @@ int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const cha
 		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
 		return -EINVAL;
 	}
-	err = parse[kind](st, root, source, "record");
+	err = parse[kind](st, root, source, &(const struct where){ .name = "record", .idx = -1 });
 	if (err == -ENOMEM)
 		pr_err("%s: out of memory", source);
 	json_decref(root);

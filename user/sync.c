@@ -158,13 +158,12 @@ static int kv_apply(int fd, struct kv_set *want, struct dp_sync_result *res)
 	return err;
 }
 
-int dp_endpoint_entry(const struct vx_state *st, const struct vxnet_host *host,
-		      const struct vx_endpoint *ep, struct vxnet_ep_key *k,
-		      struct vxnet_endpoint *e, struct vxnet_node_vni *nv,
-		      __u32 *ifindex, struct vxnet_iface *f)
+/* dp_endpoint_entry with the endpoint's network n and node already found. */
+static int endpoint_entry(const struct vx_network *n, const struct vx_node *node,
+			  const struct vxnet_host *host, const struct vx_endpoint *ep,
+			  struct vxnet_ep_key *k, struct vxnet_endpoint *e,
+			  struct vxnet_node_vni *nv, __u32 *ifindex, struct vxnet_iface *f)
 {
-	const struct vx_network *n = state_find_network(st, ep->network);
-	const struct vx_node *node = state_find_node(st, ep->node);
 	const struct vx_subnet *sn;
 
 	if (!n || !node)
@@ -186,6 +185,15 @@ int dp_endpoint_entry(const struct vx_state *st, const struct vxnet_host *host,
 	return 1;
 }
 
+int dp_endpoint_entry(const struct vx_state *st, const struct vxnet_host *host,
+		      const struct vx_endpoint *ep, struct vxnet_ep_key *k,
+		      struct vxnet_endpoint *e, struct vxnet_node_vni *nv,
+		      __u32 *ifindex, struct vxnet_iface *f)
+{
+	return endpoint_entry(state_find_network(st, ep->network), state_find_node(st, ep->node),
+			      host, ep, k, e, nv, ifindex, f);
+}
+
 /* Desired maps for this host. */
 struct desired {
 	struct kv_set endpoints, ifaces, nodes, networks, node_vnis;
@@ -194,6 +202,7 @@ struct desired {
 static int build_desired(const struct vx_state *st, const struct vxnet_host *host,
 			 struct desired *d)
 {
+	struct vx_state_index *ix;
 	int err = 0;
 
 	d->endpoints = (struct kv_set){ .ksz = sizeof(struct vxnet_ep_key), .vsz = sizeof(struct vxnet_endpoint) };
@@ -201,6 +210,9 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 	d->nodes = (struct kv_set){ .ksz = sizeof(__be32), .vsz = sizeof(struct vxnet_node) };
 	d->networks = (struct kv_set){ .ksz = sizeof(__u32), .vsz = sizeof(struct vxnet_network) };
 	d->node_vnis = (struct kv_set){ .ksz = sizeof(struct vxnet_node_vni), .vsz = sizeof(struct vxnet_node) };
+	ix = state_index_new(st);
+	if (!ix)
+		return -ENOMEM;
 
 	for (size_t i = 0; i < st->nnodes && !err; i++) {
 		struct vxnet_node v = {};
@@ -230,7 +242,9 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 		__u32 ifindex;
 		int r;
 
-		r = dp_endpoint_entry(st, host, ep, &k, &e, &nv, &ifindex, &f);
+		r = endpoint_entry(state_index_network(ix, ep->network),
+				   state_index_node(ix, ep->node), host, ep, &k, &e, &nv,
+				   &ifindex, &f);
 		if (r == -ENOENT)
 			continue; /* dangling reference: state_validate rejects it */
 		/* The host may send VXLAN in this VNI (deduplicated below). */
@@ -248,6 +262,7 @@ static int build_desired(const struct vx_state *st, const struct vxnet_host *hos
 			err = kv_add(&d->endpoints, &k, &e);
 	}
 	kv_unique(&d->node_vnis);
+	state_index_free(ix);
 	return err;
 }
 
