@@ -177,6 +177,51 @@ bad "dangling reference in the file" 1 "$ST: endpoint c1: no such network nope" 
 bad "dangling reference refuses writes" 1 "$ST: endpoint c1: no such network nope" node add h3 198.18.0.3
 printf '{"version": 1, "networks": [{"name": "blue", "vni": 4096, "subnets": [{"subnet": "10.1.0.5/24", "gateway": "10.1.0.1"}]}]}\n' >"$ST"
 bad "host bits in the file" 1 "$ST: networks\[0\]\.subnets\[0\]: subnet 10\.1\.0\.5/24 has host bits set; did you mean 10\.1\.0\.0/24" network ls
+# A state of 3000 endpoints over 2 networks and 3 nodes (eI in blue 10.1.x.y
+# for even I, in red 10.2.x.y for odd I; the same MACs in both networks),
+# changed by "I FIELD VALUE" edits: each problem is found and named as in a
+# small state.
+big_state() { # big_state FILE [EDIT...]
+	local file=$1; shift
+	awk -v edits="$*" 'BEGIN {
+		q = "\""; n = split(edits, w, " ")
+		for (k = 1; k + 2 <= n; k += 3) set[w[k] " " w[k + 1]] = w[k + 2]
+		printf "{%sversion%s: 1, %snodes%s: [", q, q, q, q
+		for (k = 0; k < 3; k++)
+			printf "%s{%sname%s: %sh%d%s, %saddress%s: %s198.18.0.%d%s}", k ? "," : "", q, q, q, k, q, q, q, q, k + 1, q
+		printf "], %snetworks%s: [", q, q
+		printf "{%sname%s: %sred%s, %svni%s: 2, %ssubnets%s: [{%ssubnet%s: %s10.2.0.0/16%s, %sgateway%s: %s10.2.0.1%s}]},", q, q, q, q, q, q, q, q, q, q, q, q, q, q, q, q
+		printf "{%sname%s: %sblue%s, %svni%s: 1, %ssubnets%s: [{%ssubnet%s: %s10.1.0.0/16%s, %sgateway%s: %s10.1.0.1%s}]}", q, q, q, q, q, q, q, q, q, q, q, q, q, q, q, q
+		printf "], %sendpoints%s: [", q, q
+		for (i = 0; i < 3000; i++) {
+			a = 2 + int(i / 2)
+			f["name"] = "e" i; f["network"] = i % 2 ? "red" : "blue"; f["node"] = "h" i % 3
+			f["ip"] = (i % 2 ? "10.2." : "10.1.") int(a / 256) "." a % 256
+			f["mac"] = sprintf("02:42:0a:00:%02x:%02x", int(a / 256), a % 256)
+			for (k in f) if ((i " " k) in set) f[k] = set[i " " k]
+			printf "%s\n{", i ? "," : ""
+			printf "%sname%s: %s%s%s, %snetwork%s: %s%s%s, ", q, q, q, f["name"], q, q, q, q, f["network"], q
+			printf "%snode%s: %s%s%s, %sip%s: %s%s%s, ", q, q, q, f["node"], q, q, q, q, f["ip"], q
+			printf "%smac%s: %s%s%s}", q, q, q, f["mac"], q
+		}
+		print "]}"
+	}' >"$file"
+}
+big_state "$ST"
+n=$(vx endpoint ls | tail -n +2 | wc -l)
+if [ "$n" = 3000 ]; then ok "3000 endpoints read and validated"; else fail "3000 endpoints: endpoint ls shows $n"; fi
+big_state "$ST" 2001 name e7 2999 name e12
+bad "duplicate names: the first in name order is named" 1 "$ST: endpoint e12 already exists" endpoint ls
+big_state "$ST" 2999 ip 10.2.0.2 2000 ip 10.1.0.9
+bad "duplicate addresses: the first by network and address is named" 1 \
+	"$ST: endpoint e2000: address 10\.1\.0\.9 is already used by endpoint e14 in network blue" endpoint ls
+big_state "$ST" 2998 mac 02:42:0a:00:00:05
+bad "duplicate MAC in a network" 1 \
+	"$ST: endpoint e2998: MAC 02:42:0a:00:00:05 is already used by endpoint e6 in network blue" endpoint ls
+big_state "$ST" 1234 node h9
+bad "unknown node in a large state" 1 "$ST: endpoint e1234: no such node h9" endpoint ls
+big_state "$ST" 2500 mac 02:42
+bad "bad value: the record is located" 1 "$ST: endpoints\[2500\]: 'mac' is not a MAC address: '02:42'" endpoint ls
 cp "$TMP/good.json" "$ST"
 
 # --- removal ---------------------------------------------------------------
