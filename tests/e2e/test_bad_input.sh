@@ -62,4 +62,24 @@ bad "attach with an existing endpoint name" "endpoint c9 already exists" vx1 att
 bad "detach what is not attached" "not attached to network blue" vx1 detach "$C3" blue
 bad "detach from an unknown network" "unknown network red" vx1 detach "$C1" red
 bad "unknown command" "unknown command 'frobnicate'" "$VXNET" frobnicate
+
+# Another VXLAN device holds the port: up works, without its GRO device, and
+# says why in one line; once the port is free, up takes it again.
+ip -n "$H1" link del vxnet-gro # so that vxdock gets the port first
+ip -n "$H1" link add vxdock type vxlan id 42 dstport 4789 && ip -n "$H1" link set vxdock up ||
+	fail "a kernel VXLAN device on port 4789 in h1"
+if vx1 up --node h1 --dev eth0 --decap tc >"$TMP/out" 2>"$TMP/err" && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+   grep -q 'no GRO for VXLAN on eth0 .*another VXLAN device has the port' "$TMP/err" &&
+   vx1 status | grep -q 'no GRO (vxnet-gro absent)' && ! ip -n "$H1" link show vxnet-gro >/dev/null 2>&1; then
+	ok "up beside another VXLAN device on the port: one warning, no vxnet-gro"
+else
+	fail "up beside another VXLAN device: $(cat "$TMP/err") / $(vx1 status | grep decap)"
+fi
+ip -n "$H1" link del vxdock
+if vx1 up --node h1 --dev eth0 --decap tc >/dev/null 2>"$TMP/err" && [ ! -s "$TMP/err" ] &&
+   vx1 status | grep -q 'GRO through vxnet-gro'; then
+	ok "up with the port free again: vxnet-gro is back"
+else
+	fail "up with the port free: $(cat "$TMP/err") / $(vx1 status | grep decap)"
+fi
 finish
