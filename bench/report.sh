@@ -16,9 +16,11 @@ awk -F'\t' -v machine="$MACHINE" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
     -v command="$COMMAND" -v elapsed="$ELAPSED" -v dat="$DAT" '
 function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
 # stat(KEY): sets MED MIN MAX NOK NFAIL NNA from the values of KEY
-function stat(k,    n, i, v, a) {
+function stat(k) { return statl(vals[k]) }
+# statl(LIST): the same from a space-separated list of values
+function statl(list,    n, i, v, a) {
 	NOK = NFAIL = NNA = 0; MED = MIN = MAX = ""
-	n = split(vals[k], v, " ")
+	n = split(list, v, " ")
 	for (i = 1; i <= n; i++) {
 		if (v[i] == "fail") NFAIL++
 		else if (v[i] == "na") NNA++
@@ -42,8 +44,8 @@ function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("
 END {
 	# control plane: the median of the runs of each figure
 	for (k in cpv) {
-		vals["cpv"] = cpv[k]; cp[k] = med("cpv"); if (cp[k] == "") cp[k] = 0
-		if (split(cpv[k], tmp, " ") > ncp) ncp = split(cpv[k], tmp, " ")
+		cp[k] = statl(cpv[k]) ? MED : 0
+		if (NOK > ncp) ncp = NOK
 	}
 	npaths = split("underlay routed kernel-vxlan vxnet-xdp vxnet-tc", P, " ")
 	nm = split("lat-same-p50 lat-same-p99 lat-cross-p50 lat-cross-p99 tcp-gbps udp-kpps", M, " ")
