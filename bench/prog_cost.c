@@ -22,7 +22,7 @@
  *	SECONDS" one BPF_MAP_UPDATE_BATCH; "maps entries MAX key K value V".
  *
  * Runs in a private network namespace (unshare), as tests/unit does, with
- * the topology the fixtures need:
+ * the unit tests' maps (tests/unit/fixture.h); the fixtures here use:
  *
  *    c1h/c1, c2h/c2 (veths)  10.0.1.2, 10.0.1.3: local endpoints, VNI 42
  *    ul0/ul1 (veth, ul0 02:00:00:00:00:01) 198.18.0.1/24, forwarding=1
@@ -50,6 +50,7 @@
 #include "vxnet.skel.h"
 
 #include "../tests/unit/packet.h"
+#include "../tests/unit/fixture.h"
 
 static struct vxnet_bpf *skel;
 
@@ -71,39 +72,6 @@ static struct pkt vxlan_frame(struct pkt inner)
 static struct pkt arp_request(void)
 {
 	return eth(BCAST, C1_MAC, ETH_P_ARP, arp(1, C1_MAC, "10.0.1.2", ZERO_MAC, "10.0.1.3"));
-}
-
-static int add_ep(__u32 vni, __u32 addr, const __u8 *mac, __u16 flags, __u32 ifindex, __u32 node)
-{
-	struct vxnet_ep_key k = { .vni = vni, .ip = addr };
-	struct vxnet_endpoint v = { .flags = flags, .ifindex = ifindex, .node = node,
-				    .gateway = ip("10.0.1.1") };
-
-	memcpy(v.mac, mac, 6);
-	return bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
-}
-
-static int fill_maps(__u32 c1h, __u32 c2h)
-{
-	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
-				   .mtu = 1450 };
-	struct vxnet_network net = { .mtu = 1450 };
-	struct vxnet_node node = {};
-	__u32 vni = VNI, n1 = ip("198.18.2.10");
-	struct vxnet_node_vni nv = { n1, VNI };
-
-	memcpy(ifc.mac, C1_MAC, 6);
-	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0) ||
-	    bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0) ||
-	    bpf_map__update_elem(skel->maps.nodes, &n1, sizeof(n1), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.node_vnis, &nv, sizeof(nv), &node, sizeof(node), 0) ||
-	    add_ep(VNI, ip("10.0.1.2"), C1_MAC, VXNET_EP_LOCAL, c1h, ip("198.18.0.1")) ||
-	    add_ep(VNI, ip("10.0.1.3"), C2_MAC, VXNET_EP_LOCAL, c2h, ip("198.18.0.1")) ||
-	    add_ep(VNI, ip("10.0.1.4"), R1_MAC, 0, 0, n1)) {
-		fprintf(stderr, "prog_cost: filling maps: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -129,7 +97,11 @@ static int load(void)
 		fprintf(stderr, "prog_cost: loading the skeleton failed\n");
 		return -1;
 	}
-	return fill_maps(if_nametoindex("c1h"), if_nametoindex("c2h"));
+	if (fill_maps(skel, if_nametoindex("c1h"), if_nametoindex("c2h"))) {
+		fprintf(stderr, "prog_cost: filling maps: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* A program that only returns its first instruction's verdict: the floor. */

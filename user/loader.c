@@ -161,8 +161,7 @@ static int attach_decap(const struct up_args *a, int ifindex, struct vxnet_bpf *
 
 static void gro_dev_remove(void)
 {
-	if (if_nametoindex(VXNET_GRO_DEV))
-		nl_link_delete(VXNET_GRO_DEV);
+	nl_link_delete(VXNET_GRO_DEV); /* -ENODEV when there is none */
 }
 
 /* With tc decap, the underlay's GRO (any NIC's, a veth's with gro on) can

@@ -44,6 +44,7 @@
 #include "vxnet.skel.h"
 
 #include "packet.h"
+#include "fixture.h"
 
 /* ---- fixtures --------------------------------------------------------- */
 
@@ -369,54 +370,6 @@ static int check_neigh(const struct tcase *c, const __u8 *out, __u32 len, char *
 }
 
 
-static int add_ep(const char *addr, const __u8 *mac, __u16 flags, __u32 ifindex, const char *node,
-		  const char *gateway)
-{
-	struct vxnet_ep_key k = { .vni = VNI, .ip = ip(addr) };
-	struct vxnet_endpoint v = { .flags = flags, .ifindex = ifindex,
-				    .node = node ? ip(node) : 0, .gateway = ip(gateway) };
-
-	memcpy(v.mac, mac, 6);
-	return bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
-}
-
-static int fill_maps(__u32 c1h, __u32 c2h)
-{
-	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
-				   .mtu = 1450 };
-	struct vxnet_network net = { .mtu = 1450 };
-	struct vxnet_node node = {};
-	__u32 vni = VNI, vni7 = 7, n1 = ip("198.18.2.10"), n2 = ip("198.18.0.20"), n3 = ip("198.19.9.9");
-	__u32 n4 = ip("198.18.2.20");
-	struct vxnet_node_vni nv1 = { n1, VNI }, nv2 = { n2, VNI }, nv3 = { n3, VNI }, nv4 = { n4, 7 };
-
-	memcpy(ifc.mac, C1_MAC, 6);
-	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0) ||
-	    bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0) ||
-	    bpf_map__update_elem(skel->maps.nodes, &n1, sizeof(n1), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.nodes, &n2, sizeof(n2), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.nodes, &n3, sizeof(n3), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.nodes, &n4, sizeof(n4), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.networks, &vni7, sizeof(vni7), &net, sizeof(net), 0) ||
-	    bpf_map__update_elem(skel->maps.node_vnis, &nv1, sizeof(nv1), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.node_vnis, &nv2, sizeof(nv2), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.node_vnis, &nv3, sizeof(nv3), &node, sizeof(node), 0) ||
-	    bpf_map__update_elem(skel->maps.node_vnis, &nv4, sizeof(nv4), &node, sizeof(node), 0) ||
-	    add_ep("10.0.1.1", SUBNET_GW_MAC, VXNET_EP_GATEWAY, 0, NULL, "10.0.1.1") ||
-	    add_ep("10.0.1.2", C1_MAC, VXNET_EP_LOCAL, c1h, "198.18.0.1", "10.0.1.1") ||
-	    add_ep("10.0.1.3", C2_MAC, VXNET_EP_LOCAL, c2h, "198.18.0.1", "10.0.1.1") ||
-	    add_ep("10.0.1.4", R1_MAC, 0, 0, "198.18.2.10", "10.0.1.1") ||
-	    add_ep("10.0.1.5", R2_MAC, 0, 0, "198.18.0.20", "10.0.1.1") ||
-	    add_ep("10.0.1.6", R2_MAC, 0, 0, "198.19.9.9", "10.0.1.1") ||
-	    add_ep("10.0.2.1", GW2_MAC, VXNET_EP_GATEWAY, 0, NULL, "10.0.2.1") ||
-	    add_ep("10.0.2.3", C2B_MAC, VXNET_EP_LOCAL, c2h, "198.18.0.1", "10.0.2.1") ||
-	    add_ep("10.0.2.4", R4_MAC, 0, 0, "198.18.2.10", "10.0.2.1")) {
-		fprintf(stderr, "test_datapath: filling maps: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG && !getenv("VXNET_TEST_DEBUG"))
@@ -455,8 +408,10 @@ int main(void)
 		return 1;
 	}
 	printf("ok load: verifier accepts vxnet_from_container, vxnet_xdp_decap, vxnet_tc_decap, vxnet_gro_sink\n");
-	if (fill_maps(c1h, c2h))
+	if (fill_maps(skel, c1h, c2h)) {
+		fprintf(stderr, "test_datapath: filling maps: %s\n", strerror(errno));
 		return 1;
+	}
 
 	/* Inner frames, as sent by a container / as carried in the tunnel. */
 	struct pkt to_r1 = c1_to(SUBNET_GW_MAC, "10.0.1.4");  /* any dst MAC: set to r1's */
