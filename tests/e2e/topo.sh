@@ -52,14 +52,19 @@ topo_build() {
 	for ns in "$C1" "$C2" "$C3"; do mkns "$ns" || return 1; done
 }
 
-# topo_vxnet MODE: the cluster state, vxnet up on both hosts, three containers.
-topo_vxnet() {
+# topo_hosts MODE: nodes h1 and h2 in the state, vxnet up on both.
+topo_hosts() {
 	local mode=$1
 	vxs node add h1 198.18.1.2 >/dev/null &&
 	vxs node add h2 198.18.2.2 >/dev/null &&
-	vxs network create blue --subnet 10.1.0.0/24 >/dev/null &&
 	vx1 up --node h1 --dev eth0 --decap "$mode" >/dev/null &&
-	vx2 up --node h2 --dev eth0 --decap "$mode" >/dev/null &&
+	vx2 up --node h2 --dev eth0 --decap "$mode" >/dev/null
+}
+
+# topo_vxnet MODE: the cluster state, vxnet up on both hosts, three containers.
+topo_vxnet() {
+	topo_hosts "$1" &&
+	vxs network create blue --subnet 10.1.0.0/24 >/dev/null &&
 	vx1 attach "$C1" blue --ip 10.1.0.2 >/dev/null &&
 	vx2 attach "$C2" blue --ip 10.1.0.3 >/dev/null &&
 	vx1 attach "$C3" blue --ip 10.1.0.4 >/dev/null &&
@@ -82,15 +87,11 @@ topo_cleanup() {
 #   c6 h1 green 10.7.0.6
 C4=${P}c4 C5=${P}c5 C6=${P}c6
 topo_networks() {
-	local mode=$1
 	mkns "$C4" && mkns "$C5" && mkns "$C6" || return 1
-	vxs node add h1 198.18.1.2 >/dev/null &&
-	vxs node add h2 198.18.2.2 >/dev/null &&
+	topo_hosts "$1" &&
 	vxs network create blue --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 >/dev/null &&
 	vxs network create red --subnet 10.9.0.0/24 >/dev/null &&
 	vxs network create green --subnet 10.7.0.0/24 >/dev/null &&
-	vx1 up --node h1 --dev eth0 --decap "$mode" >/dev/null &&
-	vx2 up --node h2 --dev eth0 --decap "$mode" >/dev/null &&
 	vx1 attach "$C1" blue --ip 10.1.0.2 >/dev/null &&
 	vx2 attach "$C2" blue --ip 10.2.0.3 >/dev/null &&
 	vx1 attach "$C3" blue --ip 10.2.0.4 >/dev/null &&
