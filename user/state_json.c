@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <obstack.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -329,63 +330,24 @@ static int state_from_root(struct vx_state *st, const json_t *root, const char *
 
 /* A state of 100 000 endpoints decodes to a million small jansson values
  * that all die together. While from_buffer decodes, jansson allocates them
- * from this arena, in blocks of 1 MiB, and from_buffer drops the blocks at
- * once: no malloc and free per value, no json_decref walking the tree.
- * Jansson's frees (of buffers it outgrew) leave the memory in the block.
+ * from an obstack (glibc), and from_buffer frees the obstack at once: no
+ * malloc and free per value, no json_decref walking the tree. Jansson's
+ * frees (of buffers it outgrew) leave the memory in the obstack.
  */
-#define ARENA_BLOCK (1u << 20)
-#define ARENA_ALIGN _Alignof(max_align_t)
+#define obstack_chunk_alloc malloc
+#define obstack_chunk_free free
+#define OBSTACK_CHUNK (1 << 20)
 
-struct arena_block {
-	struct arena_block *next;
-	size_t used, size;
-	max_align_t data[];
-};
+static struct obstack decode_stack;
 
-static struct arena_block *arena;
-
-static void *arena_alloc(size_t size)
+static void *decode_alloc(size_t size)
 {
-	struct arena_block *b = arena;
-	void *p;
-
-	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	if (!size || size > SIZE_MAX - sizeof(*b))
-		return NULL;
-	if (!b || b->size - b->used < size) {
-		size_t bsize = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
-
-		b = malloc(sizeof(*b) + bsize);
-		if (!b)
-			return NULL;
-		*b = (struct arena_block){ .size = bsize };
-		if (arena && bsize == size) {
-			/* A block of its own, behind the one still filling. */
-			b->next = arena->next;
-			arena->next = b;
-		} else {
-			b->next = arena;
-			arena = b;
-		}
-	}
-	p = (char *)b->data + b->used;
-	b->used += size;
-	return p;
+	return obstack_alloc(&decode_stack, size);
 }
 
-static void arena_free(void *p)
+static void decode_free(void *p)
 {
-	(void)p; /* freed with its block */
-}
-
-static void arena_drop(void)
-{
-	while (arena) {
-		struct arena_block *next = arena->next;
-
-		free(arena);
-		arena = next;
-	}
+	(void)p; /* freed with the obstack */
 }
 
 static int from_buffer(struct vx_state *st, const char *text, size_t len, const char *source)
@@ -397,8 +359,9 @@ static int from_buffer(struct vx_state *st, const char *text, size_t len, const 
 	int err;
 
 	state_init(st);
+	obstack_begin(&decode_stack, OBSTACK_CHUNK); /* exits if out of memory */
 	json_get_alloc_funcs(&prev_malloc, &prev_free);
-	json_set_alloc_funcs(arena_alloc, arena_free);
+	json_set_alloc_funcs(decode_alloc, decode_free);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
 	if (!root) {
 		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
@@ -406,9 +369,9 @@ static int from_buffer(struct vx_state *st, const char *text, size_t len, const 
 	} else {
 		err = state_from_root(st, root, source);
 	}
-	/* The tree lives in the arena: dropped with it, not json_decref'd. */
+	/* The tree lives in the obstack: freed with it, not json_decref'd. */
 	json_set_alloc_funcs(prev_malloc, prev_free);
-	arena_drop();
+	obstack_free(&decode_stack, NULL);
 	if (err)
 		state_free(st);
 	return err;
