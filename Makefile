@@ -27,15 +27,21 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Werror -Iinclude -I$(BUILD) -Iuser \
+CFLAGS += -Wall -Werror -Iinclude -I$(BUILD) -Iuser/lib \
 	$(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 LDLIBS := -lbpf -lelf -lz -ljansson -lcurl $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_HDRS := $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+# user/lib: libvxnet.a, everything a program needs to run vxnet (model,
+# validation, stores, IPAM, netlink, datapath, attach, sync, agent);
+# user/cli: the vxnet command on top of it.
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
+LIB_HDRS := $(wildcard user/lib/*.h) $(wildcard include/*.h)
+CLI_SRCS := $(wildcard user/cli/*.c)
+CLI_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -50,7 +56,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests:
+$(BUILD) $(BUILD)/user/lib $(BUILD)/user/cli $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -61,11 +67,19 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(SKELS) | $(BUILD)/user
+$(BUILD)/user/lib/%.o: user/lib/%.c $(LIB_HDRS) $(SKELS) | $(BUILD)/user/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/vxnet: $(USER_OBJS)
+$(BUILD)/user/cli/%.o: user/cli/%.c $(wildcard user/cli/*.h) $(LIB_HDRS) | $(BUILD)/user/cli
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli -c $< -o $@
+
+$(BUILD)/libvxnet.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/vxnet: $(CLI_OBJS) $(BUILD)/libvxnet.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 

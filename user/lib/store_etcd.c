@@ -737,7 +737,7 @@ static int etcd_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn, int (*sto
 	e->err[0] = '\0';
 	if (k64 && end)
 		req = json_pack("{s:{s:s, s:s, s:I}}", "create_request", "key", k64, "range_end", end,
-				"start_revision", (json_int_t)rev);
+				"start_revision", (json_int_t)rev + 1);
 	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	if (!body || !hdrs) {
 		err = -ENOMEM;
@@ -780,7 +780,7 @@ cleanup:
 }
 
 /* The last failure, for callers (the agent) that log it themselves. */
-const char *store_etcd_error(struct vx_store *s)
+static const char *etcd_error(struct vx_store *s)
 {
 	return ((struct etcd *)s)->err;
 }
@@ -804,6 +804,7 @@ static const struct vx_store_ops etcd_ops = {
 	.close = etcd_close,
 	.list = etcd_list,
 	.watch = etcd_watch,
+	.error = etcd_error,
 };
 
 /* "HOST:PORT": a host name or IPv4 address and a port 1..65535. */

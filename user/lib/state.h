@@ -129,6 +129,11 @@ enum vx_rec_kind { VX_REC_NODE, VX_REC_NETWORK, VX_REC_ENDPOINT };
 int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const char *text,
 			   size_t len, const char *source);
 char *state_record_to_json(enum vx_rec_kind kind, const void *rec); /* compact, malloc'd */
+/* Puts record rec (a struct vx_node, vx_network or vx_endpoint) of that kind
+ * in place of the record called name, or appends it; rec NULL removes it.
+ * 0 or -ENOMEM.
+ */
+int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, const void *rec);
 /* `network inspect`: the network's fields plus "endpoints": [...]. */
 char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Pin directory, pinned objects and vxnet's TC hooks. */
+/* Pin directory, pinned objects, vxnet's TC hooks and the default MTU. */
 #include <errno.h>
 #include <linux/magic.h>
 #include <net/if.h>
@@ -131,14 +131,12 @@ int dp_tc_detach(int ifindex)
 /* Device MTU through an ioctl on a socket of the current network namespace
  * (sysfs shows the namespace it was mounted in, not ours under -n).
  */
-unsigned int dp_network_mtu(const struct vx_network *n, const struct vxnet_host *host)
+unsigned int dp_default_mtu(const struct vxnet_host *host)
 {
 	struct ifreq ifr = {};
 	unsigned int mtu = 1500;
 	int fd;
 
-	if (n->mtu)
-		return n->mtu;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && if_indextoname(host->ifindex, ifr.ifr_name) &&
 	    !ioctl(fd, SIOCGIFMTU, &ifr))

@@ -39,17 +39,17 @@ struct vx_store_ops {
 	int (*update)(struct vx_store *s,
 		      int (*fn)(struct vx_state *st, void *arg), void *arg);
 	void (*close)(struct vx_store *s);
-	/* Optional (etcd; NULL for the file): the state as of one revision,
-	 * without whole-state validation (writers validate), and its revision.
-	 */
+	/* For the agent. The state as of one revision and that revision. */
 	int (*list)(struct vx_store *s, struct vx_state *st, int64_t *rev);
-	/* Optional: calls fn with every change from revision rev on, until
-	 * stop(arg) says so (-ECANCELED), the revision is compacted (-ESTALE)
-	 * or the connection fails (another negative errno). Quiet: the caller
-	 * logs.
+	/* Calls fn with every change after revision rev (the one list gave),
+	 * one revision at a time, until stop(arg) says so (-ECANCELED), the
+	 * revision is gone (-ESTALE: list again) or the store fails (another
+	 * negative errno). Quiet: the caller logs error().
 	 */
 	int (*watch)(struct vx_store *s, int64_t rev, vx_watch_fn fn,
 		     int (*stop)(void *arg), void *arg);
+	/* Why the last list or watch failed, in one line. */
+	const char *(*error)(struct vx_store *s);
 };
 
 struct vx_store {
@@ -62,7 +62,6 @@ int store_open(const char *url, struct vx_store **out);
 
 /* store_etcd.c */
 int store_etcd_open(const char *url, struct vx_store **out);
-const char *store_etcd_error(struct vx_store *s); /* why list/watch failed */
 
 static inline int store_read(struct vx_store *s, struct vx_state *st)
 {
@@ -74,6 +73,22 @@ static inline int store_update(struct vx_store *s,
 			       void *arg)
 {
 	return s->ops->update(s, fn, arg);
+}
+
+static inline int store_list(struct vx_store *s, struct vx_state *st, int64_t *rev)
+{
+	return s->ops->list(s, st, rev);
+}
+
+static inline int store_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn,
+			      int (*stop)(void *arg), void *arg)
+{
+	return s->ops->watch(s, rev, fn, stop, arg);
+}
+
+static inline const char *store_error(struct vx_store *s)
+{
+	return s->ops->error(s);
 }
 
 static inline void store_close(struct vx_store *s)

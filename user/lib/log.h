@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 extern int vx_verbose;
+/* Sets vx_verbose; libbpf prints only with it. */
+void log_init(int verbose);
 
 #define pr_err(fmt, ...) fprintf(stderr, "vxnet: " fmt "\n", ##__VA_ARGS__)
 #define pr_warn(fmt, ...) fprintf(stderr, "vxnet: warning: " fmt "\n", ##__VA_ARGS__)

@@ -249,6 +249,44 @@ void state_del_endpoint(struct vx_state *st, struct vx_endpoint *e)
 	remove_at(st->endpoints, &st->nendpoints, e - st->endpoints, sizeof(*e));
 }
 
+int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, const void *rec)
+{
+	struct vx_network *net;
+	struct vx_endpoint *ep;
+	struct vx_node *node;
+
+	switch (kind) {
+	case VX_REC_NODE:
+		node = state_find_node(st, name);
+		if (node && !rec)
+			state_del_node(st, node);
+		else if (node)
+			*node = *(const struct vx_node *)rec;
+		else if (rec && !state_add_node(st, rec))
+			return -ENOMEM;
+		return 0;
+	case VX_REC_NETWORK:
+		net = state_find_network(st, name);
+		if (net && !rec)
+			state_del_network(st, net);
+		else if (net)
+			*net = *(const struct vx_network *)rec;
+		else if (rec && !state_add_network(st, rec))
+			return -ENOMEM;
+		return 0;
+	case VX_REC_ENDPOINT:
+		ep = state_find_endpoint(st, name);
+		if (ep && !rec)
+			state_del_endpoint(st, ep);
+		else if (ep)
+			*ep = *(const struct vx_endpoint *)rec;
+		else if (rec && !state_add_endpoint(st, rec))
+			return -ENOMEM;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* One error line, prefixed by the source (a file name) when there is one. */
 __attribute__((format(printf, 2, 3)))
 static int verr(const char *source, const char *fmt, ...)

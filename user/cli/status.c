@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
+#include "maps.h"
 
 static const char *const stat_names[VXNET_STAT__MAX] = {
 	[VXNET_STAT_FROM_CONTAINER] = "from-container",
@@ -138,8 +139,6 @@ static int count_entries(int fd, __u32 key_size)
 
 int cmd_status(int argc, char **argv)
 {
-	static const char *const maps[] = { VXNET_PIN_ENDPOINTS, VXNET_PIN_IFACES, VXNET_PIN_NODES,
-					    VXNET_PIN_NETWORKS, VXNET_PIN_NODE_VNIS };
 	char dev[IF_NAMESIZE] = "?", addr[INET_ADDRSTRLEN];
 	struct vxnet_host host;
 	__u32 xdp_id = 0, key, *prev = NULL;
@@ -163,10 +162,8 @@ int cmd_status(int argc, char **argv)
 		printf(if_nametoindex(VXNET_GRO_DEV) ? ", GRO through %s" : ", no GRO (%s absent)",
 		       VXNET_GRO_DEV);
 	printf("\nprograms:\n");
-	print_prog(VXNET_PIN_PROG_FROM_CONTAINER);
-	print_prog(VXNET_PIN_PROG_XDP_DECAP);
-	print_prog(VXNET_PIN_PROG_TC_DECAP);
-	print_prog(VXNET_PIN_PROG_GRO_SINK);
+	for (int i = 0; i < DP_PROG_COUNT; i++)
+		print_prog(dp_progs[i].pin);
 	fd = dp_open_pin(vx_opts.pin_dir, VXNET_PIN_IFACES);
 	printf("container interfaces (tc ingress):");
 	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &key)) {
@@ -180,16 +177,16 @@ int cmd_status(int argc, char **argv)
 	printf("%s\nmaps:\n", n ? "" : " none");
 	if (fd >= 0)
 		close(fd);
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+	for (int i = 0; i < DP_MAP_NSYNCED; i++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
-		fd = dp_open_pin(vx_opts.pin_dir, maps[i]);
+		fd = dp_open_pin(vx_opts.pin_dir, dp_maps[i].name);
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			printf("  %-10s missing\n", maps[i]);
+			printf("  %-10s missing\n", dp_maps[i].name);
 		} else {
-			printf("  %-10s %d / %u entries\n", maps[i], count_entries(fd, info.key_size),
-			       info.max_entries);
+			printf("  %-10s %d / %u entries: %s\n", dp_maps[i].name,
+			       count_entries(fd, info.key_size), info.max_entries, dp_maps[i].holds);
 		}
 		if (fd >= 0)
 			close(fd);

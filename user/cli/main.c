@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "log.h"
 
-int vx_verbose;
 struct vx_opts vx_opts = {
 	.state = VX_DEFAULT_STATE,
 	.pin_dir = VX_DEFAULT_PIN_DIR,
@@ -83,13 +82,14 @@ int main(int argc, char **argv)
 	};
 	int c;
 
+	log_init(0);
 	/* '+': stop at the first non-option, the command. */
 	while ((c = getopt_long(argc, argv, "+n:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': vx_opts.state = optarg; break;
 		case 'p': vx_opts.pin_dir = optarg; break;
 		case 'n': vx_opts.netns = optarg; break;
-		case 'v': vx_verbose = 1; break;
+		case 'v': log_init(1); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The agent: keeps this host's maps equal to the store for as long as it
+ * runs. The datapath must be up; the agent never loads, attaches or removes
+ * anything, so stopping or restarting it never touches traffic.
+ */
+#ifndef VXNET_AGENT_H
+#define VXNET_AGENT_H
+
+#include <signal.h>
+
+#include "store.h"
+
+struct agent_opts {
+	struct vx_store *store;
+	const char *pin_dir;
+	int timestamps;               /* start each log line with the epoch time */
+	volatile sig_atomic_t *stop;  /* set (by a signal handler) to stop */
+};
+
+/* List, sync in full, then apply each change the store's watch reports;
+ * when the watch fails the maps stay as they are and the agent lists again
+ * after a backoff (0.2 s doubling to 5 s). Returns when *stop is set: 0, or
+ * a negative errno when the maps cannot be opened or written.
+ */
+int agent_run(const struct agent_opts *o);
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The per-container step (attach.h). The veth is built while the state is
+ * locked; if anything fails, the veth is removed and the state is not
+ * written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <zlib.h>
+
+#include "attach.h"
+#include "datapath.h"
+#include "log.h"
+#include "netlink.h"
+#include "sync.h"
+
+struct attach_ctx {
+	const struct vx_attach_req *req;
+	char netns[256]; /* the namespace's path */
+	int netns_fd;
+	struct vxnet_host host;
+	int created; /* veth made: remove it if the state is not written */
+	struct vx_endpoint ep;
+};
+
+static void netns_path(const char *arg, char *buf, size_t len)
+{
+	if (strchr(arg, '/'))
+		snprintf(buf, len, "%s", arg);
+	else
+		snprintf(buf, len, "/run/netns/%s", arg);
+}
+
+static const struct vx_endpoint *find_attached(const struct vx_state *st, const char *netns,
+					       const char *network, const char *node)
+{
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		if (!strcmp(e->netns, netns) && !strcmp(e->network, network) &&
+		    !strcmp(e->node, node))
+			return e;
+	}
+	return NULL;
+}
+
+/* Picks name, IP and MAC; all checks a user can get wrong happen here. */
+static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct vx_network **np)
+{
+	struct vx_endpoint *ep = &r->ep;
+	const struct vx_network *n;
+	char base[256];
+	uint32_t crc;
+
+	n = state_find_network(st, r->req->network);
+	if (!n) {
+		pr_err("attach: unknown network %s", r->req->network);
+		return -ENOENT;
+	}
+	if (!state_find_node(st, r->host.node)) {
+		pr_err("attach: this host's node %s is no longer in the state", r->host.node);
+		return -ENOENT;
+	}
+	if (find_attached(st, r->netns, n->name, r->host.node)) {
+		pr_err("attach: %s is already attached to network %s", r->req->netns, n->name);
+		return -EEXIST;
+	}
+	snprintf(base, sizeof(base), "%s", r->netns);
+	if ((r->req->name ? snprintf(ep->name, sizeof(ep->name), "%s", r->req->name) :
+	     snprintf(ep->name, sizeof(ep->name), "%s-%s", basename(base), n->name)) >=
+		    (int)sizeof(ep->name) || !valid_name(ep->name)) {
+		pr_err("attach: invalid endpoint name '%s' (use --name)", ep->name);
+		return -EINVAL;
+	}
+	if (state_find_endpoint(st, ep->name)) {
+		pr_err("attach: endpoint %s already exists", ep->name);
+		return -EEXIST;
+	}
+	snprintf(ep->network, sizeof(ep->network), "%s", n->name);
+	snprintf(ep->node, sizeof(ep->node), "%s", r->host.node);
+	snprintf(ep->netns, sizeof(ep->netns), "%s", r->netns);
+	snprintf(ep->ifname, sizeof(ep->ifname), "%s", r->req->ifname ? r->req->ifname : "eth0");
+	ep->ip = r->req->ip; /* subnet, gateway, uniqueness: state_validate says what is wrong */
+	if (!ep->ip && ipam_alloc(st, n, &ep->ip)) {
+		pr_err("attach: network %s has no free address", n->name);
+		return -ENOSPC;
+	}
+	if (r->req->mac)
+		memcpy(ep->mac, r->req->mac, 6);
+	else
+		default_mac(ep->ip, ep->mac);
+	crc = crc32(0, (const unsigned char *)ep->name, strlen(ep->name));
+	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "vx%08x", crc);
+	if (nl_link_exists(-1, ep->host_ifname)) {
+		pr_err("attach: host interface %s already exists", ep->host_ifname);
+		return -EEXIST;
+	}
+	if (nl_link_exists(r->netns_fd, ep->ifname)) {
+		pr_err("attach: %s already has an interface %s (use --ifname)", r->req->netns, ep->ifname);
+		return -EEXIST;
+	}
+	*np = n;
+	return 0;
+}
+
+/* Runs with the state locked: plan, validate, build the veth, record. A
+ * store that retries on conflict (etcd) may call it again: start afresh.
+ */
+static int do_attach(struct vx_state *st, void *arg)
+{
+	struct attach_ctx *r = arg;
+	const struct vx_network *n;
+	const struct vx_subnet *sn;
+	struct nl_container_if c = {};
+	char tmp[IFNAMSIZ], ipbuf[INET_ADDRSTRLEN];
+	int prog_fd, ifindex, err;
+
+	if (r->created) {
+		nl_link_delete(r->ep.host_ifname);
+		r->created = 0;
+	}
+	memset(&r->ep, 0, sizeof(r->ep));
+	err = plan_endpoint(st, r, &n);
+	if (err)
+		return err;
+	if (!state_add_endpoint(st, &r->ep))
+		return -ENOMEM;
+	err = state_validate(st, "attach");
+	if (err)
+		return err;
+	sn = network_subnet_of(n, r->ep.ip);
+	inet_ntop(AF_INET, &r->ep.ip, ipbuf, sizeof(ipbuf));
+
+	prog_fd = dp_open_pin(r->req->pin_dir, VXNET_PIN_PROG_FROM_CONTAINER);
+	if (prog_fd < 0) {
+		pr_err("attach: open %s/%s: %s", r->req->pin_dir, VXNET_PIN_PROG_FROM_CONTAINER,
+		       strerror(-prog_fd));
+		return prog_fd;
+	}
+	snprintf(tmp, sizeof(tmp), "vp%s", r->ep.host_ifname + 2);
+	c = (struct nl_container_if){
+		.tmp_name = tmp, .ifname = r->ep.ifname, .mtu = dp_network_mtu(n, dp_default_mtu(&r->host)),
+		.ip = r->ep.ip, .gateway = sn->gateway, .prefix = sn->prefix,
+	};
+	memcpy(c.mac, r->ep.mac, 6);
+	for (int i = 0; i < n->nsubnets; i++) {
+		if (&n->subnets[i] == sn)
+			continue;
+		c.routes[c.nroutes].addr = n->subnets[i].addr;
+		c.routes[c.nroutes++].prefix = n->subnets[i].prefix;
+	}
+	err = nl_veth_create(r->ep.host_ifname, tmp, r->netns_fd, c.mtu);
+	if (err) {
+		pr_err("attach: create veth %s in %s: %s", r->ep.host_ifname, r->req->netns, strerror(-err));
+		goto cleanup;
+	}
+	r->created = 1;
+	err = nl_setup_container_if(r->netns_fd, &c);
+	if (err) {
+		pr_err("attach: configure %s (%s) in %s: %s", r->ep.ifname, ipbuf, r->req->netns,
+		       strerror(-err));
+		goto cleanup;
+	}
+	ifindex = if_nametoindex(r->ep.host_ifname);
+	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
+	if (err)
+		pr_err("attach: attach TC program to %s: %s", r->ep.host_ifname, strerror(-err));
+cleanup:
+	close(prog_fd);
+	return err;
+}
+
+/* The endpoint's entries on this host, from the state as it is now. */
+static int sync_maps(const struct vx_attach_req *req)
+{
+	struct kv_result res;
+	struct vx_state st;
+	int err;
+
+	state_init(&st);
+	err = store_read(req->store, &st) ?: dp_sync(&st, req->pin_dir, &res);
+	state_free(&st);
+	return err;
+}
+
+int vx_attach(const struct vx_attach_req *req, struct vx_endpoint *ep)
+{
+	struct attach_ctx r = { .req = req };
+	const char *ifname = req->ifname ? req->ifname : "eth0";
+	int err;
+
+	if (strlen(ifname) >= IFNAMSIZ || !*ifname || strchr(ifname, '/')) {
+		pr_err("attach: invalid interface name '%s'", ifname);
+		return -EINVAL;
+	}
+	netns_path(req->netns, r.netns, sizeof(r.netns));
+	r.netns_fd = open(r.netns, O_RDONLY | O_CLOEXEC);
+	if (r.netns_fd < 0) {
+		err = -errno;
+		pr_err("attach: network namespace %s: %s", req->netns, strerror(errno));
+		return err;
+	}
+	err = dp_read_host(req->pin_dir, &r.host) ?: store_update(req->store, do_attach, &r);
+	if (err && r.created)
+		nl_link_delete(r.ep.host_ifname);
+	err = err ?: sync_maps(req);
+	if (!err)
+		*ep = r.ep;
+	close(r.netns_fd);
+	return err;
+}
+
+static int do_detach(struct vx_state *st, void *arg)
+{
+	struct attach_ctx *r = arg;
+	const struct vx_endpoint *e;
+	int err;
+
+	if (!state_find_network(st, r->req->network)) {
+		pr_err("detach: unknown network %s", r->req->network);
+		return -ENOENT;
+	}
+	e = find_attached(st, r->netns, r->req->network, r->host.node);
+	if (!e) {
+		pr_err("detach: %s is not attached to network %s on this host", r->req->netns,
+		       r->req->network);
+		return -ENOENT;
+	}
+	r->ep = *e;
+	err = nl_link_delete(e->host_ifname);
+	if (err && err != -ENODEV) {
+		pr_err("detach: delete %s: %s", e->host_ifname, strerror(-err));
+		return err;
+	}
+	state_del_endpoint(st, (struct vx_endpoint *)e);
+	return 0;
+}
+
+int vx_detach(const struct vx_attach_req *req, struct vx_endpoint *ep)
+{
+	struct attach_ctx r = { .req = req, .netns_fd = -1 };
+	int err;
+
+	netns_path(req->netns, r.netns, sizeof(r.netns));
+	err = dp_read_host(req->pin_dir, &r.host) ?: store_update(req->store, do_detach, &r) ?:
+	      sync_maps(req);
+	if (!err)
+		*ep = r.ep;
+	return err;
+}

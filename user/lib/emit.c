@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* What each record of the state puts into this host's maps (emit.h). */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+
+#include "datapath.h"
+#include "emit.h"
+#include "log.h"
+
+void emit_init(struct emit_ctx *c, const struct vx_state *st, const struct vxnet_host *host)
+{
+	*c = (struct emit_ctx){ .st = st, .host = host, .default_mtu = dp_default_mtu(host) };
+	for (int m = 0; m < DP_MAP_NSYNCED; m++)
+		kv_init(&c->out[m], dp_maps[m].key_size, dp_maps[m].value_size);
+}
+
+void emit_free(struct emit_ctx *c)
+{
+	for (int m = 0; m < DP_MAP_NSYNCED; m++)
+		kv_free(&c->out[m]);
+}
+
+static const struct vx_node *find_node(const struct emit_ctx *c, const char *name)
+{
+	return c->ix ? state_index_node(c->ix, name) : state_find_node(c->st, name);
+}
+
+static const struct vx_network *find_network(const struct emit_ctx *c, const char *name)
+{
+	return c->ix ? state_index_network(c->ix, name) : state_find_network(c->st, name);
+}
+
+int emit_node(struct emit_ctx *c, const struct vx_node *n)
+{
+	struct vxnet_node v = {};
+
+	return kv_add(&c->out[DP_MAP_NODES], &n->addr, &v);
+}
+
+int emit_network(struct emit_ctx *c, const struct vx_network *n)
+{
+	struct vxnet_network v = { .mtu = dp_network_mtu(n, c->default_mtu) };
+	int err = kv_add(&c->out[DP_MAP_NETWORKS], &n->vni, &v);
+
+	for (int i = 0; i < n->nsubnets && !err; i++) {
+		struct vxnet_ep_key k = { .vni = n->vni, .ip = n->subnets[i].gateway };
+		struct vxnet_endpoint e = { .flags = VXNET_EP_GATEWAY, .gateway = k.ip };
+
+		default_mac(k.ip, e.mac);
+		err = kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
+	}
+	return err;
+}
+
+static __u32 local_ifindex(const struct emit_ctx *c, const struct vx_endpoint *ep,
+			   const struct vxnet_ep_key *k)
+{
+	if (c->ifindex)
+		return c->ifindex(c, ep, k);
+	return if_nametoindex(ep->host_ifname);
+}
+
+int emit_endpoint(struct emit_ctx *c, const struct vx_endpoint *ep)
+{
+	const struct vx_network *n = find_network(c, ep->network);
+	const struct vx_node *node = find_node(c, ep->node);
+	const struct vx_subnet *sn;
+	struct vxnet_node_vni nv;
+	struct vxnet_node nv_val = {};
+	struct vxnet_ep_key k;
+	struct vxnet_endpoint e;
+	struct vxnet_iface f;
+	int err;
+
+	if (!n || !node)
+		return 0; /* a dangling reference: state_validate rejects it */
+	sn = network_subnet_of(n, ep->ip);
+	k = (struct vxnet_ep_key){ .vni = n->vni, .ip = ep->ip };
+	e = (struct vxnet_endpoint){ .node = node->addr, .gateway = sn ? sn->gateway : 0 };
+	memcpy(e.mac, ep->mac, 6);
+	/* The host may send VXLAN in this VNI. */
+	nv = (struct vxnet_node_vni){ .node = node->addr, .vni = n->vni };
+	err = kv_add(&c->out[DP_MAP_NODE_VNIS], &nv, &nv_val);
+	if (err || strcmp(ep->node, c->host->node) || !ep->host_ifname[0])
+		return err ?: kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
+
+	e.ifindex = local_ifindex(c, ep, &k);
+	if (!e.ifindex) {
+		if (!c->quiet)
+			pr_warn("endpoint %s: interface %s is missing; not forwarding to it",
+				ep->name, ep->host_ifname);
+		return 0;
+	}
+	e.flags = VXNET_EP_LOCAL;
+	f = (struct vxnet_iface){ .vni = n->vni, .ip = ep->ip, .gateway = e.gateway,
+				  .mtu = dp_network_mtu(n, c->default_mtu) };
+	memcpy(f.mac, ep->mac, 6);
+	return kv_add(&c->out[DP_MAP_IFACES], &e.ifindex, &f) ?:
+	       kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
+}
+
+/* The endpoints that depend on a node's or a network's record. */
+static int emit_dependents(struct emit_ctx *c, enum vx_rec_kind kind, const char *name)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < c->st->nendpoints && !err; i++) {
+		const struct vx_endpoint *ep = &c->st->endpoints[i];
+
+		if (!strcmp(kind == VX_REC_NODE ? ep->node : ep->network, name))
+			err = emit_endpoint(c, ep);
+	}
+	return err;
+}
+
+int emit_record(struct emit_ctx *c, enum vx_rec_kind kind, const char *name)
+{
+	const struct vx_endpoint *ep;
+	const struct vx_network *n;
+	const struct vx_node *node;
+
+	switch (kind) {
+	case VX_REC_NODE:
+		node = state_find_node(c->st, name);
+		return node ? emit_node(c, node) ?: emit_dependents(c, kind, name) : 0;
+	case VX_REC_NETWORK:
+		n = state_find_network(c->st, name);
+		return n ? emit_network(c, n) ?: emit_dependents(c, kind, name) : 0;
+	case VX_REC_ENDPOINT:
+		ep = state_find_endpoint(c->st, name);
+		return ep ? emit_endpoint(c, ep) : 0;
+	}
+	return 0;
+}
+
+int emit_all(struct emit_ctx *c)
+{
+	int err = 0;
+
+	c->ix = state_index_new(c->st);
+	if (!c->ix)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->st->nnodes && !err; i++)
+		err = emit_node(c, &c->st->nodes[i]);
+	for (size_t i = 0; i < c->st->nnetworks && !err; i++)
+		err = emit_network(c, &c->st->networks[i]);
+	for (size_t i = 0; i < c->st->nendpoints && !err; i++)
+		err = emit_endpoint(c, &c->st->endpoints[i]);
+	state_index_free(c->ix);
+	c->ix = NULL;
+	return err;
+}

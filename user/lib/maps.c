@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The tables of maps.h. */
+#include <string.h>
+#include <unistd.h>
+
+#include "datapath.h"
+#include "log.h"
+#include "maps.h"
+
+const struct dp_map dp_maps[DP_MAP_COUNT] = {
+	[DP_MAP_NODES] = { VXNET_PIN_NODES, sizeof(__be32), sizeof(struct vxnet_node),
+			   "underlay address -> a registered host" },
+	[DP_MAP_NETWORKS] = { VXNET_PIN_NETWORKS, sizeof(__u32), sizeof(struct vxnet_network),
+			      "VNI -> network MTU" },
+	[DP_MAP_NODE_VNIS] = { VXNET_PIN_NODE_VNIS, sizeof(struct vxnet_node_vni),
+			       sizeof(struct vxnet_node), "{host, VNI} with endpoints there" },
+	[DP_MAP_IFACES] = { VXNET_PIN_IFACES, sizeof(__u32), sizeof(struct vxnet_iface),
+			    "host veth ifindex -> the local endpoint behind it" },
+	[DP_MAP_ENDPOINTS] = { VXNET_PIN_ENDPOINTS, sizeof(struct vxnet_ep_key),
+			       sizeof(struct vxnet_endpoint), "{VNI, IP} -> endpoint or gateway" },
+	[DP_MAP_STATS] = { VXNET_PIN_STATS, sizeof(__u32), sizeof(struct vxnet_counter),
+			   "per-CPU counters by event" },
+	[DP_MAP_DROPS] = { VXNET_PIN_DROPS, sizeof(__u32), sizeof(struct vxnet_counter),
+			   "per-CPU drops by reason" },
+	[DP_MAP_HOST] = { VXNET_PIN_HOST, sizeof(__u32), sizeof(struct vxnet_host),
+			  "this host's datapath (vxnet up)" },
+};
+
+const struct dp_prog dp_progs[DP_PROG_COUNT] = {
+	{ VXNET_PIN_PROG_FROM_CONTAINER, "vxnet_from_container" },
+	{ VXNET_PIN_PROG_XDP_DECAP, "vxnet_xdp_decap" },
+	{ VXNET_PIN_PROG_TC_DECAP, "vxnet_tc_decap" },
+	{ VXNET_PIN_PROG_GRO_SINK, "vxnet_gro_sink" },
+};
+
+void dp_close_maps(int *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int dp_open_synced_maps(const char *dir, const char *who, int fds[DP_MAP_NSYNCED])
+{
+	for (int m = 0; m < DP_MAP_NSYNCED; m++)
+		fds[m] = -1;
+	for (int m = 0; m < DP_MAP_NSYNCED; m++) {
+		fds[m] = dp_open_pin(dir, dp_maps[m].name);
+		if (fds[m] < 0) {
+			int err = fds[m];
+
+			pr_err("%s: open %s/%s: %s", who, dir, dp_maps[m].name, strerror(-err));
+			dp_close_maps(fds, DP_MAP_NSYNCED);
+			return err;
+		}
+	}
+	return 0;
+}

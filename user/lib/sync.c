@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Full and incremental sync of this host's maps (sync.h). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datapath.h"
+#include "emit.h"
+#include "log.h"
+#include "sync.h"
+
+int dp_sync_open(struct dp_sync *s, const char *dir, const char *who)
+{
+	*s = (struct dp_sync){ .dir = dir };
+	for (int m = 0; m < DP_MAP_NSYNCED; m++) {
+		s->fds[m] = -1;
+		kv_init(&s->want[m], dp_maps[m].key_size, dp_maps[m].value_size);
+	}
+	return dp_read_host(dir, &s->host) ?: dp_open_synced_maps(dir, who, s->fds);
+}
+
+void dp_sync_close(struct dp_sync *s)
+{
+	dp_close_maps(s->fds, DP_MAP_NSYNCED);
+	for (int m = 0; m < DP_MAP_NSYNCED; m++)
+		kv_free(&s->want[m]);
+}
+
+static int write_map(struct dp_sync *s, int m, const struct kv_set *want,
+		     const struct kv_set *scope, struct kv_result *res)
+{
+	int err = kv_apply(s->fds[m], want, scope, res);
+
+	if (err)
+		pr_err("sync: write %s/%s: %s", s->dir, dp_maps[m].name, strerror(-err));
+	return err;
+}
+
+int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result *res)
+{
+	struct emit_ctx c;
+	int err;
+
+	*res = (struct kv_result){};
+	emit_init(&c, st, &s->host);
+	err = emit_all(&c);
+	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++)
+		err = kv_sort(&c.out[m]);
+	if (err) {
+		pr_err("sync: %s", strerror(-err));
+		goto cleanup;
+	}
+	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++) {
+		err = write_map(s, m, &c.out[m], NULL, res);
+		/* the maps now hold what was emitted: keep it for dp_sync_event */
+		kv_free(&s->want[m]);
+		s->want[m] = c.out[m];
+		kv_init(&c.out[m], c.out[m].ksz, c.out[m].vsz);
+	}
+cleanup:
+	emit_free(&c);
+	return err;
+}
+
+/* For the old version of a record: the veth it was emitted with, as the
+ * last sync wrote it (the veth itself may be gone by now).
+ */
+static __u32 emitted_ifindex(const struct emit_ctx *c, const struct vx_endpoint *ep,
+			     const struct vxnet_ep_key *k)
+{
+	const struct kv_set *eps = &((const struct dp_sync *)c->arg)->want[DP_MAP_ENDPOINTS];
+	ptrdiff_t i = kv_find(eps, k);
+	const struct vxnet_endpoint *e = i < 0 ? NULL : kv_val(eps, i);
+
+	return e && (e->flags & VXNET_EP_LOCAL) ? e->ifindex : 0;
+}
+
+/* Adds (sign 1) or takes away (-1) the entries one version of a record
+ * emitted; their keys join scope.
+ */
+static int merge(struct kv_set *want, const struct kv_set *emitted, int sign, struct kv_set *scope)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < emitted->n && !err; i++) {
+		const void *key = kv_key(emitted, i);
+		ptrdiff_t at = kv_find(want, key);
+		uint32_t n = emitted->count[i];
+
+		err = kv_add(scope, key, NULL);
+		if (at < 0) {
+			if (sign > 0 && !err)
+				err = kv_insert(want, key, kv_val(emitted, i), n);
+		} else if (sign > 0) {
+			want->count[at] += n;
+			memcpy(kv_val(want, at), kv_val(emitted, i), want->vsz);
+		} else {
+			want->count[at] -= want->count[at] < n ? want->count[at] : n;
+		}
+	}
+	return err;
+}
+
+/* The entries of want for the keys of scope that some record still emits. */
+static int wanted_in(const struct kv_set *want, const struct kv_set *scope, struct kv_set *out)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < scope->n && !err; i++) {
+		ptrdiff_t at = kv_find(want, kv_key(scope, i));
+
+		if (at >= 0 && want->count[at])
+			err = kv_add(out, kv_key(want, at), kv_val(want, at));
+	}
+	return err ?: kv_sort(out);
+}
+
+int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_event *ev,
+		  struct kv_result *res)
+{
+	struct emit_ctx before, after;
+	struct kv_set scope[DP_MAP_NSYNCED];
+	int err;
+
+	*res = (struct kv_result){};
+	emit_init(&before, st, &s->host);
+	before.ifindex = emitted_ifindex;
+	before.arg = s;
+	before.quiet = 1;
+	err = emit_record(&before, ev->kind, ev->name) ?: state_apply(st, ev->kind, ev->name, ev->deleted ? NULL : &ev->rec);
+	emit_init(&after, st, &s->host);
+	err = err ?: emit_record(&after, ev->kind, ev->name);
+	for (int m = 0; m < DP_MAP_NSYNCED; m++)
+		kv_init(&scope[m], dp_maps[m].key_size, 0);
+	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++) {
+		struct kv_set *want = &s->want[m], sub;
+
+		kv_init(&sub, want->ksz, want->vsz);
+		err = kv_sort(&before.out[m]) ?: kv_sort(&after.out[m]) ?:
+		      merge(want, &before.out[m], -1, &scope[m]) ?:
+		      merge(want, &after.out[m], 1, &scope[m]) ?:
+		      kv_sort(&scope[m]) ?: wanted_in(want, &scope[m], &sub);
+		err = err ?: write_map(s, m, &sub, &scope[m], res);
+		kv_prune(want); /* what no record emits any more */
+		kv_free(&sub);
+	}
+	if (err == -ENOMEM)
+		pr_err("agent: out of memory");
+	for (int m = 0; m < DP_MAP_NSYNCED; m++)
+		kv_free(&scope[m]);
+	emit_free(&before);
+	emit_free(&after);
+	return err;
+}
+
+int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res)
+{
+	struct dp_sync s;
+	int err;
+
+	err = dp_sync_open(&s, dir, "sync") ?: dp_sync_full(&s, st, res);
+	dp_sync_close(&s);
+	return err;
+}

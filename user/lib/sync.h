@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Making this host's maps equal to the state: in full (`vxnet sync`, the
+ * agent's start), or for one changed record (the agent's watch). Both emit
+ * (emit.h) and write only the differences (kv_apply).
+ */
+#ifndef VXNET_SYNC_H
+#define VXNET_SYNC_H
+
+#include "kvset.h"
+#include "maps.h"
+#include "state.h"
+#include "store.h"
+
+struct dp_sync {
+	const char *dir;
+	struct vxnet_host host;
+	int fds[DP_MAP_NSYNCED];
+	/* What the maps hold as of the last sync: every emitted entry, with
+	 * how many records emitted it (node_vnis entries are shared).
+	 */
+	struct kv_set want[DP_MAP_NSYNCED];
+};
+
+/* Reads the host record and opens the maps; one pr_err line on failure. */
+int dp_sync_open(struct dp_sync *s, const char *dir, const char *who);
+void dp_sync_close(struct dp_sync *s);
+/* The maps as st wants them, in full. The state must already be valid. */
+int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result *res);
+/* Applies one change to st (the copy the last sync used) and rewrites the
+ * entries that the record, and the records depending on it, decide.
+ */
+int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_event *ev,
+		  struct kv_result *res);
+
+/* open, full, close: `vxnet sync` and the commands that end with one. */
+int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res);
+
+#endif
