@@ -101,7 +101,9 @@ int parse_mac(const char *s, uint8_t mac[6]);
 void format_mac(const uint8_t mac[6], char buf[18]);
 void default_mac(uint32_t ip, uint8_t mac[6]); /* 02:42:a.b.c.d */
 const struct vx_subnet *network_subnet_of(const struct vx_network *n, uint32_t ip);
-int valid_name(const char *s); /* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
+/* The rule every node, network and endpoint name follows. */
+#define VX_NAME_RULE "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
+int valid_name(const char *s); /* matches VX_NAME_RULE */
 
 /* IPAM: first free host address of the network's subnets (not network,
  * broadcast, gateway, nor taken by an endpoint). -ENOSPC when full.
