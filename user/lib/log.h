@@ -3,6 +3,7 @@
 #ifndef VXNET_LOG_H
 #define VXNET_LOG_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 extern int vx_verbose;
@@ -18,5 +19,14 @@ void log_init(int verbose);
 			fprintf(stderr, "vxnet: debug: " fmt "\n",             \
 				##__VA_ARGS__);                                \
 	} while (0)
+
+/* One error line about an input: "vxnet: SOURCE: WHERE: message", SOURCE
+ * (a file name, an etcd key) and WHERE (a place inside it, "nodes[3]") each
+ * left out when NULL. Both return -EINVAL, for `return pr_err_at(...)`.
+ */
+__attribute__((format(printf, 2, 3)))
+int pr_err_at(const char *source, const char *fmt, ...);
+__attribute__((format(printf, 3, 0)))
+int vpr_err_at(const char *source, const char *where, const char *fmt, va_list ap);
 
 #endif

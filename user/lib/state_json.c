@@ -43,29 +43,31 @@ struct where {
 
 static const struct where top_level = { .name = "top level", .idx = -1 };
 
-static void print_where(const struct where *w)
+/* Writes w into buf, e.g. "networks[0].subnets[1]"; returns the length. */
+static size_t format_where(const struct where *w, char *buf, size_t size)
 {
-	if (w->up)
-		print_where(w->up);
-	fputs(w->name, stderr);
-	if (w->idx >= 0)
-		fprintf(stderr, "[%ld]", w->idx);
+	size_t off = w->up ? format_where(w->up, buf, size) : 0;
+
+	if (off < size)
+		off += snprintf(buf + off, size - off, "%s", w->name);
+	if (off < size && w->idx >= 0)
+		off += snprintf(buf + off, size - off, "[%ld]", w->idx);
+	return off;
 }
 
 /* One error line: "vxnet: SOURCE: WHERE: message". */
 __attribute__((format(printf, 3, 4)))
 static int jerr(const char *src, const struct where *where, const char *fmt, ...)
 {
+	char at[128]; /* two levels: "networks[N].subnets[N]" */
 	va_list ap;
+	int err;
 
-	fprintf(stderr, "vxnet: %s: ", src);
-	print_where(where);
-	fputs(": ", stderr);
+	format_where(where, at, sizeof(at));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	err = vpr_err_at(src, at, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return -EINVAL;
+	return err;
 }
 
 static const char *type_name(const json_t *j)
@@ -298,7 +300,7 @@ static int list_from_json(struct vx_state *st, const json_t *list, const char *k
 
 		err = fn(st, v, src, &where);
 		if (err == -ENOMEM)
-			pr_err("%s: out of memory", src);
+			pr_err_at(src, "out of memory");
 		if (err)
 			return err;
 	}
@@ -382,13 +384,53 @@ int state_from_json_text(struct vx_state *st, const char *text, const char *sour
 	return from_buffer(st, text, strlen(text), source ? source : "<text>");
 }
 
+/* The rest of f into *buf, *len bytes; *buf is malloc'd, the caller frees
+ * it, also on error.
+ */
+static int read_all(FILE *f, const char *path, char **buf, size_t *len)
+{
+	size_t cap = 0;
+	struct stat sb;
+
+	*buf = NULL;
+	*len = 0;
+	/* Room for the whole file at once (it may still grow meanwhile). */
+	if (!fstat(fileno(f), &sb) && sb.st_size > 0 && (uint64_t)sb.st_size < SIZE_MAX / 2)
+		cap = sb.st_size + 4096; /* the final read sees EOF */
+	*buf = cap ? malloc(cap) : NULL;
+	if (!*buf)
+		cap = 0;
+	for (;;) {
+		size_t n;
+
+		if (cap - *len < 4096) {
+			char *p = realloc(*buf, cap + 65536);
+
+			if (!p) {
+				pr_err("cannot read state %s: out of memory", path);
+				return -ENOMEM;
+			}
+			*buf = p;
+			cap += 65536;
+		}
+		n = fread(*buf + *len, 1, cap - *len, f);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		pr_err("cannot read state %s: read error", path);
+		return -EIO;
+	}
+	return 0;
+}
+
 int state_from_json_file(struct vx_state *st, const char *path)
 {
-	struct stat sb;
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t len;
 	FILE *f;
-	int err = 0;
+	int err;
 
 	state_init(st);
 	f = fopen(path, "re");
@@ -399,36 +441,9 @@ int state_from_json_file(struct vx_state *st, const char *path)
 		pr_err("cannot read state %s: %s", path, strerror(errno));
 		return err;
 	}
-	/* Room for the whole file at once (it may still grow meanwhile). */
-	if (!fstat(fileno(f), &sb) && sb.st_size > 0 && (uint64_t)sb.st_size < SIZE_MAX / 2)
-		cap = sb.st_size + 4096; /* the final read sees EOF */
-	buf = cap ? malloc(cap) : NULL;
-	if (!buf)
-		cap = 0;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap + 65536);
-
-			if (!p) {
-				pr_err("cannot read state %s: out of memory", path);
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			buf = p;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		err = -EIO;
-		pr_err("cannot read state %s: read error", path);
+	err = read_all(f, path, &buf, &len);
+	if (err)
 		goto cleanup;
-	}
 	err = from_buffer(st, buf, len, path);
 cleanup:
 	free(buf);
@@ -436,7 +451,38 @@ cleanup:
 	return err;
 }
 
-static json_t *node_to_json(const struct vx_node *n);
+/* One record, as an element of the file's arrays: the value of an etcd key. */
+int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const char *text,
+			   size_t len, const char *source)
+{
+	static int (*const parse[])(struct vx_state *, const json_t *, const char *, const struct where *) = {
+		[VX_REC_NODE] = node_from_json,
+		[VX_REC_NETWORK] = network_from_json,
+		[VX_REC_ENDPOINT] = endpoint_from_json,
+	};
+	json_error_t jerror;
+	json_t *root;
+	int err;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
+	if (!root) {
+		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
+		return -EINVAL;
+	}
+	err = parse[kind](st, root, source, &(const struct where){ .name = "record", .idx = -1 });
+	if (err == -ENOMEM)
+		pr_err_at(source, "out of memory");
+	json_decref(root);
+	return err;
+}
+
+static json_t *node_to_json(const struct vx_node *n)
+{
+	char a[16];
+
+	format_ipv4(n->addr, a);
+	return json_pack("{s:s, s:s}", "name", n->name, "address", a);
+}
 
 static json_t *endpoint_to_json(const struct vx_endpoint *e)
 {
@@ -481,20 +527,16 @@ static json_t *network_to_json(const struct vx_network *n)
 	return j;
 }
 
-static char *dump(json_t *root)
+/* The file's layout: indented, keys in schema order. */
+static char *dump(const json_t *root)
 {
-	char *text;
-
-	if (!root)
-		return NULL;
-	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	return text;
+	return json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 char *state_to_json_text(const struct vx_state *st)
 {
 	json_t *root, *nodes, *networks, *endpoints;
+	char *text = NULL;
 	int bad = 0;
 
 	root = json_pack("{s:i, s:[], s:[], s:[]}", "version", VX_STATE_VERSION,
@@ -510,44 +552,10 @@ char *state_to_json_text(const struct vx_state *st)
 		bad |= json_array_append_new(networks, network_to_json(&st->networks[i]));
 	for (size_t i = 0; i < st->nendpoints; i++)
 		bad |= json_array_append_new(endpoints, endpoint_to_json(&st->endpoints[i]));
-	if (bad) {
-		json_decref(root);
-		return NULL;
-	}
-	return dump(root);
-}
-
-/* One record, as an element of the file's arrays: the value of an etcd key. */
-int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const char *text,
-			   size_t len, const char *source)
-{
-	static int (*const parse[])(struct vx_state *, const json_t *, const char *, const struct where *) = {
-		[VX_REC_NODE] = node_from_json,
-		[VX_REC_NETWORK] = network_from_json,
-		[VX_REC_ENDPOINT] = endpoint_from_json,
-	};
-	json_error_t jerror;
-	json_t *root;
-	int err;
-
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
-	if (!root) {
-		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
-		return -EINVAL;
-	}
-	err = parse[kind](st, root, source, &(const struct where){ .name = "record", .idx = -1 });
-	if (err == -ENOMEM)
-		pr_err("%s: out of memory", source);
+	if (!bad)
+		text = dump(root);
 	json_decref(root);
-	return err;
-}
-
-static json_t *node_to_json(const struct vx_node *n)
-{
-	char a[16];
-
-	format_ipv4(n->addr, a);
-	return json_pack("{s:s, s:s}", "name", n->name, "address", a);
+	return text;
 }
 
 char *state_record_to_json(enum vx_rec_kind kind, const void *rec)
@@ -566,21 +574,21 @@ char *state_record_to_json(enum vx_rec_kind kind, const void *rec)
 char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n)
 {
 	json_t *j = network_to_json(n), *eps;
+	char *text = NULL;
 
 	if (!j)
 		return NULL;
 	eps = json_array();
-	if (json_object_set_new(j, "endpoints", eps)) {
-		json_decref(j);
-		return NULL;
-	}
+	if (json_object_set_new(j, "endpoints", eps)) /* steals eps, also on failure */
+		goto cleanup;
 	for (size_t i = 0; i < st->nendpoints; i++) {
 		if (strcmp(st->endpoints[i].network, n->name))
 			continue;
-		if (json_array_append_new(eps, endpoint_to_json(&st->endpoints[i]))) {
-			json_decref(j);
-			return NULL;
-		}
+		if (json_array_append_new(eps, endpoint_to_json(&st->endpoints[i])))
+			goto cleanup;
 	}
-	return dump(j);
+	text = dump(j);
+cleanup:
+	json_decref(j);
+	return text;
 }
