@@ -1,20 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The cluster state model: lookups, appends, removals and whole-state
- * validation. Validation reports the first problem as one line.
- */
-#define _GNU_SOURCE
-#include <arpa/inet.h>
+/* The cluster state model (state.h): records, lookups, appends, removals. */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <search.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "state.h"
-
-#define NAME_RULE "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
 
 void state_init(struct vx_state *st)
 {
@@ -67,107 +58,6 @@ struct vx_endpoint *state_find_endpoint_ip(const struct vx_state *st, const char
 		if (st->endpoints[i].ip == ip && !strcmp(st->endpoints[i].network, network))
 			return &st->endpoints[i];
 	return NULL;
-}
-
-/* Name lookups: one hash table (glibc's hsearch_r) of nodes and one of
- * networks, each holding the first record of a name as state_find_* finds
- * it; and the network names sorted, for their ranks (validate_endpoint_dups).
- */
-struct vx_state_index {
-	struct hsearch_data nodes, networks;
-	const char **net_names;
-	size_t nnetworks;
-};
-
-static int name_then_position(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	int c = strcmp(x, y);
-
-	return c ? c : (x > y) - (x < y);
-}
-
-/* Position of the first name >= name. */
-static size_t name_lower_bound(const char *const *names, size_t n, const char *name)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(names[mid], name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Enters n records of sz bytes, each starting with its name; an entered
- * name keeps its first record.
- */
-static int table_fill(struct hsearch_data *tab, const void *recs, size_t n, size_t sz)
-{
-	ENTRY *found;
-
-	if (!hcreate_r(2 * n + 1, tab)) /* half full at most */
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		char *rec = (char *)recs + i * sz;
-
-		if (!hsearch_r((ENTRY){ .key = rec, .data = rec }, ENTER, &found, tab))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static void *table_find(struct hsearch_data *tab, const char *name)
-{
-	ENTRY *found;
-
-	if (!hsearch_r((ENTRY){ .key = (char *)name }, FIND, &found, tab))
-		return NULL;
-	return found->data;
-}
-
-struct vx_state_index *state_index_new(const struct vx_state *st)
-{
-	struct vx_state_index *ix = calloc(1, sizeof(*ix));
-
-	if (!ix)
-		return NULL;
-	ix->net_names = malloc((st->nnetworks + 1) * sizeof(*ix->net_names));
-	if (!ix->net_names ||
-	    table_fill(&ix->nodes, st->nodes, st->nnodes, sizeof(*st->nodes)) ||
-	    table_fill(&ix->networks, st->networks, st->nnetworks, sizeof(*st->networks))) {
-		state_index_free(ix);
-		return NULL;
-	}
-	for (size_t i = 0; i < st->nnetworks; i++)
-		ix->net_names[i] = st->networks[i].name;
-	ix->nnetworks = st->nnetworks;
-	qsort(ix->net_names, ix->nnetworks, sizeof(*ix->net_names), name_then_position);
-	return ix;
-}
-
-void state_index_free(struct vx_state_index *ix)
-{
-	if (!ix)
-		return;
-	hdestroy_r(&ix->nodes);
-	hdestroy_r(&ix->networks);
-	free(ix->net_names);
-	free(ix);
-}
-
-const struct vx_node *state_index_node(struct vx_state_index *ix, const char *name)
-{
-	return table_find(&ix->nodes, name);
-}
-
-const struct vx_network *state_index_network(struct vx_state_index *ix, const char *name)
-{
-	return table_find(&ix->networks, name);
 }
 
 size_t state_count_endpoints(const struct vx_state *st, const char *network, const char *node)
@@ -249,439 +139,67 @@ void state_del_endpoint(struct vx_state *st, struct vx_endpoint *e)
 	remove_at(st->endpoints, &st->nendpoints, e - st->endpoints, sizeof(*e));
 }
 
-int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, const void *rec)
-{
-	struct vx_network *net;
-	struct vx_endpoint *ep;
-	struct vx_node *node;
-
-	switch (kind) {
-	case VX_REC_NODE:
-		node = state_find_node(st, name);
-		if (node && !rec)
-			state_del_node(st, node);
-		else if (node)
-			*node = *(const struct vx_node *)rec;
-		else if (rec && !state_add_node(st, rec))
-			return -ENOMEM;
-		return 0;
-	case VX_REC_NETWORK:
-		net = state_find_network(st, name);
-		if (net && !rec)
-			state_del_network(st, net);
-		else if (net)
-			*net = *(const struct vx_network *)rec;
-		else if (rec && !state_add_network(st, rec))
-			return -ENOMEM;
-		return 0;
-	case VX_REC_ENDPOINT:
-		ep = state_find_endpoint(st, name);
-		if (ep && !rec)
-			state_del_endpoint(st, ep);
-		else if (ep)
-			*ep = *(const struct vx_endpoint *)rec;
-		else if (rec && !state_add_endpoint(st, rec))
-			return -ENOMEM;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/* One error line, prefixed by the source (a file name) when there is one. */
-__attribute__((format(printf, 2, 3)))
-static int verr(const char *source, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vxnet: ", stderr);
-	if (source)
-		fprintf(stderr, "%s: ", source);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -EINVAL;
-}
-
-static int unicast_addr(uint32_t a)
-{
-	uint32_t h = ntohl(a);
-
-	return h != 0 && h < 0xe0000000u; /* not 0.0.0.0, not multicast/class E */
-}
-
-static int subnets_overlap(const struct vx_subnet *a, const struct vx_subnet *b)
-{
-	uint8_t p = a->prefix < b->prefix ? a->prefix : b->prefix;
-
-	return (a->addr & prefix_mask(p)) == (b->addr & prefix_mask(p));
-}
-
-static int validate_nodes(const struct vx_state *st, const char *src)
-{
-	char a[16];
-
-	for (size_t i = 0; i < st->nnodes; i++) {
-		const struct vx_node *n = &st->nodes[i];
-
-		if (!valid_name(n->name))
-			return verr(src, "invalid node name '%s' (must match %s)", n->name, NAME_RULE);
-		format_ipv4(n->addr, a);
-		if (!unicast_addr(n->addr))
-			return verr(src, "node %s: address %s is not a unicast address", n->name, a);
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(st->nodes[j].name, n->name))
-				return verr(src, "node %s already exists", n->name);
-			if (st->nodes[j].addr == n->addr)
-				return verr(src, "node %s: address %s is already used by node %s",
-					    n->name, a, st->nodes[j].name);
-		}
-	}
-	return 0;
-}
-
-static int validate_subnet(const struct vx_network *n, int k, const char *src)
-{
-	const struct vx_subnet *s = &n->subnets[k];
-	char c[20], g[16];
-
-	format_cidr(s->addr, s->prefix, c);
-	format_ipv4(s->gateway, g);
-	if (s->prefix > 32)
-		return verr(src, "network %s: subnet prefix /%u is outside 0..32", n->name, s->prefix);
-	if (s->addr & ~prefix_mask(s->prefix)) {
-		char m[20];
-
-		format_cidr(s->addr & prefix_mask(s->prefix), s->prefix, m);
-		return verr(src, "network %s: subnet %s has host bits set; did you mean %s", n->name, c, m);
-	}
-	if (s->prefix < 1 || s->prefix > 30)
-		return verr(src, "network %s: subnet %s: prefix must be 1..30", n->name, c);
-	if (!unicast_addr(s->addr))
-		return verr(src, "network %s: subnet %s is not a unicast range", n->name, c);
-	if ((s->gateway & prefix_mask(s->prefix)) != s->addr)
-		return verr(src, "network %s: gateway %s is outside subnet %s", n->name, g, c);
-	if (s->gateway == s->addr)
-		return verr(src, "network %s: gateway %s is the network address of %s", n->name, g, c);
-	if (s->gateway == subnet_broadcast(s))
-		return verr(src, "network %s: gateway %s is the broadcast address of %s", n->name, g, c);
-	for (int j = 0; j < k; j++) {
-		char o[20];
-
-		if (!subnets_overlap(s, &n->subnets[j]))
-			continue;
-		format_cidr(n->subnets[j].addr, n->subnets[j].prefix, o);
-		return verr(src, "network %s: subnet %s overlaps subnet %s", n->name, c, o);
-	}
-	return 0;
-}
-
-static int validate_networks(const struct vx_state *st, const char *src)
-{
-	for (size_t i = 0; i < st->nnetworks; i++) {
-		const struct vx_network *n = &st->networks[i];
-		int err;
-
-		if (!valid_name(n->name))
-			return verr(src, "invalid network name '%s' (must match %s)", n->name, NAME_RULE);
-		if (n->vni < 1 || n->vni > VX_VNI_MAX)
-			return verr(src, "network %s: VNI %u is outside 1..%u", n->name, n->vni, VX_VNI_MAX);
-		if (n->mtu && (n->mtu < VX_MTU_MIN || n->mtu > VX_MTU_MAX))
-			return verr(src, "network %s: MTU %u is outside %d..%d", n->name, n->mtu,
-				    VX_MTU_MIN, VX_MTU_MAX);
-		if (n->nsubnets < 1 || n->nsubnets > VX_MAX_SUBNETS)
-			return verr(src, "network %s: needs 1..%d subnets, has %d", n->name,
-				    VX_MAX_SUBNETS, n->nsubnets);
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(st->networks[j].name, n->name))
-				return verr(src, "network %s already exists", n->name);
-			if (st->networks[j].vni == n->vni)
-				return verr(src, "network %s: VNI %u is already used by network %s",
-					    n->name, n->vni, st->networks[j].name);
-		}
-		for (int k = 0; k < n->nsubnets; k++) {
-			err = validate_subnet(n, k, src);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
-}
-
-static void subnet_list(const struct vx_network *n, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (int k = 0; k < n->nsubnets && off < len; k++) {
-		char c[20];
-
-		format_cidr(n->subnets[k].addr, n->subnets[k].prefix, c);
-		off += snprintf(buf + off, len - off, "%s%s", k ? ", " : "", c);
-	}
-}
-
-static int valid_ifname(const char *s)
-{
-	if (!*s)
-		return 1; /* unset */
-	if (!strcmp(s, ".") || !strcmp(s, ".."))
-		return 0;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
-static const char *ipv4_str(uint32_t ip, char buf[16])
-{
-	format_ipv4(ip, buf);
-	return buf;
-}
-
-static const char *mac_str(const uint8_t mac[6], char buf[18])
-{
-	format_mac(mac, buf);
-	return buf;
-}
-
-static int validate_endpoint(const struct vx_state *st, struct vx_state_index *ix,
-			     size_t i, const char *src)
-{
-	const struct vx_endpoint *e = &st->endpoints[i];
-	const struct vx_network *n;
-	const struct vx_subnet *s;
-	char a[16], m[18], list[20 * VX_MAX_SUBNETS + 2];
-
-	if (!valid_name(e->name))
-		return verr(src, "invalid endpoint name '%s' (must match %s)", e->name, NAME_RULE);
-	n = state_index_network(ix, e->network);
-	if (!n)
-		return verr(src, "endpoint %s: no such network %s", e->name, e->network);
-	if (!state_index_node(ix, e->node))
-		return verr(src, "endpoint %s: no such node %s", e->name, e->node);
-	/* Addresses are formatted only for a message: this runs per endpoint. */
-	s = network_subnet_of(n, e->ip);
-	if (!s) {
-		subnet_list(n, list, sizeof(list));
-		return verr(src, "endpoint %s: address %s is outside the subnets of network %s (%s)",
-			    e->name, ipv4_str(e->ip, a), n->name, list);
-	}
-	if (e->ip == s->addr || e->ip == subnet_broadcast(s) || e->ip == s->gateway) {
-		format_cidr(s->addr, s->prefix, list);
-		if (e->ip == s->gateway)
-			return verr(src, "endpoint %s: address %s is the gateway of %s in network %s",
-				    e->name, ipv4_str(e->ip, a), list, n->name);
-		return verr(src, "endpoint %s: address %s is the %s address of %s", e->name,
-			    ipv4_str(e->ip, a), e->ip == s->addr ? "network" : "broadcast", list);
-	}
-	if (e->mac[0] & 1)
-		return verr(src, "endpoint %s: MAC %s has the multicast bit set", e->name, mac_str(e->mac, m));
-	if (!memcmp(e->mac, "\0\0\0\0\0\0", 6))
-		return verr(src, "endpoint %s: MAC %s is all zeros", e->name, mac_str(e->mac, m));
-	if (!valid_ifname(e->ifname))
-		return verr(src, "endpoint %s: invalid interface name '%s'", e->name, e->ifname);
-	if (!valid_ifname(e->host_ifname))
-		return verr(src, "endpoint %s: invalid host interface name '%s'", e->name, e->host_ifname);
-	return 0;
-}
-
-/* Uniqueness of endpoint names, and of addresses and MACs within a network:
- * sort the endpoints by each key (O(n log n), for states of 100 000
- * endpoints); equal neighbours are the later endpoint clashing with the
- * earlier one. The keys are compared as numbers in the order strcmp and
- * memcmp give: the network's rank among the sorted network names (all exist
- * and are unique once the endpoints and networks are valid), then the
- * address or MAC read big-endian.
- *
- * Most states have no duplicate, so each key is first checked on a sorted
- * array of one 64-bit value per endpoint, equal for equal keys: the key
- * itself, or a hash of it. Only when two values are equal are the endpoints
- * sorted by the key itself, to report the first duplicate.
- */
-enum ep_key { EP_NAME, EP_IP, EP_MAC };
-
-struct ep_sort {
-	const char *name; /* EP_NAME */
-	uint64_t net;     /* EP_IP, EP_MAC: rank of the network's name */
-	uint64_t val;     /* address or MAC */
-	size_t idx;       /* position in the state: the later one clashes */
+/* The array of one kind of record, for the functions that take any kind. */
+struct rec_array {
+	void **recs;
+	size_t *len, *cap;
+	size_t size;
 };
 
-static int ep_sort_same(const struct ep_sort *x, const struct ep_sort *y, enum ep_key key)
+/* Records are found by their name, their first member. */
+_Static_assert(offsetof(struct vx_node, name) == 0, "name first");
+_Static_assert(offsetof(struct vx_network, name) == 0, "name first");
+_Static_assert(offsetof(struct vx_endpoint, name) == 0, "name first");
+
+static int rec_array(struct vx_state *st, enum vx_rec_kind kind, struct rec_array *a)
 {
-	if (key == EP_NAME)
-		return !strcmp(x->name, y->name);
-	return x->net == y->net && x->val == y->val;
-}
-
-static int ep_name_cmp(const void *a, const void *b)
-{
-	const struct ep_sort *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-static int ep_val_cmp(const void *a, const void *b)
-{
-	const struct ep_sort *x = a, *y = b;
-
-	if (x->net != y->net)
-		return x->net < y->net ? -1 : 1;
-	if (x->val != y->val)
-		return x->val < y->val ? -1 : 1;
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static uint64_t mac_value(const uint8_t mac[6])
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 6; i++)
-		v = v << 8 | mac[i];
-	return v;
-}
-
-/* FNV-1a, 64 bits. */
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
-/* Equal for equal keys; net is the rank of the endpoint's network. A rank
- * of 65 536 or more shifts out of a MAC's value: two networks may then
- * share values, which only sends the check to the exact sort.
- */
-static uint64_t ep_key_value(const struct vx_endpoint *e, enum ep_key key, uint64_t net)
-{
-	if (key == EP_NAME)
-		return name_hash(e->name);
-	if (key == EP_IP)
-		return net << 32 | ntohl(e->ip);
-	return net << 48 | mac_value(e->mac);
-}
-
-/* Whether two endpoints may share the key: sorts their values in vals. */
-static int ep_may_clash(const struct vx_state *st, const uint32_t *net, enum ep_key key,
-			uint64_t *vals)
-{
-	size_t n = st->nendpoints;
-
-	for (size_t i = 0; i < n; i++)
-		vals[i] = ep_key_value(&st->endpoints[i], key, net[i]);
-	qsort(vals, n, sizeof(*vals), u64_cmp);
-	for (size_t i = 1; i < n; i++)
-		if (vals[i - 1] == vals[i])
-			return 1;
-	return 0;
-}
-
-/* The exact check: sorts the endpoints by key in v and reports the first
- * duplicate.
- */
-static int ep_dup_key(const struct vx_state *st, const uint32_t *net, enum ep_key key,
-		      struct ep_sort *v, const char *src)
-{
-	size_t n = st->nendpoints;
-	int err = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct vx_endpoint *e = &st->endpoints[i];
-
-		v[i] = (struct ep_sort){ .name = e->name, .net = net[i], .idx = i };
-		if (key != EP_NAME)
-			v[i].val = key == EP_IP ? ntohl(e->ip) : mac_value(e->mac);
-	}
-	qsort(v, n, sizeof(*v), key == EP_NAME ? ep_name_cmp : ep_val_cmp);
-	for (size_t i = 1; i < n && !err; i++) {
-		const struct vx_endpoint *o = &st->endpoints[v[i - 1].idx];
-		const struct vx_endpoint *e = &st->endpoints[v[i].idx];
-		char a[16], m[18];
-
-		if (!ep_sort_same(&v[i - 1], &v[i], key))
-			continue;
-		if (key == EP_NAME)
-			err = verr(src, "endpoint %s already exists", e->name);
-		else if (key == EP_IP)
-			err = verr(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
-				   e->name, ipv4_str(e->ip, a), o->name, e->network);
-		else
-			err = verr(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
-				   e->name, mac_str(e->mac, m), o->name, e->network);
-	}
-	return err;
-}
-
-static int validate_endpoint_dups(const struct vx_state *st, const struct vx_state_index *ix,
-				  const char *src)
-{
-	static const enum ep_key keys[] = { EP_NAME, EP_IP, EP_MAC };
-	size_t n = st->nendpoints;
-	struct ep_sort *v = NULL;
-	uint64_t *vals;
-	uint32_t *net;
-	int err = 0;
-
-	if (n < 2)
+	switch (kind) {
+	case VX_REC_NODE:
+		*a = (struct rec_array){ (void **)&st->nodes, &st->nnodes, &st->cap_nodes,
+					 sizeof(*st->nodes) };
 		return 0;
-	vals = malloc(n * sizeof(*vals));
-	net = malloc(n * sizeof(*net));
-	if (!vals || !net) {
-		err = verr(src, "validating %zu endpoints: out of memory", n);
-		goto cleanup;
+	case VX_REC_NETWORK:
+		*a = (struct rec_array){ (void **)&st->networks, &st->nnetworks, &st->cap_networks,
+					 sizeof(*st->networks) };
+		return 0;
+	case VX_REC_ENDPOINT:
+		*a = (struct rec_array){ (void **)&st->endpoints, &st->nendpoints, &st->cap_endpoints,
+					 sizeof(*st->endpoints) };
+		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		net[i] = name_lower_bound(ix->net_names, ix->nnetworks, st->endpoints[i].network);
-	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !err; k++) {
-		if (!ep_may_clash(st, net, keys[k], vals))
-			continue;
-		if (!v)
-			v = malloc(n * sizeof(*v));
-		if (!v) {
-			err = verr(src, "validating %zu endpoints: out of memory", n);
-			break;
-		}
-		err = ep_dup_key(st, net, keys[k], v, src);
-	}
-cleanup:
-	free(vals);
-	free(net);
-	free(v);
-	return err;
+	return -EINVAL;
 }
 
-int state_validate(const struct vx_state *st, const char *source)
+/* The first record called name, as state_find_* find it, or NULL. */
+static void *rec_find(const struct rec_array *a, const char *name)
 {
-	struct vx_state_index *ix;
+	char *recs = *a->recs;
+
+	for (size_t i = 0; i < *a->len; i++)
+		if (!strcmp(recs + i * a->size, name))
+			return recs + i * a->size;
+	return NULL;
+}
+
+int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, const void *rec)
+{
+	struct rec_array a;
+	char *p;
 	int err;
 
-	err = validate_nodes(st, source);
+	err = rec_array(st, kind, &a);
 	if (err)
 		return err;
-	err = validate_networks(st, source);
-	if (err)
-		return err;
-	if (!st->nendpoints)
+	p = rec_find(&a, name);
+	if (!rec) {
+		if (p)
+			remove_at(*a.recs, a.len, (p - (char *)*a.recs) / a.size, a.size);
 		return 0;
-	ix = state_index_new(st);
-	if (!ix)
-		return verr(source, "validating %zu endpoints: out of memory", st->nendpoints);
-	for (size_t i = 0; i < st->nendpoints && !err; i++)
-		err = validate_endpoint(st, ix, i, source);
-	if (!err)
-		err = validate_endpoint_dups(st, ix, source);
-	state_index_free(ix);
-	return err;
+	}
+	if (!p)
+		p = grow(a.recs, a.len, a.cap, a.size);
+	if (!p)
+		return -ENOMEM;
+	memmove(p, rec, a.size);
+	return 0;
 }
