@@ -83,9 +83,9 @@ $(BUILD)/vxnet: $(CLI_OBJS) $(BUILD)/libvxnet.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SKELS) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SKELS) $(BUILD)/libvxnet.a | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libvxnet.a $(LDLIBS)
 
 # bench/prog_cost: per-packet cost of the BPF programs and map write times.
 $(BUILD)/bench/prog_cost: bench/prog_cost.c $(wildcard tests/unit/*.h) $(wildcard include/*.h) $(SKELS)

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The agent's incremental sync equals a full sync.
+ *
+ * Pins the datapath's maps in a private pin directory, syncs a state in
+ * full, then applies a seeded random series of store events (nodes moved
+ * or removed, networks with their MTU and subnets changed or removed,
+ * endpoints put, moved between hosts, re-addressed or deleted) through
+ * dp_sync_event, as the agent does. After every event a full sync of the
+ * same state must find nothing to do: "0 added, 0 changed, 0 removed".
+ *
+ * Local endpoints sit behind veths vxu0..vxu7 of a private network
+ * namespace; one names a link that does not exist (not forwarded to). A
+ * deleted endpoint's veth goes before its record, as with detach, and comes
+ * back with a new ifindex. The datapath's warnings about the missing link go
+ * to /dev/null unless VXNET_TEST_DEBUG is set.
+ * Runs in that namespace and removes its pins, so it leaves nothing behind.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "vxnet.h"
+#include "vxnet.skel.h"
+
+#include "packet.h"
+#include "datapath.h"
+#include "maps.h"
+#include "sync.h"
+
+#define NNODES 3
+#define NNETS 3
+#define NEPS 24
+#define STEPS 600
+
+static char dir[64];
+
+static struct vx_node make_node(int i, int alt)
+{
+	struct vx_node n = { .addr = htonl(0xc6120000 | (alt ? 0x100 : 0) | (i + 1)) };
+
+	snprintf(n.name, sizeof(n.name), "h%d", i + 1);
+	return n;
+}
+
+static struct vx_network make_network(int i, int mtu, int two_subnets)
+{
+	struct vx_network n = { .vni = 100 + i, .mtu = mtu ? 1400 : 0, .nsubnets = 1 };
+
+	snprintf(n.name, sizeof(n.name), "n%d", i);
+	for (int s = 0; s < 1 + two_subnets; s++) {
+		n.subnets[s].addr = htonl(0x0a000000 | i << 16 | s << 8);
+		n.subnets[s].prefix = 24;
+		n.subnets[s].gateway = htonl(ntohl(n.subnets[s].addr) + 1);
+	}
+	n.nsubnets = 1 + two_subnets;
+	return n;
+}
+
+/* Endpoint i of network i % NNETS on host `host`, in subnet `sub`. */
+static struct vx_endpoint make_endpoint(int i, int host, int sub, int mac)
+{
+	struct vx_endpoint e = { .ip = htonl(0x0a000000 | (i % NNETS) << 16 | sub << 8 | (10 + i)) };
+
+	snprintf(e.name, sizeof(e.name), "e%d", i);
+	snprintf(e.network, sizeof(e.network), "n%d", i % NNETS);
+	snprintf(e.node, sizeof(e.node), "h%d", host + 1);
+	default_mac(e.ip, e.mac);
+	e.mac[5] ^= mac;
+	if (i < 8)
+		snprintf(e.host_ifname, sizeof(e.host_ifname), "vxu%d", i);
+	else if (i == 8)
+		snprintf(e.host_ifname, sizeof(e.host_ifname), "vxgone");
+	return e;
+}
+
+/* A random put or delete; describes it in what. */
+static struct vx_store_event random_event(unsigned int *seed, char *what, size_t len)
+{
+	struct vx_store_event ev = { .deleted = rand_r(seed) % 4 == 0 };
+	int kind = rand_r(seed) % 6, i;
+
+	if (kind == 0) {
+		i = rand_r(seed) % NNODES;
+		ev.kind = VX_REC_NODE;
+		ev.rec.node = make_node(i, rand_r(seed) % 2);
+	} else if (kind == 1) {
+		i = rand_r(seed) % NNETS;
+		ev.kind = VX_REC_NETWORK;
+		ev.rec.network = make_network(i, rand_r(seed) % 2, rand_r(seed) % 2);
+	} else {
+		i = rand_r(seed) % NEPS;
+		ev.kind = VX_REC_ENDPOINT;
+		ev.rec.endpoint = make_endpoint(i, rand_r(seed) % NNODES, rand_r(seed) % 2,
+						rand_r(seed) % 2);
+	}
+	memcpy(ev.name, &ev.rec, VX_NAME_MAX); /* every record starts with its name */
+	snprintf(what, len, "%s %s %s", ev.deleted ? "delete" : "put",
+		 kind == 0 ? "node" : kind == 1 ? "network" : "endpoint", ev.name);
+	return ev;
+}
+
+static int pin_maps(struct vxnet_bpf *skel)
+{
+	struct vxnet_host host = { .node = "h1", .addr = make_node(0, 0).addr, .ifindex = 1,
+				   .port = 4789, .decap = VXNET_DECAP_TC };
+	char path[128];
+	__u32 zero = 0;
+
+	for (int m = 0; m < DP_MAP_COUNT; m++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, dp_maps[m].name);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, dp_maps[m].name);
+		if (!map || bpf_map__pin(map, path))
+			return -1;
+	}
+	return bpf_map__update_elem(skel->maps.host, &zero, sizeof(zero), &host, sizeof(host), 0);
+}
+
+static void unpin(void)
+{
+	char path[128];
+
+	for (int m = 0; m < DP_MAP_COUNT; m++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dp_maps[m].name);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static int initial_state(struct vx_state *st)
+{
+	for (int i = 0; i < NNODES; i++) {
+		struct vx_node n = make_node(i, 0);
+
+		if (!state_add_node(st, &n))
+			return -ENOMEM;
+	}
+	for (int i = 0; i < NNETS; i++) {
+		struct vx_network n = make_network(i, 0, 0);
+
+		if (!state_add_network(st, &n))
+			return -ENOMEM;
+	}
+	for (int i = 0; i < NEPS; i += 2) {
+		struct vx_endpoint e = make_endpoint(i, i % NNODES, 0, 0);
+
+		if (!state_add_endpoint(st, &e))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Runs the events; 0 when a full sync agreed after each. */
+static int run(unsigned int seed)
+{
+	struct dp_sync agent;
+	struct kv_result res;
+	struct vx_state st;
+	char what[96];
+	int err, step;
+
+	state_init(&st);
+	err = initial_state(&st) ?: dp_sync_open(&agent, dir, "test") ?:
+	      dp_sync_full(&agent, &st, &res);
+	if (err) {
+		printf("not ok sync: initial full sync: %s\n", strerror(-err));
+		return 1;
+	}
+	printf("ok sync: initial full sync wrote %u entries\n", res.added);
+	for (step = 0; step < STEPS && !err; step++) {
+		struct vx_store_event ev = random_event(&seed, what, sizeof(what));
+
+		ev.revision = step + 1;
+		/* as detach does: the veth goes first, then the record */
+		if (ev.kind == VX_REC_ENDPOINT && ev.deleted && ev.rec.endpoint.host_ifname[0])
+			sh("ip link del %s 2>/dev/null; :", ev.rec.endpoint.host_ifname);
+		err = dp_sync_event(&agent, &st, &ev, &res);
+		if (!strncmp(ev.rec.endpoint.host_ifname, "vxu", 3))
+			sh("ip link add %s type veth peer name vxp%s 2>/dev/null; :",
+			   ev.rec.endpoint.host_ifname, ev.rec.endpoint.host_ifname + 3);
+		if (err) {
+			printf("not ok sync: event %d (%s): %s\n", step, what, strerror(-err));
+			break;
+		}
+		err = dp_sync(&st, dir, &res);
+		if (!err && (res.added || res.changed || res.removed)) {
+			printf("not ok sync: after event %d (%s) a full sync found %u added, "
+			       "%u changed, %u removed\n", step, what, res.added, res.changed,
+			       res.removed);
+			err = -EINVAL;
+		}
+	}
+	if (!err)
+		printf("ok sync: %d random events applied one by one equal a full sync after each "
+		       "(%zu nodes, %zu networks, %zu endpoints at the end)\n", STEPS, st.nnodes,
+		       st.nnetworks, st.nendpoints);
+	dp_sync_close(&agent);
+	state_free(&st);
+	return err ? 1 : 0;
+}
+
+int main(void)
+{
+	struct vxnet_bpf *skel;
+	int rc = 1;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "test_sync: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < 8; i++)
+		if (sh("ip link add vxu%d type veth peer name vxp%d", i, i))
+			return 1;
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/vxt%d-sync", getpid());
+	if (dp_prepare_pin_dir(dir))
+		return 1;
+	skel = vxnet_bpf__open_and_load();
+	if (!skel || pin_maps(skel)) {
+		printf("not ok sync: load and pin the maps in %s: %s\n", dir, strerror(errno));
+		goto cleanup;
+	}
+	if (!getenv("VXNET_TEST_DEBUG"))
+		freopen("/dev/null", "w", stderr);
+	rc = run(1);
+cleanup:
+	vxnet_bpf__destroy(skel);
+	unpin();
+	return rc;
+}
