@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Small helpers the commands share: opening the store, option errors,
- * number parsing and aligned tables.
+/* The option tables' reader (cli.h): one parser for every verb, the help
+ * printed from the same rows, verb dispatch; and small helpers the commands
+ * share: opening the store, aligned tables.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -14,52 +15,150 @@
 #include "cli.h"
 #include "log.h"
 
-int cli_open_store(struct vx_store **out)
+/* What each type stores and what errors call it. */
+static const struct {
+	size_t size;
+	const char *article, *noun, *hint;
+} types[] = {
+	[CLI_STR] = { sizeof(const char *) },
+	[CLI_NAME] = { VX_NAME_MAX },
+	[CLI_FLAG] = { sizeof(int) },
+	[CLI_U32] = { sizeof(uint32_t), "a", "number" },
+	[CLI_IPV4] = { sizeof(uint32_t), "an", "IPv4 address" },
+	[CLI_CIDR] = { sizeof(struct vx_subnet), "an", "IPv4 CIDR subnet" },
+	[CLI_MAC] = { 6, "a", "MAC address", " (expected xx:xx:xx:xx:xx:xx)" },
+	[CLI_ENUM] = { sizeof(int) },
+};
+
+/* A parse in progress. */
+struct parse {
+	const char *cmd;     /* "node add", "up" */
+	const char *object;  /* "node", or NULL */
+	const char *subject; /* the CLI_NAME argument, or NULL */
+	char where[128];     /* starts value errors: "node h3" or the command */
+};
+
+static size_t word_len(const char *names)
 {
-	return store_open(vx_opts.state, out) ? -1 : 0;
+	return strcspn(names, " ");
+}
+
+/* Whether word is one of the space-separated names. */
+static int name_matches(const char *names, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = names; *p; p += word_len(p), p += *p == ' ')
+		if (!strncmp(p, word, len) && (p[len] == ' ' || !p[len]))
+			return 1;
+	return 0;
+}
+
+static int nrows(const struct cli_verb *v)
+{
+	int n = 0;
+
+	while (v->opts && (v->opts[n].name || v->opts[n].meta))
+		n++;
+	return n;
+}
+
+/* "xdp|tc" (sep "|") or "xdp or tc" (sep NULL) into buf. */
+static const char *join_choices(const struct cli_choice *c, const char *sep, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; c[i].word && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s",
+				!i ? "" : sep ? sep : c[i + 1].word ? ", " : " or ", c[i].word);
+	return buf;
+}
+
+static const char *meta_of(const struct cli_opt *o, char *buf, size_t len)
+{
+	if (!o->meta && o->type == CLI_ENUM)
+		return join_choices(o->choices, "|", buf, len);
+	return o->meta;
+}
+
+/* "--subnet CIDR", "--timestamps" or, for a positional, "NAME". */
+static int format_opt(const struct cli_opt *o, char *buf, size_t len)
+{
+	char m[64];
+
+	if (!o->name)
+		return snprintf(buf, len, "%s", o->meta);
+	if (o->type == CLI_FLAG)
+		return snprintf(buf, len, "--%s", o->name);
+	return snprintf(buf, len, "--%s %s", o->name, meta_of(o, m, sizeof(m)));
+}
+
+static void print_synopsis(FILE *f, const char *cmd, const struct cli_verb *v)
+{
+	int n = nrows(v);
+
+	fprintf(f, "vxnet %s", cmd);
+	for (int i = 0; i < n; i++) {
+		const struct cli_opt *o = &v->opts[i];
+		int optional = o->name && !(o->flags & CLI_REQUIRED);
+		char s[96];
+
+		format_opt(o, s, sizeof(s));
+		fprintf(f, " %s%s%s%s", optional ? "[" : "", s, optional ? "]" : "",
+			o->many ? "..." : "");
+	}
+	fputc('\n', f);
+}
+
+static void print_help(FILE *f, const char *cmd, const struct cli_verb *v)
+{
+	int n = nrows(v), w = strlen("-h, --help");
+	char s[96];
+
+	for (int i = 0; i < n; i++) {
+		int l = format_opt(&v->opts[i], s, sizeof(s));
+
+		if (v->opts[i].help && l > w)
+			w = l;
+	}
+	fputs("usage: ", f);
+	print_synopsis(f, cmd, v);
+	fprintf(f, "%s\n", v->summary);
+	for (int i = 0; i < n; i++) {
+		const char *h = v->opts[i].help;
+
+		if (!h)
+			continue;
+		format_opt(&v->opts[i], s, sizeof(s));
+		fprintf(f, "  %-*s  ", w, s);
+		for (; *h; h++) {
+			fputc(*h, f);
+			if (*h == '\n')
+				fprintf(f, "  %-*s  ", w, "");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "  %-*s  print this help\n", w, "-h, --help");
 }
 
 int cli_opt_error(const char *cmd, int c, char **argv)
 {
-	const char *opt = argv[optind - 1];
+	char opt[3] = { '-', optopt }, where[80] = "", see[80] = "vxnet --help";
 
+	if (cmd) {
+		snprintf(where, sizeof(where), "%s: ", cmd);
+		snprintf(see, sizeof(see), "vxnet %s --help", cmd);
+	}
 	if (c == ':')
-		pr_err("%s: option '%s' needs a value; see vxnet %s --help", cmd, opt, cmd);
-	else if (optopt)
-		pr_err("%s: unknown option '-%c'; see vxnet %s --help", cmd, optopt, cmd);
+		pr_err("%soption '%s' needs a value; see %s", where, argv[optind - 1], see);
 	else
-		pr_err("%s: unknown option '%s'; see vxnet %s --help", cmd, opt, cmd);
+		pr_err("%sunknown option '%s'; see %s", where, optopt ? opt : argv[optind - 1], see);
 	return 2;
 }
 
-int cli_parse_plain(const char *cmd, const char *usage, int argc, char **argv,
-		    int min_args, int max_args)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c, n;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return 0;
-		}
-		return cli_opt_error(cmd, c, argv);
-	}
-	n = argc - optind;
-	if (n < min_args || n > max_args) {
-		pr_err("%s: %s arguments; see vxnet %s --help", cmd,
-		       n < min_args ? "missing" : "too many", cmd);
-		return 2;
-	}
-	return -1;
-}
-
-int cli_parse_u32(const char *s, uint32_t max, uint32_t *out)
+/* Decimal without sign or junk; -EINVAL when malformed, -ERANGE over 2^32-1. */
+static int parse_u32(const char *s, uint32_t *out)
 {
 	unsigned long long v = 0;
 
@@ -69,11 +168,306 @@ int cli_parse_u32(const char *s, uint32_t max, uint32_t *out)
 		if (!isdigit((unsigned char)*s))
 			return -EINVAL;
 		v = v * 10 + (*s - '0');
-		if (v > max)
+		if (v > UINT32_MAX)
 			return -ERANGE;
 	}
 	*out = v;
 	return 0;
+}
+
+/* A CIDR with its host bits as given: state_validate says what they mean. */
+static int parse_subnet(const char *s, struct vx_subnet *sub)
+{
+	char ip[16];
+	size_t n = strcspn(s, "/");
+	int err = parse_cidr(s, &sub->addr, &sub->prefix);
+
+	if (err != -EDOM)
+		return err;
+	memcpy(ip, s, n); /* parse_cidr read an address of n < 16 chars */
+	ip[n] = '\0';
+	return parse_ipv4(ip, &sub->addr);
+}
+
+static int bad_value(const struct parse *p, const struct cli_opt *o, const char *s)
+{
+	const char *hint = types[o->type].hint ?: "";
+
+	if (p->subject)
+		pr_err("%s: %s%s'%s' is not %s %s%s", p->where, o->label ?: "", o->label ? " " : "", s,
+		       types[o->type].article, types[o->type].noun, hint);
+	else
+		pr_err("%s: invalid %s '%s'%s", p->where, types[o->type].noun, s, hint);
+	return 1;
+}
+
+/* The value s of row o into dst; 0, or 1 after one error line. */
+static int convert(const struct parse *p, const struct cli_opt *o, const char *s, void *dst)
+{
+	char list[128];
+	uint32_t u;
+	int err;
+
+	switch (o->type) {
+	case CLI_STR:
+		*(const char **)dst = s;
+		return 0;
+	case CLI_FLAG:
+		*(int *)dst = 1;
+		return 0;
+	case CLI_NAME:
+		if (strlen(s) >= VX_NAME_MAX) {
+			pr_err("invalid %s name '%s' (must match %s)", p->object ?: p->cmd, s, VX_NAME_RULE);
+			return 1;
+		}
+		strcpy(dst, s);
+		return 0;
+	case CLI_U32:
+		err = parse_u32(s, &u);
+		if (o->max && (err || u < o->min || u > o->max)) {
+			pr_err("%s: --%s must be %u..%u, not '%s'", p->where, o->name, o->min, o->max, s);
+			return 1;
+		}
+		if (err == -ERANGE) {
+			pr_err("%s: %s %s is too large", p->where, o->label ?: o->name, s);
+			return 1;
+		}
+		if (err)
+			return bad_value(p, o, s);
+		memcpy(dst, &u, sizeof(u));
+		return 0;
+	case CLI_IPV4:
+		return parse_ipv4(s, dst) ? bad_value(p, o, s) : 0;
+	case CLI_CIDR:
+		return parse_subnet(s, dst) ? bad_value(p, o, s) : 0;
+	case CLI_MAC:
+		return parse_mac(s, dst) ? bad_value(p, o, s) : 0;
+	case CLI_ENUM:
+		for (const struct cli_choice *c = o->choices; c->word; c++) {
+			if (!strcmp(c->word, s)) {
+				*(int *)dst = c->value;
+				return 0;
+			}
+		}
+		pr_err("%s: --%s must be %s, not '%s'", p->where, o->name,
+		       join_choices(o->choices, NULL, list, sizeof(list)), s);
+		return 1;
+	}
+	return 1;
+}
+
+/* Names the required options, one missing; returns 2. */
+static int missing_required(const struct parse *p, const struct cli_verb *v,
+			    const struct cli_opt *miss)
+{
+	char all[256], s[96];
+	size_t off = 0;
+	int n = nrows(v), nreq = 0, k = 0;
+
+	for (int i = 0; i < n; i++)
+		nreq += !!(v->opts[i].flags & CLI_REQUIRED);
+	all[0] = '\0';
+	for (int i = 0; i < n && off < sizeof(all); i++) {
+		if (!(v->opts[i].flags & CLI_REQUIRED))
+			continue;
+		format_opt(&v->opts[i], s, sizeof(s));
+		k++;
+		off += snprintf(all + off, sizeof(all) - off, "%s%s",
+				k == 1 ? "" : k == nreq ? " and " : ", ", s);
+	}
+	if (nreq > 1)
+		pr_err("%s: --%s is required (%s are required); see vxnet %s --help",
+		       p->cmd, miss->name, all, p->cmd);
+	else
+		pr_err("%s: --%s is required; see vxnet %s --help", p->cmd, miss->name, p->cmd);
+	return 2;
+}
+
+struct given {
+	const struct cli_opt *o;
+	const char *s;
+};
+
+/* Reads argv against v's rows into arg. Returns -1 to run the verb, else
+ * the exit code: 0 after --help, 1 for a malformed value, 2 for a usage
+ * error, each error one line.
+ */
+static int parse(struct parse *p, const struct cli_verb *v, int argc, char **argv, char *arg)
+{
+	int n = nrows(v), ngiven = 0, nlo = 0, ret = 2, c;
+	struct option *lo = calloc(n + 2, sizeof(*lo));
+	struct given *given = calloc(argc + 1, sizeof(*given));
+	int *count = calloc(n + 1, sizeof(*count));
+	char missing[256] = "";
+
+	if (!lo || !given || !count) {
+		pr_err("%s: out of memory", p->cmd);
+		ret = 1;
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++)
+		if (v->opts[i].name)
+			lo[nlo++] = (struct option){ v->opts[i].name,
+				v->opts[i].type == CLI_FLAG ? no_argument : required_argument, NULL, 256 + i };
+	lo[nlo] = (struct option){ "help", no_argument, NULL, 'h' };
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		const struct cli_opt *o;
+
+		if (c == 'h') {
+			print_help(stdout, p->cmd, v);
+			ret = 0;
+			goto cleanup;
+		}
+		if (c < 256) {
+			ret = cli_opt_error(p->cmd, c, argv);
+			goto cleanup;
+		}
+		o = &v->opts[c - 256];
+		if (o->many && count[c - 256] == o->many) {
+			pr_err("%s: at most %d --%s options", p->cmd, o->many, o->name);
+			goto cleanup;
+		}
+		count[c - 256]++;
+		given[ngiven++] = (struct given){ o, optarg };
+	}
+	for (int i = 0; i < n; i++) {
+		const struct cli_opt *o = &v->opts[i];
+
+		if (o->name)
+			continue;
+		if (optind < argc) {
+			count[i]++;
+			given[ngiven++] = (struct given){ o, argv[optind++] };
+			if (o->type == CLI_NAME)
+				p->subject = argv[optind - 1];
+		} else {
+			size_t l = strlen(missing);
+
+			snprintf(missing + l, sizeof(missing) - l, "%s%s", l ? " " : "", o->meta);
+		}
+	}
+	if (missing[0]) {
+		pr_err("%s: missing arguments: %s; see vxnet %s --help", p->cmd, missing, p->cmd);
+		goto cleanup;
+	}
+	if (optind < argc) {
+		pr_err("%s: too many arguments: '%s'; see vxnet %s --help", p->cmd, argv[optind],
+		       p->cmd);
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++) {
+		if ((v->opts[i].flags & CLI_REQUIRED) && !count[i]) {
+			ret = missing_required(p, v, &v->opts[i]);
+			goto cleanup;
+		}
+	}
+
+	if (p->subject && p->object)
+		snprintf(p->where, sizeof(p->where), "%s %s", p->object, p->subject);
+	else
+		snprintf(p->where, sizeof(p->where), "%s", p->cmd);
+	ret = 1;
+	for (int i = 0; i < n; i++) {
+		const struct cli_opt *o = &v->opts[i];
+		int k = 0;
+
+		for (int j = 0; j < ngiven; j++) {
+			if (given[j].o != o)
+				continue;
+			if (convert(p, o, given[j].s, arg + o->off + k * types[o->type].size))
+				goto cleanup;
+			k += !!o->many; /* a single option: the last one given wins */
+		}
+		if (o->many || (o->flags & CLI_COUNTED))
+			*(int *)(arg + o->count) = o->many ? count[i] : !!count[i];
+	}
+	ret = -1;
+cleanup:
+	free(lo);
+	free(given);
+	free(count);
+	return ret;
+}
+
+static int run_verb(const char *object, const struct cli_verb *v, int argc, char **argv)
+{
+	struct parse p = { .object = object };
+	char cmd[64];
+	char *arg;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "%s%s%.*s", object ?: "", object ? " " : "",
+		 (int)word_len(v->names), v->names);
+	p.cmd = cmd;
+	arg = calloc(1, v->size ?: 1);
+	if (!arg) {
+		pr_err("%s: out of memory", cmd);
+		return 1;
+	}
+	if (v->defaults)
+		memcpy(arg, v->defaults, v->size);
+	ret = parse(&p, v, argc, argv, arg);
+	if (ret < 0)
+		ret = v->run(arg);
+	free(arg);
+	return ret;
+}
+
+static void print_cmd_synopses(FILE *f, const char *first, const char *next, const struct cli_cmd *c)
+{
+	char cmd[64];
+
+	if (c->verb) {
+		fputs(first, f);
+		print_synopsis(f, c->verb->names, c->verb);
+		return;
+	}
+	for (const struct cli_verb *v = c->verbs; v->names; v++) {
+		snprintf(cmd, sizeof(cmd), "%s %.*s", c->object, (int)word_len(v->names), v->names);
+		fputs(v == c->verbs ? first : next, f);
+		print_synopsis(f, cmd, v);
+	}
+}
+
+void cli_print_synopses(FILE *f, const struct cli_cmd *cmds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		print_cmd_synopses(f, "  ", "  ", &cmds[i]);
+}
+
+int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	char expected[128] = "";
+	size_t off = 0;
+
+	if (cmd->verb)
+		return run_verb(NULL, cmd->verb, argc, argv);
+	if (argc >= 2) {
+		for (const struct cli_verb *v = cmd->verbs; v->names; v++)
+			if (name_matches(v->names, argv[1]))
+				return run_verb(cmd->object, v, argc - 1, argv + 1);
+		if (name_matches("help --help -h", argv[1])) {
+			print_cmd_synopses(stdout, "usage: ", "       ", cmd);
+			return 0;
+		}
+	}
+	for (const struct cli_verb *v = cmd->verbs; v->names && off < sizeof(expected); v++)
+		off += snprintf(expected + off, sizeof(expected) - off, "%s%.*s",
+				v == cmd->verbs ? "" : v[1].names ? ", " : " or ",
+				(int)word_len(v->names), v->names);
+	if (argc < 2)
+		pr_err("%s: missing verb; expected %s", cmd->object, expected);
+	else
+		pr_err("%s: unknown verb '%s'; expected %s", cmd->object, argv[1], expected);
+	return 2;
+}
+
+int cli_open_store(struct vx_store **out)
+{
+	return store_open(vx_opts.state, out) ? -1 : 0;
 }
 
 static int table_push(struct cli_table *t, va_list ap)
@@ -170,44 +564,4 @@ int cli_read_state(struct vx_state *st)
 	err = cli_open_store(&store) ?: store_read(store, st);
 	store_close(store);
 	return err ? 1 : 0;
-}
-
-/* Whether word is one of the space-separated names. */
-static int verb_matches(const char *names, const char *word)
-{
-	size_t len = strlen(word);
-
-	for (const char *p = names; *p; p += strcspn(p, " "), p += *p == ' ')
-		if (!strncmp(p, word, len) && (p[len] == ' ' || !p[len]))
-			return 1;
-	return 0;
-}
-
-int cli_dispatch(const char *object, const struct cli_verb *verbs, const char *usage,
-		 const char *expected, int argc, char **argv)
-{
-	const char *verb = argv[0];
-
-	for (const struct cli_verb *v = verbs; v->names; v++)
-		if (verb_matches(v->names, verb))
-			return v->fn(argc, argv);
-	if (verb_matches("help --help -h", verb)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	pr_err("%s: unknown verb '%s'; expected %s", object, verb, expected);
-	return 2;
-}
-
-int cli_update_named(const char *cmd, const char *usage,
-		     int (*fn)(struct vx_state *st, void *name), int argc, char **argv)
-{
-	int ret = cli_parse_plain(cmd, usage, argc, argv, 1, 1);
-
-	if (ret >= 0)
-		return ret;
-	ret = cli_store_update(fn, argv[optind]);
-	if (!ret)
-		pr_info("%s", argv[optind]);
-	return ret;
 }

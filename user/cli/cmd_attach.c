@@ -1,95 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `vxnet attach` / `vxnet detach` (the work is vx_attach and vx_detach). */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "attach.h"
 #include "cli.h"
 #include "log.h"
 
-struct attach_args {
+struct attach_arg {
 	struct vx_attach_req req;
 	uint8_t mac[6];
+	int has_mac;
 };
 
-static int parse_attach(int argc, char **argv, struct attach_args *a, int detach)
+static int attach(void *arg)
 {
-	static const struct option opts[] = {
-		{ "ip", required_argument, NULL, 'i' },
-		{ "mac", required_argument, NULL, 'm' },
-		{ "ifname", required_argument, NULL, 'f' },
-		{ "name", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *usage = detach ? "vxnet detach NETNS NETWORK"
-				   : "vxnet attach NETNS NETWORK [--ip IP] [--mac MAC] [--ifname IF] [--name NAME]";
-	int c;
-
-	a->req.pin_dir = vx_opts.pin_dir;
-	while ((c = getopt_long(argc, argv, "h", detach ? opts + 4 : opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (parse_ipv4(optarg, &a->req.ip)) {
-				pr_err("attach: invalid IPv4 address '%s'", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'm':
-			if (parse_mac(optarg, a->mac)) {
-				pr_err("attach: invalid MAC address '%s'", optarg);
-				return -EINVAL;
-			}
-			a->req.mac = a->mac;
-			break;
-		case 'f': a->req.ifname = optarg; break;
-		case 'N': a->req.name = optarg; break;
-		case 'h': printf("usage: %s\n", usage); exit(0);
-		default: return -EINVAL;
-		}
-	}
-	if (argc - optind != 2) {
-		pr_err("%s: usage: %s", detach ? "detach" : "attach", usage);
-		return -EINVAL;
-	}
-	a->req.netns = argv[optind];
-	a->req.network = argv[optind + 1];
-	return 0;
-}
-
-int cmd_attach(int argc, char **argv)
-{
-	struct attach_args a = {};
-	struct vx_endpoint ep;
+	struct attach_arg *a = arg;
 	char ipbuf[INET_ADDRSTRLEN];
+	struct vx_endpoint ep;
 	int err;
 
-	if (parse_attach(argc, argv, &a, 0))
-		return 2;
-	err = cli_open_store(&a.req.store) ?: vx_attach(&a.req, &ep);
+	a->req.pin_dir = vx_opts.pin_dir;
+	if (a->has_mac)
+		a->req.mac = a->mac;
+	err = cli_open_store(&a->req.store) ?: vx_attach(&a->req, &ep);
 	if (!err) {
 		inet_ntop(AF_INET, &ep.ip, ipbuf, sizeof(ipbuf));
 		pr_info("%s: %s %s on %s (host side %s)", ep.name, ep.ifname, ipbuf, ep.network,
 			ep.host_ifname);
 	}
-	store_close(a.req.store);
+	store_close(a->req.store);
 	return err ? 1 : 0;
 }
 
-int cmd_detach(int argc, char **argv)
+static int detach(void *arg)
 {
-	struct attach_args a = {};
+	struct attach_arg *a = arg;
 	struct vx_endpoint ep;
 	int err;
 
-	if (parse_attach(argc, argv, &a, 1))
-		return 2;
-	err = cli_open_store(&a.req.store) ?: vx_detach(&a.req, &ep);
+	a->req.pin_dir = vx_opts.pin_dir;
+	err = cli_open_store(&a->req.store) ?: vx_detach(&a->req, &ep);
 	if (!err)
-		pr_info("%s: detached from %s", ep.name, a.req.network);
-	store_close(a.req.store);
+		pr_info("%s: detached from %s", ep.name, a->req.network);
+	store_close(a->req.store);
 	return err ? 1 : 0;
 }
+
+#define ARG(field) offsetof(struct attach_arg, field)
+static const struct cli_opt attach_opts[] = {
+	{ .meta = "NETNS", .type = CLI_STR, .off = ARG(req.netns),
+	  .help = "the container's network namespace: a name under /run/netns, or a path" },
+	{ .meta = "NETWORK", .type = CLI_STR, .off = ARG(req.network), .help = "the network to join" },
+	{ "ip", "IP", CLI_IPV4, ARG(req.ip), "its IPv4 address (default: the first free address)" },
+	{ "mac", "MAC", CLI_MAC, ARG(mac), "its MAC address (default: 02:42 then the address bytes)",
+	  CLI_COUNTED, .count = ARG(has_mac) },
+	{ "ifname", "IF", CLI_STR, ARG(req.ifname), "its interface in NETNS (default: eth0)" },
+	{ "name", "NAME", CLI_STR, ARG(req.name), "the endpoint's name (default: NETNS-NETWORK)" },
+	{},
+};
+
+static const struct cli_opt detach_opts[] = {
+	{ .meta = "NETNS", .type = CLI_STR, .off = ARG(req.netns),
+	  .help = "the container's network namespace: a name under /run/netns, or a path" },
+	{ .meta = "NETWORK", .type = CLI_STR, .off = ARG(req.network), .help = "the network to leave" },
+	{},
+};
+
+const struct cli_verb attach_verb = {
+	"attach",
+	"Plugs namespace NETNS into NETWORK: a veth, its address, routes and MAC, the endpoint in the store.",
+	attach_opts, sizeof(struct attach_arg), NULL, attach,
+};
+
+const struct cli_verb detach_verb = {
+	"detach", "Undoes the attach of NETNS to NETWORK on this host.",
+	detach_opts, sizeof(struct attach_arg), NULL, detach,
+};

@@ -3,35 +3,16 @@
  * no container plumbing (that is `vxnet attach`).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "log.h"
 
-static const char endpoint_usage[] =
-	"usage: vxnet endpoint add NAME --network N --node NODE [--ip IP] [--mac MAC]\n"
-	"       vxnet endpoint rm NAME\n"
-	"       vxnet endpoint ls [--network N]\n";
-static const char add_usage[] =
-	"usage: vxnet endpoint add NAME --network N --node NODE [--ip IP] [--mac MAC]\n"
-	"Declares endpoint NAME of network N on host NODE.\n"
-	"  --ip IP     its IPv4 address, in one of the network's subnets\n"
-	"              (default: the first free address)\n"
-	"  --mac MAC   its MAC address (default: 02:42 then the four address bytes)\n";
-static const char rm_usage[] =
-	"usage: vxnet endpoint rm NAME\n"
-	"Removes endpoint NAME from the state.\n";
-static const char ls_usage[] =
-	"usage: vxnet endpoint ls [--network N]\n"
-	"Lists the endpoints, or those of network N.\n";
-
-#define NAME_RULE "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
-
 struct add_arg {
-	struct vx_endpoint e;
-	int auto_ip, auto_mac;
+	struct vx_endpoint e; /* name, ip, mac */
+	const char *network, *node;
+	int has_ip, has_mac;
 };
 
 static int add_fn(struct vx_state *st, void *arg)
@@ -39,25 +20,29 @@ static int add_fn(struct vx_state *st, void *arg)
 	struct add_arg *a = arg;
 	struct vx_endpoint *e = &a->e;
 	const struct vx_network *n;
+	const struct vx_node *node;
 
 	if (state_find_endpoint(st, e->name)) {
 		pr_err("endpoint %s already exists", e->name);
 		return -EEXIST;
 	}
-	n = state_find_network(st, e->network);
+	n = state_find_network(st, a->network);
 	if (!n) {
-		pr_err("endpoint %s: no such network %s", e->name, e->network);
+		pr_err("endpoint %s: no such network %s", e->name, a->network);
 		return -ENOENT;
 	}
-	if (!state_find_node(st, e->node)) {
-		pr_err("endpoint %s: no such node %s", e->name, e->node);
+	node = state_find_node(st, a->node);
+	if (!node) {
+		pr_err("endpoint %s: no such node %s", e->name, a->node);
 		return -ENOENT;
 	}
-	if (a->auto_ip && ipam_alloc(st, n, &e->ip)) {
+	strcpy(e->network, n->name);
+	strcpy(e->node, node->name);
+	if (!a->has_ip && ipam_alloc(st, n, &e->ip)) {
 		pr_err("endpoint %s: network %s has no free address", e->name, n->name);
 		return -ENOSPC;
 	}
-	if (a->auto_mac)
+	if (!a->has_mac)
 		default_mac(e->ip, e->mac);
 	if (!state_add_endpoint(st, e)) {
 		pr_err("endpoint add: out of memory");
@@ -66,75 +51,13 @@ static int add_fn(struct vx_state *st, void *arg)
 	return 0;
 }
 
-/* A reference to a network or node: a name that could exist. */
-static int copy_ref(const char *what, const char *endpoint, const char *s, char dst[VX_NAME_MAX])
+static int endpoint_add(void *arg)
 {
-	if (!valid_name(s)) {
-		pr_err("endpoint %s: no such %s '%s'", endpoint, what, s);
-		return -EINVAL;
-	}
-	strcpy(dst, s);
-	return 0;
-}
+	struct add_arg *a = arg;
+	int ret = cli_store_update(add_fn, a);
 
-static int endpoint_add(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "network", required_argument, NULL, 'N' },
-		{ "node", required_argument, NULL, 'o' },
-		{ "ip", required_argument, NULL, 'i' },
-		{ "mac", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *network = NULL, *node = NULL, *ip = NULL, *mac = NULL;
-	struct add_arg a = {};
-	struct vx_endpoint *e = &a.e;
-	int c, ret;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'N': network = optarg; break;
-		case 'o': node = optarg; break;
-		case 'i': ip = optarg; break;
-		case 'm': mac = optarg; break;
-		case 'h': fputs(add_usage, stdout); return 0;
-		default: return cli_opt_error("endpoint add", c, argv);
-		}
-	}
-	if (argc - optind != 1) {
-		pr_err("endpoint add: %s; see vxnet endpoint add --help",
-		       argc - optind ? "expected one NAME" : "missing NAME");
-		return 2;
-	}
-	if (!network || !node) {
-		pr_err("endpoint add: --%s is required; see vxnet endpoint add --help",
-		       network ? "node" : "network");
-		return 2;
-	}
-	if (!valid_name(argv[optind])) {
-		pr_err("invalid endpoint name '%s' (must match %s)", argv[optind], NAME_RULE);
-		return 1;
-	}
-	strcpy(e->name, argv[optind]);
-	if (copy_ref("network", e->name, network, e->network) ||
-	    copy_ref("node", e->name, node, e->node))
-		return 1;
-	if (ip && parse_ipv4(ip, &e->ip)) {
-		pr_err("endpoint %s: '%s' is not an IPv4 address", e->name, ip);
-		return 1;
-	}
-	a.auto_ip = !ip;
-	if (mac && parse_mac(mac, e->mac)) {
-		pr_err("endpoint %s: '%s' is not a MAC address (expected xx:xx:xx:xx:xx:xx)", e->name, mac);
-		return 1;
-	}
-	a.auto_mac = !mac;
-	ret = cli_store_update(add_fn, &a);
 	if (!ret)
-		pr_info("%s", e->name);
+		pr_info("%s", a->e.name);
 	return ret;
 }
 
@@ -151,39 +74,25 @@ static int rm_fn(struct vx_state *st, void *arg)
 	return 0;
 }
 
-static int endpoint_rm(int argc, char **argv)
+static int endpoint_rm(void *arg)
 {
-	return cli_update_named("endpoint rm", rm_usage, rm_fn, argc, argv);
+	const char *name = *(const char **)arg;
+	int ret = cli_store_update(rm_fn, (void *)name);
+
+	if (!ret)
+		pr_info("%s", name);
+	return ret;
 }
 
-static int endpoint_ls(int argc, char **argv)
+static int endpoint_ls(void *arg)
 {
-	static const struct option opts[] = {
-		{ "network", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
+	const char *network = *(const char **)arg;
 	struct cli_table t = {};
-	const char *network = NULL;
 	struct vx_state st;
-	int c, ret;
+	int ret = 1;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'N': network = optarg; break;
-		case 'h': fputs(ls_usage, stdout); return 0;
-		default: return cli_opt_error("endpoint ls", c, argv);
-		}
-	}
-	if (argc - optind) {
-		pr_err("endpoint ls: too many arguments; see vxnet endpoint ls --help");
-		return 2;
-	}
 	if (cli_read_state(&st))
 		return 1;
-	ret = 1;
 	if (network && !state_find_network(&st, network)) {
 		pr_err("no such network %s", network);
 		goto cleanup;
@@ -214,14 +123,36 @@ cleanup:
 	return ret;
 }
 
-int cmd_endpoint(int argc, char **argv)
-{
-	static const struct cli_verb verbs[] = {
-		{ "add create", endpoint_add },
-		{ "rm remove del", endpoint_rm },
-		{ "ls list", endpoint_ls },
-		{},
-	};
+#define ARG(field) offsetof(struct add_arg, field)
+static const struct cli_opt add_opts[] = {
+	{ .meta = "NAME", .type = CLI_NAME, .off = ARG(e.name) },
+	{ "network", "N", CLI_STR, ARG(network), "the network it is in", CLI_REQUIRED },
+	{ "node", "NODE", CLI_STR, ARG(node), "the host it is on", CLI_REQUIRED },
+	{ "ip", "IP", CLI_IPV4, ARG(e.ip),
+	  "its IPv4 address, in one of the network's subnets\n(default: the first free address)",
+	  CLI_COUNTED, .count = ARG(has_ip) },
+	{ "mac", "MAC", CLI_MAC, ARG(e.mac),
+	  "its MAC address (default: 02:42 then the four address bytes)",
+	  CLI_COUNTED, .count = ARG(has_mac) },
+	{},
+};
 
-	return cli_dispatch("endpoint", verbs, endpoint_usage, "add, rm or ls", argc, argv);
-}
+/* The value at offset 0 of a const char *. */
+static const struct cli_opt rm_opts[] = {
+	{ .meta = "NAME", .type = CLI_STR },
+	{},
+};
+static const struct cli_opt ls_opts[] = {
+	{ "network", "N", CLI_STR, 0, "only the endpoints of network N" },
+	{},
+};
+
+const struct cli_verb endpoint_verbs[] = {
+	{ "add create", "Declares endpoint NAME of network N on host NODE.",
+	  add_opts, sizeof(struct add_arg), NULL, endpoint_add },
+	{ "rm remove del", "Removes endpoint NAME from the state.",
+	  rm_opts, sizeof(const char *), NULL, endpoint_rm },
+	{ "ls list", "Lists the endpoints, or those of network N.",
+	  ls_opts, sizeof(const char *), NULL, endpoint_ls },
+	{},
+};

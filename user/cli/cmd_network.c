@@ -4,43 +4,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "log.h"
 
-static const char network_usage[] =
-	"usage: vxnet network create NAME --subnet CIDR [--subnet CIDR ...] [--gateway IP ...]\n"
-	"                            [--vni N] [--mtu N]\n"
-	"       vxnet network rm NAME\n"
-	"       vxnet network ls\n"
-	"       vxnet network inspect NAME\n";
-static const char create_usage[] =
-	"usage: vxnet network create NAME --subnet CIDR [--subnet CIDR ...] [--gateway IP ...]\n"
-	"                            [--vni N] [--mtu N]\n"
-	"Creates overlay network NAME.\n"
-	"  --subnet CIDR   an IPv4 subnet of the network (repeat for more, up to 16)\n"
-	"  --gateway IP    gateway of the matching --subnet, in order (default: its first host)\n"
-	"  --vni N         VXLAN network identifier, 1..16777215 (default: lowest free >= 4096)\n"
-	"  --mtu N         MTU of the endpoints, 68..65485 (default: underlay MTU - 50)\n";
-static const char rm_usage[] =
-	"usage: vxnet network rm NAME\n"
-	"Removes network NAME; it must have no endpoints.\n";
-static const char ls_usage[] =
-	"usage: vxnet network ls\n"
-	"Lists the networks: name, VNI, MTU, subnets, gateways, number of endpoints.\n";
-static const char inspect_usage[] =
-	"usage: vxnet network inspect NAME\n"
-	"Prints network NAME and its endpoints as JSON.\n";
-
-#define NAME_RULE "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
-
 struct create_arg {
-	struct vx_network n;
-	int auto_vni;
+	struct vx_network n; /* --subnet fills subnets and nsubnets */
+	uint32_t gateways[VX_MAX_SUBNETS];
+	int ngateways, has_vni, has_mtu;
 };
 
 static int create_fn(struct vx_state *st, void *arg)
@@ -51,7 +24,7 @@ static int create_fn(struct vx_state *st, void *arg)
 		pr_err("network %s already exists", a->n.name);
 		return -EEXIST;
 	}
-	if (a->auto_vni && vni_alloc(st, &a->n.vni)) {
+	if (!a->has_vni && vni_alloc(st, &a->n.vni)) {
 		pr_err("network %s: no free VNI left from %d up", a->n.name, VX_VNI_MIN_AUTO);
 		return -ENOSPC;
 	}
@@ -62,114 +35,27 @@ static int create_fn(struct vx_state *st, void *arg)
 	return 0;
 }
 
-static int network_create(int argc, char **argv)
+static int network_create(void *arg)
 {
-	static const struct option opts[] = {
-		{ "subnet", required_argument, NULL, 's' },
-		{ "gateway", required_argument, NULL, 'g' },
-		{ "vni", required_argument, NULL, 'i' },
-		{ "mtu", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *subnets[VX_MAX_SUBNETS], *gateways[VX_MAX_SUBNETS];
-	const char *vni = NULL, *mtu = NULL;
-	int nsub = 0, ngw = 0, c, ret, err;
-	struct create_arg a = {};
-	struct vx_network *n = &a.n;
+	struct create_arg *a = arg;
+	struct vx_network *n = &a->n;
+	int ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (nsub == VX_MAX_SUBNETS) {
-				pr_err("network create: at most %d --subnet options", VX_MAX_SUBNETS);
-				return 2;
-			}
-			subnets[nsub++] = optarg;
-			break;
-		case 'g':
-			if (ngw == VX_MAX_SUBNETS) {
-				pr_err("network create: at most %d --gateway options", VX_MAX_SUBNETS);
-				return 2;
-			}
-			gateways[ngw++] = optarg;
-			break;
-		case 'i': vni = optarg; break;
-		case 'm': mtu = optarg; break;
-		case 'h': fputs(create_usage, stdout); return 0;
-		default: return cli_opt_error("network create", c, argv);
-		}
-	}
-	if (argc - optind != 1) {
-		pr_err("network create: %s; see vxnet network create --help",
-		       argc - optind ? "expected one NAME" : "missing NAME");
+	if (a->ngateways > n->nsubnets) {
+		pr_err("network create: %d --gateway for %d --subnet; give one per subnet, in order",
+		       a->ngateways, n->nsubnets);
 		return 2;
 	}
-	if (!nsub) {
-		pr_err("network create: --subnet is required; see vxnet network create --help");
-		return 2;
-	}
-	if (ngw > nsub) {
-		pr_err("network create: %d --gateway for %d --subnet; give one per subnet, in order", ngw, nsub);
-		return 2;
-	}
-	if (!valid_name(argv[optind])) {
-		pr_err("invalid network name '%s' (must match %s)", argv[optind], NAME_RULE);
+	if (a->has_mtu && !n->mtu) { /* 0 in the state is "auto" */
+		pr_err("network %s: MTU 0 is outside %d..%d", n->name, VX_MTU_MIN, VX_MTU_MAX);
 		return 1;
 	}
-	strcpy(n->name, argv[optind]);
-	if (vni) {
-		err = cli_parse_u32(vni, VX_VNI_MAX, &n->vni);
-		if (err == -EINVAL) {
-			pr_err("network %s: VNI '%s' is not a number", n->name, vni);
-			return 1;
-		}
-		if (err || n->vni < 1) {
-			pr_err("network %s: VNI %s is outside 1..%u", n->name, vni, VX_VNI_MAX);
-			return 1;
-		}
-	} else {
-		a.auto_vni = 1;
-	}
-	if (mtu) {
-		err = cli_parse_u32(mtu, VX_MTU_MAX, &n->mtu);
-		if (err == -EINVAL) {
-			pr_err("network %s: MTU '%s' is not a number", n->name, mtu);
-			return 1;
-		}
-		if (err || n->mtu < VX_MTU_MIN) {
-			pr_err("network %s: MTU %s is outside %d..%d", n->name, mtu, VX_MTU_MIN, VX_MTU_MAX);
-			return 1;
-		}
-	}
-	for (int i = 0; i < nsub; i++) {
+	for (int i = 0; i < n->nsubnets; i++) {
 		struct vx_subnet *s = &n->subnets[i];
 
-		err = parse_cidr(subnets[i], &s->addr, &s->prefix);
-		if (err == -EDOM) {
-			char m[20];
-
-			format_cidr(s->addr, s->prefix, m);
-			pr_err("network %s: subnet %s has host bits set; did you mean %s", n->name, subnets[i], m);
-			return 1;
-		}
-		if (err) {
-			pr_err("network %s: '%s' is not an IPv4 CIDR subnet", n->name, subnets[i]);
-			return 1;
-		}
-		if (i < ngw) {
-			if (parse_ipv4(gateways[i], &s->gateway)) {
-				pr_err("network %s: gateway '%s' is not an IPv4 address", n->name, gateways[i]);
-				return 1;
-			}
-		} else {
-			s->gateway = htonl(ntohl(s->addr) + 1);
-		}
-		n->nsubnets++;
+		s->gateway = i < a->ngateways ? a->gateways[i] : htonl(ntohl(s->addr) + 1);
 	}
-	ret = cli_store_update(create_fn, &a);
+	ret = cli_store_update(create_fn, a);
 	if (!ret)
 		pr_info("%s", n->name);
 	return ret;
@@ -195,9 +81,14 @@ static int rm_fn(struct vx_state *st, void *arg)
 	return 0;
 }
 
-static int network_rm(int argc, char **argv)
+static int network_rm(void *arg)
 {
-	return cli_update_named("network rm", rm_usage, rm_fn, argc, argv);
+	const char *name = *(const char **)arg;
+	int ret = cli_store_update(rm_fn, (void *)name);
+
+	if (!ret)
+		pr_info("%s", name);
+	return ret;
 }
 
 /* Comma-joined subnets, or their gateways. */
@@ -217,18 +108,14 @@ static void join_subnets(const struct vx_network *n, int gateways, char *buf, si
 	}
 }
 
-static int network_ls(int argc, char **argv)
+static int network_ls(void *arg)
 {
 	struct cli_table t = {};
 	struct vx_state st;
-	int ret;
+	int ret = 1;
 
-	ret = cli_parse_plain("network ls", ls_usage, argc, argv, 0, 0);
-	if (ret >= 0)
-		return ret;
 	if (cli_read_state(&st))
 		return 1;
-	ret = 1;
 	if (cli_table_init(&t, 6, "NAME", "VNI", "MTU", "SUBNETS", "GATEWAYS", "ENDPOINTS")) {
 		pr_err("network ls: out of memory");
 		goto cleanup;
@@ -258,22 +145,19 @@ cleanup:
 	return ret;
 }
 
-static int network_inspect(int argc, char **argv)
+static int network_inspect(void *arg)
 {
+	const char *name = *(const char **)arg;
 	const struct vx_network *n;
 	struct vx_state st;
 	char *text = NULL;
-	int ret;
+	int ret = 1;
 
-	ret = cli_parse_plain("network inspect", inspect_usage, argc, argv, 1, 1);
-	if (ret >= 0)
-		return ret;
 	if (cli_read_state(&st))
 		return 1;
-	ret = 1;
-	n = state_find_network(&st, argv[optind]);
+	n = state_find_network(&st, name);
 	if (!n) {
-		pr_err("no such network %s", argv[optind]);
+		pr_err("no such network %s", name);
 		goto cleanup;
 	}
 	text = state_network_to_json_text(&st, n);
@@ -289,15 +173,38 @@ cleanup:
 	return ret;
 }
 
-int cmd_network(int argc, char **argv)
-{
-	static const struct cli_verb verbs[] = {
-		{ "create add", network_create },
-		{ "rm remove del", network_rm },
-		{ "ls list", network_ls },
-		{ "inspect show", network_inspect },
-		{},
-	};
+#define ARG(field) offsetof(struct create_arg, field)
+static const struct cli_opt create_opts[] = {
+	{ .meta = "NAME", .type = CLI_NAME, .off = ARG(n.name) },
+	{ "subnet", "CIDR", CLI_CIDR, ARG(n.subnets),
+	  "an IPv4 subnet of the network (repeat for more, up to 16)",
+	  CLI_REQUIRED, .many = VX_MAX_SUBNETS, .count = ARG(n.nsubnets) },
+	{ "gateway", "IP", CLI_IPV4, ARG(gateways),
+	  "gateway of the matching --subnet, in order (default: its first host)",
+	  .many = VX_MAX_SUBNETS, .count = ARG(ngateways), .label = "gateway" },
+	{ "vni", "N", CLI_U32, ARG(n.vni),
+	  "VXLAN network identifier, 1..16777215 (default: lowest free >= 4096)",
+	  CLI_COUNTED, .count = ARG(has_vni), .label = "VNI" },
+	{ "mtu", "N", CLI_U32, ARG(n.mtu),
+	  "MTU of the endpoints, 68..65485 (default: underlay MTU - 50)",
+	  CLI_COUNTED, .count = ARG(has_mtu), .label = "MTU" },
+	{},
+};
 
-	return cli_dispatch("network", verbs, network_usage, "create, rm, ls or inspect", argc, argv);
-}
+/* rm and inspect: the name at offset 0 of a const char *. */
+static const struct cli_opt name_opts[] = {
+	{ .meta = "NAME", .type = CLI_STR },
+	{},
+};
+
+const struct cli_verb network_verbs[] = {
+	{ "create add", "Creates overlay network NAME.",
+	  create_opts, sizeof(struct create_arg), NULL, network_create },
+	{ "rm remove del", "Removes network NAME; it must have no endpoints.",
+	  name_opts, sizeof(const char *), NULL, network_rm },
+	{ "ls list", "Lists the networks: name, VNI, MTU, subnets, gateways, number of endpoints.",
+	  .run = network_ls },
+	{ "inspect show", "Prints network NAME and its endpoints as JSON.",
+	  name_opts, sizeof(const char *), NULL, network_inspect },
+	{},
+};

@@ -5,26 +5,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
-
-static const char node_usage[] =
-	"usage: vxnet node add NAME ADDRESS\n"
-	"       vxnet node rm NAME\n"
-	"       vxnet node ls\n";
-static const char add_usage[] =
-	"usage: vxnet node add NAME ADDRESS\n"
-	"Registers host NAME with its underlay IPv4 ADDRESS (its VXLAN tunnel endpoint).\n";
-static const char rm_usage[] =
-	"usage: vxnet node rm NAME\n"
-	"Removes host NAME and every endpoint on it.\n";
-static const char ls_usage[] =
-	"usage: vxnet node ls\n"
-	"Lists the hosts: name, underlay address, number of endpoints.\n";
-
-#define NAME_RULE "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
 
 static int add_fn(struct vx_state *st, void *arg)
 {
@@ -35,26 +18,13 @@ static int add_fn(struct vx_state *st, void *arg)
 	return 0;
 }
 
-static int node_add(int argc, char **argv)
+static int node_add(void *arg)
 {
-	struct vx_node n = {};
-	int ret;
+	struct vx_node *n = arg;
+	int ret = cli_store_update(add_fn, n);
 
-	ret = cli_parse_plain("node add", add_usage, argc, argv, 2, 2);
-	if (ret >= 0)
-		return ret;
-	if (!valid_name(argv[optind])) {
-		pr_err("invalid node name '%s' (must match %s)", argv[optind], NAME_RULE);
-		return 1;
-	}
-	strcpy(n.name, argv[optind]);
-	if (parse_ipv4(argv[optind + 1], &n.addr)) {
-		pr_err("node %s: '%s' is not an IPv4 address", n.name, argv[optind + 1]);
-		return 1;
-	}
-	ret = cli_store_update(add_fn, &n);
 	if (!ret)
-		pr_info("%s", n.name);
+		pr_info("%s", n->name);
 	return ret;
 }
 
@@ -82,33 +52,24 @@ static int rm_fn(struct vx_state *st, void *arg)
 	return 0;
 }
 
-static int node_rm(int argc, char **argv)
+static int node_rm(void *arg)
 {
-	struct rm_arg a = {};
-	int ret;
+	struct rm_arg *a = arg;
+	int ret = cli_store_update(rm_fn, a);
 
-	ret = cli_parse_plain("node rm", rm_usage, argc, argv, 1, 1);
-	if (ret >= 0)
-		return ret;
-	a.name = argv[optind];
-	ret = cli_store_update(rm_fn, &a);
 	if (!ret)
-		pr_info("%s (%zu endpoint%s removed)", a.name, a.removed, a.removed == 1 ? "" : "s");
+		pr_info("%s (%zu endpoint%s removed)", a->name, a->removed, a->removed == 1 ? "" : "s");
 	return ret;
 }
 
-static int node_ls(int argc, char **argv)
+static int node_ls(void *arg)
 {
 	struct cli_table t = {};
 	struct vx_state st;
-	int ret;
+	int ret = 1;
 
-	ret = cli_parse_plain("node ls", ls_usage, argc, argv, 0, 0);
-	if (ret >= 0)
-		return ret;
 	if (cli_read_state(&st))
 		return 1;
-	ret = 1;
 	if (cli_table_init(&t, 3, "NAME", "ADDRESS", "ENDPOINTS")) {
 		pr_err("node ls: out of memory");
 		goto cleanup;
@@ -131,14 +92,25 @@ cleanup:
 	return ret;
 }
 
-int cmd_node(int argc, char **argv)
-{
-	static const struct cli_verb verbs[] = {
-		{ "add", node_add },
-		{ "rm remove del", node_rm },
-		{ "ls list", node_ls },
-		{},
-	};
+static const struct cli_opt add_opts[] = {
+	{ .meta = "NAME", .type = CLI_NAME, .off = offsetof(struct vx_node, name),
+	  .help = "the host's name, " VX_NAME_RULE },
+	{ .meta = "ADDRESS", .type = CLI_IPV4, .off = offsetof(struct vx_node, addr),
+	  .help = "its underlay IPv4 address" },
+	{},
+};
 
-	return cli_dispatch("node", verbs, node_usage, "add, rm or ls", argc, argv);
-}
+static const struct cli_opt rm_opts[] = {
+	{ .meta = "NAME", .type = CLI_STR, .off = offsetof(struct rm_arg, name) },
+	{},
+};
+
+const struct cli_verb node_verbs[] = {
+	{ "add", "Registers host NAME with its underlay IPv4 ADDRESS (its VXLAN tunnel endpoint).",
+	  add_opts, sizeof(struct vx_node), NULL, node_add },
+	{ "rm remove del", "Removes host NAME and every endpoint on it.",
+	  rm_opts, sizeof(struct rm_arg), NULL, node_rm },
+	{ "ls list", "Lists the hosts: name, underlay address, number of endpoints.",
+	  .run = node_ls },
+	{},
+};

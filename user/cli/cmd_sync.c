@@ -6,16 +6,12 @@
 #include "log.h"
 #include "sync.h"
 
-int cmd_sync(int argc, char **argv)
+static int sync_maps(void *arg)
 {
 	struct kv_result res;
 	struct vx_state st;
 	int err;
 
-	if (argc > 1) {
-		pr_err("sync: unexpected argument '%s'; usage: vxnet sync", argv[1]);
-		return 2;
-	}
 	if (cli_read_state(&st))
 		return 1;
 	err = dp_sync(&st, vx_opts.pin_dir, &res);
@@ -24,3 +20,6 @@ int cmd_sync(int argc, char **argv)
 	state_free(&st);
 	return err ? 1 : 0;
 }
+
+const struct cli_verb sync_verb = { "sync", "Makes this host's maps equal to the state, once.",
+				    .run = sync_maps };

@@ -18,29 +18,26 @@ struct vx_opts vx_opts = {
 	.pin_dir = VX_DEFAULT_PIN_DIR,
 };
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "node", cmd_node, "node add NAME ADDRESS | rm NAME | ls" },
-	{ "network", cmd_network, "network create NAME --subnet CIDR [--vni N] [--gateway IP] [--mtu N] | rm | ls | inspect" },
-	{ "endpoint", cmd_endpoint, "endpoint add NAME --network N --node NODE --ip IP [--mac MAC] | rm NAME | ls" },
-	{ "up", cmd_up, "up --node NAME --dev IFACE [--decap xdp|tc] [--port N]" },
-	{ "down", cmd_down, "down" },
-	{ "attach", cmd_attach, "attach NETNS NETWORK [--ip IP] [--mac MAC] [--ifname IF] [--name NAME]" },
-	{ "detach", cmd_detach, "detach NETNS NETWORK" },
-	{ "sync", cmd_sync, "sync" },
-	{ "agent", cmd_agent, "agent" },
-	{ "status", cmd_status, "status" },
-	{ "stats", cmd_stats, "stats" },
+static const struct cli_cmd commands[] = {
+	{ "node", node_verbs },
+	{ "network", network_verbs },
+	{ "endpoint", endpoint_verbs },
+	{ .verb = &up_verb },
+	{ .verb = &down_verb },
+	{ .verb = &attach_verb },
+	{ .verb = &detach_verb },
+	{ .verb = &sync_verb },
+	{ .verb = &agent_verb },
+	{ .verb = &status_verb },
+	{ .verb = &stats_verb },
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vxnet [--store file:PATH|etcd://HOST:PORT[,...]] [--pin-dir DIR] [-n NETNS] [-v] COMMAND ...\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  vxnet %s\n", commands[i].help);
+	cli_print_synopses(f, commands, NCOMMANDS);
+	fprintf(f, "\nvxnet COMMAND --help describes each.\n");
 }
 
 /* -n NETNS: a name under /run/netns or a path. Only the network namespace
@@ -83,40 +80,30 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init(0);
+	opterr = 0;
 	/* '+': stop at the first non-option, the command. */
-	while ((c = getopt_long(argc, argv, "+n:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:n:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': vx_opts.state = optarg; break;
 		case 'p': vx_opts.pin_dir = optarg; break;
 		case 'n': vx_opts.netns = optarg; break;
 		case 'v': log_init(1); break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: return cli_opt_error(NULL, c, argv);
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[optind], commands[i].name))
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const struct cli_cmd *cmd = &commands[i];
+
+		if (strcmp(argv[optind], cmd->object ?: cmd->verb->names))
 			continue;
 		if (vx_opts.netns && enter_netns(vx_opts.netns))
 			return 1;
-		argc -= optind;
-		argv += optind;
-		/* Objects with verbs get argv at the verb; others at their name. */
-		if (commands[i].fn == cmd_node || commands[i].fn == cmd_network ||
-		    commands[i].fn == cmd_endpoint) {
-			if (argc < 2) {
-				pr_err("%s: missing verb; usage: vxnet %s", commands[i].name, commands[i].help);
-				return 2;
-			}
-			argc--;
-			argv++;
-		}
-		optind = 0; /* reset getopt for the command */
-		return commands[i].fn(argc, argv);
+		return cli_run(cmd, argc - optind, argv + optind);
 	}
 	pr_err("unknown command '%s'; see vxnet --help", argv[optind]);
 	return 2;

@@ -84,15 +84,11 @@ static int read_counters(const char *name, struct vxnet_counter *out, unsigned i
 	return err;
 }
 
-int cmd_stats(int argc, char **argv)
+static int stats(void *arg)
 {
 	struct vxnet_counter stats[VXNET_STAT__MAX], drops[VXNET_DROP__MAX];
 	struct vxnet_host host;
 
-	if (argc > 1) {
-		pr_err("stats: unexpected argument '%s'; usage: vxnet stats", argv[1]);
-		return 2;
-	}
 	if (dp_read_host(vx_opts.pin_dir, &host) ||
 	    read_counters(VXNET_PIN_STATS, stats, VXNET_STAT__MAX) ||
 	    read_counters(VXNET_PIN_DROPS, drops, VXNET_DROP__MAX))
@@ -137,17 +133,13 @@ static int count_entries(int fd, __u32 key_size)
 	return n;
 }
 
-int cmd_status(int argc, char **argv)
+static int status(void *arg)
 {
 	char dev[IF_NAMESIZE] = "?", addr[INET_ADDRSTRLEN];
 	struct vxnet_host host;
 	__u32 xdp_id = 0, key, *prev = NULL;
 	int fd, n = 0;
 
-	if (argc > 1) {
-		pr_err("status: unexpected argument '%s'; usage: vxnet status", argv[1]);
-		return 2;
-	}
 	if (dp_read_host(vx_opts.pin_dir, &host))
 		return 1;
 	if_indextoname(host.ifindex, dev);
@@ -193,3 +185,9 @@ int cmd_status(int argc, char **argv)
 	}
 	return 0;
 }
+
+const struct cli_verb status_verb = { "status",
+	"Shows this host's datapath: node, underlay, decap mode, programs, interfaces, maps.",
+	.run = status };
+const struct cli_verb stats_verb = { "stats",
+	"Shows the datapath's counters, summed over CPUs, and drops by reason.", .run = stats };
