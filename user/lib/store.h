@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The cluster store: a small interface with two backends, a JSON file
- * (locked while changed, written atomically; store.c) and etcd (one key per
- * record under /vxnet/, changes in one transaction; store_etcd.c).
+ * (locked while changed, written atomically, watched through inotify;
+ * store_file.c) and etcd (one key per record under /vxnet/, changes in one
+ * transaction; store_etcd.c). store.c picks one by the URL.
  */
 #ifndef VXNET_STORE_H
 #define VXNET_STORE_H
@@ -60,8 +61,18 @@ struct vx_store {
 /* url: "file:PATH", a plain PATH, or "etcd://HOST:PORT[,HOST:PORT...]". */
 int store_open(const char *url, struct vx_store **out);
 
-/* store_etcd.c */
+/* The backends' own open: url as store_open got it. */
+int store_file_open(const char *url, struct vx_store **out);
 int store_etcd_open(const char *url, struct vx_store **out);
+
+/* A batch of events growing one at a time (the backends' watches). */
+struct vx_store_events {
+	struct vx_store_event *v;
+	size_t n, cap;
+};
+
+/* Appends a zeroed event; NULL on ENOMEM. */
+struct vx_store_event *store_event_add(struct vx_store_events *b);
 
 static inline int store_read(struct vx_store *s, struct vx_state *st)
 {

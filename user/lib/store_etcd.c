@@ -367,37 +367,20 @@ struct watch_ctx {
 	struct etcd *e;
 	vx_watch_fn fn;
 	void *arg;
-	struct vx_store_event *evs;
-	size_t nevs, cap;
+	struct vx_store_events evs; /* of one revision */
 };
 
 static int flush_events(struct watch_ctx *w)
 {
 	int err = 0;
 
-	if (w->nevs)
-		err = w->fn(w->arg, w->evs, w->nevs);
-	w->nevs = 0;
+	if (w->evs.n)
+		err = w->fn(w->arg, w->evs.v, w->evs.n);
+	w->evs.n = 0;
 	return err;
 }
 
-/* The next free event, zeroed; NULL: ENOMEM. */
-static struct vx_store_event *event_slot(struct watch_ctx *w)
-{
-	if (w->nevs == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		void *p = realloc(w->evs, cap * sizeof(*w->evs));
-
-		if (!p)
-			return NULL;
-		w->evs = p;
-		w->cap = cap;
-	}
-	memset(&w->evs[w->nevs], 0, sizeof(w->evs[0]));
-	return &w->evs[w->nevs];
-}
-
-/* The record of a put: 0, or 1 when bad (reported, skipped). */
+/* The record of a put: 0, or 1 when bad (reported). */
 static int event_record(const json_t *kv, struct vx_store_event *out)
 {
 	struct vx_state one;
@@ -434,9 +417,9 @@ static int watch_event(struct watch_ctx *w, const json_t *ev)
 	if (kind < 0 || strlen(name) >= VX_NAME_MAX)
 		goto cleanup;
 	/* Events of one revision (one transaction) go to fn together. */
-	if (w->nevs && w->evs[0].revision != rev && (err = flush_events(w)))
+	if (w->evs.n && w->evs.v[0].revision != rev && (err = flush_events(w)))
 		goto cleanup;
-	out = event_slot(w);
+	out = store_event_add(&w->evs);
 	if (!out) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -445,8 +428,8 @@ static int watch_event(struct watch_ctx *w, const json_t *ev)
 	out->kind = kind;
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	out->deleted = type && !strcmp(type, "DELETE");
-	if (out->deleted || !event_record(kv, out))
-		w->nevs++;
+	if (!out->deleted && event_record(kv, out))
+		w->evs.n--; /* a bad record: reported, skipped */
 cleanup:
 	free(key);
 	return err;
@@ -512,7 +495,7 @@ static int etcd_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn, int (*sto
 	json_decref(req);
 	free(k64);
 	free(end);
-	free(w.evs);
+	free(w.evs.v);
 	return err;
 }
 
