@@ -121,39 +121,25 @@ static void gro_dev_setup(const struct dp_up_opts *a, struct vxnet_bpf *skel)
 	gro_dev_remove();
 }
 
-int dp_up(const struct dp_up_opts *a, const struct vx_state *st, struct kv_result *res)
+/* Opens and loads the programs for this host, maps pinned in dir (reused
+ * when already pinned), writes the host record and pins the programs.
+ */
+static int load(const struct dp_up_opts *a, const struct vxnet_host *host,
+		struct vxnet_bpf **out)
 {
-	struct vxnet_bpf *skel = NULL;
-	struct vxnet_host host = {};
-	const struct vx_node *node;
+	struct vxnet_bpf *skel;
 	char path[512];
-	int ifindex, err;
 	__u32 zero = 0;
+	int err;
 
-	/* Everything is checked before anything is loaded or pinned. */
-	node = state_find_node(st, a->node);
-	if (!node) {
-		pr_err("up: unknown node %s; add it with vxnet node add %s ADDRESS", a->node, a->node);
-		return -ENOENT;
-	}
-	ifindex = if_nametoindex(a->dev);
-	if (!ifindex) {
-		pr_err("up: unknown interface %s", a->dev);
-		return -ENODEV;
-	}
-	err = dp_prepare_pin_dir(a->dir);
-	if (err)
-		return err;
-
-	skel = vxnet_bpf__open();
+	*out = skel = vxnet_bpf__open();
 	if (!skel) {
-		err = -errno;
 		pr_err("up: open BPF object: %s", strerror(errno));
-		goto cleanup;
+		return -errno;
 	}
-	skel->rodata->cfg_port = a->port;
-	skel->rodata->cfg_local_addr = node->addr;
-	skel->rodata->cfg_underlay_ifindex = ifindex;
+	skel->rodata->cfg_port = host->port;
+	skel->rodata->cfg_local_addr = host->addr;
+	skel->rodata->cfg_underlay_ifindex = host->ifindex;
 	for (int i = 0; i < DP_MAP_COUNT; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, dp_maps[i].name);
 
@@ -161,51 +147,72 @@ int dp_up(const struct dp_up_opts *a, const struct vx_state *st, struct kv_resul
 		err = err ?: bpf_map__set_pin_path(m, path);
 		if (err) {
 			pr_err("up: map %s: %s", dp_maps[i].name, strerror(-err));
-			goto cleanup;
+			return err;
 		}
 	}
 	err = vxnet_bpf__load(skel); /* reuses pinned maps, pins new ones */
 	if (err) {
 		pr_err("up: load BPF programs: %s (run with -v for the verifier log)", strerror(-err));
-		goto cleanup;
+		return err;
 	}
-	snprintf(host.node, sizeof(host.node), "%s", a->node);
-	host.addr = node->addr;
-	host.ifindex = ifindex;
-	host.port = a->port;
-	host.decap = a->decap;
-	err = bpf_map_update_elem(bpf_map__fd(skel->maps.host), &zero, &host, BPF_ANY);
-	if (err) {
-		err = -errno;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.host), &zero, host, BPF_ANY)) {
 		pr_err("up: write host record: %s", strerror(errno));
-		goto cleanup;
+		return -errno;
 	}
 	err = pin_programs(skel->obj, a->dir);
-	if (err) {
+	if (err)
 		pr_err("up: pin programs in %s: %s", a->dir, strerror(-err));
-		goto cleanup;
-	}
+	return err;
+}
+
+/* Forwarding on the underlay, decap on it, from-container on the veths. */
+static int attach_hooks(const struct dp_up_opts *a, int ifindex, struct vxnet_bpf *skel)
+{
+	char path[512];
+	int err;
+
 	/* bpf_fib_lookup answers FWD_DISABLED unless the underlay forwards. */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", a->dev);
 	err = proc_write(path, "1");
 	if (err) {
 		pr_err("up: enable forwarding on %s: %s", a->dev, strerror(-err));
-		goto cleanup;
+		return err;
 	}
 	err = attach_decap(a, ifindex, skel);
 	if (err)
-		goto cleanup;
+		return err;
 	if (a->decap == VXNET_DECAP_TC)
 		gro_dev_setup(a, skel);
 	else
 		gro_dev_remove();
 	err = reattach_endpoints(a->dir, bpf_program__fd(skel->progs.vxnet_from_container));
-	if (err) {
+	if (err)
 		pr_err("up: re-attach container interfaces: %s", strerror(-err));
-		goto cleanup;
+	return err;
+}
+
+int dp_up(const struct dp_up_opts *a, const struct vx_state *st, struct kv_result *res)
+{
+	struct vxnet_bpf *skel = NULL;
+	struct vxnet_host host = { .port = a->port, .decap = a->decap };
+	const struct vx_node *node;
+	int err;
+
+	/* Everything is checked before anything is loaded or pinned. */
+	node = state_find_node(st, a->node);
+	if (!node) {
+		pr_err("up: unknown node %s; add it with vxnet node add %s ADDRESS", a->node, a->node);
+		return -ENOENT;
 	}
-	err = dp_sync(st, a->dir, res);
-cleanup:
+	host.ifindex = if_nametoindex(a->dev);
+	if (!host.ifindex) {
+		pr_err("up: unknown interface %s", a->dev);
+		return -ENODEV;
+	}
+	host.addr = node->addr;
+	snprintf(host.node, sizeof(host.node), "%s", a->node);
+	err = dp_prepare_pin_dir(a->dir) ?: load(a, &host, &skel) ?:
+	      attach_hooks(a, host.ifindex, skel) ?: dp_sync(st, a->dir, res);
 	vxnet_bpf__destroy(skel);
 	return err;
 }
