@@ -545,13 +545,15 @@ void cli_table_free(struct cli_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg)
+int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg, const char *done)
 {
 	struct vx_store *store = NULL;
 	int err;
 
 	err = cli_open_store(&store) ?: store_update(store, fn, arg);
 	store_close(store);
+	if (!err && done)
+		pr_info("%s", done);
 	return err ? 1 : 0;
 }
 

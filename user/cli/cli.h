@@ -111,8 +111,10 @@ int cli_opt_error(const char *cmd, int c, char **argv);
 
 /* Opens vx_opts.state as a store; prints its own error. */
 int cli_open_store(struct vx_store **out);
-/* Opens the store and changes the state with fn (store_update); 0 or 1. */
-int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg);
+/* Opens the store and changes the state with fn (store_update), then prints
+ * done (when not NULL); 0 or 1.
+ */
+int cli_store_update(int (*fn)(struct vx_state *st, void *arg), void *arg, const char *done);
 /* Opens the store and reads the state into st; 0 or 1 (the error printed). */
 int cli_read_state(struct vx_state *st);
 

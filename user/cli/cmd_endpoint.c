@@ -54,11 +54,8 @@ static int add_fn(struct vx_state *st, void *arg)
 static int endpoint_add(void *arg)
 {
 	struct add_arg *a = arg;
-	int ret = cli_store_update(add_fn, a);
 
-	if (!ret)
-		pr_info("%s", a->e.name);
-	return ret;
+	return cli_store_update(add_fn, a, a->e.name);
 }
 
 static int rm_fn(struct vx_state *st, void *arg)
@@ -77,11 +74,8 @@ static int rm_fn(struct vx_state *st, void *arg)
 static int endpoint_rm(void *arg)
 {
 	const char *name = *(const char **)arg;
-	int ret = cli_store_update(rm_fn, (void *)name);
 
-	if (!ret)
-		pr_info("%s", name);
-	return ret;
+	return cli_store_update(rm_fn, (void *)name, name);
 }
 
 static int endpoint_ls(void *arg)

@@ -39,7 +39,6 @@ static int network_create(void *arg)
 {
 	struct create_arg *a = arg;
 	struct vx_network *n = &a->n;
-	int ret;
 
 	if (a->ngateways > n->nsubnets) {
 		pr_err("network create: %d --gateway for %d --subnet; give one per subnet, in order",
@@ -55,10 +54,7 @@ static int network_create(void *arg)
 
 		s->gateway = i < a->ngateways ? a->gateways[i] : htonl(ntohl(s->addr) + 1);
 	}
-	ret = cli_store_update(create_fn, a);
-	if (!ret)
-		pr_info("%s", n->name);
-	return ret;
+	return cli_store_update(create_fn, a, n->name);
 }
 
 static int rm_fn(struct vx_state *st, void *arg)
@@ -84,11 +80,8 @@ static int rm_fn(struct vx_state *st, void *arg)
 static int network_rm(void *arg)
 {
 	const char *name = *(const char **)arg;
-	int ret = cli_store_update(rm_fn, (void *)name);
 
-	if (!ret)
-		pr_info("%s", name);
-	return ret;
+	return cli_store_update(rm_fn, (void *)name, name);
 }
 
 /* Comma-joined subnets, or their gateways. */

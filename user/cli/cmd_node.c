@@ -21,11 +21,8 @@ static int add_fn(struct vx_state *st, void *arg)
 static int node_add(void *arg)
 {
 	struct vx_node *n = arg;
-	int ret = cli_store_update(add_fn, n);
 
-	if (!ret)
-		pr_info("%s", n->name);
-	return ret;
+	return cli_store_update(add_fn, n, n->name);
 }
 
 struct rm_arg {
@@ -55,7 +52,7 @@ static int rm_fn(struct vx_state *st, void *arg)
 static int node_rm(void *arg)
 {
 	struct rm_arg *a = arg;
-	int ret = cli_store_update(rm_fn, a);
+	int ret = cli_store_update(rm_fn, a, NULL);
 
 	if (!ret)
 		pr_info("%s (%zu endpoint%s removed)", a->name, a->removed, a->removed == 1 ? "" : "s");
