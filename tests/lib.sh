@@ -30,6 +30,72 @@ expect_err() {
 	ok "$name"
 }
 finish() { [ "$FAILS" = 0 ]; }
+# tails N FILE...: the last N lines of each FILE, on one line: "file: a|b| file2: c|"
+tails() {
+	local n=$1 f; shift
+	for f in "$@"; do printf '%s: %s ' "${f##*/}" "$(tail -n "$n" -- "$f" 2>&1 | tr '\n' '|')"; done
+}
+
+# wait_for SECONDS CMD...: runs CMD until it succeeds, at least once and then
+# every 0.1 s for SECONDS of wall-clock time (however long CMD takes). Wait
+# for exactly what the test asserts next. The last try's output: waited.
+wait_for() {
+	local end=$((${EPOCHREALTIME//[^0-9]/} + $1 * 1000000)); shift
+	while :; do
+		"$@" >"$TMP/wait.out" 2>&1 && return 0
+		[ "${EPOCHREALTIME//[^0-9]/}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+waited() { tr '\n' '|' <"$TMP/wait.out" | cut -c 1-400; }
+
+# is_count VALUE...: each VALUE is a non-negative integer (a counter was read)
+is_count() {
+	local v
+	for v in "$@"; do case $v in '' | *[!0-9]*) echo "not a count: '$v'" >&2; return 1 ;; esac; done
+}
+
+# BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
+# pin, not a map) or prints entries without BTF-formatted keys: a check for
+# "not in the map" can never pass because nothing could be read.
+# map_dump PIN MAP: the map pinned at PIN/MAP as bpftool's JSON array
+map_dump() {
+	local out
+	if ! out=$(bpftool -j map dump pinned "$1/$2" 2>&1); then
+		echo "bpftool map dump pinned $1/$2 failed: $out" >&2; return 1
+	fi
+	if ! jq -e 'type == "array" and all(.[]; has("formatted"))' <<<"$out" >/dev/null 2>&1; then
+		echo "bpftool map dump pinned $1/$2: not an array of formatted entries: ${out:0:200}" >&2; return 1
+	fi
+	printf '%s\n' "$out"
+}
+# map_has PIN MAP COND: an entry's formatted key satisfies jq COND (e.g. '.ip == 5')
+map_has() {
+	local d
+	d=$(map_dump "$1" "$2") || return 2
+	jq -e "any(.[]; .formatted.key | $3)" <<<"$d" >/dev/null && return 0
+	echo "no key with $3 in $1/$2" >&2; return 1
+}
+# map_lacks PIN MAP COND: the map could be read and no key satisfies COND
+map_lacks() {
+	local d
+	d=$(map_dump "$1" "$2") || return 2
+	jq -e "any(.[]; .formatted.key | $3) | not" <<<"$d" >/dev/null && return 0
+	echo "a key with $3 is in $1/$2" >&2; return 1
+}
+# ip_le A.B.C.D: the address as a __be32 read little-endian, as bpftool shows it
+ip_le() { local a b c d; IFS=. read -r a b c d <<<"$1"; echo $((a + (b << 8) + (c << 16) + (d << 24))); }
+# map_has_ip PIN IP / map_lacks_ip PIN IP: IP in / not in PIN's endpoints map
+map_has_ip() { map_has "$1" endpoints ".ip == $(ip_le "$2")"; }
+map_lacks_ip() { map_lacks "$1" endpoints ".ip == $(ip_le "$2")"; }
+
+# link_gone NS DEV: namespace NS exists and holds no link DEV
+link_gone() {
+	local err
+	if err=$(ip -n "$1" link show "$2" 2>&1); then echo "$2 is still in $1" >&2; return 1; fi
+	case $err in *"does not exist"*) return 0 ;; esac
+	echo "ip -n $1 link show $2: $err" >&2; return 1
+}
 
 # Namespaces made through these are removed by cleanup_netns.
 NETNS_MADE=()

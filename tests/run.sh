@@ -2,7 +2,8 @@
 # Runs every test: BPF unit tests (build/tests/*), CLI tests (tests/cli/*.sh)
 # and end-to-end namespace tests (tests/e2e/*.sh). Each prints one line per
 # check, "ok NAME" or "not ok NAME: why"; a test program that exits non-zero
-# without a "not ok" line counts as one failure. Ends with "N passed, N failed".
+# without a "not ok" line, or that checks nothing, counts as one failure.
+# Ends with "N passed, N failed".
 # Usage: tests/run.sh [PATTERN]   (only tests whose path contains PATTERN)
 cd "$(dirname "$0")/.." || exit 1
 pass=0 failn=0
@@ -17,8 +18,14 @@ for t in build/tests/* tests/cli/test_*.sh tests/e2e/test_*.sh; do
 	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^ok ' "$out")
 	f=$(grep -c '^not ok ' "$out")
-	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+	if [ "$rc" = 124 ]; then
+		echo "not ok $t: timed out after 900 s"
+		f=$((f + 1))
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "not ok $t: exited with $rc"
+		f=1
+	elif [ "$p" = 0 ] && [ "$f" = 0 ]; then
+		echo "not ok $t: exited $rc without a single check"
 		f=1
 	fi
 	pass=$((pass + p)) failn=$((failn + f))

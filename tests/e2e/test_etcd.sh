@@ -76,22 +76,48 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for SECONDS CMD...: until CMD succeeds
-wait_for() {
-	local t=$(($1 * 10)); shift
-	while [ $t -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
-	return 1
-}
 ping1() { in_ns "$1" ping -c 1 -W 1 "$2"; }
-# the endpoints map of host pin dir $1 holds IP $2 (a __be32 read as little-endian)
-map_has() {
-	local a b c d
-	IFS=. read -r a b c d <<<"$2"
-	bpftool -j map dump pinned "$1/endpoints" | jq -e --argjson ip $((a + (b << 8) + (c << 16) + (d << 24))) \
-		'.[] | select(.formatted.key.ip == $ip)' >/dev/null
-}
-map_lacks() { ! map_has "$@"; }
 ep_ip() { vxs endpoint ls | awk -v n="$1" '$1 == n { print $4 }'; }
+
+# store_rev: the revision of the store's last change (each one bumps /vxnet/rev)
+store_rev() { etcdctl_ get /vxnet/rev -w json | jq -e '.kvs[0].mod_revision'; }
+# changes_at REV: how many records REV put or deleted (the agent logs a line each)
+changes_at() {
+	local at before
+	at=$(etcdctl_ get /vxnet/ --prefix --rev "$1" -w json) &&
+	before=$(etcdctl_ get /vxnet/ --prefix --rev $(($1 - 1)) -w json) || return 1
+	jq -en --argjson at "$at" --argjson before "$before" --argjson r "$1" '
+		def recs: [.kvs[]? | .key |= @base64d | select(.key | test("^/vxnet/(nodes|networks|endpoints)/"))];
+		($at | recs) as $a | ($a | map(.key)) as $ak |
+		([$a[] | select(.mod_revision == $r)] | length) +
+		([$before | recs[] | .key | select(. as $k | $ak | index($k) | not)] | length)'
+}
+# agent_caught_up N: agent N's maps hold the store as of its last change: its
+# log has a full sync at or after that revision, or a line for each record
+# changed at it (each line is written once the maps hold the change).
+agent_caught_up() {
+	local rev n
+	rev=$(store_rev) && n=$(changes_at "$rev") || return 1
+	awk -v r="$rev" -v n="$n" '$1 == "synced" && $3 == "revision" && $4 + 0 >= r { full = 1 }
+		$1 == "revision" && $2 + 0 == r { c++ }
+		END { if (!full && c < n) { printf "agent at revision %d has %d of %d changes\n", r, c, n; exit 1 } }' \
+		"$TMP/agent$1.log"
+}
+# sync_is_noop NAME: once every agent is caught up, `vxnet sync` on each host
+# (the agent's store, pins and namespace) finds nothing to do: the agents'
+# incremental updates made the maps exactly what a full sync makes.
+sync_is_noop() {
+	local n out
+	for n in 1 2 3; do
+		if ! wait_for 15 agent_caught_up $n; then
+			fail "etcd: $1: agent $n did not catch up: $(waited) $(tails 3 "$TMP/agent$n.log")"
+			continue
+		fi
+		out=$(vx$n sync 2>&1)
+		if [ "$out" = "synced: 0 added, 0 changed, 0 removed" ]; then ok "etcd: $1: vxnet sync on h$n changes nothing"
+		else fail "etcd: $1: vxnet sync on h$n: '$(tr '\n' '|' <<<"$out")'"; fi
+	done
+}
 
 # ---- topology: topo.sh's two hosts plus h3 on its own segment ----
 topo_build || { fail "etcd: build topology"; exit 1; }
@@ -104,8 +130,8 @@ in_ns "$H3" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 # ---- etcd: three members on the router ----
 for n in 1 2 3; do etcd_start $n; done
-if wait_for 20 etcd_healthy; then ok "etcd: 3-member cluster healthy on the router's underlay addresses"
-else fail "etcd: cluster did not come up: $(tail -3 "$TMP/etcd-e1.log" | tr '\n' '|')"; exit 1; fi
+if wait_for 30 etcd_healthy; then ok "etcd: 3-member cluster healthy on the router's underlay addresses"
+else fail "etcd: cluster did not come up: $(waited) $(tails 2 "$TMP"/etcd-e[123].log)"; exit 1; fi
 
 # ---- bad URLs and an unreachable store: one line, exit 1 ----
 expect_err "etcd: unknown scheme" 'store consul://x:1: unsupported store type' "$VXNET" --store consul://x:1 node ls
@@ -119,11 +145,11 @@ expect_err "etcd: unreachable address" 'cannot reach etcd at 198.18.7.7:2379' \
 	"$VXNET" --store etcd://198.18.7.7:2379 -n "$H1" node add hx 198.18.9.9
 
 # ---- cluster state in etcd, datapath up, agents ----
-if vxs node add h1 198.18.1.2 >/dev/null && vxs node add h2 198.18.2.2 >/dev/null &&
-   vxs node add h3 198.18.3.2 >/dev/null && vxs network create blue --subnet 10.1.0.0/24 >/dev/null; then
+if { vxs node add h1 198.18.1.2 && vxs node add h2 198.18.2.2 &&
+     vxs node add h3 198.18.3.2 && vxs network create blue --subnet 10.1.0.0/24; } >"$TMP/out" 2>&1; then
 	ok "etcd: nodes and network written through the etcd store"
 else
-	fail "etcd: write the state: $(cat "$TMP/out" 2>/dev/null)"; exit 1
+	fail "etcd: write the state: $(tail -n 2 "$TMP/out" | tr '\n' '|')"; exit 1
 fi
 if [ "$(etcdctl_ get /vxnet/networks/blue --print-value-only)" = \
      '{"name":"blue","vni":4096,"mtu":0,"subnets":[{"subnet":"10.1.0.0/24","gateway":"10.1.0.1"}]}' ]; then
@@ -137,13 +163,10 @@ check "etcd: vxnet up h3" vx3 up --node h3 --dev eth0 --decap tc
 expect_err "etcd: agent without vxnet up" 'run vxnet up first' \
 	"$VXNET" --store "$STORE" --pin-dir "/sys/fs/bpf/${P}none" -n "$H1" agent
 for n in 1 2 3; do agent_start $n; done
-if wait_for 5 grep -q 'synced at revision' "$TMP/agent1.log" "$TMP/agent2.log" "$TMP/agent3.log" &&
-   grep -q 'synced at revision' "$TMP/agent1.log" && grep -q 'synced at revision' "$TMP/agent2.log" &&
-   grep -q 'synced at revision' "$TMP/agent3.log"; then
-	ok "etcd: three agents listed and synced"
-else
-	fail "etcd: agents did not sync: $(tail -2 "$TMP"/agent*.log | tr '\n' '|')"
-fi
+for n in 1 2 3; do
+	if wait_for 10 grep -q '^synced at revision' "$TMP/agent$n.log"; then ok "etcd: agent on h$n listed and synced"
+	else fail "etcd: agent on h$n did not sync: $(tails 3 "$TMP/agent$n.log")"; fi
+done
 
 # ---- an attach on one host is reachable from the other two, no vxnet sync ----
 check "etcd: attach c1 on h1" vx1 attach "$C1" blue --ip 10.1.0.2
@@ -151,13 +174,13 @@ check "etcd: attach c2 on h2" vx2 attach "$C2" blue --ip 10.1.0.3
 check "etcd: attach c3 on h3" vx3 attach "$C3" blue --ip 10.1.0.4
 for pair in "$C1 10.1.0.3" "$C1 10.1.0.4" "$C2 10.1.0.2" "$C2 10.1.0.4" "$C3 10.1.0.2" "$C3 10.1.0.3"; do
 	set -- $pair
-	if wait_for 3 ping1 "$1" "$2"; then ok "etcd: ${1#$P} reaches $2 through the agents"
+	if wait_for 10 ping1 "$1" "$2"; then ok "etcd: ${1#$P} reaches $2 through the agents"
 	else fail "etcd: ${1#$P} cannot reach $2"; fi
 done
-if grep -Eq "revision [0-9]+: endpoint ${P}c3-blue put: [1-9][0-9]* added" "$TMP/agent1.log"; then
+if wait_for 5 grep -Eq "^revision [0-9]+: endpoint ${P}c3-blue put: [1-9][0-9]* added" "$TMP/agent1.log"; then
 	ok "etcd: agent on h1 logged c3's endpoint as one change"
 else
-	fail "etcd: agent1 log: $(tail -3 "$TMP/agent1.log" | tr '\n' '|')"
+	fail "etcd: agent1 log: $(tails 3 "$TMP/agent1.log")"
 fi
 if [ "$(grep -c 'synced at revision' "$TMP/agent1.log")" = 1 ]; then
 	ok "etcd: changes applied as single updates (no resync)"
@@ -178,13 +201,16 @@ else
 	fail "etcd: concurrent attaches got '$ips'"
 fi
 ip_d3=$(ep_ip "${P}d3-blue") ip_d2=$(ep_ip "${P}d2-blue")
-if wait_for 3 ping1 "$D1" "$ip_d3" && wait_for 3 ping1 "$D3" "$ip_d2"; then ok "etcd: concurrently attached containers reach each other"
+if wait_for 10 ping1 "$D1" "$ip_d3" && wait_for 10 ping1 "$D3" "$ip_d2"; then ok "etcd: concurrently attached containers reach each other"
 else fail "etcd: d1 -> $ip_d3 or d3 -> $ip_d2 failed"; fi
+bad_addr=
 for i in 1 2 3; do # each container's address is on its own interface
 	want=$(ep_ip "${P}d$i-blue")
 	got=$(ip -n "${P}d$i" -4 -o addr show dev eth0 | awk '{print $4}')
-	[ "$got" = "$want/24" ] || fail "etcd: d$i has $got, store says $want"
+	[ -n "$want" ] && [ "$got" = "$want/24" ] || bad_addr="$bad_addr d$i has '$got', store says '$want';"
 done
+if [ -z "$bad_addr" ]; then ok "etcd: d1 d2 d3 each have the address the store gave them"; else fail "etcd:$bad_addr"; fi
+sync_is_noop "after the attaches"
 
 # ---- one etcd member killed: nothing changes ----
 etcd_stop 1 KILL
@@ -193,16 +219,17 @@ check "etcd: attach c5 on h3 with member e1 killed" vx3 attach "$C5" blue --ip 1
 if wait_for 10 ping1 "$C1" 10.1.0.50 && wait_for 5 ping1 "$C2" 10.1.0.50; then
 	ok "etcd: c5 reachable from h1 and h2 with member e1 killed"
 else
-	fail "etcd: c5 not reachable with e1 killed: $(tail -2 "$TMP/agent1.log" | tr '\n' '|')"
+	fail "etcd: c5 not reachable with e1 killed: $(tails 2 "$TMP/agent1.log" "$TMP/agent2.log")"
 fi
+check "etcd: c5 is in h1's map before the detach" map_has_ip "$PIN1" 10.1.0.50
 check "etcd: detach c5" vx3 detach "$C5" blue
-if wait_for 10 map_lacks "$PIN1" 10.1.0.50; then
+if wait_for 10 map_lacks_ip "$PIN1" 10.1.0.50; then
 	ok "etcd: c5's entry left h1's map after the detach"
 else
-	fail "etcd: c5 still in h1's map"
+	fail "etcd: c5 in h1's map after the detach: $(waited)"
 fi
 etcd_start 1
-wait_for 20 etcd_healthy || fail "etcd: e1 did not rejoin"
+wait_for 30 etcd_healthy || fail "etcd: e1 did not rejoin: $(waited)"
 
 # ---- all of etcd stopped: established traffic keeps flowing ----
 in_ns "$C2" iperf3 -s -1 -D -B 10.1.0.3 --logfile "$TMP/iperf-s1.log"
@@ -219,12 +246,12 @@ else
 	fail "etcd: TCP flow across the etcd stop: $(jq -c '[.intervals[].sum.bytes]' "$TMP/iperf1.json" 2>/dev/null)"
 fi
 if wait_for 5 grep -q 'keeping the maps, retrying' "$TMP/agent1.log"; then ok "etcd: agent logs the outage and retries"
-else fail "etcd: agent1 did not log the outage: $(tail -2 "$TMP/agent1.log" | tr '\n' '|')"; fi
+else fail "etcd: agent1 did not log the outage: $(tails 2 "$TMP/agent1.log")"; fi
 [ -n "${AGENT_PID[1]}" ] && kill -0 "${AGENT_PID[1]}" && ok "etcd: agent still running without etcd" || fail "etcd: agent1 exited"
 
 # ---- etcd and agents restarted: reconverge ----
 for n in 1 2 3; do etcd_start $n; done
-wait_for 20 etcd_healthy || fail "etcd: cluster did not restart"
+wait_for 30 etcd_healthy || fail "etcd: cluster did not restart: $(waited)"
 for n in 1 2 3; do agent_stop $n; agent_start $n; done
 check "etcd: attach c5 on h3 after the restart" vx3 attach "$C5" blue --ip 10.1.0.50
 if wait_for 10 ping1 "$C1" 10.1.0.50 && wait_for 5 ping1 "$C2" 10.1.0.50; then ok "etcd: reconverged after etcd and agents restarted"
@@ -239,12 +266,13 @@ sleep 1
 agent_stop 1 KILL
 check "etcd: detach c3 while h1's agent is dead" vx3 detach "$C3" blue
 sleep 0.5
-map_has "$PIN1" 10.1.0.4 && ok "etcd: h1's map is stale while its agent is dead" || fail "etcd: h1's map changed without an agent"
+if map_has_ip "$PIN1" 10.1.0.4 2>"$TMP/err"; then ok "etcd: h1's map is stale while its agent is dead"
+else fail "etcd: h1's map without its agent: $(cat "$TMP/err")"; fi
 agent_start 1
-if wait_for 5 map_lacks "$PIN1" 10.1.0.4; then
+if wait_for 10 map_lacks_ip "$PIN1" 10.1.0.4; then
 	ok "etcd: restarted agent removed c3 from h1's map"
 else
-	fail "etcd: c3 still in h1's map after the agent restart"
+	fail "etcd: c3 in h1's map after the agent restart: $(waited)"
 fi
 if wait $client && [ "$(jq '[.intervals[].sum.bytes] | min' "$TMP/iperf2.json")" -gt 1000000 ]; then
 	ok "etcd: TCP flow across the agent SIGKILL and restart (worst second $(jq '[.intervals[].sum.bytes] | min' "$TMP/iperf2.json") bytes)"
@@ -252,11 +280,19 @@ else
 	fail "etcd: TCP flow across the agent restart: $(jq -c '[.intervals[].sum.bytes]' "$TMP/iperf2.json" 2>/dev/null)"
 fi
 
+# ---- network and node changes while the agents run; then the agents'
+# incremental updates (attaches, detaches, these) must equal a full sync ----
+check "etcd: network create red while the agents run" vxs network create red --subnet 10.9.0.0/24
+check "etcd: network create green while the agents run" vxs network create green --subnet 10.7.0.0/24
+check "etcd: node add h4 while the agents run" vxs node add h4 198.18.4.2
+check "etcd: network rm green while the agents run" vxs network rm green
+sync_is_noop "after detaches, restarts, network and node changes"
+
 # ---- SIGTERM: clean exit, datapath untouched ----
-before=$(bpftool -j map dump pinned "$PIN2/endpoints" | jq -c 'sort_by(.key)')
+before=$(map_dump "$PIN2" endpoints) && before=$(jq -c 'sort_by(.key)' <<<"$before") || fail "etcd: h2's endpoints before SIGTERM"
 if agent_stop 2 TERM; then ok "etcd: agent exits 0 on SIGTERM"; else fail "etcd: agent exit status on SIGTERM"; fi
 grep -q 'agent: stopped' "$TMP/agent2.log" && ok "etcd: agent logged its stop" || fail "etcd: no stop line"
-after=$(bpftool -j map dump pinned "$PIN2/endpoints" | jq -c 'sort_by(.key)')
+after=$(map_dump "$PIN2" endpoints) && after=$(jq -c 'sort_by(.key)' <<<"$after") || fail "etcd: h2's endpoints after SIGTERM"
 if [ "$before" = "$after" ] && [ -n "$before" ]; then ok "etcd: SIGTERM left h2's maps as they were"; else fail "etcd: h2's maps changed at agent stop"; fi
 check "etcd: c1 -> c2 after h2's agent stopped" in_ns "$C1" ping -c 2 -i 0.2 -W 2 10.1.0.3
 finish

@@ -102,8 +102,20 @@ topo_networks() {
 	vx1 sync >/dev/null && vx2 sync >/dev/null
 }
 
-# counter HOSTFN NAME: packets of a stat or drop reason from `vxnet stats`
-counter() { "$1" stats | awk -v n="$2" '$1 == n { print $2; exit }'; }
+# counter HOSTFN NAME: packets of a stat or drop reason from `vxnet stats`;
+# prints nothing and fails, saying why, when stats fails or has no NAME.
+counter() {
+	local v
+	v=$("$1" stats | awk -v n="$2" '$1 == n { print $2; exit }')
+	is_count "$v" 2>/dev/null || { echo "counter: no $2 in '$1 stats'" >&2; return 1; }
+	echo "$v"
+}
+# counter_reaches HOSTFN NAME MIN: the counter is at least MIN (for wait_for)
+counter_reaches() {
+	local v
+	v=$(counter "$1" "$2") || return 1
+	[ "$v" -ge "$3" ] || { echo "$2 is $v, not yet $3" >&2; return 1; }
+}
 
 # tcp_transfer NAME SERVER_NS SERVER_IP CLIENT_NS: iperf3 for 2 s, > 10 MB
 tcp_transfer() {
