@@ -11,24 +11,30 @@ topo_build || { fail "bad input: build topology"; exit 1; }
 vxs node add h1 198.18.1.2 >/dev/null && vxs network create blue --subnet 10.1.0.0/24 >/dev/null ||
 	{ fail "bad input: initial state"; exit 1; }
 
-snapshot() { # everything a failed command must leave as it was
+snapshot() { # everything a failed command must leave as it was; fails when
+	# something could not be read (then two snapshots would match by accident)
+	local - m d
+	set -o pipefail
 	{
-		cat "$STATE"
+		cat "$STATE" &&
 		# links by name, MAC and MTU (not carrier state, which settles on its own)
-		ip -n "$H1" -o link show | sed -E 's/^[0-9]+: //; s/<[^>]*>//; s/ state [A-Z]+//; s/ link-netns.*//'
-		ip -n "$C1" -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//'
+		ip -n "$H1" -o link show | sed -E 's/^[0-9]+: //; s/<[^>]*>//; s/ state [A-Z]+//; s/ link-netns.*//' &&
+		ip -n "$C1" -o link show | sed -E 's/<[^>]*>//; s/ state [A-Z]+//' &&
 		ip -n "$C1" -o addr show
-		ls "$PIN1" 2>/dev/null
-		for m in endpoints ifaces nodes networks; do
-			[ -e "$PIN1/$m" ] && bpftool map dump pinned "$PIN1/$m" | sort
-		done
-	} >"$TMP/snap.$1" 2>&1
+	} >"$TMP/snap.$1" 2>"$TMP/snap.err" || return 1
+	[ -e "$PIN1" ] || return 0 # before vxnet up: no pins
+	ls "$PIN1" >>"$TMP/snap.$1" 2>"$TMP/snap.err" || return 1
+	for m in endpoints ifaces nodes networks; do # ls shows which exist
+		[ -e "$PIN1/$m" ] || continue
+		d=$(map_dump "$PIN1" "$m" 2>"$TMP/snap.err") || return 1
+		jq -c 'sort_by(.key)[]' <<<"$d" >>"$TMP/snap.$1" || return 1
+	done
 }
 bad() { # bad NAME REGEX CMD...: fails with one matching line, changes nothing
 	local name=$1
-	snapshot before
+	snapshot before || { fail "$name: snapshot before: $(tr '\n' ' ' <"$TMP/snap.err")"; return; }
 	expect_err "$@"
-	snapshot after
+	snapshot after || { fail "$name: snapshot after: $(tr '\n' ' ' <"$TMP/snap.err")"; return; }
 	if cmp -s "$TMP/snap.before" "$TMP/snap.after"; then ok "$name: nothing changed"; else fail "$name: something changed: $(diff "$TMP/snap.before" "$TMP/snap.after" | head -4 | tr '\n' '|')"; fi
 }
 
@@ -70,7 +76,7 @@ ip -n "$H1" link add vxdock type vxlan id 42 dstport 4789 && ip -n "$H1" link se
 	fail "a kernel VXLAN device on port 4789 in h1"
 if vx1 up --node h1 --dev eth0 --decap tc >"$TMP/out" 2>"$TMP/err" && [ "$(wc -l <"$TMP/err")" = 1 ] &&
    grep -q 'no GRO for VXLAN on eth0 .*another VXLAN device has the port' "$TMP/err" &&
-   vx1 status | grep -q 'no GRO (vxnet-gro absent)' && ! ip -n "$H1" link show vxnet-gro >/dev/null 2>&1; then
+   vx1 status | grep -q 'no GRO (vxnet-gro absent)' && link_gone "$H1" vxnet-gro 2>/dev/null; then
 	ok "up beside another VXLAN device on the port: one warning, no vxnet-gro"
 else
 	fail "up beside another VXLAN device: $(cat "$TMP/err") / $(vx1 status | grep decap)"

@@ -13,16 +13,16 @@ topo_build "$([ "$MODE" = xdp ] && echo wire)" || { fail "$T: build topology"; e
 topo_networks "$MODE" || { fail "$T: networks and attaches"; exit 1; }
 in_ns "$C1" ping -c 1 -W 2 10.1.0.5 >/dev/null # warm up neighbours
 
-rx_packets() { ip -n "$1" -s -j link show eth0 | jq '.[0].stats64.rx.packets'; }
+rx_packets() { ip -n "$1" -s -j link show eth0 | jq -e '.[0].stats64.rx.packets'; }
 # expect_drop NAME HOSTFN REASON CMD...: CMD makes REASON move on that host
+# (waits up to 3 s for the packet to cross the underlay)
 expect_drop() {
 	local name=$1 host=$2 reason=$3; shift 3
-	local before after
-	before=$(counter "$host" "$reason")
+	local before
+	before=$(counter "$host" "$reason") || { fail "$T: $name: no counter $reason"; return; }
 	"$@" >/dev/null 2>&1
-	sleep 0.3
-	after=$(counter "$host" "$reason")
-	if [ "$after" -gt "$before" ]; then ok "$T: $name: dropped as $reason ($before -> $after)"; else fail "$T: $name: $reason stayed at $before"; fi
+	if wait_for 3 counter_reaches "$host" "$reason" $((before + 1)); then ok "$T: $name: dropped as $reason ($before -> $(counter "$host" "$reason"))"
+	else fail "$T: $name: $reason stayed at $before"; fi
 }
 
 # --- from a container -------------------------------------------------------
@@ -40,7 +40,7 @@ arp_before=$(counter vx1 arp-reply)
 expect_drop "ARP for red's 10.9.0.5 from blue" vx1 no-endpoint in_ns "$C1" ping -c 2 -i 0.3 -W 1 10.9.0.5
 arp_after=$(counter vx1 arp-reply)
 state=$(in_ns "$C1" ip neigh show 10.9.0.5)
-if [ "$arp_before" = "$arp_after" ] && ! echo "$state" | grep -q lladdr; then
+if is_count "$arp_before" && [ "$arp_before" = "$arp_after" ] && ! echo "$state" | grep -q lladdr; then
 	ok "$T: no ARP answer across networks (neighbour: ${state:-none})"
 else
 	fail "$T: ARP across networks answered: arp-reply $arp_before -> $arp_after, neighbour '$state'"
@@ -65,8 +65,12 @@ FRAME="$ETH_TO_C1$IP_TO_C1$ICMP"
 rx0=$(rx_packets "$C1")
 dec0=$(counter vx1 decap)
 send "$H2" 198.18.1.2 4789 "$(vxlan 4096)$FRAME"
-sleep 0.3
-if [ "$(counter vx1 decap)" -gt "$dec0" ] && [ "$(rx_packets "$C1")" -gt "$rx0" ]; then ok "$T: control: crafted VXLAN from h2 is delivered to c1"; else fail "$T: control frame not delivered"; fi
+rx_above() { local n; n=$(rx_packets "$1") && [ "$n" -gt "$2" ]; }
+if is_count "$rx0" "$dec0" && wait_for 3 counter_reaches vx1 decap $((dec0 + 1)) && wait_for 3 rx_above "$C1" "$rx0"; then
+	ok "$T: control: crafted VXLAN from h2 is delivered to c1"
+else
+	fail "$T: control frame not delivered (decap $dec0 -> $(counter vx1 decap), c1 rx $rx0 -> $(rx_packets "$C1"))"
+fi
 
 rx0=$(rx_packets "$C1")
 expect_drop "VXLAN from an address that is not a node" vx1 unknown-host send "$R" 198.18.1.2 4789 "$(vxlan 4096)$FRAME"
@@ -77,7 +81,7 @@ expect_drop "VXLAN with a truncated inner frame" vx1 malformed send "$H2" 198.18
 expect_drop "VXLAN with an inner IPv6 frame" vx1 unsupported send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a01000202420a02000386dd6000000000083a40$(printf '%064d' 0)8000000000000000"
 expect_drop "VXLAN with an inner ARP frame" vx1 unsupported send "$H2" 198.18.1.2 4789 "$(vxlan 4096)ffffffffffff02420a0200030806000108000604000102420a0200030a0200030000000000000a010002"
 expect_drop "VXLAN for an endpoint that lives on h2" vx1 not-local send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a02000302420a0200030800${IP_TO_C1:0:32}0a020003$ICMP"
-if [ "$(rx_packets "$C1")" = "$rx0" ]; then ok "$T: none of the crafted frames reached c1"; else fail "$T: c1 received crafted frames ($rx0 -> $(rx_packets "$C1"))"; fi
+if is_count "$rx0" && [ "$(rx_packets "$C1")" = "$rx0" ]; then ok "$T: none of the crafted frames reached c1"; else fail "$T: c1 received crafted frames ($rx0 -> $(rx_packets "$C1"))"; fi
 # The GRO device (tc decap) has a kernel tunnel socket on the port. A VXLAN
 # frame fragmented in the underlay passes decap (fragments are the host's),
 # is reassembled by h1 and decapsulated by that socket: vxnet_gro_sink drops
@@ -99,7 +103,7 @@ if [ "$MODE" = tc ]; then
 	echo0=$(echos)
 	expect_drop "fragmented VXLAN reassembled into the GRO device's socket" vx1 kernel-tunnel \
 		send "$R" 198.18.1.2 4789 "$(vxlan 4096)$big"
-	if [ "$(echos)" = "$echo0" ]; then ok "$T: the echo inside never reached h1 (IcmpInEchos $echo0)"; else fail "$T: h1 answered an echo from inside the tunnel ($echo0 -> $(echos))"; fi
+	if is_count "$echo0" && [ "$(echos)" = "$echo0" ]; then ok "$T: the echo inside never reached h1 (IcmpInEchos $echo0)"; else fail "$T: h1 answered an echo from inside the tunnel ($echo0 -> $(echos))"; fi
 fi
 pass0=$(counter vx1 underlay-pass)
 check "$T: the host's own traffic passes the decap hook (h1 pings the router)" in_ns "$H1" ping -c 2 -i 0.2 -W 2 198.18.1.1

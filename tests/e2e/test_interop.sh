@@ -100,7 +100,7 @@ capture_check() {
 # checks T PORT: everything a user would check on one port.
 checks() {
 	local T=$1 port=$2
-	local enc0 dec0 enc dec
+	local enc0 dec0 enc1 dec1 enc dec
 	enc0=$(counter vx1 encap) dec0=$(counter vx1 decap)
 	check "$T: ping c1 (vxnet) -> c2 (kernel vxlan)" in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.3
 	check "$T: ping c2 (kernel vxlan) -> c1 (vxnet)" in_ns "$C2" ping -c 3 -i 0.2 -W 2 10.1.0.2
@@ -109,14 +109,19 @@ checks() {
 	capture_check "$T" "$port"
 	tcp_transfer "$T: TCP transfer c1 -> c2" "$C2" 10.1.0.3 "$C1"
 	tcp_transfer "$T: TCP transfer c2 -> c1" "$C1" 10.1.0.2 "$C2"
-	enc=$(( $(counter vx1 encap) - enc0 )) dec=$(( $(counter vx1 decap) - dec0 ))
-	if [ "$enc" -gt 1000 ] && [ "$dec" -gt 1000 ]; then
+	enc1=$(counter vx1 encap) dec1=$(counter vx1 decap)
+	is_count "$enc0" "$dec0" "$enc1" "$dec1" && enc=$((enc1 - enc0)) dec=$((dec1 - dec0))
+	if is_count "$enc0" "$dec0" "$enc1" "$dec1" && [ "$enc" -gt 1000 ] && [ "$dec" -gt 1000 ]; then
 		ok "$T: h1 counters moved (encap +$enc, decap +$dec)"
 	else
 		fail "$T: h1 counters encap +$enc decap +$dec; stats: $(vx1 stats | tr '\n' '|')"
 	fi
-	local drops
-	drops=$(vx1 stats | awk '/^DROP REASON/ { d = 1; next } d && $2 > 0 { printf "%s=%s ", $1, $2 }')
+	local stats drops
+	if ! stats=$(vx1 stats 2>&1) || ! grep -q '^DROP REASON' <<<"$stats"; then
+		fail "$T: vxnet stats on h1: $(head -3 <<<"$stats" | tr '\n' '|')"
+		return
+	fi
+	drops=$(awk '/^DROP REASON/ { d = 1; next } d && $2 > 0 { printf "%s=%s ", $1, $2 }' <<<"$stats")
 	if [ -z "$drops" ]; then ok "$T: h1 dropped nothing"; else fail "$T: h1 drops: $drops"; fi
 }
 

@@ -77,21 +77,23 @@ fi
 host_if=$(jq -r '.endpoints[] | select(.netns | endswith("c3")) | .host_ifname' "$STATE")
 check "$T: detach c3" vx1 detach "$C3" blue
 check_not "$T: c1 no longer reaches c3" in_ns "$C1" ping -c 1 -W 1 10.1.0.4
-check_not "$T: c3's host veth is gone" ip -n "$H1" link show "$host_if"
-check_not "$T: c3's eth0 is gone" ip -n "$C3" link show eth0
-if ! jq -e '.endpoints[] | select(.ip == "10.1.0.4")' "$STATE" >/dev/null &&
-   ! bpftool -j map dump pinned "$PIN1/endpoints" | jq -e '.[] | select(.formatted.key.ip == 67109130)' >/dev/null; then # 10.1.0.4 as a little-endian __be32
+if [ -n "$host_if" ] && [ "$host_if" != null ]; then check "$T: c3's host veth is gone" link_gone "$H1" "$host_if"
+else fail "$T: no host_ifname for c3 in the state before the detach"; fi
+check "$T: c3's eth0 is gone" link_gone "$C3" eth0
+: >"$TMP/err"
+if jq -e 'any(.endpoints[]; .ip == "10.1.0.4") | not' "$STATE" >/dev/null && map_lacks_ip "$PIN1" 10.1.0.4 2>"$TMP/err"; then
 	ok "$T: c3's record and map entry are gone"
 else
-	fail "$T: c3 still in state or endpoints map"
+	fail "$T: c3 still in state or endpoints map: $(cat "$TMP/err")"
 fi
 check "$T: c1 still reaches c2 after the detach" in_ns "$C1" ping -c 2 -i 0.2 -W 2 10.1.0.3
 
 check "$T: vxnet down on h1" vx1 down
-if [ ! -e "$PIN1" ] && ! ip -n "$H1" link show eth0 | grep -q xdp && [ -z "$(in_ns "$H1" tc filter show dev eth0 ingress)" ] &&
-   ! ip -n "$H1" link show vxnet-gro >/dev/null 2>&1; then
+: >"$TMP/err"
+if link=$(ip -n "$H1" link show eth0) && filters=$(in_ns "$H1" tc filter show dev eth0 ingress) &&
+   [ ! -e "$PIN1" ] && ! grep -q xdp <<<"$link" && [ -z "$filters" ] && link_gone "$H1" vxnet-gro 2>"$TMP/err"; then
 	ok "$T: down removed pins and hooks"
 else
-	fail "$T: down left pins or hooks behind"
+	fail "$T: down left pins or hooks behind: pins $(ls "$PIN1" 2>&1 | head -2 | tr '\n' ' ')| eth0: ${link:-?} | tc: ${filters:-?} | $(cat "$TMP/err" 2>/dev/null)"
 fi
 finish
