@@ -283,10 +283,115 @@ static int missing_required(const struct parse *p, const struct cli_verb *v,
 	return 2;
 }
 
+/* The values argv gave, in order, and how many each row got. */
 struct given {
-	const struct cli_opt *o;
-	const char *s;
+	int n, *count;
+	struct { const struct cli_opt *o; const char *s; } *v;
 };
+
+/* The options (getopt_long built from the rows); -1 to go on, else the
+ * exit code.
+ */
+static int scan_options(struct parse *p, const struct cli_verb *v, int argc, char **argv,
+			struct given *g)
+{
+	int n = nrows(v), nlo = 0, c, ret = -1;
+	struct option *lo = calloc(n + 2, sizeof(*lo));
+
+	if (!lo) {
+		pr_err("%s: out of memory", p->cmd);
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		if (v->opts[i].name)
+			lo[nlo++] = (struct option){ v->opts[i].name,
+				v->opts[i].type == CLI_FLAG ? no_argument : required_argument, NULL, 256 + i };
+	lo[nlo] = (struct option){ "help", no_argument, NULL, 'h' };
+	optind = 0;
+	opterr = 0;
+	while (ret < 0 && (c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		const struct cli_opt *o = c < 256 ? NULL : &v->opts[c - 256];
+
+		if (c == 'h') {
+			print_help(stdout, p->cmd, v);
+			ret = 0;
+		} else if (!o) {
+			ret = cli_opt_error(p->cmd, c, argv);
+		} else if (o->many && g->count[c - 256] == o->many) {
+			pr_err("%s: at most %d --%s options", p->cmd, o->many, o->name);
+			ret = 2;
+		} else {
+			g->count[c - 256]++;
+			g->v[g->n].o = o;
+			g->v[g->n++].s = optarg;
+		}
+	}
+	free(lo);
+	return ret;
+}
+
+/* The positional arguments and the required options; -1 to go on, else 2. */
+static int scan_arguments(struct parse *p, const struct cli_verb *v, int argc, char **argv,
+			  struct given *g)
+{
+	int n = nrows(v);
+	char missing[256] = "";
+
+	for (int i = 0; i < n; i++) {
+		const struct cli_opt *o = &v->opts[i];
+		size_t l = strlen(missing);
+
+		if (o->name)
+			continue;
+		if (optind == argc) {
+			snprintf(missing + l, sizeof(missing) - l, "%s%s", l ? " " : "", o->meta);
+			continue;
+		}
+		g->count[i]++;
+		g->v[g->n].o = o;
+		g->v[g->n++].s = argv[optind];
+		if (o->type == CLI_NAME)
+			p->subject = argv[optind];
+		optind++;
+	}
+	if (missing[0]) {
+		pr_err("%s: missing arguments: %s; see vxnet %s --help", p->cmd, missing, p->cmd);
+		return 2;
+	}
+	if (optind < argc) {
+		pr_err("%s: too many arguments: '%s'; see vxnet %s --help", p->cmd, argv[optind],
+		       p->cmd);
+		return 2;
+	}
+	for (int i = 0; i < n; i++)
+		if ((v->opts[i].flags & CLI_REQUIRED) && !g->count[i])
+			return missing_required(p, v, &v->opts[i]);
+	return -1;
+}
+
+/* Turns the values given into the verb's struct arg; -1 or 1. */
+static int convert_all(struct parse *p, const struct cli_verb *v, const struct given *g, char *arg)
+{
+	if (p->subject && p->object)
+		snprintf(p->where, sizeof(p->where), "%s %s", p->object, p->subject);
+	else
+		snprintf(p->where, sizeof(p->where), "%s", p->cmd);
+	for (int i = 0; i < nrows(v); i++) {
+		const struct cli_opt *o = &v->opts[i];
+		int k = 0;
+
+		for (int j = 0; j < g->n; j++) {
+			if (g->v[j].o != o)
+				continue;
+			if (convert(p, o, g->v[j].s, arg + o->off + k * types[o->type].size))
+				return 1;
+			k += !!o->many; /* a single option: the last one given wins */
+		}
+		if (o->many || (o->flags & CLI_COUNTED))
+			*(int *)(arg + o->count) = o->many ? g->count[i] : !!g->count[i];
+	}
+	return -1;
+}
 
 /* Reads argv against v's rows into arg. Returns -1 to run the verb, else
  * the exit code: 0 after --help, 1 for a malformed value, 2 for a usage
@@ -294,101 +399,20 @@ struct given {
  */
 static int parse(struct parse *p, const struct cli_verb *v, int argc, char **argv, char *arg)
 {
-	int n = nrows(v), ngiven = 0, nlo = 0, ret = 2, c;
-	struct option *lo = calloc(n + 2, sizeof(*lo));
-	struct given *given = calloc(argc + 1, sizeof(*given));
-	int *count = calloc(n + 1, sizeof(*count));
-	char missing[256] = "";
+	struct given g = { .count = calloc(nrows(v) + 1, sizeof(int)),
+			   .v = calloc(argc + 1, sizeof(*g.v)) };
+	int ret = 1;
 
-	if (!lo || !given || !count) {
+	if (!g.count || !g.v)
 		pr_err("%s: out of memory", p->cmd);
-		ret = 1;
-		goto cleanup;
-	}
-	for (int i = 0; i < n; i++)
-		if (v->opts[i].name)
-			lo[nlo++] = (struct option){ v->opts[i].name,
-				v->opts[i].type == CLI_FLAG ? no_argument : required_argument, NULL, 256 + i };
-	lo[nlo] = (struct option){ "help", no_argument, NULL, 'h' };
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		const struct cli_opt *o;
-
-		if (c == 'h') {
-			print_help(stdout, p->cmd, v);
-			ret = 0;
-			goto cleanup;
-		}
-		if (c < 256) {
-			ret = cli_opt_error(p->cmd, c, argv);
-			goto cleanup;
-		}
-		o = &v->opts[c - 256];
-		if (o->many && count[c - 256] == o->many) {
-			pr_err("%s: at most %d --%s options", p->cmd, o->many, o->name);
-			goto cleanup;
-		}
-		count[c - 256]++;
-		given[ngiven++] = (struct given){ o, optarg };
-	}
-	for (int i = 0; i < n; i++) {
-		const struct cli_opt *o = &v->opts[i];
-
-		if (o->name)
-			continue;
-		if (optind < argc) {
-			count[i]++;
-			given[ngiven++] = (struct given){ o, argv[optind++] };
-			if (o->type == CLI_NAME)
-				p->subject = argv[optind - 1];
-		} else {
-			size_t l = strlen(missing);
-
-			snprintf(missing + l, sizeof(missing) - l, "%s%s", l ? " " : "", o->meta);
-		}
-	}
-	if (missing[0]) {
-		pr_err("%s: missing arguments: %s; see vxnet %s --help", p->cmd, missing, p->cmd);
-		goto cleanup;
-	}
-	if (optind < argc) {
-		pr_err("%s: too many arguments: '%s'; see vxnet %s --help", p->cmd, argv[optind],
-		       p->cmd);
-		goto cleanup;
-	}
-	for (int i = 0; i < n; i++) {
-		if ((v->opts[i].flags & CLI_REQUIRED) && !count[i]) {
-			ret = missing_required(p, v, &v->opts[i]);
-			goto cleanup;
-		}
-	}
-
-	if (p->subject && p->object)
-		snprintf(p->where, sizeof(p->where), "%s %s", p->object, p->subject);
 	else
-		snprintf(p->where, sizeof(p->where), "%s", p->cmd);
-	ret = 1;
-	for (int i = 0; i < n; i++) {
-		const struct cli_opt *o = &v->opts[i];
-		int k = 0;
-
-		for (int j = 0; j < ngiven; j++) {
-			if (given[j].o != o)
-				continue;
-			if (convert(p, o, given[j].s, arg + o->off + k * types[o->type].size))
-				goto cleanup;
-			k += !!o->many; /* a single option: the last one given wins */
-		}
-		if (o->many || (o->flags & CLI_COUNTED))
-			*(int *)(arg + o->count) = o->many ? count[i] : !!count[i];
-	}
-	ret = -1;
-cleanup:
-	free(lo);
-	free(given);
-	free(count);
+		ret = scan_options(p, v, argc, argv, &g);
+	if (ret < 0)
+		ret = scan_arguments(p, v, argc, argv, &g);
+	if (ret < 0)
+		ret = convert_all(p, v, &g, arg);
+	free(g.count);
+	free(g.v);
 	return ret;
 }
 
