@@ -110,6 +110,57 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 	return 0;
 }
 
+/* The container side of endpoint ep of network n: name, MAC, MTU, address,
+ * gateway and a route to each other subnet.
+ */
+static void container_if(const struct attach_ctx *r, const struct vx_network *n,
+			 const char *tmp, struct nl_container_if *c)
+{
+	const struct vx_subnet *sn = network_subnet_of(n, r->ep.ip);
+
+	*c = (struct nl_container_if){
+		.tmp_name = tmp, .ifname = r->ep.ifname,
+		.mtu = dp_network_mtu(n, dp_default_mtu(&r->host)),
+		.ip = r->ep.ip, .gateway = sn->gateway, .prefix = sn->prefix,
+	};
+	memcpy(c->mac, r->ep.mac, 6);
+	for (int i = 0; i < n->nsubnets; i++) {
+		if (&n->subnets[i] == sn)
+			continue;
+		c->routes[c->nroutes].addr = n->subnets[i].addr;
+		c->routes[c->nroutes++].prefix = n->subnets[i].prefix;
+	}
+}
+
+/* The veth, its container side and vxnet's program on its host side. */
+static int build_veth(struct attach_ctx *r, const struct vx_network *n, int prog_fd)
+{
+	struct nl_container_if c;
+	char tmp[IFNAMSIZ], ipbuf[INET_ADDRSTRLEN];
+	int ifindex, err;
+
+	snprintf(tmp, sizeof(tmp), "vp%s", r->ep.host_ifname + 2);
+	container_if(r, n, tmp, &c);
+	err = nl_veth_create(r->ep.host_ifname, tmp, r->netns_fd, c.mtu);
+	if (err) {
+		pr_err("attach: create veth %s in %s: %s", r->ep.host_ifname, r->req->netns, strerror(-err));
+		return err;
+	}
+	r->created = 1;
+	err = nl_setup_container_if(r->netns_fd, &c);
+	if (err) {
+		inet_ntop(AF_INET, &r->ep.ip, ipbuf, sizeof(ipbuf));
+		pr_err("attach: configure %s (%s) in %s: %s", r->ep.ifname, ipbuf, r->req->netns,
+		       strerror(-err));
+		return err;
+	}
+	ifindex = if_nametoindex(r->ep.host_ifname);
+	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
+	if (err)
+		pr_err("attach: attach TC program to %s: %s", r->ep.host_ifname, strerror(-err));
+	return err;
+}
+
 /* Runs with the state locked: plan, validate, build the veth, record. A
  * store that retries on conflict (etcd) may call it again: start afresh.
  */
@@ -117,10 +168,7 @@ static int do_attach(struct vx_state *st, void *arg)
 {
 	struct attach_ctx *r = arg;
 	const struct vx_network *n;
-	const struct vx_subnet *sn;
-	struct nl_container_if c = {};
-	char tmp[IFNAMSIZ], ipbuf[INET_ADDRSTRLEN];
-	int prog_fd, ifindex, err;
+	int prog_fd, err;
 
 	if (r->created) {
 		nl_link_delete(r->ep.host_ifname);
@@ -135,44 +183,13 @@ static int do_attach(struct vx_state *st, void *arg)
 	err = state_validate(st, "attach");
 	if (err)
 		return err;
-	sn = network_subnet_of(n, r->ep.ip);
-	inet_ntop(AF_INET, &r->ep.ip, ipbuf, sizeof(ipbuf));
-
 	prog_fd = dp_open_pin(r->req->pin_dir, VXNET_PIN_PROG_FROM_CONTAINER);
 	if (prog_fd < 0) {
 		pr_err("attach: open %s/%s: %s", r->req->pin_dir, VXNET_PIN_PROG_FROM_CONTAINER,
 		       strerror(-prog_fd));
 		return prog_fd;
 	}
-	snprintf(tmp, sizeof(tmp), "vp%s", r->ep.host_ifname + 2);
-	c = (struct nl_container_if){
-		.tmp_name = tmp, .ifname = r->ep.ifname, .mtu = dp_network_mtu(n, dp_default_mtu(&r->host)),
-		.ip = r->ep.ip, .gateway = sn->gateway, .prefix = sn->prefix,
-	};
-	memcpy(c.mac, r->ep.mac, 6);
-	for (int i = 0; i < n->nsubnets; i++) {
-		if (&n->subnets[i] == sn)
-			continue;
-		c.routes[c.nroutes].addr = n->subnets[i].addr;
-		c.routes[c.nroutes++].prefix = n->subnets[i].prefix;
-	}
-	err = nl_veth_create(r->ep.host_ifname, tmp, r->netns_fd, c.mtu);
-	if (err) {
-		pr_err("attach: create veth %s in %s: %s", r->ep.host_ifname, r->req->netns, strerror(-err));
-		goto cleanup;
-	}
-	r->created = 1;
-	err = nl_setup_container_if(r->netns_fd, &c);
-	if (err) {
-		pr_err("attach: configure %s (%s) in %s: %s", r->ep.ifname, ipbuf, r->req->netns,
-		       strerror(-err));
-		goto cleanup;
-	}
-	ifindex = if_nametoindex(r->ep.host_ifname);
-	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
-	if (err)
-		pr_err("attach: attach TC program to %s: %s", r->ep.host_ifname, strerror(-err));
-cleanup:
+	err = build_veth(r, n, prog_fd);
 	close(prog_fd);
 	return err;
 }
