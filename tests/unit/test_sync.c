@@ -2,7 +2,7 @@
 /* The agent's incremental sync equals a full sync.
  *
  * Pins the datapath's maps in a private pin directory, syncs a state in
- * full, then applies a seeded random series of store events (nodes moved
+ * full, then applies a seeded random series of store events (three seeds) (nodes moved
  * or removed, networks with their MTU and subnets changed or removed,
  * endpoints put, moved between hosts, re-addressed or deleted) through
  * dp_sync_event, as the agent does. After every event a full sync of the
@@ -165,6 +165,7 @@ static int run(unsigned int seed)
 	struct dp_sync agent;
 	struct kv_result res;
 	struct vx_state st;
+	unsigned int rng = seed;
 	char what[96];
 	int err, step;
 
@@ -172,12 +173,12 @@ static int run(unsigned int seed)
 	err = initial_state(&st) ?: dp_sync_open(&agent, dir, "test") ?:
 	      dp_sync_full(&agent, &st, &res);
 	if (err) {
-		printf("not ok sync: initial full sync: %s\n", strerror(-err));
+		printf("not ok sync seed %u: initial full sync: %s\n", seed, strerror(-err));
 		return 1;
 	}
-	printf("ok sync: initial full sync wrote %u entries\n", res.added);
+	printf("ok sync seed %u: initial full sync wrote %u entries\n", seed, res.added);
 	for (step = 0; step < STEPS && !err; step++) {
-		struct vx_store_event ev = random_event(&seed, what, sizeof(what));
+		struct vx_store_event ev = random_event(&rng, what, sizeof(what));
 
 		ev.revision = step + 1;
 		/* as detach does: the veth goes first, then the record */
@@ -188,21 +189,22 @@ static int run(unsigned int seed)
 			sh("ip link add %s type veth peer name vxp%s 2>/dev/null; :",
 			   ev.rec.endpoint.host_ifname, ev.rec.endpoint.host_ifname + 3);
 		if (err) {
-			printf("not ok sync: event %d (%s): %s\n", step, what, strerror(-err));
+			printf("not ok sync seed %u: event %d (%s): %s\n", seed, step, what,
+			       strerror(-err));
 			break;
 		}
 		err = dp_sync(&st, dir, &res);
 		if (!err && (res.added || res.changed || res.removed)) {
-			printf("not ok sync: after event %d (%s) a full sync found %u added, "
-			       "%u changed, %u removed\n", step, what, res.added, res.changed,
-			       res.removed);
+			printf("not ok sync seed %u: after event %d (%s) a full sync found %u "
+			       "added, %u changed, %u removed\n", seed, step, what, res.added,
+			       res.changed, res.removed);
 			err = -EINVAL;
 		}
 	}
 	if (!err)
-		printf("ok sync: %d random events applied one by one equal a full sync after each "
-		       "(%zu nodes, %zu networks, %zu endpoints at the end)\n", STEPS, st.nnodes,
-		       st.nnetworks, st.nendpoints);
+		printf("ok sync seed %u: %d random events applied one by one equal a full sync "
+		       "after each (%zu nodes, %zu networks, %zu endpoints at the end)\n", seed,
+		       STEPS, st.nnodes, st.nnetworks, st.nendpoints);
 	dp_sync_close(&agent);
 	state_free(&st);
 	return err ? 1 : 0;
@@ -230,7 +232,7 @@ int main(void)
 	}
 	if (!getenv("VXNET_TEST_DEBUG"))
 		freopen("/dev/null", "w", stderr);
-	rc = run(1);
+	rc = run(1) || run(2) || run(3);
 cleanup:
 	vxnet_bpf__destroy(skel);
 	unpin();

@@ -9,8 +9,9 @@
 
 struct attach_arg {
 	struct vx_attach_req req;
+	uint32_t ip;
 	uint8_t mac[6];
-	int has_mac;
+	int has_ip, has_mac;
 };
 
 static int attach(void *arg)
@@ -21,6 +22,8 @@ static int attach(void *arg)
 	int err;
 
 	a->req.pin_dir = vx_opts.pin_dir;
+	if (a->has_ip)
+		a->req.ip = &a->ip;
 	if (a->has_mac)
 		a->req.mac = a->mac;
 	err = cli_open_store(&a->req.store) ?: vx_attach(&a->req, &ep);
@@ -52,7 +55,8 @@ static const struct cli_opt attach_opts[] = {
 	{ .meta = "NETNS", .type = CLI_STR, .off = ARG(req.netns),
 	  .help = "the container's network namespace: a name under /run/netns, or a path" },
 	{ .meta = "NETWORK", .type = CLI_STR, .off = ARG(req.network), .help = "the network to join" },
-	{ "ip", "IP", CLI_IPV4, ARG(req.ip), "its IPv4 address (default: the first free address)" },
+	{ "ip", "IP", CLI_IPV4, ARG(ip), "its IPv4 address (default: the first free address)",
+	  CLI_COUNTED, .count = ARG(has_ip) },
 	{ "mac", "MAC", CLI_MAC, ARG(mac), "its MAC address (default: 02:42 then the address bytes)",
 	  CLI_COUNTED, .count = ARG(has_mac) },
 	{ "ifname", "IF", CLI_STR, ARG(req.ifname), "its interface in NETNS (default: eth0)" },

@@ -75,6 +75,14 @@ static int on_events(void *arg, const struct vx_store_event *ev, size_t n)
 	return err;
 }
 
+/* Why the last list, watch or sync failed. */
+static const char *why(struct vx_store *store, int err)
+{
+	const char *e = store_error(store);
+
+	return e && *e ? e : strerror(-err);
+}
+
 int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = o };
@@ -96,12 +104,14 @@ int agent_run(const struct agent_opts *o)
 		err = store_list(store, &a.st, &rev);
 		if (err) {
 			pr_warn("agent: list %s: %s; keeping the maps, retrying in %u ms",
-				store->location, store_error(store), backoff);
+				store->location, why(store, err), backoff);
 			goto retry;
 		}
 		err = dp_sync_full(&a.maps, &a.st, &res);
-		if (err) /* it said why; the maps are as before */
-			goto cleanup;
+		if (err) { /* it said why */
+			pr_warn("agent: keeping the maps, retrying in %u ms", backoff);
+			goto retry;
+		}
 		agent_log(&a, "synced at revision %lld: %zu nodes, %zu networks, %zu endpoints; "
 			  "%u added, %u changed, %u removed", (long long)rev, a.st.nnodes,
 			  a.st.nnetworks, a.st.nendpoints, res.added, res.changed, res.removed);
@@ -110,14 +120,17 @@ int agent_run(const struct agent_opts *o)
 		if (err == -ECANCELED || *o->stop)
 			break;
 		if (err == -ESTALE) {
-			pr_warn("agent: %s; resyncing", store_error(store));
+			pr_warn("agent: %s; resyncing", why(store, err));
 			continue;
 		}
-		pr_warn("agent: %s; keeping the maps, retrying in %u ms",
-			err == -ENOMEM ? "out of memory" : store_error(store), backoff);
+		pr_warn("agent: %s; keeping the maps, retrying in %u ms", why(store, err), backoff);
 retry:
 		nap(&a, backoff);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+		/* The pins as they are now: `vxnet up` may have replaced them. */
+		dp_sync_close(&a.maps);
+		if (!*o->stop && dp_sync_open(&a.maps, o->pin_dir, "agent"))
+			goto retry;
 	}
 	err = 0;
 cleanup:

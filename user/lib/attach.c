@@ -87,8 +87,9 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 	snprintf(ep->node, sizeof(ep->node), "%s", r->host.node);
 	snprintf(ep->netns, sizeof(ep->netns), "%s", r->netns);
 	snprintf(ep->ifname, sizeof(ep->ifname), "%s", r->req->ifname ? r->req->ifname : "eth0");
-	ep->ip = r->req->ip; /* subnet, gateway, uniqueness: state_validate says what is wrong */
-	if (!ep->ip && ipam_alloc(st, n, &ep->ip)) {
+	if (r->req->ip)
+		ep->ip = *r->req->ip; /* subnet, gateway, uniqueness: state_validate judges */
+	else if (ipam_alloc(st, n, &ep->ip)) {
 		pr_err("attach: network %s has no free address", n->name);
 		return -ENOSPC;
 	}

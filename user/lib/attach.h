@@ -15,7 +15,7 @@
 struct vx_attach_req {
 	const char *netns;    /* a name under /run/netns, or a path */
 	const char *network;
-	uint32_t ip;          /* network order; 0: the first free address */
+	const uint32_t *ip;   /* network order; NULL: the first free address */
 	const uint8_t *mac;   /* NULL: 02:42 and the address */
 	const char *ifname;   /* inside the namespace; NULL: eth0 */
 	const char *name;     /* endpoint name; NULL: NETNS-NETWORK */

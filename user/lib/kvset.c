@@ -95,11 +95,13 @@ int kv_insert(struct kv_set *s, const void *key, const void *val, uint32_t count
 		else
 			hi = mid;
 	}
-	err = kv_add(s, key, val);
-	c = err ? NULL : realloc(s->count, s->cap * sizeof(*c));
+	c = realloc(s->count, (s->n + 1) * sizeof(*c));
 	if (!c)
-		return err ?: -ENOMEM;
+		return -ENOMEM;
 	s->count = c;
+	err = kv_add(s, key, val);
+	if (err)
+		return err;
 	memmove(kv_key(s, lo + 1), kv_key(s, lo), (s->n - 1 - lo) * esz);
 	memmove(c + lo + 1, c + lo, (s->n - 1 - lo) * sizeof(*c));
 	memcpy(kv_key(s, lo), key, s->ksz);

@@ -134,8 +134,9 @@ static int load(const struct dp_up_opts *a, const struct vxnet_host *host,
 
 	*out = skel = vxnet_bpf__open();
 	if (!skel) {
-		pr_err("up: open BPF object: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("up: open BPF object: %s", strerror(-err));
+		return err;
 	}
 	skel->rodata->cfg_port = host->port;
 	skel->rodata->cfg_local_addr = host->addr;
@@ -156,8 +157,9 @@ static int load(const struct dp_up_opts *a, const struct vxnet_host *host,
 		return err;
 	}
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.host), &zero, host, BPF_ANY)) {
-		pr_err("up: write host record: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_err("up: write host record: %s", strerror(-err));
+		return err;
 	}
 	err = pin_programs(skel->obj, a->dir);
 	if (err)

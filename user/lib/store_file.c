@@ -94,8 +94,10 @@ static int write_all(int fd, const char *tmp, const char *text)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			pr_err("write %s: %s", tmp, strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			pr_err("write %s: %s", tmp, strerror(-err));
+			return err;
 		}
 		off += n;
 	}

@@ -11,7 +11,7 @@
 
 int dp_sync_open(struct dp_sync *s, const char *dir, const char *who)
 {
-	*s = (struct dp_sync){ .dir = dir };
+	*s = (struct dp_sync){ .dir = dir, .who = who };
 	for (int m = 0; m < DP_MAP_NSYNCED; m++) {
 		s->fds[m] = -1;
 		kv_init(&s->want[m], dp_maps[m].key_size, dp_maps[m].value_size);
@@ -32,7 +32,7 @@ static int write_map(struct dp_sync *s, int m, const struct kv_set *want,
 	int err = kv_apply(s->fds[m], want, scope, res);
 
 	if (err)
-		pr_err("sync: write %s/%s: %s", s->dir, dp_maps[m].name, strerror(-err));
+		pr_err("%s: write %s/%s: %s", s->who, s->dir, dp_maps[m].name, strerror(-err));
 	return err;
 }
 
@@ -47,7 +47,7 @@ int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result 
 	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++)
 		err = kv_sort(&c.out[m]);
 	if (err) {
-		pr_err("sync: %s", strerror(-err));
+		pr_err("%s: %s", s->who, strerror(-err));
 		goto cleanup;
 	}
 	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++) {
@@ -145,7 +145,7 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 		kv_free(&sub);
 	}
 	if (err == -ENOMEM)
-		pr_err("agent: out of memory");
+		pr_err("%s: out of memory", s->who);
 	for (int m = 0; m < DP_MAP_NSYNCED; m++)
 		kv_free(&scope[m]);
 	emit_free(&before);

@@ -13,6 +13,7 @@
 
 struct dp_sync {
 	const char *dir;
+	const char *who;  /* starts error lines: "sync", "agent" */
 	struct vxnet_host host;
 	int fds[DP_MAP_NSYNCED];
 	/* What the maps hold as of the last sync: every emitted entry, with
