@@ -111,7 +111,8 @@ struct vxnet_host {
 	__u32 ifindex;    /* underlay device */
 	__u16 port;       /* VXLAN UDP port, host order */
 	__u8 decap;       /* enum vxnet_decap_mode */
-	__u8 pad;
+	__u8 fwd_restore; /* 1: up turned IPv4 forwarding on the underlay on;
+			   * down turns it off again */
 	__u32 pad2;
 };
 
