@@ -55,19 +55,52 @@ static size_t format_where(const struct where *w, char *buf, size_t size)
 	return off;
 }
 
-/* One error line: "vxnet: SOURCE: WHERE: message". */
+/* s for an error line: control characters as \xNN, cut with "..." to fit
+ * size. Keys, values and jansson's "near '...'" come from the file or an
+ * etcd value: a newline in them would split the one error line, an escape
+ * sequence would reach the terminal.
+ */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (!s)
+		return NULL;
+	for (; *s && o + 8 <= size; s++) { /* room for "\xNN", "..." and NUL */
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	strcpy(buf + o, *s ? "..." : "");
+	return buf;
+}
+
+/* One error line: "vxnet: SOURCE: WHERE: message", all of it printable. */
 __attribute__((format(printf, 3, 4)))
 static int jerr(const char *src, const struct where *where, const char *fmt, ...)
 {
 	char at[128]; /* two levels: "networks[N].subnets[N]" */
+	char msg[512], esc_src[512], esc_msg[1024];
 	va_list ap;
-	int err;
 
 	format_where(where, at, sizeof(at));
 	va_start(ap, fmt);
-	err = vpr_err_at(src, at, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return err;
+	return pr_err_at(printable(src, esc_src, sizeof(esc_src)), "%s: %s", at,
+			 printable(msg, esc_msg, sizeof(esc_msg)));
+}
+
+/* jansson's syntax error: "vxnet: SOURCE:LINE:COLUMN: malformed JSON: ...". */
+static int syntax_err(const char *src, const json_error_t *e)
+{
+	char esc_src[512], esc_text[4 * JSON_ERROR_TEXT_LENGTH];
+
+	return pr_err_at(NULL, "%s:%d:%d: malformed JSON: %s", printable(src, esc_src, sizeof(esc_src)),
+			 e->line, e->column, printable(e->text, esc_text, sizeof(esc_text)));
 }
 
 static const char *type_name(const json_t *j)
@@ -366,8 +399,7 @@ static int from_buffer(struct vx_state *st, const char *text, size_t len, const 
 	json_set_alloc_funcs(decode_alloc, decode_free);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
 	if (!root) {
-		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
-		err = -EINVAL;
+		err = syntax_err(source, &jerror);
 	} else {
 		err = state_from_root(st, root, source);
 	}
@@ -436,7 +468,7 @@ int state_from_json_file(struct vx_state *st, const char *path)
 	f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT)
-			return 0;
+			return -ENOENT; /* the caller says what that means */
 		err = -errno;
 		pr_err("cannot read state %s: %s", path, strerror(errno));
 		return err;
@@ -465,10 +497,8 @@ int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const cha
 	int err;
 
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerror);
-	if (!root) {
-		pr_err("%s:%d:%d: malformed JSON: %s", source, jerror.line, jerror.column, jerror.text);
-		return -EINVAL;
-	}
+	if (!root)
+		return syntax_err(source, &jerror);
 	err = parse[kind](st, root, source, &(const struct where){ .name = "record", .idx = -1 });
 	if (err == -ENOMEM)
 		pr_err_at(source, "out of memory");
