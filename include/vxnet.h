@@ -151,6 +151,12 @@ enum vxnet_drop {
 	VXNET_DROP_HOST_NOT_IN_VNI, /* VXLAN from a host without endpoints in the VNI */
 	VXNET_DROP_KERNEL_TUNNEL,   /* VXLAN that decap passed reached the GRO
 				     * device's socket (a reassembled fragment) */
+	VXNET_DROP_SPOOF_REMOTE,    /* VXLAN whose inner source IP is not an
+				     * endpoint of the sending node in that VNI,
+				     * or whose source MAC is neither that
+				     * endpoint's nor a routing gateway's */
+	VXNET_DROP_NOT_FOR_HOST,    /* VXLAN whose outer destination is not this
+				     * host's underlay address */
 	VXNET_DROP__MAX,
 };
 

@@ -105,6 +105,46 @@ static __always_inline int rx_drop(struct vxnet_rx *rx, enum vxnet_drop reason)
 	return VXNET_RX_DROP;
 }
 
+/* Whether the node at outer address node speaks for the inner frame's
+ * source: a node sends only what its own endpoints send (from_container's
+ * anti-spoofing holds on every vxnet node; a kernel-VXLAN host's containers
+ * are registered as endpoints of that node). The inner IPv4 source must be
+ * an endpoint of that node in this network (never a local endpoint or a
+ * gateway: those never come out of a tunnel), and the inner source MAC
+ *   - that endpoint's MAC: a frame switched within a subnet, or sent to
+ *     another subnet's endpoint on-link (route_needed() is then false), or
+ *   - for a frame the sender routed between subnets (route_rewrite()), the
+ *     MAC of the destination subnet's gateway (02:42 + its address), which
+ *     only a frame between two different subnets can carry.
+ * One lookup: the source's endpoint entry; dst is the destination's, found
+ * already.
+ *
+ * Published ports (a later step) will have a node forward frames from
+ * clients outside the overlay, whose inner source is no endpoint at all.
+ * Those must not pass through here by relaxing this check: the forwarding
+ * node will mark them (a flag in the VXLAN header), its nodes entry will say
+ * that it may forward for outsiders, and the destination endpoint that it
+ * publishes that port; only a frame that is marked, from such a node, to
+ * such an endpoint, may skip the source check, in a branch of its own
+ * before the call of this function, with a drop reason of its own.
+ */
+static __always_inline int rx_source_ok(__u32 vni, __be32 node, const struct ethhdr *ieth,
+					const struct iphdr *iip,
+					const struct vxnet_endpoint *dst)
+{
+	const struct vxnet_endpoint *src = ep_lookup(vni, iip->saddr);
+	__u8 gw_mac[ETH_ALEN];
+
+	if (!src || src->node != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
+		return 0;
+	if (mac_equal(ieth->h_source, src->mac))
+		return 1;
+	if (src->gateway == dst->gateway) /* same subnet: never routed */
+		return 0;
+	mac_from_ipv4(gw_mac, dst->gateway);
+	return mac_equal(ieth->h_source, gw_mac);
+}
+
 /* Classify an underlay frame in [data, data_end): pass it, drop it (with a
  * reason) or decapsulate it towards a local endpoint. Reads only.
  */
@@ -128,6 +168,11 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	udp = (void *)ip + ihl;
 	if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(cfg_port))
 		return VXNET_RX_PASS;
+	/* VXLAN is for us only at our own address (the outer source of what we
+	 * send), not at another address of this host, broadcast or multicast.
+	 */
+	if (ip->daddr != cfg_local_addr)
+		return rx_drop(rx, VXNET_DROP_NOT_FOR_HOST);
 
 	/* Ethernet pads short frames: trust the IPv4 length too, not only
 	 * data_end, to tell a truncated VXLAN frame. A bad frame from an
@@ -171,6 +216,8 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 		return rx_drop(rx, VXNET_DROP_NO_ENDPOINT);
 	if (!(ep->flags & VXNET_EP_LOCAL))
 		return rx_drop(rx, VXNET_DROP_NOT_LOCAL);
+	if (!rx_source_ok(vni, ip->saddr, ieth, iip, ep))
+		return rx_drop(rx, VXNET_DROP_SPOOF_REMOTE);
 
 	rx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + sizeof(*vx);
 	rx->ifindex = ep->ifindex;

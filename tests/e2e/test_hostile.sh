@@ -72,7 +72,29 @@ else
 	fail "$T: control frame not delivered (decap $dec0 -> $(counter vx1 decap), c1 rx $rx0 -> $(rx_packets "$C1"))"
 fi
 
+# A node speaks only for its own endpoints. Control: c2 (10.2.0.3, on h2)
+# to c1 (10.1.0.2) as h2 routes it between blue's subnets, from the MAC of
+# c1's gateway 10.1.0.1.
 rx0=$(rx_packets "$C1")
+dec0=$(counter vx1 decap)
+send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a01000202420a0100010800$IP_TO_C1$ICMP"
+if is_count "$rx0" "$dec0" && wait_for 3 counter_reaches vx1 decap $((dec0 + 1)) && wait_for 3 rx_above "$C1" "$rx0"; then
+	ok "$T: control: c2's frame routed by h2 (from the gateway's MAC) is delivered to c1"
+else
+	fail "$T: routed control frame not delivered (decap $dec0 -> $(counter vx1 decap), c1 rx $rx0 -> $(rx_packets "$C1"))"
+fi
+# underlay addresses of h1 besides its VTEP address 198.18.1.2
+ip -n "$H1" addr add 198.18.1.3/24 dev eth0
+
+rx0=$(rx_packets "$C1")
+expect_drop "VXLAN from h2 with c5's source (an endpoint on h1)" vx1 spoofed-remote \
+	send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a01000202420a0100050800${IP_TO_C1:0:24}0a0100050a010002$ICMP"
+expect_drop "VXLAN from h2 with a source that is no endpoint (10.1.0.77)" vx1 spoofed-remote \
+	send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a01000202420a01004d0800${IP_TO_C1:0:24}0a01004d0a010002$ICMP"
+expect_drop "VXLAN from h2 with c2's address and a forged MAC" vx1 spoofed-remote \
+	send "$H2" 198.18.1.2 4789 "$(vxlan 4096)02420a0100020242deadbeef0800$IP_TO_C1$ICMP"
+expect_drop "VXLAN to 198.18.1.3, an address of h1 that is not its VTEP" vx1 not-for-host \
+	send "$H2" 198.18.1.3 4789 "$(vxlan 4096)$FRAME"
 expect_drop "VXLAN from an address that is not a node" vx1 unknown-host send "$R" 198.18.1.2 4789 "$(vxlan 4096)$FRAME"
 expect_drop "VXLAN from h2 for a VNI it has no endpoints in (green)" vx1 host-not-in-vni send "$H2" 198.18.1.2 4789 "$(vxlan 4098)$FRAME"
 expect_drop "VXLAN for an unknown VNI" vx1 unknown-vni send "$H2" 198.18.1.2 4789 "$(vxlan 9999)$FRAME"

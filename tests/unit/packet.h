@@ -254,15 +254,24 @@ static inline struct pkt vxlan(__u8 flags, __u32 vni, struct pkt inner)
 	return cat(r, inner);
 }
 
-/* A VXLAN frame from node to us as it arrives on ul0. */
-static inline struct pkt vx_frame_opt(const char *node, __u8 optlen, __u16 dport, __u8 flags,
-			       __u32 vni, struct pkt inner)
+/* A VXLAN frame from node to the underlay address dst as it arrives on ul0
+ * (198.18.0.1 is ours).
+ */
+static inline struct pkt vx_frame_to(const char *node, const char *dst, __u8 optlen,
+				     __u16 dport, __u8 flags, __u32 vni, struct pkt inner)
 {
-	struct ip4 h = { .saddr = ip(node), .daddr = ip("198.18.0.1"), .proto = IPPROTO_UDP,
+	struct ip4 h = { .saddr = ip(node), .daddr = ip(dst), .proto = IPPROTO_UDP,
 			 .ttl = 63, .frag = 0x4000, .optlen = optlen };
 
 	return eth(UL_MAC, GW_MAC, ETH_P_IP,
 		   ipv4x(h, udp(51234, dport, vxlan(flags, vni, inner))));
+}
+
+/* A VXLAN frame from node to us as it arrives on ul0. */
+static inline struct pkt vx_frame_opt(const char *node, __u8 optlen, __u16 dport, __u8 flags,
+			       __u32 vni, struct pkt inner)
+{
+	return vx_frame_to(node, "198.18.0.1", optlen, dport, flags, vni, inner);
 }
 
 static inline struct pkt vx_frame(const char *node, __u8 flags, __u32 vni, struct pkt inner)

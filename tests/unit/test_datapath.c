@@ -92,7 +92,25 @@ static struct pkt frag_needed_for(struct pkt in, __u16 mtu)
 		   ipv4x(h, icmp(3, 4, mtu, bytes(in.b + ETH_HLEN, ihl + 8))));
 }
 
-/* TCP reply r1 -> c1 as r1's host encapsulated it. */
+/* TCP from r4 (10.0.2.4, subnet 10.0.2.0/24, node 198.18.2.10) to c1 with
+ * source MAC smac and TTL ttl: routed by r4's host from c1's gateway MAC
+ * 10.0.1.1 with TTL 63, or sent on-link from r4's own MAC with TTL 64.
+ */
+static struct pkt r4_to_c1(const __u8 *smac, __u8 ttl)
+{
+	return eth(C1_MAC, smac, ETH_P_IP,
+		   ipv4_ttl("10.0.2.4", "10.0.1.2", IPPROTO_TCP, ttl,
+			    tcp(80, 40000, TCP_ACK, text("HTTP/1.0 200 OK\r\n"))));
+}
+
+/* TCP reply r1 -> c1 as r1's host encapsulated it, or with source MAC smac. */
+static struct pkt r1_to_from(const __u8 *smac)
+{
+	return eth(C1_MAC, smac, ETH_P_IP,
+		   ipv4("10.0.1.4", "10.0.1.2", IPPROTO_TCP,
+			tcp(80, 40000, TCP_ACK, text("HTTP/1.0 200 OK\r\n"))));
+}
+
 static struct pkt r1_to(const __u8 *dmac, const char *dst)
 {
 	return eth(dmac, R1_MAC, ETH_P_IP,
@@ -194,7 +212,7 @@ static const char *const drop_names[] = {
 	"MALFORMED", "UNKNOWN_IFACE", "SPOOF_MAC", "SPOOF_IP", "NO_ENDPOINT",
 	"UNSUPPORTED", "UNKNOWN_HOST", "UNKNOWN_VNI", "NOT_LOCAL", "BAD_VXLAN",
 	"FIB", "ENCAP", "DECAP", "TTL_EXCEEDED", "TOO_BIG", "FRAG_NEEDED", "HOST_NOT_IN_VNI",
-	"KERNEL_TUNNEL",
+	"KERNEL_TUNNEL", "SPOOF_REMOTE", "NOT_FOR_HOST",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) == VXNET_STAT__MAX, "stat names");
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == VXNET_DROP__MAX, "drop names");
@@ -627,6 +645,25 @@ int main(void)
 	  .prog = TC_DECAP, .in = vx_frame_opt("198.18.2.10", 8, PORT, 0x08, VNI, to_c1),
 	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = to_c1, .stat = VXNET_STAT_DECAP,
 	  .drop = NONE },
+	/* decap: a node speaks for its own endpoints (the refused cases are
+	 * in dcases below)
+	 */
+	{ .name = "xdp decap: r4 -> c1 routed by r4's host (from 10.0.1.1's MAC, TTL 63) delivered",
+	  .prog = XDP_DECAP, .in = vx_frame("198.18.2.10", 0x08, VNI, r4_to_c1(SUBNET_GW_MAC, 63)),
+	  .verdict = XDP_REDIRECT, .out_kind = OUT_BYTES, .out = r4_to_c1(SUBNET_GW_MAC, 63),
+	  .stat = VXNET_STAT_DECAP, .drop = NONE },
+	{ .name = "tc decap: r4 -> c1 routed by r4's host (from 10.0.1.1's MAC, TTL 63) delivered",
+	  .prog = TC_DECAP, .in = vx_frame("198.18.2.10", 0x08, VNI, r4_to_c1(SUBNET_GW_MAC, 63)),
+	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = r4_to_c1(SUBNET_GW_MAC, 63),
+	  .stat = VXNET_STAT_DECAP, .drop = NONE },
+	{ .name = "xdp decap: r4 -> c1 on-link (another subnet, r4's own MAC) delivered",
+	  .prog = XDP_DECAP, .in = vx_frame("198.18.2.10", 0x08, VNI, r4_to_c1(R4_MAC, 64)),
+	  .verdict = XDP_REDIRECT, .out_kind = OUT_BYTES, .out = r4_to_c1(R4_MAC, 64),
+	  .stat = VXNET_STAT_DECAP, .drop = NONE },
+	{ .name = "tc decap: r4 -> c1 on-link (another subnet, r4's own MAC) delivered",
+	  .prog = TC_DECAP, .in = vx_frame("198.18.2.10", 0x08, VNI, r4_to_c1(R4_MAC, 64)),
+	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = r4_to_c1(R4_MAC, 64),
+	  .stat = VXNET_STAT_DECAP, .drop = NONE },
 	{ .name = "tc decap: a GRO aggregate (gso_segs 4) counted as decap and decap-gro",
 	  .prog = TC_DECAP, .in = vx_good, .gso_segs = 4, .verdict = TC_ACT_REDIRECT,
 	  .out_kind = OUT_BYTES, .out = to_c1, .stat = VXNET_STAT_DECAP, .drop = NONE },
@@ -653,6 +690,53 @@ int main(void)
 		  vx_frame("198.18.2.10", 0x08, VNI, r1_to(R1_MAC, "10.0.1.4")), NONE, VXNET_DROP_NOT_LOCAL },
 		{ "inner destination unknown 10.0.1.99 dropped NO_ENDPOINT",
 		  vx_frame("198.18.2.10", 0x08, VNI, r1_to(C1_MAC, "10.0.1.99")), NONE, VXNET_DROP_NO_ENDPOINT },
+		/* A node speaks only for its own endpoints: 198.18.2.10 has r1
+		 * (10.0.1.4, R1_MAC) and r4 (10.0.2.4, R4_MAC).
+		 */
+		{ "inner source r2 10.0.1.5 (node 198.18.0.20's) from 198.18.2.10 dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI,
+			   eth(C1_MAC, R2_MAC, ETH_P_IP, ipv4("10.0.1.5", "10.0.1.2", IPPROTO_UDP,
+							   udp(53, 5353, text("a"))))),
+		  NONE, VXNET_DROP_SPOOF_REMOTE },
+		{ "inner source c2 10.0.1.3 (an endpoint of ours) dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI,
+			   eth(C1_MAC, C2_MAC, ETH_P_IP, ipv4("10.0.1.3", "10.0.1.2", IPPROTO_UDP,
+							   udp(53, 5353, text("a"))))),
+		  NONE, VXNET_DROP_SPOOF_REMOTE },
+		{ "inner source 10.0.1.99 (no endpoint) dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI,
+			   eth(C1_MAC, R1_MAC, ETH_P_IP, ipv4("10.0.1.99", "10.0.1.2", IPPROTO_UDP,
+							   udp(53, 5353, text("a"))))),
+		  NONE, VXNET_DROP_SPOOF_REMOTE },
+		{ "inner source the gateway 10.0.1.1 dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI,
+			   eth(C1_MAC, SUBNET_GW_MAC, ETH_P_IP, ipv4("10.0.1.1", "10.0.1.2", IPPROTO_UDP,
+								  udp(53, 5353, text("a"))))),
+		  NONE, VXNET_DROP_SPOOF_REMOTE },
+		{ "r1's address with a forged source MAC dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI, r1_to_from(EVIL_MAC)), NONE,
+		  VXNET_DROP_SPOOF_REMOTE },
+		{ "r1's address with r4's MAC (same node, another endpoint) dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI, r1_to_from(R4_MAC)), NONE,
+		  VXNET_DROP_SPOOF_REMOTE },
+		{ "r1 -> c1 (same subnet) from the gateway's MAC, never routed, dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI, r1_to_from(SUBNET_GW_MAC)), NONE,
+		  VXNET_DROP_SPOOF_REMOTE },
+		{ "r4 -> c1 from 10.0.2.1's MAC (r4's gateway, not c1's) dropped SPOOF_REMOTE",
+		  vx_frame("198.18.2.10", 0x08, VNI, r4_to_c1(GW2_MAC, 63)), NONE,
+		  VXNET_DROP_SPOOF_REMOTE },
+		{ "r1's frame from another node (198.18.0.20) dropped SPOOF_REMOTE",
+		  vx_frame("198.18.0.20", 0x08, VNI, to_c1), NONE, VXNET_DROP_SPOOF_REMOTE },
+		/* VXLAN for us goes to our address only: 198.18.0.1. */
+		{ "outer destination 198.18.0.5 (not ours) dropped NOT_FOR_HOST",
+		  vx_frame_to("198.18.2.10", "198.18.0.5", 0, PORT, 0x08, VNI, to_c1), NONE,
+		  VXNET_DROP_NOT_FOR_HOST },
+		{ "outer destination 255.255.255.255 dropped NOT_FOR_HOST",
+		  vx_frame_to("198.18.2.10", "255.255.255.255", 0, PORT, 0x08, VNI, to_c1), NONE,
+		  VXNET_DROP_NOT_FOR_HOST },
+		{ "outer destination multicast 239.1.1.1 dropped NOT_FOR_HOST",
+		  vx_frame_to("198.18.2.10", "239.1.1.1", 0, PORT, 0x08, VNI, to_c1), NONE,
+		  VXNET_DROP_NOT_FOR_HOST },
 		{ "VXLAN flags without I bit dropped BAD_VXLAN",
 		  vx_frame("198.18.2.10", 0x00, VNI, to_c1), NONE, VXNET_DROP_BAD_VXLAN },
 		{ "truncated VXLAN header dropped MALFORMED",

@@ -47,6 +47,8 @@ static const char *const drop_names[VXNET_DROP__MAX] = {
 	[VXNET_DROP_FRAG_NEEDED] = "frag-needed",
 	[VXNET_DROP_HOST_NOT_IN_VNI] = "host-not-in-vni",
 	[VXNET_DROP_KERNEL_TUNNEL] = "kernel-tunnel",
+	[VXNET_DROP_SPOOF_REMOTE] = "spoofed-remote",
+	[VXNET_DROP_NOT_FOR_HOST] = "not-for-host",
 };
 
 /* Sums a per-CPU counter array into out[n]. */
