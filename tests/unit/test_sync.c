@@ -8,8 +8,9 @@
  * dp_sync_event, as the agent does. After every event a full sync of the
  * same state must find nothing to do: "0 added, 0 changed, 0 removed".
  *
- * Local endpoints sit behind veths vxu0..vxu7 of a private network
- * namespace; one names a link that does not exist (not forwarded to). A
+ * Local endpoints e0..e7 sit behind the veths vxnet names for them, in a
+ * private network namespace; e8 names its veth, which does not exist (not
+ * forwarded to). A
  * deleted endpoint's veth goes before its record, as with detach, and comes
  * back with a new ifindex. The datapath's warnings about the missing link go
  * to /dev/null unless VXNET_TEST_DEBUG is set.
@@ -24,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <zlib.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -65,6 +68,15 @@ static struct vx_network make_network(int i, int mtu, int two_subnets)
 	return n;
 }
 
+/* The veth vxnet makes for endpoint i: "vx" and the crc32 of its name. */
+static void veth_name(int i, char buf[IFNAMSIZ])
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "e%d", i);
+	snprintf(buf, IFNAMSIZ, "vx%08lx", crc32(0, (const unsigned char *)name, strlen(name)));
+}
+
 /* Endpoint i of network i % NNETS on host `host`, in subnet `sub`. */
 static struct vx_endpoint make_endpoint(int i, int host, int sub, int mac)
 {
@@ -75,10 +87,8 @@ static struct vx_endpoint make_endpoint(int i, int host, int sub, int mac)
 	snprintf(e.node, sizeof(e.node), "h%d", host + 1);
 	default_mac(e.ip, e.mac);
 	e.mac[5] ^= mac;
-	if (i < 8)
-		snprintf(e.host_ifname, sizeof(e.host_ifname), "vxu%d", i);
-	else if (i == 8)
-		snprintf(e.host_ifname, sizeof(e.host_ifname), "vxgone");
+	if (i <= 8) /* e8's veth is never made */
+		veth_name(i, e.host_ifname);
 	return e;
 }
 
@@ -159,6 +169,18 @@ static int initial_state(struct vx_state *st)
 	return 0;
 }
 
+static int map_entries(int fd)
+{
+	__u32 key, *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		n++;
+	}
+	return n;
+}
+
 /* Runs the events; 0 when a full sync agreed after each. */
 static int run(unsigned int seed)
 {
@@ -177,6 +199,12 @@ static int run(unsigned int seed)
 		return 1;
 	}
 	printf("ok sync seed %u: initial full sync wrote %u entries\n", seed, res.added);
+	/* e0 and e6 are on this host (h1) behind their veths: both forwarded to */
+	if (map_entries(agent.fds[DP_MAP_IFACES]) != 2) {
+		printf("not ok sync seed %u: ifaces holds %d entries, expected e0's and e6's\n",
+		       seed, map_entries(agent.fds[DP_MAP_IFACES]));
+		return 1;
+	}
 	for (step = 0; step < STEPS && !err; step++) {
 		struct vx_store_event ev = random_event(&rng, what, sizeof(what));
 
@@ -185,9 +213,9 @@ static int run(unsigned int seed)
 		if (ev.kind == VX_REC_ENDPOINT && ev.deleted && ev.rec.endpoint.host_ifname[0])
 			sh("ip link del %s 2>/dev/null; :", ev.rec.endpoint.host_ifname);
 		err = dp_sync_event(&agent, &st, &ev, &res);
-		if (!strncmp(ev.rec.endpoint.host_ifname, "vxu", 3))
-			sh("ip link add %s type veth peer name vxp%s 2>/dev/null; :",
-			   ev.rec.endpoint.host_ifname, ev.rec.endpoint.host_ifname + 3);
+		if (ev.kind == VX_REC_ENDPOINT && atoi(ev.name + 1) < 8)
+			sh("ip link add %s type veth peer name vxp%d 2>/dev/null; :",
+			   ev.rec.endpoint.host_ifname, atoi(ev.name + 1));
 		if (err) {
 			printf("not ok sync seed %u: event %d (%s): %s\n", seed, step, what,
 			       strerror(-err));
@@ -219,9 +247,13 @@ int main(void)
 		fprintf(stderr, "test_sync: unshare(CLONE_NEWNET): %s\n", strerror(errno));
 		return 1;
 	}
-	for (int i = 0; i < 8; i++)
-		if (sh("ip link add vxu%d type veth peer name vxp%d", i, i))
+	for (int i = 0; i < 8; i++) {
+		char veth[IFNAMSIZ];
+
+		veth_name(i, veth);
+		if (sh("ip link add %s type veth peer name vxp%d", veth, i))
 			return 1;
+	}
 	snprintf(dir, sizeof(dir), "/sys/fs/bpf/vxt%d-sync", getpid());
 	if (dp_prepare_pin_dir(dir))
 		return 1;

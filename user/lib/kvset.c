@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Wanted map contents in memory and the one way they reach a pinned map. */
+#define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -38,21 +39,25 @@ int kv_add(struct kv_set *s, const void *key, const void *val)
 	return 0;
 }
 
-/* memcmp's order, with the keys of 4 and 8 bytes (all but one today) read
- * as big-endian numbers: no call per comparison.
+/* memcmp's order of key then value, with the keys of 4 and 8 bytes (all
+ * but one today) read as big-endian numbers: no call per comparison.
  */
-static size_t cmp_ksz;
-static int cmp_key(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b, void *arg)
 {
+	const struct kv_set *s = arg;
 	uint64_t x = 0, y = 0;
+	int c;
 
-	if (cmp_ksz != 4 && cmp_ksz != 8)
-		return memcmp(a, b, cmp_ksz);
-	memcpy(&x, a, cmp_ksz);
-	memcpy(&y, b, cmp_ksz);
-	x = cmp_ksz == 8 ? be64toh(x) : be32toh(x);
-	y = cmp_ksz == 8 ? be64toh(y) : be32toh(y);
-	return (x > y) - (x < y);
+	if (s->ksz == 4 || s->ksz == 8) {
+		memcpy(&x, a, s->ksz);
+		memcpy(&y, b, s->ksz);
+		x = s->ksz == 8 ? be64toh(x) : be32toh(x);
+		y = s->ksz == 8 ? be64toh(y) : be32toh(y);
+		c = (x > y) - (x < y);
+	} else {
+		c = memcmp(a, b, s->ksz);
+	}
+	return c ? c : memcmp((const char *)a + s->ksz, (const char *)b + s->ksz, s->vsz);
 }
 
 int kv_sort(struct kv_set *s)
@@ -65,9 +70,11 @@ int kv_sort(struct kv_set *s)
 	s->count = count;
 	if (!s->n)
 		return 0;
-	/* glibc's qsort is a merge sort: equal keys keep the order added. */
-	cmp_ksz = s->ksz;
-	qsort(s->data, s->n, esz, cmp_key);
+	/* Whole entries: of the values emitted for one key (records that
+	 * disagree, which only an invalid state has) the smallest stays,
+	 * whatever order the records came in.
+	 */
+	qsort_r(s->data, s->n, esz, cmp_entry, s);
 	count[0] = 1;
 	for (size_t i = 1; i < s->n; i++) {
 		if (memcmp(kv_key(s, n), kv_key(s, i), s->ksz)) {
