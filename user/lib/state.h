@@ -118,6 +118,26 @@ int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, co
  */
 int valid_name(const char *s);
 int state_validate(const struct vx_state *st, const char *source);
+/* The same rules one record at a time, for a store whose records arrive
+ * one by one (etcd's list and watch), where a bad record is left out
+ * rather than failing everything.
+ *
+ * state_validate_record: the record of that kind called name in st, on its
+ * own and against the rest of st (a network also against the addresses of
+ * its endpoints). 0, also when st holds no such record, or one line
+ * prefixed by source and -EINVAL.
+ *
+ * state_drop_invalid: takes out of st every record state_validate would
+ * refuse, one line each, prefixed by the source src writes for it into
+ * buf: of two records that clash (name, node address, VNI, address or MAC
+ * in a network) the later one goes, and so do the endpoints whose node or
+ * network went. The number taken out, or -ENOMEM.
+ */
+int state_validate_record(const struct vx_state *st, enum vx_rec_kind kind, const char *name,
+			  const char *source);
+typedef void (*vx_rec_source_fn)(void *arg, enum vx_rec_kind kind, const char *name,
+				 char *buf, size_t size);
+long state_drop_invalid(struct vx_state *st, vx_rec_source_fn src, void *arg);
 
 /* Allocation. ipam_alloc: first free host address of the network's subnets
  * (not network, broadcast, gateway, nor taken by an endpoint). vni_alloc:
@@ -132,7 +152,10 @@ int vni_alloc(const struct vx_state *st, uint32_t *vni);
  * syntax errors, line and column.
  */
 int state_from_json_text(struct vx_state *st, const char *text, const char *source);
-int state_from_json_file(struct vx_state *st, const char *path); /* missing file: empty state */
+/* A missing file: -ENOENT, nothing printed and st empty (the caller
+ * decides: reads refuse it, the file store's update starts from nothing).
+ */
+int state_from_json_file(struct vx_state *st, const char *path);
 char *state_to_json_text(const struct vx_state *st); /* malloc'd, caller frees */
 /* One record (an element of the file's "nodes", "networks" or "endpoints"):
  * the values of the etcd store. from_json appends the record to st.

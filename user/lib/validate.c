@@ -44,25 +44,43 @@ static int subnets_overlap(const struct vx_subnet *a, const struct vx_subnet *b)
 	return (a->addr & prefix_mask(p)) == (b->addr & prefix_mask(p));
 }
 
-static int validate_nodes(const struct vx_state *st, const char *src)
+/* A node on its own: name, address. */
+static int check_node(const struct vx_node *n, const char *src)
 {
 	char a[16];
 
-	for (size_t i = 0; i < st->nnodes; i++) {
-		const struct vx_node *n = &st->nodes[i];
-
-		if (!valid_name(n->name))
-			return pr_err_at(src, "invalid node name '%s' (must match %s)", n->name, VX_NAME_RULE);
+	if (!valid_name(n->name))
+		return pr_err_at(src, "invalid node name '%s' (must match %s)", n->name, VX_NAME_RULE);
+	if (!unicast_addr(n->addr)) {
 		format_ipv4(n->addr, a);
-		if (!unicast_addr(n->addr))
-			return pr_err_at(src, "node %s: address %s is not a unicast address", n->name, a);
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(st->nodes[j].name, n->name))
-				return pr_err_at(src, "node %s already exists", n->name);
-			if (st->nodes[j].addr == n->addr)
-				return pr_err_at(src, "node %s: address %s is already used by node %s",
-						 n->name, a, st->nodes[j].name);
-		}
+		return pr_err_at(src, "node %s: address %s is not a unicast address", n->name, a);
+	}
+	return 0;
+}
+
+/* Node n against node o, one that came before it. */
+static int node_clash(const struct vx_node *o, const struct vx_node *n, const char *src)
+{
+	char a[16];
+
+	if (!strcmp(o->name, n->name))
+		return pr_err_at(src, "node %s already exists", n->name);
+	if (o->addr == n->addr) {
+		format_ipv4(n->addr, a);
+		return pr_err_at(src, "node %s: address %s is already used by node %s", n->name, a, o->name);
+	}
+	return 0;
+}
+
+static int validate_nodes(const struct vx_state *st, const char *src)
+{
+	for (size_t i = 0; i < st->nnodes; i++) {
+		int err = check_node(&st->nodes[i], src);
+
+		for (size_t j = 0; j < i && !err; j++)
+			err = node_clash(&st->nodes[j], &st->nodes[i], src);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -103,36 +121,59 @@ static int validate_subnet(const struct vx_network *n, int k, const char *src)
 	return 0;
 }
 
+/* A network's own fields but its subnets: name, VNI, MTU, how many subnets. */
+static int check_network_fields(const struct vx_network *n, const char *src)
+{
+	if (!valid_name(n->name))
+		return pr_err_at(src, "invalid network name '%s' (must match %s)", n->name, VX_NAME_RULE);
+	if (n->vni < 1 || n->vni > VX_VNI_MAX)
+		return pr_err_at(src, "network %s: VNI %u is outside 1..%u", n->name, n->vni, VX_VNI_MAX);
+	if (n->mtu && (n->mtu < VX_MTU_MIN || n->mtu > VX_MTU_MAX))
+		return pr_err_at(src, "network %s: MTU %u is outside %d..%d", n->name, n->mtu,
+				 VX_MTU_MIN, VX_MTU_MAX);
+	if (n->nsubnets < 1 || n->nsubnets > VX_MAX_SUBNETS)
+		return pr_err_at(src, "network %s: needs 1..%d subnets, has %d", n->name,
+				 VX_MAX_SUBNETS, n->nsubnets);
+	return 0;
+}
+
+static int check_subnets(const struct vx_network *n, const char *src)
+{
+	int err = 0;
+
+	for (int k = 0; k < n->nsubnets && !err; k++)
+		err = validate_subnet(n, k, src);
+	return err;
+}
+
+/* Network n against network o, one that came before it. */
+static int network_clash(const struct vx_network *o, const struct vx_network *n, const char *src)
+{
+	if (!strcmp(o->name, n->name))
+		return pr_err_at(src, "network %s already exists", n->name);
+	if (o->vni == n->vni)
+		return pr_err_at(src, "network %s: VNI %u is already used by network %s",
+				 n->name, n->vni, o->name);
+	return 0;
+}
+
+/* Network i of st: its fields, no clash with an earlier one, its subnets. */
+static int check_network_at(const struct vx_network *nets, size_t i, const char *src)
+{
+	int err = check_network_fields(&nets[i], src);
+
+	for (size_t j = 0; j < i && !err; j++)
+		err = network_clash(&nets[j], &nets[i], src);
+	return err ?: check_subnets(&nets[i], src);
+}
+
 static int validate_networks(const struct vx_state *st, const char *src)
 {
-	for (size_t i = 0; i < st->nnetworks; i++) {
-		const struct vx_network *n = &st->networks[i];
-		int err;
+	int err = 0;
 
-		if (!valid_name(n->name))
-			return pr_err_at(src, "invalid network name '%s' (must match %s)", n->name, VX_NAME_RULE);
-		if (n->vni < 1 || n->vni > VX_VNI_MAX)
-			return pr_err_at(src, "network %s: VNI %u is outside 1..%u", n->name, n->vni, VX_VNI_MAX);
-		if (n->mtu && (n->mtu < VX_MTU_MIN || n->mtu > VX_MTU_MAX))
-			return pr_err_at(src, "network %s: MTU %u is outside %d..%d", n->name, n->mtu,
-					 VX_MTU_MIN, VX_MTU_MAX);
-		if (n->nsubnets < 1 || n->nsubnets > VX_MAX_SUBNETS)
-			return pr_err_at(src, "network %s: needs 1..%d subnets, has %d", n->name,
-					 VX_MAX_SUBNETS, n->nsubnets);
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(st->networks[j].name, n->name))
-				return pr_err_at(src, "network %s already exists", n->name);
-			if (st->networks[j].vni == n->vni)
-				return pr_err_at(src, "network %s: VNI %u is already used by network %s",
-						 n->name, n->vni, st->networks[j].name);
-		}
-		for (int k = 0; k < n->nsubnets; k++) {
-			err = validate_subnet(n, k, src);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < st->nnetworks && !err; i++)
+		err = check_network_at(st->networks, i, src);
+	return err;
 }
 
 static void subnet_list(const struct vx_network *n, char *buf, size_t len)
@@ -172,23 +213,15 @@ static const char *mac_str(const uint8_t mac[6], char buf[18])
 	return buf;
 }
 
-static int validate_endpoint(const struct vx_state *st, struct vx_state_index *ix,
-			     size_t i, const char *src)
+/* Endpoint e's address in network n: inside a subnet, not its network,
+ * broadcast or gateway address.
+ */
+static int endpoint_fits(const struct vx_endpoint *e, const struct vx_network *n, const char *src)
 {
-	const struct vx_endpoint *e = &st->endpoints[i];
-	const struct vx_network *n;
-	const struct vx_subnet *s;
-	char a[16], m[18], list[20 * VX_MAX_SUBNETS + 2];
+	const struct vx_subnet *s = network_subnet_of(n, e->ip);
+	char a[16], list[20 * VX_MAX_SUBNETS + 2];
 
-	if (!valid_name(e->name))
-		return pr_err_at(src, "invalid endpoint name '%s' (must match %s)", e->name, VX_NAME_RULE);
-	n = state_index_network(ix, e->network);
-	if (!n)
-		return pr_err_at(src, "endpoint %s: no such network %s", e->name, e->network);
-	if (!state_index_node(ix, e->node))
-		return pr_err_at(src, "endpoint %s: no such node %s", e->name, e->node);
 	/* Addresses are formatted only for a message: this runs per endpoint. */
-	s = network_subnet_of(n, e->ip);
 	if (!s) {
 		subnet_list(n, list, sizeof(list));
 		return pr_err_at(src, "endpoint %s: address %s is outside the subnets of network %s (%s)",
@@ -202,6 +235,27 @@ static int validate_endpoint(const struct vx_state *st, struct vx_state_index *i
 		return pr_err_at(src, "endpoint %s: address %s is the %s address of %s", e->name,
 				 ipv4_str(e->ip, a), e->ip == s->addr ? "network" : "broadcast", list);
 	}
+	return 0;
+}
+
+/* An endpoint on its own and its references: n is its network and
+ * has_node whether its node exists (NULL, 0: they do not).
+ */
+static int check_endpoint(const struct vx_endpoint *e, const struct vx_network *n, int has_node,
+			  const char *src)
+{
+	char m[18];
+	int err;
+
+	if (!valid_name(e->name))
+		return pr_err_at(src, "invalid endpoint name '%s' (must match %s)", e->name, VX_NAME_RULE);
+	if (!n)
+		return pr_err_at(src, "endpoint %s: no such network %s", e->name, e->network);
+	if (!has_node)
+		return pr_err_at(src, "endpoint %s: no such node %s", e->name, e->node);
+	err = endpoint_fits(e, n, src);
+	if (err)
+		return err;
 	if (e->mac[0] & 1)
 		return pr_err_at(src, "endpoint %s: MAC %s has the multicast bit set", e->name, mac_str(e->mac, m));
 	if (!memcmp(e->mac, "\0\0\0\0\0\0", 6))
@@ -211,6 +265,15 @@ static int validate_endpoint(const struct vx_state *st, struct vx_state_index *i
 	if (!valid_ifname(e->host_ifname))
 		return pr_err_at(src, "endpoint %s: invalid host interface name '%s'", e->name, e->host_ifname);
 	return 0;
+}
+
+static int validate_endpoint(const struct vx_state *st, struct vx_state_index *ix,
+			     size_t i, const char *src)
+{
+	const struct vx_endpoint *e = &st->endpoints[i];
+
+	return check_endpoint(e, state_index_network(ix, e->network),
+			      state_index_node(ix, e->node) != NULL, src);
 }
 
 /* Uniqueness of endpoint names, and of addresses and MACs within a network:
@@ -315,39 +378,55 @@ static int ep_may_clash(const struct vx_state *st, const uint32_t *net, enum ep_
 	return 0;
 }
 
+/* The line for endpoint e clashing on key with o, an earlier one. */
+static int ep_clash(const struct vx_endpoint *e, const struct vx_endpoint *o, enum ep_key key,
+		    const char *src)
+{
+	char a[16], m[18];
+
+	if (key == EP_NAME)
+		return pr_err_at(src, "endpoint %s already exists", e->name);
+	if (key == EP_IP)
+		return pr_err_at(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
+				 e->name, ipv4_str(e->ip, a), o->name, e->network);
+	return pr_err_at(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
+			 e->name, mac_str(e->mac, m), o->name, e->network);
+}
+
+/* v[0..]: the endpoints not in skip (NULL: all) sorted by key; returns
+ * how many.
+ */
+static size_t ep_sorted(const struct vx_state *st, const uint32_t *net, enum ep_key key,
+			const unsigned char *skip, struct ep_sort *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		if (skip && skip[i])
+			continue;
+		v[n] = (struct ep_sort){ .name = e->name, .net = net[i], .idx = i };
+		if (key != EP_NAME)
+			v[n].val = key == EP_IP ? ntohl(e->ip) : mac_value(e->mac);
+		n++;
+	}
+	qsort(v, n, sizeof(*v), key == EP_NAME ? ep_name_cmp : ep_val_cmp);
+	return n;
+}
+
 /* The exact check: sorts the endpoints by key in v and reports the first
  * duplicate.
  */
 static int ep_dup_key(const struct vx_state *st, const uint32_t *net, enum ep_key key,
 		      struct ep_sort *v, const char *src)
 {
-	size_t n = st->nendpoints;
+	size_t n = ep_sorted(st, net, key, NULL, v);
 	int err = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct vx_endpoint *e = &st->endpoints[i];
-
-		v[i] = (struct ep_sort){ .name = e->name, .net = net[i], .idx = i };
-		if (key != EP_NAME)
-			v[i].val = key == EP_IP ? ntohl(e->ip) : mac_value(e->mac);
-	}
-	qsort(v, n, sizeof(*v), key == EP_NAME ? ep_name_cmp : ep_val_cmp);
-	for (size_t i = 1; i < n && !err; i++) {
-		const struct vx_endpoint *o = &st->endpoints[v[i - 1].idx];
-		const struct vx_endpoint *e = &st->endpoints[v[i].idx];
-		char a[16], m[18];
-
-		if (!ep_sort_same(&v[i - 1], &v[i], key))
-			continue;
-		if (key == EP_NAME)
-			err = pr_err_at(src, "endpoint %s already exists", e->name);
-		else if (key == EP_IP)
-			err = pr_err_at(src, "endpoint %s: address %s is already used by endpoint %s in network %s",
-					e->name, ipv4_str(e->ip, a), o->name, e->network);
-		else
-			err = pr_err_at(src, "endpoint %s: MAC %s is already used by endpoint %s in network %s",
-					e->name, mac_str(e->mac, m), o->name, e->network);
-	}
+	for (size_t i = 1; i < n && !err; i++)
+		if (ep_sort_same(&v[i - 1], &v[i], key))
+			err = ep_clash(&st->endpoints[v[i].idx], &st->endpoints[v[i - 1].idx], key, src);
 	return err;
 }
 
@@ -447,4 +526,219 @@ int state_validate(const struct vx_state *st, const char *source)
 	if (!err)
 		err = validate_endpoint_dups(st, source);
 	return err;
+}
+
+/* ---- one record at a time: the agent's view of a store (store.h) ---- */
+
+/* Endpoint e against every other endpoint of st: name, and address and MAC
+ * in its network.
+ */
+static int endpoint_clashes(const struct vx_state *st, const struct vx_endpoint *e, const char *src)
+{
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *o = &st->endpoints[i];
+
+		if (o == e)
+			continue;
+		if (!strcmp(o->name, e->name))
+			return ep_clash(e, o, EP_NAME, src);
+		if (strcmp(o->network, e->network))
+			continue;
+		if (o->ip == e->ip)
+			return ep_clash(e, o, EP_IP, src);
+		if (!memcmp(o->mac, e->mac, 6))
+			return ep_clash(e, o, EP_MAC, src);
+	}
+	return 0;
+}
+
+static int validate_one_node(const struct vx_state *st, const struct vx_node *n, const char *src)
+{
+	int err = check_node(n, src);
+
+	for (size_t i = 0; i < st->nnodes && !err; i++)
+		if (&st->nodes[i] != n)
+			err = node_clash(&st->nodes[i], n, src);
+	return err;
+}
+
+/* A network, and the addresses of its endpoints in its subnets. */
+static int validate_one_network(const struct vx_state *st, const struct vx_network *n, const char *src)
+{
+	int err = check_network_fields(n, src);
+
+	for (size_t i = 0; i < st->nnetworks && !err; i++)
+		if (&st->networks[i] != n)
+			err = network_clash(&st->networks[i], n, src);
+	err = err ?: check_subnets(n, src);
+	for (size_t i = 0; i < st->nendpoints && !err; i++)
+		if (!strcmp(st->endpoints[i].network, n->name))
+			err = endpoint_fits(&st->endpoints[i], n, src);
+	return err;
+}
+
+int state_validate_record(const struct vx_state *st, enum vx_rec_kind kind, const char *name,
+			  const char *source)
+{
+	const struct vx_endpoint *e;
+	const struct vx_network *n;
+	const struct vx_node *node;
+
+	switch (kind) {
+	case VX_REC_NODE:
+		node = state_find_node(st, name);
+		return node ? validate_one_node(st, node, source) : 0;
+	case VX_REC_NETWORK:
+		n = state_find_network(st, name);
+		return n ? validate_one_network(st, n, source) : 0;
+	case VX_REC_ENDPOINT:
+		e = state_find_endpoint(st, name);
+		if (!e)
+			return 0;
+		return check_endpoint(e, state_find_network(st, e->network),
+				      state_find_node(st, e->node) != NULL, source) ?:
+		       endpoint_clashes(st, e, source);
+	}
+	return 0;
+}
+
+struct drop_ctx {
+	vx_rec_source_fn src;
+	void *arg;
+	char buf[VX_NAME_MAX + 192];
+};
+
+static const char *drop_src(struct drop_ctx *d, enum vx_rec_kind kind, const char *name)
+{
+	d->src(d->arg, kind, name, d->buf, sizeof(d->buf));
+	return d->buf;
+}
+
+/* Takes the records marked in drop out of an array, keeping the order;
+ * returns how many went.
+ */
+static size_t compact(void *recs, size_t *n, size_t size, const unsigned char *drop)
+{
+	size_t k = 0, was = *n;
+
+	for (size_t i = 0; i < was; i++) {
+		if (drop[i])
+			continue;
+		if (k != i)
+			memcpy((char *)recs + k * size, (char *)recs + i * size, size);
+		k++;
+	}
+	*n = k;
+	return was - k;
+}
+
+static void drop_nodes(const struct vx_state *st, unsigned char *drop, struct drop_ctx *d)
+{
+	for (size_t i = 0; i < st->nnodes; i++) {
+		const struct vx_node *n = &st->nodes[i];
+		const char *src = drop_src(d, VX_REC_NODE, n->name);
+		int err = check_node(n, src);
+
+		for (size_t j = 0; j < i && !err; j++)
+			if (!drop[j])
+				err = node_clash(&st->nodes[j], n, src);
+		drop[i] = !!err;
+	}
+}
+
+static void drop_networks(const struct vx_state *st, unsigned char *drop, struct drop_ctx *d)
+{
+	for (size_t i = 0; i < st->nnetworks; i++) {
+		const struct vx_network *n = &st->networks[i];
+		const char *src = drop_src(d, VX_REC_NETWORK, n->name);
+		int err = check_network_fields(n, src);
+
+		for (size_t j = 0; j < i && !err; j++)
+			if (!drop[j])
+				err = network_clash(&st->networks[j], n, src);
+		drop[i] = !!(err ?: check_subnets(n, src));
+	}
+}
+
+/* Marks every endpoint that clashes on key with an earlier one not
+ * dropped, one line each.
+ */
+static void drop_dups(const struct vx_state *st, const uint32_t *net, enum ep_key key,
+		      struct ep_sort *v, unsigned char *drop, struct drop_ctx *d)
+{
+	size_t n = ep_sorted(st, net, key, drop, v), first = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		const struct vx_endpoint *e = &st->endpoints[v[i].idx];
+
+		if (!ep_sort_same(&v[first], &v[i], key)) {
+			first = i;
+			continue;
+		}
+		ep_clash(e, &st->endpoints[v[first].idx], key, drop_src(d, VX_REC_ENDPOINT, e->name));
+		drop[v[i].idx] = 1;
+	}
+}
+
+/* The endpoints of st (nodes and networks valid) as state_validate judges
+ * them, each refused one marked in drop.
+ */
+static int drop_endpoints(const struct vx_state *st, unsigned char *drop, struct drop_ctx *d)
+{
+	static const enum ep_key keys[] = { EP_NAME, EP_IP, EP_MAC };
+	struct vx_state_index *ix = state_index_new(st);
+	size_t n = st->nendpoints;
+	struct ep_sort *v = NULL;
+	uint64_t *vals = NULL;
+	uint32_t *net = NULL;
+	int err = -ENOMEM;
+
+	if (!ix)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		drop[i] = !!check_endpoint(e, state_index_network(ix, e->network),
+					   state_index_node(ix, e->node) != NULL,
+					   drop_src(d, VX_REC_ENDPOINT, e->name));
+	}
+	vals = malloc((n + 1) * sizeof(*vals));
+	net = malloc((n + 1) * sizeof(*net));
+	v = malloc((n + 1) * sizeof(*v));
+	if (!vals || !net || !v || network_ranks(st, net))
+		goto cleanup;
+	/* A dropped endpoint's rank may be anything: it only costs an exact sort. */
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (n > 1 && ep_may_clash(st, net, keys[k], vals))
+			drop_dups(st, net, keys[k], v, drop, d);
+	err = 0;
+cleanup:
+	state_index_free(ix);
+	free(vals);
+	free(net);
+	free(v);
+	return err;
+}
+
+long state_drop_invalid(struct vx_state *st, vx_rec_source_fn src, void *arg)
+{
+	size_t most = st->nnodes > st->nnetworks ? st->nnodes : st->nnetworks;
+	struct drop_ctx d = { .src = src, .arg = arg };
+	unsigned char *drop;
+	long gone = 0;
+	int err;
+
+	most = most > st->nendpoints ? most : st->nendpoints;
+	drop = calloc(most + 1, 1);
+	if (!drop)
+		return -ENOMEM;
+	drop_nodes(st, drop, &d);
+	gone += compact(st->nodes, &st->nnodes, sizeof(*st->nodes), drop);
+	drop_networks(st, drop, &d);
+	gone += compact(st->networks, &st->nnetworks, sizeof(*st->networks), drop);
+	err = drop_endpoints(st, drop, &d);
+	if (!err)
+		gone += compact(st->endpoints, &st->nendpoints, sizeof(*st->endpoints), drop);
+	free(drop);
+	return err ? err : gone;
 }
