@@ -491,7 +491,7 @@ int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 
 int cli_open_store(struct vx_store **out)
 {
-	return store_open(vx_opts.state, out);
+	return store_open(vx_opts.state, &vx_opts.store, out);
 }
 
 static int table_push(struct cli_table *t, va_list ap)

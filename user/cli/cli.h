@@ -27,9 +27,14 @@
 #include "store.h"
 
 struct vx_opts {
-	const char *state;   /* --state / --store (file:PATH, PATH or etcd://...), default VX_DEFAULT_STATE */
+	const char *state;   /* --state / --store (file:PATH, PATH, etcd://... or etcds://...), default VX_DEFAULT_STATE */
 	const char *pin_dir; /* --pin-dir, default VX_DEFAULT_PIN_DIR */
 	const char *netns;   /* -n NETNS, already entered by main */
+	/* --store-ca, --store-cert, --store-key, --store-user,
+	 * --store-password-file, --store-allow-plain; each unset one from the
+	 * environment (VXNET_STORE_CA, ...; main.c's table).
+	 */
+	struct vx_store_opts store;
 };
 
 #define VX_DEFAULT_STATE "/var/lib/vxnet/state.json"

@@ -7,14 +7,30 @@
 #include "log.h"
 #include "store.h"
 
-int store_open(const char *url, struct vx_store **out)
+/* The first etcd-only option set, for the error about a file store. */
+static const char *etcd_option(const struct vx_store_opts *o)
 {
+	return o->ca ? "--store-ca" : o->cert ? "--store-cert" : o->key ? "--store-key" :
+	       o->user ? "--store-user" : o->password_file ? "--store-password-file" : NULL;
+}
+
+int store_open(const char *url, const struct vx_store_opts *o, struct vx_store **out)
+{
+	static const struct vx_store_opts none;
+
 	*out = NULL;
-	if (!strncmp(url, "etcd://", 7))
-		return store_etcd_open(url, out);
-	if (strncmp(url, "file:", 5) && (strstr(url, "://") || !strncmp(url, "etcd:", 5))) {
-		pr_err("store %s: unsupported store type (use file:PATH or etcd://HOST:PORT[,HOST:PORT...])", url);
+	if (!o)
+		o = &none;
+	if (!strncmp(url, "etcd://", 7) || !strncmp(url, "etcds://", 8))
+		return store_etcd_open(url, o, out);
+	if (strncmp(url, "file:", 5) && (strstr(url, "://") || !strncmp(url, "etcd:", 5) ||
+					 !strncmp(url, "etcds:", 6))) {
+		pr_err("store %s: unsupported store type (use file:PATH, etcd://HOST:PORT[,HOST:PORT...] or etcds://...)", url);
 		return -EPROTONOSUPPORT;
+	}
+	if (etcd_option(o)) {
+		pr_err("store %s: %s is for etcd stores only (etcds://...)", url, etcd_option(o));
+		return -EINVAL;
 	}
 	return store_file_open(url, out);
 }

@@ -40,12 +40,17 @@ struct vx_store_ops {
 	int (*update)(struct vx_store *s,
 		      int (*fn)(struct vx_state *st, void *arg), void *arg);
 	void (*close)(struct vx_store *s);
-	/* For the agent. The state as of one revision and that revision. */
+	/* For the agent. The state as of one revision and that revision.
+	 * Every record is validated as state_validate would: one the CLI
+	 * would refuse is reported (one line naming it) and left out.
+	 */
 	int (*list)(struct vx_store *s, struct vx_state *st, int64_t *rev);
 	/* Calls fn with every change after revision rev (the one list gave),
 	 * one revision at a time, until stop(arg) says so (-ECANCELED), the
 	 * revision is gone (-ESTALE: list again) or the store fails (another
-	 * negative errno). Quiet: the caller logs error().
+	 * negative errno). A change to a record that would make the state
+	 * invalid is reported (one line) and not passed on: the record stays
+	 * as it was. Otherwise quiet: the caller logs error().
 	 */
 	int (*watch)(struct vx_store *s, int64_t rev, vx_watch_fn fn,
 		     int (*stop)(void *arg), void *arg);
@@ -58,12 +63,29 @@ struct vx_store {
 	char *location; /* file path, or endpoints for etcd */
 };
 
-/* url: "file:PATH", a plain PATH, or "etcd://HOST:PORT[,HOST:PORT...]". */
-int store_open(const char *url, struct vx_store **out);
+/* How to reach an etcd store safely; every field is optional (NULL, 0).
+ * The TLS files need an etcds:// URL; none of them applies to a file.
+ */
+struct vx_store_opts {
+	const char *ca;            /* verify etcd's certificate against these CAs (PEM) */
+	const char *cert, *key;    /* a client certificate and its key (PEM), together */
+	const char *user;          /* etcd authentication, with password_file */
+	const char *password_file; /* its first line is the password */
+	int allow_plain;           /* no warning for plain etcd:// off this host */
+};
+
+/* url: "file:PATH", a plain PATH, "etcd://HOST:PORT[,HOST:PORT...]" or
+ * "etcds://..." (HTTPS); o may be NULL. Prints one line on failure.
+ *
+ * Opening never creates anything, and a store that does not exist yet (no
+ * file; no /vxnet/rev key under the etcd prefix) is an error for read and
+ * list: only update may start from nothing, and it creates the store.
+ */
+int store_open(const char *url, const struct vx_store_opts *o, struct vx_store **out);
 
 /* The backends' own open: url as store_open got it. */
 int store_file_open(const char *url, struct vx_store **out);
-int store_etcd_open(const char *url, struct vx_store **out);
+int store_etcd_open(const char *url, const struct vx_store_opts *o, struct vx_store **out);
 
 /* A batch of events growing one at a time (the backends' watches). */
 struct vx_store_events {

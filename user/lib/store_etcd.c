@@ -13,6 +13,14 @@
  * the whole read-modify-write runs again (bounded). So two hosts allocating
  * an address or a VNI at once never both get it: one of them retries on the
  * new state.
+ *
+ * A prefix without /vxnet/rev was never written by vxnet: read and list
+ * refuse it (a typo in the URL must not read as an empty cluster); update
+ * creates it. For the agent, list and watch validate every record as the
+ * CLI does, against the others, and leave out (with one line naming the
+ * key) any that the CLI would refuse: the agent keeps the last good
+ * version. The watch checks against a copy of the state as of its last
+ * revision (the mirror).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +50,7 @@ static const char *const kind_dir[] = {
 struct etcd {
 	struct vx_store base; /* base.location: the URL as given */
 	struct etcd_http h;
+	struct vx_state mirror; /* list and watch: the state as last passed on */
 };
 
 /* ---- records ---- */
@@ -62,14 +71,29 @@ static int key_kind(const char *key, const char **name)
 	return -1;
 }
 
-/* Parses one kv of the gateway ({"key": b64, "value": b64, ...}) and appends
- * the record to st. 1: not a record (e.g. /vxnet/rev), 0: added, <0: bad.
+/* Where a record's line comes from: its key; "(skipped)" where a bad
+ * record is left out rather than failing the command.
  */
-static int kv_to_state(const json_t *kv, struct vx_state *st)
+static void key_source(char *buf, size_t size, enum vx_rec_kind kind, const char *name, int strict)
+{
+	snprintf(buf, size, "etcd " PREFIX "%s%s%s", kind_dir[kind], name, strict ? "" : " (skipped)");
+}
+
+/* state_drop_invalid's names for the records it leaves out. */
+static void skipped_source(void *arg, enum vx_rec_kind kind, const char *name, char *buf, size_t size)
+{
+	key_source(buf, size, kind, name, 0);
+}
+
+/* Parses one kv of the gateway ({"key": b64, "value": b64, ...}) and appends
+ * the record to st. 1: not a record (e.g. /vxnet/rev), 0: added, <0: bad
+ * (reported; "(skipped)" unless strict).
+ */
+static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
 {
 	const char *k64 = json_string_value(json_object_get(kv, "key"));
 	const char *v64 = json_string_value(json_object_get(kv, "value"));
-	char *key = NULL, *val = NULL, src[VX_NAME_MAX + 64];
+	char *key = NULL, *val = NULL, src[VX_NAME_MAX + 4096];
 	const char *name, *rec_name = NULL;
 	size_t klen, vlen;
 	int kind, err = 1;
@@ -80,10 +104,14 @@ static int kv_to_state(const json_t *kv, struct vx_state *st)
 	kind = key_kind(key, &name);
 	if (kind < 0)
 		goto cleanup;
-	snprintf(src, sizeof(src), "etcd %s", key);
+	snprintf(src, sizeof(src), "etcd %s%s", key, strict ? "" : " (skipped)");
+	err = -EINVAL;
+	if (strlen(name) >= VX_NAME_MAX) {
+		pr_err("%s: the name in the key is longer than %d bytes", src, VX_NAME_MAX - 1);
+		goto cleanup;
+	}
 	if (!v64 || !(val = b64_decode(v64, &vlen))) {
 		pr_err("%s: value is not base64", src);
-		err = -EINVAL;
 		goto cleanup;
 	}
 	before = kind == VX_REC_NODE ? st->nnodes : kind == VX_REC_NETWORK ? st->nnetworks : st->nendpoints;
@@ -148,6 +176,13 @@ static int range_next(struct etcd *e, struct range *r, const char *k64)
 	return 0;
 }
 
+/* An answer that is not what the gateway sends. */
+static int bad_answer(struct etcd *e, const char *what)
+{
+	snprintf(e->h.err, sizeof(e->h.err), "etcd at %s sent %s", strstr(e->h.eps[e->h.cur], "://") + 3, what);
+	return -EPROTO;
+}
+
 /* One page: its records join st. strict: a bad record fails the read
  * (its line is printed); else it is skipped.
  */
@@ -175,21 +210,25 @@ static int range_page(struct etcd *e, struct range *r, const char *end, struct v
 	if (err)
 		return err;
 	if (!r->at)
-		r->at = etcd_jint(json_object_get(resp, "header"), "revision");
+		err = etcd_jint(&e->h, json_object_get(resp, "header"), "revision", &r->at);
 	r->more = json_is_true(json_object_get(resp, "more"));
 	kvs = json_object_get(resp, "kvs");
 	json_array_foreach(kvs, i, kv) {
-		int ret = kv_to_state(kv, st);
+		int ret = err ? 0 : kv_to_state(kv, st, strict);
 
-		if (ret == 1 && kv_is_rev(kv))
-			r->rev_mod = etcd_jint(kv, "mod_revision");
+		if (err)
+			break;
+		if (ret == 1 && kv_is_rev(kv) && !(err = etcd_jint(&e->h, kv, "mod_revision", &r->rev_mod)) &&
+		    !r->rev_mod)
+			err = bad_answer(e, "key " REV_KEY " without a mod_revision");
 		if (ret < 0 && strict) {
 			e->h.err[0] = '\0'; /* already reported */
 			err = ret;
-			break;
 		}
 		last = json_string_value(json_object_get(kv, "key"));
 	}
+	if (!err && r->more && !last)
+		err = bad_answer(e, "\"more\" without keys");
 	if (!err && r->more)
 		err = range_next(e, r, last);
 	json_decref(resp);
@@ -225,6 +264,15 @@ static void report(struct etcd *e)
 		pr_err("store %s: %s", e->base.location, e->h.err);
 }
 
+/* No /vxnet/rev: vxnet never wrote here (a typo in the URL, a new etcd). */
+static int uninitialised(struct etcd *e, struct vx_state *st)
+{
+	state_free(st);
+	snprintf(e->h.err, sizeof(e->h.err),
+		 "no vxnet state in etcd (no key %s); create it with vxnet node add NAME ADDRESS", REV_KEY);
+	return -ENOENT;
+}
+
 static int etcd_read(struct vx_store *s, struct vx_state *st)
 {
 	struct etcd *e = (struct etcd *)s;
@@ -232,6 +280,8 @@ static int etcd_read(struct vx_store *s, struct vx_state *st)
 	int err;
 
 	err = etcd_range(e, st, 1, &rev, &rev_mod);
+	if (!err && !rev_mod)
+		err = uninitialised(e, st);
 	if (err) {
 		report(e);
 		return err;
@@ -242,12 +292,46 @@ static int etcd_read(struct vx_store *s, struct vx_state *st)
 	return err;
 }
 
+/* A copy of src in dst (empty before); 0 or -ENOMEM (then dst is empty). */
+static int state_copy(struct vx_state *dst, const struct vx_state *src)
+{
+	size_t i;
+
+	state_init(dst);
+	for (i = 0; i < src->nnodes; i++)
+		if (!state_add_node(dst, &src->nodes[i]))
+			goto nomem;
+	for (i = 0; i < src->nnetworks; i++)
+		if (!state_add_network(dst, &src->networks[i]))
+			goto nomem;
+	for (i = 0; i < src->nendpoints; i++)
+		if (!state_add_endpoint(dst, &src->endpoints[i]))
+			goto nomem;
+	return 0;
+nomem:
+	state_free(dst);
+	return -ENOMEM;
+}
+
+/* The agent's state: every valid record, each bad one reported and left out. */
 static int etcd_list(struct vx_store *s, struct vx_state *st, int64_t *rev)
 {
 	struct etcd *e = (struct etcd *)s;
 	int64_t rev_mod;
+	int err;
 
-	return etcd_range(e, st, 0, rev, &rev_mod);
+	err = etcd_range(e, st, 0, rev, &rev_mod);
+	if (err)
+		return err;
+	if (!rev_mod)
+		return uninitialised(e, st);
+	state_free(&e->mirror);
+	err = state_drop_invalid(st, skipped_source, NULL) < 0 ? -ENOMEM : state_copy(&e->mirror, st);
+	if (err) {
+		state_free(st);
+		snprintf(e->h.err, sizeof(e->h.err), "out of memory");
+	}
+	return err;
 }
 
 /* ---- update: read, fn, validate, diff, one transaction ---- */
@@ -370,11 +454,89 @@ struct watch_ctx {
 	struct vx_store_events evs; /* of one revision */
 };
 
+/* The stored size of a record of each kind. */
+static const size_t rec_size[] = {
+	[VX_REC_NODE] = sizeof(struct vx_node),
+	[VX_REC_NETWORK] = sizeof(struct vx_network),
+	[VX_REC_ENDPOINT] = sizeof(struct vx_endpoint),
+};
+
+static const void *mirror_find(const struct vx_state *st, enum vx_rec_kind kind, const char *name)
+{
+	return kind == VX_REC_NODE ? (const void *)state_find_node(st, name) :
+	       kind == VX_REC_NETWORK ? (const void *)state_find_network(st, name) :
+					(const void *)state_find_endpoint(st, name);
+}
+
+/* A record as the mirror held it before this revision. */
+struct undo {
+	int had;
+	union {
+		struct vx_node node;
+		struct vx_network network;
+		struct vx_endpoint endpoint;
+	} rec;
+};
+
+/* Applies the events of one revision to the mirror, then takes back each
+ * put that leaves its record invalid there (reported with its key) and
+ * drops it from evs, until every remaining put is valid: the agent never
+ * sees a change the CLI would have refused.
+ */
+static int validate_revision(struct etcd *e, struct vx_store_events *evs)
+{
+	struct undo *u = calloc(evs->n, sizeof(*u));
+	unsigned char *drop = calloc(evs->n, 1);
+	char src[VX_NAME_MAX + 64];
+	size_t kept = 0;
+	int err = -ENOMEM, again = 1;
+
+	for (size_t i = 0; u && drop && i < evs->n; i++) {
+		const struct vx_store_event *ev = &evs->v[i];
+		const void *old = mirror_find(&e->mirror, ev->kind, ev->name);
+
+		if ((u[i].had = !!old))
+			memcpy(&u[i].rec, old, rec_size[ev->kind]);
+		if (state_apply(&e->mirror, ev->kind, ev->name, ev->deleted ? NULL : &ev->rec))
+			goto cleanup; /* the mirror is wrong now: the agent lists again */
+	}
+	while (u && drop && again) {
+		again = 0;
+		for (size_t i = 0; i < evs->n; i++) {
+			const struct vx_store_event *ev = &evs->v[i];
+
+			if (drop[i] || ev->deleted)
+				continue;
+			key_source(src, sizeof(src), ev->kind, ev->name, 0);
+			if (!state_validate_record(&e->mirror, ev->kind, ev->name, src))
+				continue;
+			if (state_apply(&e->mirror, ev->kind, ev->name, u[i].had ? &u[i].rec : NULL))
+				goto cleanup;
+			drop[i] = again = 1;
+		}
+	}
+	for (size_t i = 0; u && drop && i < evs->n; i++)
+		if (!drop[i])
+			evs->v[kept++] = evs->v[i];
+	if (u && drop) {
+		evs->n = kept;
+		err = 0;
+	}
+cleanup:
+	if (err)
+		snprintf(e->h.err, sizeof(e->h.err), "out of memory");
+	free(u);
+	free(drop);
+	return err;
+}
+
 static int flush_events(struct watch_ctx *w)
 {
 	int err = 0;
 
 	if (w->evs.n)
+		err = validate_revision(w->e, &w->evs);
+	if (!err && w->evs.n)
 		err = w->fn(w->arg, w->evs.v, w->evs.n);
 	w->evs.n = 0;
 	return err;
@@ -386,7 +548,7 @@ static int event_record(const json_t *kv, struct vx_store_event *out)
 	struct vx_state one;
 
 	state_init(&one);
-	if (kv_to_state(kv, &one)) {
+	if (kv_to_state(kv, &one, 0)) {
 		state_free(&one);
 		return 1;
 	}
@@ -405,16 +567,23 @@ static int watch_event(struct watch_ctx *w, const json_t *ev)
 	const json_t *kv = json_object_get(ev, "kv");
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	const char *k64 = json_string_value(json_object_get(kv, "key")), *name;
-	int64_t rev = etcd_jint(kv, "mod_revision");
+	int deleted = type && !strcmp(type, "DELETE");
 	struct vx_store_event *out = NULL;
 	char *key;
+	int64_t rev;
 	size_t klen;
-	int kind, err = 0;
+	int kind, err;
 
+	err = etcd_jint(&w->e->h, kv, "mod_revision", &rev);
+	if (err)
+		return err;
 	if (!k64 || !(key = b64_decode(k64, &klen)))
 		return 0;
 	kind = key_kind(key, &name);
-	if (kind < 0 || strlen(name) >= VX_NAME_MAX)
+	/* A name too long for any record: a put is reported below; a delete
+	 * is of nothing the agent ever had.
+	 */
+	if (kind < 0 || (deleted && strlen(name) >= VX_NAME_MAX))
 		goto cleanup;
 	/* Events of one revision (one transaction) go to fn together. */
 	if (w->evs.n && w->evs.v[0].revision != rev && (err = flush_events(w)))
@@ -427,7 +596,7 @@ static int watch_event(struct watch_ctx *w, const json_t *ev)
 	out->revision = rev;
 	out->kind = kind;
 	snprintf(out->name, sizeof(out->name), "%s", name);
-	out->deleted = type && !strcmp(type, "DELETE");
+	out->deleted = deleted;
 	if (!out->deleted && event_record(kv, out))
 		w->evs.n--; /* a bad record: reported, skipped */
 cleanup:
@@ -445,23 +614,35 @@ static int watch_line(void *arg, const char *line, size_t len)
 	json_t *j = json_loadb(line, len, 0, &jerr), *r, *evs, *ev;
 	int err = 0;
 
-	if (!j)
+	if (!j) {
+		snprintf(err_text, err_size, "watch: a line that is not JSON: %s", jerr.text);
 		return -EPROTO;
+	}
 	r = json_object_get(j, "result");
 	if (!r) {
-		const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+		const json_t *je = json_object_get(j, "error");
+		const char *msg = json_string_value(json_object_get(je, "message"));
 
+		msg = msg ?: json_string_value(json_object_get(j, "message"));
 		snprintf(err_text, err_size, "watch failed: %s", msg ? msg : "no result");
+		err = msg && strstr(msg, "invalid auth token") ? -EACCES : -EIO;
 		json_decref(j);
-		return -EIO;
+		return err;
 	}
 	if (json_is_true(json_object_get(r, "canceled"))) {
-		int64_t c = etcd_jint(r, "compact_revision");
+		const char *why = json_string_value(json_object_get(r, "cancel_reason"));
+		int64_t c;
 
-		snprintf(err_text, err_size, c ? "watch revision compacted (oldest kept: %lld)" :
-			 "watch canceled by etcd", (long long)c);
+		err = etcd_jint(&w->e->h, r, "compact_revision", &c);
+		if (!err && c) {
+			snprintf(err_text, err_size, "watch revision compacted (oldest kept: %lld)", (long long)c);
+			err = -ESTALE;
+		} else if (!err) {
+			snprintf(err_text, err_size, "watch canceled by etcd: %s", why ? why : "no reason given");
+			err = why && strstr(why, "invalid auth token") ? -EACCES : -ECONNRESET;
+		}
 		json_decref(j);
-		return c ? -ESTALE : -ECONNRESET;
+		return err;
 	}
 	evs = json_object_get(r, "events");
 	json_array_foreach(evs, i, ev) {
@@ -510,6 +691,7 @@ static void etcd_close(struct vx_store *s)
 	struct etcd *e = (struct etcd *)s;
 
 	etcd_http_close(&e->h);
+	state_free(&e->mirror);
 	free(s->location);
 	free(e);
 }
@@ -523,7 +705,7 @@ static const struct vx_store_ops etcd_ops = {
 	.error = etcd_error,
 };
 
-int store_etcd_open(const char *url, struct vx_store **out)
+int store_etcd_open(const char *url, const struct vx_store_opts *o, struct vx_store **out)
 {
 	struct etcd *e;
 	int err;
@@ -536,7 +718,8 @@ int store_etcd_open(const char *url, struct vx_store **out)
 		return -ENOMEM;
 	}
 	e->base.ops = &etcd_ops;
-	err = etcd_http_open(&e->h, url);
+	state_init(&e->mirror);
+	err = etcd_http_open(&e->h, url, o);
 	if (err) {
 		free(e->base.location);
 		free(e);

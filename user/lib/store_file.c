@@ -31,10 +31,14 @@ struct file_store {
 	struct vx_store base;  /* base.location: the path */
 	struct rec_snap prev;  /* the records as of revision rev */
 	int64_t rev;           /* 0: never listed */
+	int gone;              /* the watch found the file missing */
 	char err[512];         /* why the last list or watch failed */
 };
 
-static int file_read(struct vx_store *s, struct vx_state *st)
+/* The file, read and validated (the problem printed); a missing file is
+ * -ENOENT, not printed.
+ */
+static int file_load(struct vx_store *s, struct vx_state *st)
 {
 	int err;
 
@@ -44,6 +48,19 @@ static int file_read(struct vx_store *s, struct vx_state *st)
 	err = state_validate(st, s->location);
 	if (err)
 		state_free(st);
+	return err;
+}
+
+/* A read: the file must exist. A typo in --state must not read as an
+ * empty cluster (sync would then empty the maps).
+ */
+static int file_read(struct vx_store *s, struct vx_state *st)
+{
+	int err = file_load(s, st);
+
+	if (err == -ENOENT)
+		pr_err("state file %s does not exist; create it with vxnet node add NAME ADDRESS",
+		       s->location);
 	return err;
 }
 
@@ -223,6 +240,14 @@ static int state_text(const struct vx_state *st, const char *path, char **out)
 	return 0;
 }
 
+/* An update may start from nothing: it creates the file. */
+static int load_for_update(struct vx_store *s, struct vx_state *st)
+{
+	int err = file_load(s, st);
+
+	return err == -ENOENT ? 0 : err;
+}
+
 static int file_update(struct vx_store *s, int (*fn)(struct vx_state *st, void *arg), void *arg)
 {
 	struct vx_state st;
@@ -231,7 +256,7 @@ static int file_update(struct vx_store *s, int (*fn)(struct vx_state *st, void *
 
 	state_init(&st);
 	err = make_parent(s->location) ?: lock_store(s->location, &lockfd) ?:
-	      file_read(s, &st) ?: fn(&st, arg) ?: state_validate(&st, NULL) ?:
+	      load_for_update(s, &st) ?: fn(&st, arg) ?: state_validate(&st, NULL) ?:
 	      state_text(&st, s->location, &text) ?: write_atomic(s->location, text);
 	if (lockfd >= 0)
 		close(lockfd); /* releases the lock */
@@ -257,7 +282,9 @@ static void set_error(struct file_store *f, const char *fmt, ...)
  */
 static void set_read_error(struct file_store *f, int err)
 {
-	set_error(f, "%s", err == -EINVAL ? "not a valid state" : strerror(-err));
+	set_error(f, "%s", err == -EINVAL ? "not a valid state" :
+		  err == -ENOENT ? "the file does not exist (vxnet node add creates it)" :
+		  strerror(-err));
 }
 
 /* recdiff's callback when only "any difference?" matters. */
@@ -267,17 +294,58 @@ static int differs(void *arg, enum vx_rec_kind kind, const char *name, const cha
 	return 1;
 }
 
+/* Whether the file is there to be read: a missing file is reported once
+ * (and its return once) and changes nothing, as an invalid one.
+ */
+static int file_there(struct file_store *f, int err)
+{
+	if (err == -ENOENT && !f->gone)
+		pr_warn("store %s: the state file is gone; keeping the maps until it is back",
+			f->base.location);
+	if (err != -ENOENT && f->gone)
+		pr_info("store %s: the state file is back", f->base.location);
+	f->gone = err == -ENOENT;
+	return !err;
+}
+
+/* The state of a snapshot, decoded from its records' JSON. */
+static int snap_state(const struct rec_snap *snap, struct vx_state *st, const char *src)
+{
+	int err = 0;
+
+	state_init(st);
+	for (int k = 0; k < VX_REC_KINDS && !err; k++)
+		for (size_t i = 0; i < snap->n[k] && !err; i++)
+			err = state_record_from_json(st, k, snap->r[k][i].json,
+						     strlen(snap->r[k][i].json), src);
+	if (err)
+		state_free(st);
+	return err;
+}
+
 static int file_list(struct vx_store *s, struct vx_state *st, int64_t *rev)
 {
 	struct file_store *f = (struct file_store *)s;
 	struct rec_snap snap;
 	int err;
 
-	err = file_read(s, st);
+	err = file_load(s, st);
+	/* Gone after a good version (a periodic list, a watch that failed):
+	 * that version again, as the watch keeps it, reported once.
+	 */
+	if (err == -ENOENT && f->rev) {
+		file_there(f, err);
+		err = snap_state(&f->prev, st, s->location);
+		if (!err) {
+			*rev = f->rev;
+			return 0;
+		}
+	}
 	if (err) {
 		set_read_error(f, err);
 		return err;
 	}
+	file_there(f, 0);
 	err = rec_snap(st, &snap);
 	if (err) {
 		state_free(st);
@@ -316,8 +384,8 @@ static int add_event(void *arg, enum vx_rec_kind kind, const char *name, const c
 
 /* The file changed (or may have): reads it and hands fn the records that
  * differ from the last version as one revision. An invalid file (the read
- * printed why) changes nothing: the next version is compared with the
- * last valid one.
+ * printed why) or a missing one changes nothing: the next version is
+ * compared with the last valid one.
  */
 static int file_changed(struct file_store *f, vx_watch_fn fn, void *arg)
 {
@@ -326,7 +394,7 @@ static int file_changed(struct file_store *f, vx_watch_fn fn, void *arg)
 	struct vx_state st;
 	int err;
 
-	if (file_read(&f->base, &st))
+	if (!file_there(f, file_load(&f->base, &st)))
 		return 0;
 	err = rec_snap(&st, &snap) ?: recdiff(&f->prev, &snap, add_event, &evs);
 	if (err) {
