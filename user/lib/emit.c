@@ -2,7 +2,9 @@
 /* What each record of the state puts into this host's maps (emit.h). */
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "datapath.h"
 #include "emit.h"
@@ -61,6 +63,18 @@ static __u32 local_ifindex(const struct emit_ctx *c, const struct vx_endpoint *e
 	return if_nametoindex(ep->host_ifname);
 }
 
+/* Whether host_ifname is the veth vxnet makes for this endpoint: "vx" and
+ * the crc32 of its name (attach.c). Anything else, say another endpoint's
+ * veth written into a record by hand, is not forwarded to.
+ */
+static int own_veth(const struct vx_endpoint *ep)
+{
+	char want[IFNAMSIZ];
+
+	snprintf(want, sizeof(want), "vx%08lx", crc32(0, (const unsigned char *)ep->name, strlen(ep->name)));
+	return !strcmp(ep->host_ifname, want);
+}
+
 int emit_endpoint(struct emit_ctx *c, const struct vx_endpoint *ep)
 {
 	const struct vx_network *n = find_network(c, ep->network);
@@ -85,6 +99,12 @@ int emit_endpoint(struct emit_ctx *c, const struct vx_endpoint *ep)
 	if (err || strcmp(ep->node, c->host->node) || !ep->host_ifname[0])
 		return err ?: kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
 
+	if (!own_veth(ep)) {
+		if (!c->quiet)
+			pr_warn("endpoint %s: interface %s is not the veth vxnet made for it; not forwarding to it",
+				ep->name, ep->host_ifname);
+		return 0;
+	}
 	e.ifindex = local_ifindex(c, ep, &k);
 	if (!e.ifindex) {
 		if (!c->quiet)
