@@ -30,7 +30,7 @@ out_is() {
 }
 
 # --- good paths ---------------------------------------------------------
-check "ls on a missing state file is empty" vx node ls
+expect_err "ls on a missing state file fails" "^vxnet: state file $ST does not exist; create it with vxnet node add" vx node ls
 [ -e "$ST" ] && fail "ls created the state file" || ok "ls creates nothing"
 out_is "node add h1 (creates the directory)" h1 vx node add h1 198.18.0.1
 out_is "node add h2" h2 vx node add h2 198.18.0.2

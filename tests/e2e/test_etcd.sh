@@ -24,6 +24,9 @@ H3=${P}h3 C5=${P}c5 D1=${P}d1 D2=${P}d2 D3=${P}d3
 PIN3=/sys/fs/bpf/${P}h3
 EPS=198.18.1.1:2379,198.18.2.1:2379,198.18.3.1:2379
 STORE=etcd://$EPS
+# Plain HTTP on purpose (the test's own underlay; TLS: test_etcd_tls.sh):
+# without this, every command would add vxnet's one-line warning about it.
+export VXNET_STORE_ALLOW_PLAIN=1
 CLUSTER=e1=http://198.18.1.1:2380,e2=http://198.18.2.1:2380,e3=http://198.18.3.1:2380
 declare -A ETCD_PID AGENT_PID
 
