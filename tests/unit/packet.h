@@ -11,7 +11,7 @@
 
 #define VNI 42
 #define PORT 4789
-#define PKT_MAX 1600 /* a 1514-byte frame plus its VXLAN encapsulation */
+#define PKT_MAX 4400 /* a GSO frame of three 1422-byte UDP segments and its headers */
 
 /* ---- packet builder ----------------------------------------------------- */
 
@@ -208,17 +208,44 @@ static inline struct pkt udp(__u16 sport, __u16 dport, struct pkt payload)
 #define TCP_ACK 0x10
 #define TCP_PSH 0x08
 
-static inline struct pkt tcp(__u16 sport, __u16 dport, __u8 flags, struct pkt payload)
+#define TCP_SEQ 0x10000000
+
+/* TCP header without options, ack 0; the checksum is filled by ipv4x(). */
+static inline struct pkt tcp_seq(__u16 sport, __u16 dport, __u32 seq, __u8 flags,
+				 struct pkt payload)
 {
 	struct pkt r = { .len = 20 };
 
 	put16(r.b, sport);
 	put16(r.b + 2, dport);
-	put16(r.b + 4, 0x1000);   /* seq 0x10000000 */
+	put16(r.b + 4, seq >> 16);
+	put16(r.b + 6, seq);
 	r.b[12] = 5 << 4;         /* data offset */
 	r.b[13] = flags;
 	put16(r.b + 14, 0xfaf0);  /* window */
 	return cat(r, payload);
+}
+
+static inline struct pkt tcp(__u16 sport, __u16 dport, __u8 flags, struct pkt payload)
+{
+	return tcp_seq(sport, dport, TCP_SEQ, flags, payload);
+}
+
+/* What a sender leaves in the TCP/UDP checksum field of a packet whose
+ * checksum the kernel completes (CHECKSUM_PARTIAL, e.g. every GSO packet):
+ * the folded, not inverted, sum of the pseudo header (RFC 793/768) over the
+ * whole L4 length, as tcp_v4_send_check()/udp4_hwcsum() write it. f is an
+ * Ethernet frame with an option-less IPv4 header.
+ */
+static inline struct pkt l4_csum_partial(struct pkt f)
+{
+	__u8 *iph = f.b + ETH_HLEN;
+	__u32 l4len = ((iph[2] << 8) | iph[3]) - 20;
+	__u32 off = ETH_HLEN + 20 + (iph[9] == IPPROTO_TCP ? 16 : 6);
+	__u32 sum = csum_add(0, iph + 12, 8) + iph[9] + l4len;
+
+	put16(f.b + off, ~csum_fold(sum));
+	return f;
 }
 
 /* ARP for Ethernet/IPv4 (RFC 826). */
@@ -287,6 +314,19 @@ static inline struct pkt encap_of(const __u8 *dmac, const char *node, __u8 tos, 
 {
 	struct ip4 h = { .saddr = ip("198.18.0.1"), .daddr = ip(node), .proto = IPPROTO_UDP,
 			 .tos = tos, .ttl = 64, .frag = 0x4000 };
+
+	return eth(dmac, UL_MAC, ETH_P_IP, ipv4x(h, udp(0, PORT, vxlan(0x08, VNI, inner))));
+}
+
+/* Segment number seg of an encapsulated GSO packet as software GSO
+ * (inet_gso_segment) writes it: the outer IPv4 id counts up from
+ * encap's 0, one per segment.
+ */
+static inline struct pkt encap_seg_of(const __u8 *dmac, const char *node, __u16 seg,
+				      struct pkt inner)
+{
+	struct ip4 h = { .saddr = ip("198.18.0.1"), .daddr = ip(node), .proto = IPPROTO_UDP,
+			 .ttl = 64, .id = seg, .frag = 0x4000 };
 
 	return eth(dmac, UL_MAC, ETH_P_IP, ipv4x(h, udp(0, PORT, vxlan(0x08, VNI, inner))));
 }
