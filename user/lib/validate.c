@@ -30,6 +30,30 @@ int valid_name(const char *s)
 	return 1;
 }
 
+/* Room for a name or an interface name as printable() writes it. */
+#define ESC_MAX (4 * VX_NAME_MAX + 8)
+
+/* s for an error line: a name that breaks the rule may hold control
+ * characters (from a state file or an etcd value): a newline would split the
+ * one error line, an escape sequence would reach the terminal. Those become
+ * \xNN, the rest cut with "..." to fit size. (Found by fuzzing.)
+ */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s && o + 8 <= size; s++) { /* room for "\xNN", "..." and NUL */
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	strcpy(buf + o, *s ? "..." : "");
+	return buf;
+}
+
 static int unicast_addr(uint32_t a)
 {
 	uint32_t h = ntohl(a);
@@ -47,10 +71,11 @@ static int subnets_overlap(const struct vx_subnet *a, const struct vx_subnet *b)
 /* A node on its own: name, address. */
 static int check_node(const struct vx_node *n, const char *src)
 {
-	char a[16];
+	char a[16], esc[ESC_MAX];
 
 	if (!valid_name(n->name))
-		return pr_err_at(src, "invalid node name '%s' (must match %s)", n->name, VX_NAME_RULE);
+		return pr_err_at(src, "invalid node name '%s' (must match %s)",
+				 printable(n->name, esc, sizeof(esc)), VX_NAME_RULE);
 	if (!unicast_addr(n->addr)) {
 		format_ipv4(n->addr, a);
 		return pr_err_at(src, "node %s: address %s is not a unicast address", n->name, a);
@@ -124,8 +149,11 @@ static int validate_subnet(const struct vx_network *n, int k, const char *src)
 /* A network's own fields but its subnets: name, VNI, MTU, how many subnets. */
 static int check_network_fields(const struct vx_network *n, const char *src)
 {
+	char esc[ESC_MAX];
+
 	if (!valid_name(n->name))
-		return pr_err_at(src, "invalid network name '%s' (must match %s)", n->name, VX_NAME_RULE);
+		return pr_err_at(src, "invalid network name '%s' (must match %s)",
+				 printable(n->name, esc, sizeof(esc)), VX_NAME_RULE);
 	if (n->vni < 1 || n->vni > VX_VNI_MAX)
 		return pr_err_at(src, "network %s: VNI %u is outside 1..%u", n->name, n->vni, VX_VNI_MAX);
 	if (n->mtu && (n->mtu < VX_MTU_MIN || n->mtu > VX_MTU_MAX))
@@ -244,15 +272,18 @@ static int endpoint_fits(const struct vx_endpoint *e, const struct vx_network *n
 static int check_endpoint(const struct vx_endpoint *e, const struct vx_network *n, int has_node,
 			  const char *src)
 {
-	char m[18];
+	char m[18], esc[ESC_MAX];
 	int err;
 
 	if (!valid_name(e->name))
-		return pr_err_at(src, "invalid endpoint name '%s' (must match %s)", e->name, VX_NAME_RULE);
+		return pr_err_at(src, "invalid endpoint name '%s' (must match %s)",
+				 printable(e->name, esc, sizeof(esc)), VX_NAME_RULE);
 	if (!n)
-		return pr_err_at(src, "endpoint %s: no such network %s", e->name, e->network);
+		return pr_err_at(src, "endpoint %s: no such network %s", e->name,
+				 printable(e->network, esc, sizeof(esc)));
 	if (!has_node)
-		return pr_err_at(src, "endpoint %s: no such node %s", e->name, e->node);
+		return pr_err_at(src, "endpoint %s: no such node %s", e->name,
+				 printable(e->node, esc, sizeof(esc)));
 	err = endpoint_fits(e, n, src);
 	if (err)
 		return err;
@@ -261,9 +292,11 @@ static int check_endpoint(const struct vx_endpoint *e, const struct vx_network *
 	if (!memcmp(e->mac, "\0\0\0\0\0\0", 6))
 		return pr_err_at(src, "endpoint %s: MAC %s is all zeros", e->name, mac_str(e->mac, m));
 	if (!valid_ifname(e->ifname))
-		return pr_err_at(src, "endpoint %s: invalid interface name '%s'", e->name, e->ifname);
+		return pr_err_at(src, "endpoint %s: invalid interface name '%s'", e->name,
+				 printable(e->ifname, esc, sizeof(esc)));
 	if (!valid_ifname(e->host_ifname))
-		return pr_err_at(src, "endpoint %s: invalid host interface name '%s'", e->name, e->host_ifname);
+		return pr_err_at(src, "endpoint %s: invalid host interface name '%s'", e->name,
+				 printable(e->host_ifname, esc, sizeof(esc)));
 	return 0;
 }
 
