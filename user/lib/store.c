@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Opening a store by its URL (store.h), and what the backends share. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,4 +49,24 @@ struct vx_store_event *store_event_add(struct vx_store_events *b)
 	}
 	memset(&b->v[b->n], 0, sizeof(b->v[0]));
 	return &b->v[b->n++];
+}
+
+int store_event_diff(void *arg, enum vx_rec_kind kind, const char *name, const char *json,
+		     const void *rec)
+{
+	static const size_t size[] = {
+		[VX_REC_NODE] = sizeof(struct vx_node),
+		[VX_REC_NETWORK] = sizeof(struct vx_network),
+		[VX_REC_ENDPOINT] = sizeof(struct vx_endpoint),
+	};
+	struct vx_store_event *ev = store_event_add(arg);
+
+	if (!ev)
+		return -ENOMEM;
+	ev->kind = kind;
+	snprintf(ev->name, sizeof(ev->name), "%s", name);
+	ev->deleted = !rec;
+	if (rec)
+		memcpy(&ev->rec, rec, size[kind]);
+	return 0;
 }

@@ -95,6 +95,11 @@ struct vx_store_events {
 
 /* Appends a zeroed event; NULL on ENOMEM. */
 struct vx_store_event *store_event_add(struct vx_store_events *b);
+/* recdiff's callback (recdiff.h): one event per record put or deleted,
+ * appended to arg, a struct vx_store_events; 0 or -ENOMEM.
+ */
+int store_event_diff(void *arg, enum vx_rec_kind kind, const char *name, const char *json,
+		     const void *rec);
 
 static inline int store_read(struct vx_store *s, struct vx_state *st)
 {

@@ -47,10 +47,18 @@ static const char *const kind_dir[] = {
 	[VX_REC_ENDPOINT] = "endpoints/",
 };
 
+/* A list that finds at most this many records changed since the last one
+ * is checked as a watch's revision is (a bad change keeps the last good
+ * version); more, and it is checked as a first list (a bad record is left
+ * out): validating one record against the rest is linear.
+ */
+#define RELIST_AS_WATCH_MAX 1024
+
 struct etcd {
 	struct vx_store base; /* base.location: the URL as given */
 	struct etcd_http h;
 	struct vx_state mirror; /* list and watch: the state as last passed on */
+	int listed;             /* the mirror holds a list's state */
 };
 
 /* ---- records ---- */
@@ -313,20 +321,56 @@ nomem:
 	return -ENOMEM;
 }
 
-/* The agent's state: every valid record, each bad one reported and left out. */
+static int validate_revision(struct etcd *e, struct vx_store_events *evs);
+
+/* A list after an earlier one: what changed since the mirror, as one
+ * revision of a watch (a bad change keeps the last good version, as the
+ * agent's maps do); *as_watch clear when too much changed for that.
+ * 0 with st the mirror's copy, or a negative errno.
+ */
+static int relist(struct etcd *e, struct vx_state *st, int *as_watch)
+{
+	struct rec_snap old = {}, cur = {};
+	struct vx_store_events evs = {};
+	int err;
+
+	err = rec_snap(&e->mirror, &old) ?: rec_snap(st, &cur) ?:
+	      recdiff(&old, &cur, store_event_diff, &evs);
+	*as_watch = !err && evs.n <= RELIST_AS_WATCH_MAX;
+	if (!err && *as_watch)
+		err = validate_revision(e, &evs);
+	rec_snap_free(&old);
+	rec_snap_free(&cur);
+	free(evs.v);
+	if (!err && *as_watch) {
+		state_free(st);
+		err = state_copy(st, &e->mirror);
+	}
+	return err;
+}
+
+/* The agent's state: every valid record, each bad one reported and left
+ * out, or, after an earlier list, kept at its last good version.
+ */
 static int etcd_list(struct vx_store *s, struct vx_state *st, int64_t *rev)
 {
 	struct etcd *e = (struct etcd *)s;
 	int64_t rev_mod;
-	int err;
+	int as_watch = 0, err;
 
 	err = etcd_range(e, st, 0, rev, &rev_mod);
 	if (err)
 		return err;
 	if (!rev_mod)
 		return uninitialised(e, st);
-	state_free(&e->mirror);
-	err = state_drop_invalid(st, skipped_source, NULL) < 0 ? -ENOMEM : state_copy(&e->mirror, st);
+	if (e->listed)
+		err = relist(e, st, &as_watch);
+	if (!err && !as_watch) {
+		state_free(&e->mirror);
+		err = state_drop_invalid(st, skipped_source, NULL) < 0 ? -ENOMEM :
+		      state_copy(&e->mirror, st);
+	}
+	e->listed = !err;
 	if (err) {
 		state_free(st);
 		snprintf(e->h.err, sizeof(e->h.err), "out of memory");

@@ -361,27 +361,6 @@ static int file_list(struct vx_store *s, struct vx_state *st, int64_t *rev)
 	return 0;
 }
 
-/* recdiff's callback: one event of the batch. */
-static int add_event(void *arg, enum vx_rec_kind kind, const char *name, const char *json,
-		     const void *rec)
-{
-	static const size_t size[] = {
-		[VX_REC_NODE] = sizeof(struct vx_node),
-		[VX_REC_NETWORK] = sizeof(struct vx_network),
-		[VX_REC_ENDPOINT] = sizeof(struct vx_endpoint),
-	};
-	struct vx_store_event *ev = store_event_add(arg);
-
-	if (!ev)
-		return -ENOMEM;
-	ev->kind = kind;
-	snprintf(ev->name, sizeof(ev->name), "%s", name);
-	ev->deleted = !rec;
-	if (rec)
-		memcpy(&ev->rec, rec, size[kind]);
-	return 0;
-}
-
 /* The file changed (or may have): reads it and hands fn the records that
  * differ from the last version as one revision. An invalid file (the read
  * printed why) or a missing one changes nothing: the next version is
@@ -396,7 +375,7 @@ static int file_changed(struct file_store *f, vx_watch_fn fn, void *arg)
 
 	if (!file_there(f, file_load(&f->base, &st)))
 		return 0;
-	err = rec_snap(&st, &snap) ?: recdiff(&f->prev, &snap, add_event, &evs);
+	err = rec_snap(&st, &snap) ?: recdiff(&f->prev, &snap, store_event_diff, &evs);
 	if (err) {
 		set_error(f, "out of memory");
 		goto cleanup;
