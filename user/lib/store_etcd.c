@@ -79,12 +79,23 @@ static int key_kind(const char *key, const char **name)
 	return -1;
 }
 
+/* A key in an error line: anyone who can write etcd chooses it, so control
+ * characters become '?' (one line stays one line).
+ */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+}
+
 /* Where a record's line comes from: its key; "(skipped)" where a bad
  * record is left out rather than failing the command.
  */
 static void key_source(char *buf, size_t size, enum vx_rec_kind kind, const char *name, int strict)
 {
 	snprintf(buf, size, "etcd " PREFIX "%s%s%s", kind_dir[kind], name, strict ? "" : " (skipped)");
+	printable(buf);
 }
 
 /* state_drop_invalid's names for the records it leaves out. */
@@ -101,7 +112,7 @@ static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
 {
 	const char *k64 = json_string_value(json_object_get(kv, "key"));
 	const char *v64 = json_string_value(json_object_get(kv, "value"));
-	char *key = NULL, *val = NULL, src[VX_NAME_MAX + 4096];
+	char *key = NULL, *val = NULL, src[VX_NAME_MAX + 128];
 	const char *name, *rec_name = NULL;
 	size_t klen, vlen;
 	int kind, err = 1;
@@ -112,7 +123,8 @@ static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
 	kind = key_kind(key, &name);
 	if (kind < 0)
 		goto cleanup;
-	snprintf(src, sizeof(src), "etcd %s%s", key, strict ? "" : " (skipped)");
+	snprintf(src, sizeof(src), "etcd %.*s%s", VX_NAME_MAX + 64, key, strict ? "" : " (skipped)");
+	printable(src);
 	err = -EINVAL;
 	if (strlen(name) >= VX_NAME_MAX) {
 		pr_err("%s: the name in the key is longer than %d bytes", src, VX_NAME_MAX - 1);
