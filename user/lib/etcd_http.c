@@ -243,7 +243,10 @@ static void etcd_message(const json_t *j, const struct buf *b, char *out, size_t
 	if (!msg)
 		msg = json_string_value(json_object_get(j, "error"));
 	if (msg) {
-		snprintf(out, size, "%s", msg);
+		snprintf(out, size, "%.160s", msg);
+		for (char *c = out; *c; c++) /* one line stays one line */
+			if ((unsigned char)*c < ' ' || *c == 0x7f)
+				*c = '?';
 		return;
 	}
 	for (size_t i = 0; b->p && i < b->n && b->p[i] != '\n' && n + 1 < size && n < 160; i++)
