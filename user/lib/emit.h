@@ -8,7 +8,8 @@
  *   node      nodes[address]
  *   network   networks[VNI]; endpoints[{VNI, gateway}] per subnet
  *   endpoint  node_vnis[{node address, VNI}];
- *             endpoints[{VNI, IP}] (unless attached here and its veth is gone);
+ *             endpoints[{VNI, IP}] (unless attached here and its veth is gone
+ *             or is not the one vxnet names for it: "vx" + crc32 of its name);
  *             ifaces[veth ifindex] when attached on this host
  */
 #ifndef VXNET_EMIT_H
