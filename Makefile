@@ -93,6 +93,59 @@ $(BUILD)/bench/prog_cost: bench/prog_cost.c $(wildcard tests/unit/*.h) $(wildcar
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+# ---- fuzzing (tests/fuzz) ---------------------------------------------------
+# `make fuzz` builds the fuzz programs into build/fuzz/ and runs each for
+# FUZZ_SECONDS (tests/fuzz/test_fuzz.sh); `make fuzz-build` only builds them
+# (make test does, for the short pass in tests/run.sh). The libFuzzer
+# targets (tests/fuzz/fuzz_*.c) link a second copy of the library, compiled
+# with -fsanitize=fuzzer-no-link,address,undefined into build/fuzz/user/;
+# fuzz_packets drives the BPF programs through BPF_PROG_TEST_RUN.
+FUZZ_SECONDS ?= 10
+FUZZ_CC ?= clang
+FUZZ := $(BUILD)/fuzz
+FUZZ_TARGETS := state record addr etcd_codec etcd_gateway cli
+FUZZ_BINS := $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS)) $(FUZZ)/fuzz_packets
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	-fsanitize-ignorelist=tests/fuzz/ubsan.ignore
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -Wall -Werror -Iinclude -I$(BUILD) -Iuser/lib -Iuser/cli \
+	$(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(LIB_SRCS))
+FUZZ_CLI_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(filter-out user/cli/main.c,$(CLI_SRCS)))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/test_fuzz.sh
+
+$(FUZZ)/user/lib/%.o: user/lib/%.c $(LIB_HDRS) $(SKELS) tests/fuzz/ubsan.ignore
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/user/cli/%.o: user/cli/%.c $(wildcard user/cli/*.h) $(LIB_HDRS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/libvxnet.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ)/fuzz_cli: $(FUZZ_CLI_OBJS)
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ)/libvxnet.a
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(filter %.o,$^) $(FUZZ)/libvxnet.a \
+		-o $@ $(LDLIBS) -lpthread
+
+# Not libFuzzer: a seeded random driver of the loaded skeleton.
+$(FUZZ)/fuzz_packets: tests/fuzz/fuzz_packets.c $(wildcard tests/unit/*.h) $(wildcard include/*.h) $(SKELS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/unit $< -o $@ $(LDLIBS)
+# ---- end of fuzzing ------------------------------------------------------------
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
