@@ -147,7 +147,7 @@ $(FUZZ)/fuzz_packets: tests/fuzz/fuzz_packets.c $(wildcard tests/unit/*.h) $(wil
 # ---- end of fuzzing ------------------------------------------------------------
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzz-build
 	$(Q)tests/run.sh
 
 demo: deps

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.." || exit 1
 pass=0 failn=0
 pattern=${1:-}
 [ "$(id -u)" = 0 ] || { echo "vxnet tests need root"; echo "0 passed, 1 failed"; exit 1; }
-for t in build/tests/* tests/cli/test_*.sh tests/e2e/test_*.sh; do
+for t in build/tests/* tests/cli/test_*.sh tests/fuzz/test_*.sh tests/e2e/test_*.sh; do
 	[ -x "$t" ] || continue
 	case "$t" in *"$pattern"*) ;; *) continue ;; esac
 	echo "== $t"
