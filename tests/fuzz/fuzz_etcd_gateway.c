@@ -1,20 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target: what the etcd store makes of the gateway's answers
  * (user/lib/store_etcd.c, etcd_http.c): range pages (store_read,
- * store_list) and the watch stream (store_watch). The decoders are static,
+ * store_list, store_update) and the watch stream (store_watch). The
+ * decoders are static,
  * so this goes through the public store interface: a small HTTP server in
  * a thread of this process, on 127.0.0.1, answers the store's first request
  * with the input; libcurl, base64, jansson and the record decoder all run
  * on it, as against a hostile or broken etcd.
  *
- * Input: byte 0 (mod 3) picks the call: 0 store_list, 1 store_read,
- * 2 store_watch; byte 1 the HTTP status (mod 8: 0-5 200, 6 404, 7 503); the
- * rest is the body (for the watch: the stream, one JSON object a line).
- * Later requests of the same call (the next range page) get an empty last
- * page. Checks besides ASan/UBSan (fuzz.h):
+ * Input: byte 0 (mod 4) picks the call: 0 store_list, 1 store_read,
+ * 2 store_watch, 3 store_update adding a node; byte 1 the HTTP status
+ * (mod 8: 0-5 200, 6 404, 7 503); the rest is the body (for the watch: the
+ * stream, one JSON object a line). Later range requests of the same call
+ * (the next page) get an empty last page, a transaction succeeds. Checks
+ * besides ASan/UBSan (fuzz.h):
  *   - every line printed is one "vxnet: " line without control characters,
  *     and store_error() has none either (the agent logs it);
- *   - store_read: 0 and quiet with a valid state, or exactly one line;
+ *   - store_read, store_update: 0 and quiet, or exactly one line;
  *   - store_list: its records decode (the agent then validates);
  *   - store_watch: each event names a record kind and a name of fewer than
  *     VX_NAME_MAX bytes, a put's record carries that name, one batch is one
@@ -43,9 +45,12 @@ static size_t body_len;
 static int status, stream, served;
 
 static const char last_page[] = "{\"header\":{\"revision\":\"1\"},\"count\":\"0\"}";
+static const char txn_done[] = "{\"header\":{\"revision\":\"2\"},\"succeeded\":true}";
 
-/* Reads the request: headers, then Content-Length bytes of body. */
-static void read_request(int fd)
+/* Reads the request: headers, then Content-Length bytes of body. Whether
+ * it is a transaction.
+ */
+static int read_request(int fd)
 {
 	char buf[65536];
 	size_t n = 0, want = 0;
@@ -55,7 +60,7 @@ static void read_request(int fd)
 		ssize_t r = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
 
 		if (r <= 0)
-			return;
+			return 0;
 		n += r;
 		buf[n] = '\0';
 		if (!end && (end = strstr(buf, "\r\n\r\n"))) {
@@ -64,8 +69,10 @@ static void read_request(int fd)
 			want = end + 4 - buf + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
 		}
 		if (end && n >= want)
-			return;
+			break;
 	}
+	buf[n] = '\0';
+	return !strncmp(buf, "POST /v3/kv/txn ", 16);
 }
 
 static void send_all(int fd, const void *p, size_t len)
@@ -80,15 +87,15 @@ static void send_all(int fd, const void *p, size_t len)
 	}
 }
 
-static void answer(int fd)
+static void answer(int fd, int txn)
 {
-	const void *b = last_page;
-	size_t len = strlen(last_page);
+	const void *b = txn ? txn_done : last_page;
+	size_t len = strlen(b);
 	int code = 200, first;
 	char head[256];
 
 	pthread_mutex_lock(&lock);
-	first = !served++;
+	first = !served++ && !txn;
 	if (first) {
 		b = body;
 		len = body_len;
@@ -113,8 +120,7 @@ static void *serve(void *arg)
 
 		if (fd < 0)
 			continue;
-		read_request(fd);
-		answer(fd);
+		answer(fd, read_request(fd));
 		shutdown(fd, SHUT_WR);
 		close(fd);
 	}
@@ -148,9 +154,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void check_printable(const char *what, const char *s)
 {
-	for (; *s && !fz_lax; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			fz_fail("%s holds control character 0x%02x", what, *s);
+	char esc[1024];
+	size_t o = 0;
+	int bad = 0;
+
+	for (; *s && o + 5 < sizeof(esc); s++) {
+		unsigned char c = *s;
+
+		bad |= c < 0x20 || c == 0x7f;
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(esc + o, sizeof(esc) - o, "\\x%02x", c);
+		else
+			esc[o++] = c;
+	}
+	esc[o] = '\0';
+	if (bad && !fz_lax)
+		fz_fail("%s holds control characters: %s", what, esc);
 }
 
 static const char *rec_name(const struct vx_store_event *ev)
@@ -183,6 +202,14 @@ static int never(void *arg)
 	return 0;
 }
 
+static int add_node(struct vx_state *st, void *arg)
+{
+	struct vx_node n = { .name = "fuzz-node" };
+
+	n.addr = htonl(0xc00002fe); /* 192.0.2.254 */
+	return state_add_node(st, &n) ? 0 : -ENOMEM;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int codes[8] = { 200, 200, 200, 200, 200, 200, 404, 503 };
@@ -194,7 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	mode = data[0] % 3;
+	mode = data[0] % 4;
 	pthread_mutex_lock(&lock); /* also: the last answer has been sent */
 	status = codes[data[1] % 8];
 	stream = mode == 2;
@@ -219,14 +246,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = store_read(s, &st);
 		if (!err)
 			state_free(&st);
-	} else {
+	} else if (mode == 2) {
 		err = store_watch(s, 0, on_events, never, NULL);
 		if (!err)
 			fz_fail("store_watch returned 0 after the stream ended");
+	} else {
+		err = store_update(s, add_node, NULL);
 	}
 	fz_end();
-	fz_expect_lines(mode == 0 ? "store_list" : mode == 1 ? "store_read" : "store_watch",
-			mode == 1 ? err != 0 : 0, mode == 1 ? err != 0 : 1 << 30);
+	if (mode == 0 || mode == 2)
+		fz_expect_lines(mode ? "store_watch" : "store_list", 0, 1 << 30);
+	else
+		fz_expect_lines(mode == 1 ? "store_read" : "store_update", err != 0, err != 0);
 	check_printable("store_error()", store_error(s));
 	store_close(s);
 	fz_free();
