@@ -672,6 +672,7 @@ static int watch_line(void *arg, const char *line, size_t len)
 
 	if (!j) {
 		snprintf(err_text, err_size, "watch: a line that is not JSON: %s", jerr.text);
+		printable(err_text);
 		return -EPROTO;
 	}
 	r = json_object_get(j, "result");
@@ -682,6 +683,7 @@ static int watch_line(void *arg, const char *line, size_t len)
 		msg = msg ?: json_string_value(json_object_get(j, "message"));
 		snprintf(err_text, err_size, "watch failed: %s", msg ? msg : "no result");
 		err = msg && strstr(msg, "invalid auth token") ? -EACCES : -EIO;
+		printable(err_text);
 		json_decref(j);
 		return err;
 	}
@@ -697,6 +699,7 @@ static int watch_line(void *arg, const char *line, size_t len)
 			snprintf(err_text, err_size, "watch canceled by etcd: %s", why ? why : "no reason given");
 			err = why && strstr(why, "invalid auth token") ? -EACCES : -ECONNRESET;
 		}
+		printable(err_text);
 		json_decref(j);
 		return err;
 	}
