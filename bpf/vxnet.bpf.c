@@ -181,7 +181,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	if (!eth)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	ip = ipv4_hdr(eth, data_end);
-	if (!ip)
+	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (!mac_equal(eth->h_source, ifc->mac))
 		return tc_drop(skb, VXNET_DROP_SPOOF_MAC);

@@ -23,6 +23,16 @@ static __always_inline struct iphdr *ipv4_hdr(struct ethhdr *eth, void *data_end
 	return ip;
 }
 
+/* A header ip_rcv() would accept: version 4, 20 to 60 bytes, a total length
+ * that covers it and lies within the l3_len bytes the frame carries.
+ */
+static __always_inline int ipv4_valid(const struct iphdr *ip, __u32 l3_len)
+{
+	__u32 tot = bpf_ntohs(ip->tot_len);
+
+	return ip->version == 4 && ip->ihl >= 5 && tot >= ip->ihl * 4u && tot <= l3_len;
+}
+
 static __always_inline int ipv4_is_fragment(const struct iphdr *ip)
 {
 	return (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) != 0;

@@ -51,7 +51,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 if [ "$(id -u)" = 0 ]; then
-	"$FZ/fuzz_packets" -t "$SECS" -n 5000000 -c "$SEEDS/packets" -a "$FZ/artifacts" \
+	"$FZ/fuzz_packets" -S -t "$SECS" -n 5000000 -c "$SEEDS/packets" -a "$FZ/artifacts" \
 		>"$FZ/logs/packets.log" 2>&1
 	rc=$?
 	cat "$FZ/logs/packets.log"

@@ -67,6 +67,13 @@ static struct pkt c1_ttl(const __u8 *dmac, const __u8 *smac, const char *dst, __
 			    tcp(40000, 80, TCP_PSH | TCP_ACK, text("GET / HTTP/1.0\r\n\r\n"))));
 }
 
+/* p with the byte at off set to val (checksums left as they were). */
+static struct pkt patched(struct pkt p, __u32 off, __u8 val)
+{
+	p.b[off] = val;
+	return p;
+}
+
 static struct pkt c1_to(const __u8 *dmac, const char *dst)
 {
 	return c1_ttl(dmac, C1_MAC, dst, 64);
@@ -808,6 +815,18 @@ int main(void)
 	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
 	  .in = truncate_to(arp_req_c2, ETH_HLEN + 20), .stat = NONE, .drop = VXNET_DROP_MALFORMED },
 	/* from_container: policy */
+	/* from_container: headers ip_rcv() would refuse are not forwarded
+	 * (found by tests/fuzz/fuzz_packets: they were encapsulated)
+	 */
+	{ .name = "ipv4: version 6 in an IPv4 frame dropped MALFORMED",
+	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
+	  .in = patched(to_r1_mac, ETH_HLEN, 0x65), .stat = NONE, .drop = VXNET_DROP_MALFORMED },
+	{ .name = "ipv4: header length 16 bytes dropped MALFORMED",
+	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
+	  .in = patched(to_r1_mac, ETH_HLEN, 0x44), .stat = NONE, .drop = VXNET_DROP_MALFORMED },
+	{ .name = "ipv4: total length beyond the frame dropped MALFORMED",
+	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
+	  .in = patched(to_r1_mac, ETH_HLEN + 2, 0x7f), .stat = NONE, .drop = VXNET_DROP_MALFORMED },
 	{ .name = "spoof: IPv4 with foreign source MAC dropped SPOOF_MAC",
 	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
 	  .in = eth(R1_MAC, EVIL_MAC, ETH_P_IP, ipv4("10.0.1.2", "10.0.1.4", IPPROTO_TCP, tcp(1, 80, TCP_SYN, text("")))),
