@@ -33,13 +33,21 @@ static int agent(void *arg)
 	return err ? 1 : 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 static const struct cli_opt agent_opts[] = {
 	{ "timestamps", NULL, CLI_FLAG, offsetof(struct agent_opts, timestamps),
 	  "start each change's line with the time (epoch seconds) it reached the maps" },
+	{ "resync", "SECONDS", CLI_U32, offsetof(struct agent_opts, resync),
+	  "list the store and sync in full every SECONDS, repairing entries changed\n"
+	  "by hand or lost (default: " STR(AGENT_DEFAULT_RESYNC) "; 0: never)",
+	  .min = 0, .max = 86400 },
 	{},
 };
 
+static const struct agent_opts agent_defaults = { .resync = AGENT_DEFAULT_RESYNC };
+
 const struct cli_verb agent_verb = {
 	"agent", "Keeps this host's maps equal to the store until SIGTERM or SIGINT. Run vxnet up first.",
-	agent_opts, sizeof(struct agent_opts), NULL, agent,
+	agent_opts, sizeof(struct agent_opts), &agent_defaults, agent,
 };

@@ -9,29 +9,39 @@
 static int up(void *arg)
 {
 	struct dp_up_opts *o = arg;
+	struct vx_store *store = NULL;
 	struct kv_result res;
-	struct vx_state st;
 	int err;
 
 	o->dir = vx_opts.pin_dir;
-	if (cli_read_state(&st))
-		return 1;
-	err = dp_up(o, &st, &res);
+	err = cli_open_store(&store) ?: dp_up(o, store, &res);
+	store_close(store);
 	if (!err)
 		pr_info("vxnet up: node %s on %s (%s decap, port %u), %u entries written",
 			o->node, o->dev, o->decap == VXNET_DECAP_XDP ? "xdp" : "tc", o->port,
 			res.added + res.changed);
-	state_free(&st);
 	return err ? 1 : 0;
 }
 
+/* Without the state (the store is unreachable), down still takes down the
+ * veths in the ifaces map.
+ */
 static int down(void *arg)
 {
 	struct vxnet_host host;
+	struct vx_state st;
+	int have_state, err;
 
-	if (dp_down(vx_opts.pin_dir, &host))
+	have_state = !cli_read_state(&st);
+	if (!have_state)
+		pr_warn("down: without the state, only the interfaces in the maps go down");
+	err = dp_down(vx_opts.pin_dir, have_state ? &st : NULL, &host);
+	if (have_state)
+		state_free(&st);
+	if (err)
 		return 1;
-	pr_info("vxnet down: node %s detached and unpinned", host.node);
+	pr_info("vxnet down: node %s detached and unpinned; its containers' interfaces are down",
+		host.node);
 	return 0;
 }
 
@@ -70,4 +80,5 @@ const struct cli_verb up_verb = {
 };
 
 const struct cli_verb down_verb = { "down",
-	"Detaches the datapath from this host and removes its pins.", .run = down };
+	"Detaches the datapath from this host, takes its containers' interfaces down and removes its pins.",
+	.run = down };

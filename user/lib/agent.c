@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The agent's loop (agent.h): one loop for every store; the store's list,
  * watch and error operations hide how changes are noticed (an etcd watch,
- * inotify on the state file).
+ * inotify on the state file). A watch asks should_stop about once a
+ * second: there the resync timer fires and the pins are looked at, and the
+ * watch ends for a full sync.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,14 +13,34 @@
 #include <time.h>
 
 #include "agent.h"
+#include "datapath.h"
 #include "log.h"
 #include "sync.h"
+
+/* Why the watch stopped for a full sync. */
+enum agent_resync {
+	RESYNC_NONE,
+	RESYNC_TIMER,  /* --resync seconds went by */
+	RESYNC_PINS,   /* the pins are other maps now: open them */
+	RESYNC_RETRY,  /* after a failure: open the pins again, quietly */
+};
 
 struct agent {
 	const struct agent_opts *o;
 	struct dp_sync maps;
-	struct vx_state st; /* the store as of the last event applied */
+	struct vx_state st;   /* the store as of the last event applied */
+	int resync;           /* enum agent_resync */
+	long long sync_due;   /* CLOCK_MONOTONIC ms: the resync timer */
+	long long check_due;  /* the next look at the pins */
 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 /* One info line, after the maps were written. */
 __attribute__((format(printf, 2, 3)))
@@ -38,11 +60,25 @@ static void agent_log(const struct agent *a, const char *fmt, ...)
 	putchar('\n');
 }
 
+/* The watch's stop question: a signal, the resync timer, or new pins
+ * (looked at once a second at most).
+ */
 static int should_stop(void *arg)
 {
-	const struct agent *a = arg;
+	struct agent *a = arg;
+	long long now;
 
-	return *a->o->stop;
+	if (*a->o->stop || a->resync)
+		return 1;
+	now = now_ms();
+	if (a->o->resync && now >= a->sync_due) {
+		a->resync = RESYNC_TIMER;
+	} else if (now >= a->check_due) {
+		a->check_due = now + 1000;
+		if (dp_sync_stale(&a->maps))
+			a->resync = RESYNC_PINS;
+	}
+	return a->resync != RESYNC_NONE;
 }
 
 /* Sleeps ms milliseconds unless asked to stop. */
@@ -56,12 +92,23 @@ static void nap(const struct agent *a, unsigned int ms)
 
 static const char *const kind_names[] = { "node", "network", "endpoint" };
 
-/* The changes of one store revision, one record at a time. */
+/* The changes of one store revision, one record at a time, under the
+ * datapath's lock. When the pins are other maps now, none: the list after
+ * opening them brings these changes too.
+ */
 static int on_events(void *arg, const struct vx_store_event *ev, size_t n)
 {
 	struct agent *a = arg;
-	int err = 0;
+	int err;
 
+	/* first without the lock: when vxnet is down, dp_lock would complain */
+	if (dp_sync_stale(&a->maps) || dp_lock(a->o->pin_dir)) {
+		a->resync = RESYNC_PINS;
+		return -ECANCELED;
+	}
+	err = dp_sync_stale(&a->maps) ? -ECANCELED : 0;
+	if (err)
+		a->resync = RESYNC_PINS;
 	for (size_t i = 0; i < n && !err; i++) {
 		struct kv_result res;
 
@@ -72,6 +119,7 @@ static int on_events(void *arg, const struct vx_store_event *ev, size_t n)
 				  ev[i].deleted ? "deleted" : "put", res.added, res.changed,
 				  res.removed);
 	}
+	dp_unlock();
 	return err;
 }
 
@@ -81,6 +129,42 @@ static const char *why(struct vx_store *store, int err)
 	const char *e = store_error(store);
 
 	return e && *e ? e : strerror(-err);
+}
+
+/* The maps in full from a.st, under the lock; 1: the pins are other maps
+ * now (open them first).
+ */
+static int full_sync(struct agent *a, struct kv_result *res)
+{
+	int err;
+
+	if (dp_sync_stale(&a->maps) || dp_lock(a->o->pin_dir))
+		return 1;
+	err = dp_sync_stale(&a->maps) ? 1 : dp_sync_full(&a->maps, &a->st, res);
+	dp_unlock();
+	return err;
+}
+
+/* One line per full sync; a timer's only when it found the maps wrong. */
+static void log_sync(const struct agent *a, int cause, int64_t rev, const struct kv_result *res)
+{
+	if (cause != RESYNC_TIMER)
+		agent_log(a, "synced at revision %lld: %zu nodes, %zu networks, %zu endpoints; "
+			  "%u added, %u changed, %u removed", (long long)rev, a->st.nnodes,
+			  a->st.nnetworks, a->st.nendpoints, res->added, res->changed, res->removed);
+	else if (res->added || res->changed || res->removed)
+		agent_log(a, "resync at revision %lld repaired the maps: %u added, %u changed, "
+			  "%u removed", (long long)rev, res->added, res->changed, res->removed);
+}
+
+/* Closes the maps and opens the pins as they are now. */
+static int reopen(struct agent *a, int cause)
+{
+	if (cause == RESYNC_PINS)
+		agent_log(a, "agent: the pins in %s are new maps (vxnet up again?): opening them",
+			  a->o->pin_dir);
+	dp_sync_close(&a->maps);
+	return dp_sync_open(&a->maps, a->o->pin_dir, "agent");
 }
 
 int agent_run(const struct agent_opts *o)
@@ -99,7 +183,11 @@ int agent_run(const struct agent_opts *o)
 		o->pin_dir);
 	while (!*o->stop) {
 		struct kv_result res;
+		int cause = a.resync;
 
+		a.resync = RESYNC_NONE;
+		if ((cause == RESYNC_PINS || cause == RESYNC_RETRY) && reopen(&a, cause))
+			goto retry;
 		state_free(&a.st);
 		err = store_list(store, &a.st, &rev);
 		if (err) {
@@ -107,18 +195,23 @@ int agent_run(const struct agent_opts *o)
 				store->location, why(store, err), backoff);
 			goto retry;
 		}
-		err = dp_sync_full(&a.maps, &a.st, &res);
+		err = full_sync(&a, &res);
+		if (err == 1) { /* the pins changed, or went, meanwhile */
+			if (cause == RESYNC_PINS || cause == RESYNC_RETRY)
+				goto retry; /* right after opening them: not too often */
+			a.resync = RESYNC_PINS;
+			continue;
+		}
 		if (err) { /* it said why */
 			pr_warn("agent: keeping the maps, retrying in %u ms", backoff);
 			goto retry;
 		}
-		agent_log(&a, "synced at revision %lld: %zu nodes, %zu networks, %zu endpoints; "
-			  "%u added, %u changed, %u removed", (long long)rev, a.st.nnodes,
-			  a.st.nnetworks, a.st.nendpoints, res.added, res.changed, res.removed);
+		log_sync(&a, cause, rev, &res);
 		backoff = 200;
+		a.sync_due = now_ms() + o->resync * 1000LL;
 		err = store_watch(store, rev, on_events, should_stop, &a);
-		if (err == -ECANCELED || *o->stop)
-			break;
+		if (*o->stop || err == -ECANCELED)
+			continue; /* stopping, or a resync */
 		if (err == -ESTALE) {
 			pr_warn("agent: %s; resyncing", why(store, err));
 			continue;
@@ -128,9 +221,7 @@ retry:
 		nap(&a, backoff);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 		/* The pins as they are now: `vxnet up` may have replaced them. */
-		dp_sync_close(&a.maps);
-		if (!*o->stop && dp_sync_open(&a.maps, o->pin_dir, "agent"))
-			goto retry;
+		a.resync = RESYNC_RETRY;
 	}
 	err = 0;
 cleanup:

@@ -7,6 +7,7 @@
 #define VXNET_AGENT_H
 
 #include <signal.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -14,13 +15,20 @@ struct agent_opts {
 	struct vx_store *store;
 	const char *pin_dir;
 	int timestamps;               /* start each log line with the epoch time */
+	uint32_t resync;              /* seconds between full syncs; 0: never */
 	volatile sig_atomic_t *stop;  /* set (by a signal handler) to stop */
 };
 
+#define AGENT_DEFAULT_RESYNC 60
+
 /* List, sync in full, then apply each change the store's watch reports;
  * when the watch fails the maps stay as they are and the agent lists again
- * after a backoff (0.2 s doubling to 5 s). Returns when *stop is set: 0, or
- * a negative errno when the maps cannot be opened or written.
+ * after a backoff (0.2 s doubling to 5 s). Every o->resync seconds it lists
+ * and syncs in full (an entry lost or changed by hand comes back). Every
+ * write holds dp_lock and first checks that the pins are still the maps
+ * it opened: after `vxnet down` and `up` it opens the new ones and syncs
+ * in full. Returns when *stop is set: 0, or a negative errno when the maps
+ * cannot be opened at the start.
  */
 int agent_run(const struct agent_opts *o);
 

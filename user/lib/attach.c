@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The per-container step (attach.h). The veth is built while the state is
- * locked; if anything fails, the veth is removed and the state is not
- * written.
+ * locked, with vxnet's program on its host side but down; if anything
+ * fails, the veth is removed and the state is not written. Once the record
+ * is in the store, the maps are synced and the veth goes up. A detach
+ * removes the record first and the veth after it. Both finish when the
+ * store retries a transaction whose reply was lost.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -23,19 +26,47 @@
 
 struct attach_ctx {
 	const struct vx_attach_req *req;
-	char netns[256]; /* the namespace's path */
+	char netns[sizeof(((struct vx_endpoint *)0)->netns)]; /* the namespace's path */
 	int netns_fd;
 	struct vxnet_host host;
 	int created; /* veth made: remove it if the state is not written */
 	struct vx_endpoint ep;
 };
 
-static void netns_path(const char *arg, char *buf, size_t len)
+/* The path of a NETNS argument (a name under /run/netns, or a path): it
+ * must fit the endpoint's record. who starts the error line.
+ */
+static int netns_path(const char *who, const char *arg, char *buf, size_t len)
 {
-	if (strchr(arg, '/'))
-		snprintf(buf, len, "%s", arg);
+	size_t n = strchr(arg, '/') ? strlen(arg) : strlen("/run/netns/") + strlen(arg);
+
+	if (n >= len) {
+		pr_err("%s: network namespace path is too long (%zu characters, at most %zu)", who, n,
+		       len - 1);
+		return -ENAMETOOLONG;
+	}
+	snprintf(buf, len, "%s%s", strchr(arg, '/') ? "" : "/run/netns/", arg);
+	return 0;
+}
+
+/* The default endpoint name's first part: a namespace's name under
+ * /run/netns (or any path's last component), pidN for /proc/N/ns/net, and
+ * nsINODE for another path ending in "net" (/proc/self/ns/net,
+ * /proc/N/task/M/ns/net): unique while the namespace lives.
+ */
+static void default_base(const struct attach_ctx *r, char *buf, size_t len)
+{
+	const char *base = strrchr(r->netns, '/') + 1;
+	unsigned long pid;
+	struct stat sb;
+	int end = 0;
+
+	if (sscanf(r->netns, "/proc/%lu/ns/net%n", &pid, &end) == 1 && end && !r->netns[end])
+		snprintf(buf, len, "pid%lu", pid);
+	else if (!strcmp(base, "net") && !fstat(r->netns_fd, &sb))
+		snprintf(buf, len, "ns%lu", (unsigned long)sb.st_ino);
 	else
-		snprintf(buf, len, "/run/netns/%s", arg);
+		snprintf(buf, len, "%s", base);
 }
 
 static const struct vx_endpoint *find_attached(const struct vx_state *st, const char *netns,
@@ -72,9 +103,9 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 		pr_err("attach: %s is already attached to network %s", r->req->netns, n->name);
 		return -EEXIST;
 	}
-	snprintf(base, sizeof(base), "%s", r->netns);
+	default_base(r, base, sizeof(base));
 	if ((r->req->name ? snprintf(ep->name, sizeof(ep->name), "%s", r->req->name) :
-	     snprintf(ep->name, sizeof(ep->name), "%s-%s", basename(base), n->name)) >=
+	     snprintf(ep->name, sizeof(ep->name), "%s-%s", base, n->name)) >=
 		    (int)sizeof(ep->name) || !valid_name(ep->name)) {
 		pr_err("attach: invalid endpoint name '%s' (use --name)", ep->name);
 		return -EINVAL;
@@ -133,7 +164,9 @@ static void container_if(const struct attach_ctx *r, const struct vx_network *n,
 	}
 }
 
-/* The veth, its container side and vxnet's program on its host side. */
+/* The veth, its container side and vxnet's program on its host side, which
+ * stays down until the record is in the store (finish_attach).
+ */
 static int build_veth(struct attach_ctx *r, const struct vx_network *n, int prog_fd)
 {
 	struct nl_container_if c;
@@ -163,7 +196,9 @@ static int build_veth(struct attach_ctx *r, const struct vx_network *n, int prog
 }
 
 /* Runs with the state locked: plan, validate, build the veth, record. A
- * store that retries on conflict (etcd) may call it again: start afresh.
+ * store that retries on conflict (etcd) may call it again: start afresh,
+ * unless the state holds the record the last call made (that transaction
+ * committed, and the store retried because its reply was lost): done.
  */
 static int do_attach(struct vx_state *st, void *arg)
 {
@@ -172,6 +207,12 @@ static int do_attach(struct vx_state *st, void *arg)
 	int prog_fd, err;
 
 	if (r->created) {
+		const struct vx_endpoint *e = find_attached(st, r->netns, r->ep.network, r->host.node);
+
+		if (e && !strcmp(e->host_ifname, r->ep.host_ifname)) {
+			r->ep = *e;
+			return 0;
+		}
 		nl_link_delete(r->ep.host_ifname);
 		r->created = 0;
 	}
@@ -195,16 +236,30 @@ static int do_attach(struct vx_state *st, void *arg)
 	return err;
 }
 
-/* The endpoint's entries on this host, from the state as it is now. */
-static int sync_maps(const struct vx_attach_req *req)
+/* After the commit, under the datapath's lock: the maps from the state as
+ * it is now, then the pinned program on the veth (a `vxnet up` may have
+ * swapped programs since build_veth) and the veth up. If vxnet went down
+ * meanwhile, the veth stays down; `vxnet up` brings it up.
+ */
+static int finish_attach(const struct attach_ctx *r)
 {
+	const char *dir = r->req->pin_dir;
 	struct kv_result res;
-	struct vx_state st;
-	int err;
+	int ifindex, prog_fd = -1, err;
 
-	state_init(&st);
-	err = store_read(req->store, &st) ?: dp_sync(&st, req->pin_dir, &res);
-	state_free(&st);
+	err = dp_lock(dir) ?: dp_sync_store(r->req->store, dir, &res);
+	if (err)
+		goto cleanup;
+	prog_fd = dp_open_pin(dir, VXNET_PIN_PROG_FROM_CONTAINER);
+	ifindex = if_nametoindex(r->ep.host_ifname);
+	err = prog_fd < 0 ? prog_fd : ifindex ? dp_veth_attach(ifindex, prog_fd) : -ENODEV;
+	if (err)
+		pr_err("attach: attach TC program to %s and bring it up: %s", r->ep.host_ifname,
+		       strerror(-err));
+cleanup:
+	if (prog_fd >= 0)
+		close(prog_fd);
+	dp_unlock();
 	return err;
 }
 
@@ -218,7 +273,9 @@ int vx_attach(const struct vx_attach_req *req, struct vx_endpoint *ep)
 		pr_err("attach: invalid interface name '%s'", ifname);
 		return -EINVAL;
 	}
-	netns_path(req->netns, r.netns, sizeof(r.netns));
+	err = netns_path("attach", req->netns, r.netns, sizeof(r.netns));
+	if (err)
+		return err;
 	r.netns_fd = open(r.netns, O_RDONLY | O_CLOEXEC);
 	if (r.netns_fd < 0) {
 		err = -errno;
@@ -228,35 +285,35 @@ int vx_attach(const struct vx_attach_req *req, struct vx_endpoint *ep)
 	err = dp_read_host(req->pin_dir, &r.host) ?: store_update(req->store, do_attach, &r);
 	if (err && r.created)
 		nl_link_delete(r.ep.host_ifname);
-	err = err ?: sync_maps(req);
+	err = err ?: finish_attach(&r);
 	if (!err)
 		*ep = r.ep;
 	close(r.netns_fd);
 	return err;
 }
 
+/* Runs with the state locked: removes the record; the veth goes once the
+ * store has committed. Called again after a lost reply (the record is
+ * gone, as the last call left it): done.
+ */
 static int do_detach(struct vx_state *st, void *arg)
 {
 	struct attach_ctx *r = arg;
 	const struct vx_endpoint *e;
-	int err;
 
+	e = find_attached(st, r->netns, r->req->network, r->host.node);
+	if (!e && r->ep.name[0])
+		return 0;
 	if (!state_find_network(st, r->req->network)) {
 		pr_err("detach: unknown network %s", r->req->network);
 		return -ENOENT;
 	}
-	e = find_attached(st, r->netns, r->req->network, r->host.node);
 	if (!e) {
 		pr_err("detach: %s is not attached to network %s on this host", r->req->netns,
 		       r->req->network);
 		return -ENOENT;
 	}
 	r->ep = *e;
-	err = nl_link_delete(e->host_ifname);
-	if (err && err != -ENODEV) {
-		pr_err("detach: delete %s: %s", e->host_ifname, strerror(-err));
-		return err;
-	}
 	state_del_endpoint(st, (struct vx_endpoint *)e);
 	return 0;
 }
@@ -264,12 +321,19 @@ static int do_detach(struct vx_state *st, void *arg)
 int vx_detach(const struct vx_attach_req *req, struct vx_endpoint *ep)
 {
 	struct attach_ctx r = { .req = req, .netns_fd = -1 };
-	int err;
+	struct kv_result res;
+	int err, del;
 
-	netns_path(req->netns, r.netns, sizeof(r.netns));
-	err = dp_read_host(req->pin_dir, &r.host) ?: store_update(req->store, do_detach, &r) ?:
-	      sync_maps(req);
-	if (!err)
-		*ep = r.ep;
+	err = netns_path("detach", req->netns, r.netns, sizeof(r.netns)) ?:
+	      dp_read_host(req->pin_dir, &r.host) ?: store_update(req->store, do_detach, &r);
+	if (err)
+		return err; /* the record stays, and so does the veth */
+	*ep = r.ep;
+	err = dp_sync_store(req->store, req->pin_dir, &res);
+	del = nl_link_delete(r.ep.host_ifname);
+	if (del && del != -ENODEV) {
+		pr_err("detach: delete %s: %s", r.ep.host_ifname, strerror(-del));
+		err = err ?: del;
+	}
 	return err;
 }

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Pin directory, pinned objects, vxnet's TC hooks and the default MTU. */
+/* Pin directory, its writers' lock, pinned objects, vxnet's TC and XDP
+ * hooks, container veths and the default MTU.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -16,6 +20,7 @@
 
 #include "datapath.h"
 #include "log.h"
+#include "netlink.h"
 
 static int on_bpffs(const char *path)
 {
@@ -103,6 +108,83 @@ int dp_read_host(const char *dir, struct vxnet_host *host)
 	return err;
 }
 
+static struct {
+	int fd, depth;
+} lock = { .fd = -1 };
+
+/* flock on dir itself; -ENOENT (quiet) when it is gone, also when a down
+ * removed it while we waited.
+ */
+static int lock_dir(const char *dir)
+{
+	struct stat a, b;
+	int fd, err;
+
+	for (;;) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		while (flock(fd, LOCK_EX))
+			if (errno != EINTR)
+				goto fail;
+		if (fstat(fd, &a))
+			goto fail;
+		if (!stat(dir, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			break;
+		close(fd); /* removed, maybe made again, while we waited */
+	}
+	lock.fd = fd;
+	lock.depth = 1;
+	return 0;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+int dp_lock(const char *dir)
+{
+	int err;
+
+	if (lock.depth) {
+		lock.depth++;
+		return 0;
+	}
+	err = lock_dir(dir);
+	if (err == -ENOENT)
+		pr_err("vxnet is not up on this host (nothing pinned in %s); run vxnet up first", dir);
+	else if (err)
+		pr_err("lock %s: %s", dir, strerror(-err));
+	return err;
+}
+
+int dp_lock_create(const char *dir)
+{
+	int err;
+
+	if (lock.depth) {
+		lock.depth++;
+		return 0;
+	}
+	do {
+		err = dp_prepare_pin_dir(dir);
+		if (err)
+			return err; /* it said why */
+		err = lock_dir(dir);
+	} while (err == -ENOENT); /* a down removed it meanwhile */
+	if (err)
+		pr_err("lock %s: %s", dir, strerror(-err));
+	return err;
+}
+
+void dp_unlock(void)
+{
+	if (!lock.depth || --lock.depth)
+		return;
+	close(lock.fd);
+	lock.fd = -1;
+}
+
 int dp_tc_attach(int ifindex, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
@@ -126,6 +208,45 @@ int dp_tc_detach(int ifindex)
 			    .priority = VX_TC_PRIO);
 
 	return bpf_tc_detach(&hook, &opts);
+}
+
+int dp_tc_ours(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VX_TC_HANDLE,
+			    .priority = VX_TC_PRIO);
+
+	return !bpf_tc_query(&hook, &opts);
+}
+
+void dp_xdp_detach_ours(int ifindex)
+{
+	struct bpf_prog_info info = {};
+	__u32 id = 0, len = sizeof(info);
+	int fd;
+
+	if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
+		return;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "vxnet_xdp_decap"))
+		bpf_xdp_detach(ifindex, 0, NULL);
+	close(fd);
+}
+
+int dp_veth_attach(int ifindex, int prog_fd)
+{
+	return dp_tc_attach(ifindex, prog_fd) ?: nl_link_set_state(ifindex, 1);
+}
+
+int dp_veth_detach(int ifindex)
+{
+	int err = nl_link_set_state(ifindex, 0);
+
+	dp_tc_detach(ifindex);
+	return err;
 }
 
 /* Device MTU through an ioctl on a socket of the current network namespace

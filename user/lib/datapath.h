@@ -7,6 +7,7 @@
 
 #include "kvset.h"
 #include "state.h"
+#include "store.h"
 #include "vxnet.h"
 
 /* TC filters vxnet owns: one handle/priority, so a second `up` replaces them. */
@@ -22,11 +23,34 @@ int dp_open_pin(const char *dir, const char *name);
 /* Reads the host record; prints "vxnet is not up ..." when nothing is pinned. */
 int dp_read_host(const char *dir, struct vxnet_host *host);
 
+/* One writer at a time per pin directory: every command and the agent hold
+ * this lock while they change the maps, the hooks or the pins of dir. An
+ * flock on dir itself (bpffs holds no regular files), so it lives and dies
+ * with the datapath: after a down removed dir, a waiter gets -ENOENT. Nests
+ * within a process: only the outermost dp_unlock releases it.
+ * dp_lock: one pr_err line on failure ("vxnet is not up ..." without dir).
+ * dp_lock_create (for up): makes dir first (dp_prepare_pin_dir).
+ */
+int dp_lock(const char *dir);
+int dp_lock_create(const char *dir);
+void dp_unlock(void);
+
 /* Attach/detach the program prog_fd as vxnet's TC ingress filter on ifindex
  * (creates clsact when missing; replaces vxnet's previous filter atomically).
  */
 int dp_tc_attach(int ifindex, int prog_fd);
 int dp_tc_detach(int ifindex);
+/* Whether ifindex has vxnet's TC ingress filter. */
+int dp_tc_ours(int ifindex);
+/* Detaches the XDP program of ifindex if it is vxnet's (any version). */
+void dp_xdp_detach_ours(int ifindex);
+
+/* A container's host-side veth: never up without vxnet's program. _attach
+ * puts prog_fd on it, then brings it up; _detach takes it down, then
+ * removes the program. Quiet; a negative errno.
+ */
+int dp_veth_attach(int ifindex, int prog_fd);
+int dp_veth_detach(int ifindex);
 
 /* MTU of the containers' interfaces: the underlay's minus the VXLAN
  * overhead, or a network's own.
@@ -39,18 +63,27 @@ static inline unsigned int dp_network_mtu(const struct vx_network *n, unsigned i
 
 /* `vxnet up`: load the programs, pin them and the maps in dir (reusing
  * pinned maps, so a second up swaps programs under running traffic), attach
- * decap to dev and the from-container program to every local veth, then
- * sync the maps to st. Everything that can be checked is checked first.
+ * decap to dev (and take vxnet's hooks off the previous up's device), sync
+ * the maps to the state, then put the from-container program on every local
+ * endpoint's veth (this node's endpoints with a host_ifname) and bring it
+ * up. All of it under dp_lock, the state read from store under it too.
+ * Everything that can be checked is checked first; a failure before the
+ * host record is written puts back what up changed (hooks, pins, host
+ * record, forwarding, the pin directory).
  */
 struct dp_up_opts {
 	const char *dir;
-	const char *node; /* this host's node in st */
+	const char *node; /* this host's node in the state */
 	const char *dev;  /* underlay interface */
 	int decap;        /* enum vxnet_decap_mode */
 	unsigned int port;
 };
-int dp_up(const struct dp_up_opts *o, const struct vx_state *st, struct kv_result *res);
-/* `vxnet down`: detach everything and remove the pins; host gets the record. */
-int dp_down(const char *dir, struct vxnet_host *host);
+int dp_up(const struct dp_up_opts *o, struct vx_store *store, struct kv_result *res);
+/* `vxnet down`: takes the local endpoints' veths down (those of st, when
+ * not NULL, and those in the ifaces map; their records stay), detaches
+ * everything, turns the underlay's forwarding off again when up turned it
+ * on, and removes the pins; host gets the record.
+ */
+int dp_down(const char *dir, const struct vx_state *st, struct vxnet_host *host);
 
 #endif

@@ -2,10 +2,18 @@
 /* Bringing this host's datapath up and down (datapath.h): load, pin and
  * attach, or take it all away. A second up reuses the pinned maps and swaps
  * the programs atomically, so established connections keep flowing.
+ *
+ * An up runs as a transaction until it writes the host record (struct
+ * up_txn notes what it found and what it changed): if loading, forwarding,
+ * the decap hook or the pinning fails, it is all put back and the previous
+ * datapath, if any, runs on as it was. After the commit the previous up's
+ * device loses vxnet's hooks, the maps are synced and the container veths
+ * get the new program, then go up.
  */
 #include <errno.h>
 #include <linux/if_link.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,9 +29,67 @@
 #include "sync.h"
 #include "vxnet.skel.h"
 
+/* What `up` found before it changed anything, and what it changed since. */
+struct up_txn {
+	const struct dp_up_opts *a;
+	struct vxnet_host host;       /* the record up writes */
+	struct vxnet_host old;        /* the record it found (zeros: none) */
+	int old_up;                   /* old is a datapath that is up */
+	int old_prog[DP_PROG_COUNT];  /* the programs pinned before, or -1 */
+	unsigned int old_maps;        /* bit m: dp_maps[m] was pinned before */
+	int dir_existed;
+	int fwd_was_off;              /* up turned forwarding on dev on */
+	int decap_on;                 /* the new decap hook is attached */
+	int host_written, progs_touched;
+	struct vxnet_bpf *skel;
+};
+
 static int pin_path(char *buf, size_t len, const char *dir, const char *name)
 {
 	return snprintf(buf, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+static int prog_index(const char *pin)
+{
+	for (int i = 0; i < DP_PROG_COUNT; i++)
+		if (!strcmp(dp_progs[i].pin, pin))
+			return i;
+	return 0;
+}
+
+/* The pins and the host record as they are before up changes anything. */
+static void snapshot(struct up_txn *t)
+{
+	const char *dir = t->a->dir;
+	__u32 zero = 0;
+	int fd;
+
+	for (int m = 0; m < DP_MAP_COUNT; m++) {
+		fd = dp_open_pin(dir, dp_maps[m].name);
+		if (fd >= 0) {
+			t->old_maps |= 1u << m;
+			close(fd);
+		}
+	}
+	for (int i = 0; i < DP_PROG_COUNT; i++) {
+		t->old_prog[i] = dp_open_pin(dir, dp_progs[i].pin);
+		if (t->old_prog[i] < 0)
+			t->old_prog[i] = -1;
+	}
+	fd = dp_open_pin(dir, VXNET_PIN_HOST);
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &zero, &t->old))
+		memset(&t->old, 0, sizeof(t->old));
+	t->old_up = t->old.ifindex != 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+static void txn_free(struct up_txn *t)
+{
+	for (int i = 0; i < DP_PROG_COUNT; i++)
+		if (t->old_prog[i] >= 0)
+			close(t->old_prog[i]);
+	vxnet_bpf__destroy(t->skel);
 }
 
 static int pin_programs(struct bpf_object *obj, const char *dir)
@@ -42,47 +108,201 @@ static int pin_programs(struct bpf_object *obj, const char *dir)
 	return err;
 }
 
-/* Every veth of a local endpoint gets the new from-container program. */
-static int reattach_endpoints(const char *dir, int prog_fd)
+/* IPv4 forwarding of dev in the current network namespace. */
+static int fwd_path(char *buf, size_t len, const char *dev)
 {
-	__u32 key, *prev = NULL;
-	int fd, err = 0;
+	return snprintf(buf, len, "/proc/sys/net/ipv4/conf/%s/forwarding", dev) >= (int)len ?
+	       -ENAMETOOLONG : 0;
+}
 
-	fd = dp_open_pin(dir, VXNET_PIN_IFACES);
-	if (fd < 0)
-		return fd;
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		prev = &key;
-		if (dp_tc_attach(key, prog_fd)) {
-			pr_warn("re-attach to ifindex %u failed", key);
-			err = -EIO;
-		}
-	}
-	close(fd);
+static int fwd_read(const char *dev, int *on)
+{
+	char path[128];
+	FILE *f;
+	int err;
+
+	err = fwd_path(path, sizeof(path), dev);
+	if (err)
+		return err;
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	err = fscanf(f, "%d", on) == 1 ? 0 : -EIO;
+	fclose(f);
 	return err;
 }
 
-static int attach_decap(const struct dp_up_opts *a, int ifindex, struct vxnet_bpf *skel)
+static int fwd_write(const char *dev, const char *val)
 {
+	char path[128];
+
+	return fwd_path(path, sizeof(path), dev) ?: proc_write(path, val);
+}
+
+/* bpf_fib_lookup answers FWD_DISABLED unless the underlay forwards. The
+ * record keeps whether up turned it on, for down (and a later up on the
+ * same device keeps what the first one found).
+ */
+static int set_forwarding(struct up_txn *t)
+{
+	const char *dev = t->a->dev;
+	int on, err;
+
+	err = fwd_read(dev, &on);
+	if (err) {
+		pr_err("up: read IPv4 forwarding of %s: %s", dev, strerror(-err));
+		return err;
+	}
+	if (t->old_up && t->old.ifindex == t->host.ifindex)
+		t->host.fwd_restore = t->old.fwd_restore;
+	else
+		t->host.fwd_restore = !on;
+	err = on ? 0 : fwd_write(dev, "1");
+	if (err) {
+		pr_err("up: enable forwarding on %s: %s", dev, strerror(-err));
+		return err;
+	}
+	t->fwd_was_off = !on;
+	return 0;
+}
+
+/* Opens and loads the programs for this host, maps pinned in dir (reused
+ * when already pinned).
+ */
+static int load(struct up_txn *t)
+{
+	struct vxnet_bpf *skel;
+	char path[512];
+	int err;
+
+	t->skel = skel = vxnet_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pr_err("up: open BPF object: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->cfg_port = t->host.port;
+	skel->rodata->cfg_local_addr = t->host.addr;
+	skel->rodata->cfg_underlay_ifindex = t->host.ifindex;
+	for (int i = 0; i < DP_MAP_COUNT; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, dp_maps[i].name);
+
+		err = m ? pin_path(path, sizeof(path), t->a->dir, dp_maps[i].name) : -ENOENT;
+		err = err ?: bpf_map__set_pin_path(m, path);
+		if (err) {
+			pr_err("up: map %s: %s", dp_maps[i].name, strerror(-err));
+			return err;
+		}
+	}
+	err = vxnet_bpf__load(skel); /* reuses pinned maps, pins new ones */
+	if (err)
+		pr_err("up: load BPF programs: %s (run with -v for the verifier log)", strerror(-err));
+	return err;
+}
+
+/* Decap on the underlay (replacing vxnet's previous hook of that mode). */
+static int attach_decap(struct up_txn *t)
+{
+	const struct dp_up_opts *a = t->a;
 	int err;
 
 	if (a->decap == VXNET_DECAP_XDP) {
-		err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.vxnet_xdp_decap),
+		err = bpf_xdp_attach(t->host.ifindex, bpf_program__fd(t->skel->progs.vxnet_xdp_decap),
 				     XDP_FLAGS_DRV_MODE, NULL);
-		if (err) {
+		if (err)
 			pr_err("up: attach XDP to %s: %s (try --decap tc)", a->dev, strerror(-err));
-			return err;
-		}
-		dp_tc_detach(ifindex);
-		return 0;
+	} else {
+		err = dp_tc_attach(t->host.ifindex, bpf_program__fd(t->skel->progs.vxnet_tc_decap));
+		if (err)
+			pr_err("up: attach TC to %s: %s", a->dev, strerror(-err));
 	}
-	err = dp_tc_attach(ifindex, bpf_program__fd(skel->progs.vxnet_tc_decap));
-	if (err) {
-		pr_err("up: attach TC to %s: %s", a->dev, strerror(-err));
+	t->decap_on = !err;
+	return err;
+}
+
+/* The point of no return: the host record, then the programs' pins. */
+static int commit(struct up_txn *t)
+{
+	__u32 zero = 0;
+	int err;
+
+	t->host_written = 1;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.host), &zero, &t->host, BPF_ANY)) {
+		err = -errno;
+		pr_err("up: write host record: %s", strerror(-err));
 		return err;
 	}
-	bpf_xdp_detach(ifindex, 0, NULL);
-	return 0;
+	t->progs_touched = 1;
+	err = pin_programs(t->skel->obj, t->a->dir);
+	if (err)
+		pr_err("up: pin programs in %s: %s", t->a->dir, strerror(-err));
+	return err;
+}
+
+/* The new decap hook off again; the previous one back if it was replaced. */
+static void undo_decap(const struct up_txn *t)
+{
+	int ifindex = t->host.ifindex, xdp = t->a->decap == VXNET_DECAP_XDP;
+	int same = t->old_up && t->old.ifindex == t->host.ifindex && t->old.decap == t->a->decap;
+	int fd = same ? t->old_prog[prog_index(xdp ? VXNET_PIN_PROG_XDP_DECAP :
+					       VXNET_PIN_PROG_TC_DECAP)] : -1;
+
+	if (fd >= 0 && xdp)
+		bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL);
+	else if (fd >= 0)
+		dp_tc_attach(ifindex, fd);
+	else if (xdp)
+		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	else
+		dp_tc_detach(ifindex);
+}
+
+/* Puts back what up changed before its commit failed. */
+static void rollback(const struct up_txn *t)
+{
+	const char *dir = t->a->dir;
+	char path[512];
+	__u32 zero = 0;
+
+	if (t->decap_on)
+		undo_decap(t);
+	if (t->host_written)
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.host), &zero, &t->old, BPF_ANY);
+	for (int i = 0; t->progs_touched && i < DP_PROG_COUNT; i++) {
+		if (pin_path(path, sizeof(path), dir, dp_progs[i].pin))
+			continue;
+		unlink(path);
+		if (t->old_prog[i] >= 0)
+			bpf_obj_pin(t->old_prog[i], path);
+	}
+	if (t->fwd_was_off)
+		fwd_write(t->a->dev, "0");
+	for (int m = 0; m < DP_MAP_COUNT; m++)
+		if (!(t->old_maps & 1u << m) && !pin_path(path, sizeof(path), dir, dp_maps[m].name))
+			unlink(path);
+	if (!t->dir_existed)
+		rmdir(dir);
+}
+
+/* After the commit: the hooks this up no longer uses (the other decap mode
+ * on dev; everything on the previous up's device when it was another one,
+ * whose forwarding goes back to off if that up turned it on).
+ */
+static void leave_old_hooks(const struct up_txn *t)
+{
+	char old_dev[IF_NAMESIZE];
+
+	if (t->a->decap == VXNET_DECAP_XDP)
+		dp_tc_detach(t->host.ifindex);
+	else
+		dp_xdp_detach_ours(t->host.ifindex);
+	if (!t->old_up || t->old.ifindex == t->host.ifindex)
+		return;
+	dp_xdp_detach_ours(t->old.ifindex);
+	dp_tc_detach(t->old.ifindex);
+	if (t->old.fwd_restore && if_indextoname(t->old.ifindex, old_dev) &&
+	    fwd_write(old_dev, "0"))
+		pr_warn("up: cannot turn IPv4 forwarding on %s off again", old_dev);
 }
 
 static void gro_dev_remove(void)
@@ -121,124 +341,148 @@ static void gro_dev_setup(const struct dp_up_opts *a, struct vxnet_bpf *skel)
 	gro_dev_remove();
 }
 
-/* Opens and loads the programs for this host, maps pinned in dir (reused
- * when already pinned), writes the host record and pins the programs.
+/* Every local endpoint's veth (of node, in st) gets the from-container
+ * program, then goes up. A veth that is gone (its container too) is
+ * skipped: the sync said so already.
  */
-static int load(const struct dp_up_opts *a, const struct vxnet_host *host,
-		struct vxnet_bpf **out)
+static int attach_endpoints(const struct vx_state *st, const char *node, int prog_fd)
 {
-	struct vxnet_bpf *skel;
-	char path[512];
-	__u32 zero = 0;
-	int err;
+	int err = 0;
 
-	*out = skel = vxnet_bpf__open();
-	if (!skel) {
-		err = -errno;
-		pr_err("up: open BPF object: %s", strerror(-err));
-		return err;
-	}
-	skel->rodata->cfg_port = host->port;
-	skel->rodata->cfg_local_addr = host->addr;
-	skel->rodata->cfg_underlay_ifindex = host->ifindex;
-	for (int i = 0; i < DP_MAP_COUNT; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, dp_maps[i].name);
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *ep = &st->endpoints[i];
+		int ifindex, e;
 
-		err = m ? pin_path(path, sizeof(path), a->dir, dp_maps[i].name) : -ENOENT;
-		err = err ?: bpf_map__set_pin_path(m, path);
-		if (err) {
-			pr_err("up: map %s: %s", dp_maps[i].name, strerror(-err));
-			return err;
+		if (strcmp(ep->node, node) || !ep->host_ifname[0])
+			continue;
+		ifindex = if_nametoindex(ep->host_ifname);
+		e = ifindex ? dp_veth_attach(ifindex, prog_fd) : 0;
+		if (e) {
+			pr_err("up: attach the container program to %s (endpoint %s): %s",
+			       ep->host_ifname, ep->name, strerror(-e));
+			err = err ?: e;
 		}
 	}
-	err = vxnet_bpf__load(skel); /* reuses pinned maps, pins new ones */
-	if (err) {
-		pr_err("up: load BPF programs: %s (run with -v for the verifier log)", strerror(-err));
-		return err;
-	}
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.host), &zero, host, BPF_ANY)) {
-		err = -errno;
-		pr_err("up: write host record: %s", strerror(-err));
-		return err;
-	}
-	err = pin_programs(skel->obj, a->dir);
-	if (err)
-		pr_err("up: pin programs in %s: %s", a->dir, strerror(-err));
 	return err;
 }
 
-/* Forwarding on the underlay, decap on it, from-container on the veths. */
-static int attach_hooks(const struct dp_up_opts *a, int ifindex, struct vxnet_bpf *skel)
+/* The host record up will write: this host's node and underlay. */
+static int check(struct up_txn *t, const struct vx_state *st)
 {
-	char path[512];
-	int err;
-
-	/* bpf_fib_lookup answers FWD_DISABLED unless the underlay forwards. */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", a->dev);
-	err = proc_write(path, "1");
-	if (err) {
-		pr_err("up: enable forwarding on %s: %s", a->dev, strerror(-err));
-		return err;
-	}
-	err = attach_decap(a, ifindex, skel);
-	if (err)
-		return err;
-	if (a->decap == VXNET_DECAP_TC)
-		gro_dev_setup(a, skel);
-	else
-		gro_dev_remove();
-	err = reattach_endpoints(a->dir, bpf_program__fd(skel->progs.vxnet_from_container));
-	if (err)
-		pr_err("up: re-attach container interfaces: %s", strerror(-err));
-	return err;
-}
-
-int dp_up(const struct dp_up_opts *a, const struct vx_state *st, struct kv_result *res)
-{
-	struct vxnet_bpf *skel = NULL;
-	struct vxnet_host host = { .port = a->port, .decap = a->decap };
+	const struct dp_up_opts *a = t->a;
 	const struct vx_node *node;
-	int err;
 
-	/* Everything is checked before anything is loaded or pinned. */
 	node = state_find_node(st, a->node);
 	if (!node) {
 		pr_err("up: unknown node %s; add it with vxnet node add %s ADDRESS", a->node, a->node);
 		return -ENOENT;
 	}
-	host.ifindex = if_nametoindex(a->dev);
-	if (!host.ifindex) {
+	t->host.ifindex = if_nametoindex(a->dev);
+	if (!t->host.ifindex) {
 		pr_err("up: unknown interface %s", a->dev);
 		return -ENODEV;
 	}
-	host.addr = node->addr;
-	snprintf(host.node, sizeof(host.node), "%s", a->node);
-	err = dp_prepare_pin_dir(a->dir) ?: load(a, &host, &skel) ?:
-	      attach_hooks(a, host.ifindex, skel) ?: dp_sync(st, a->dir, res);
-	vxnet_bpf__destroy(skel);
+	t->host.addr = node->addr;
+	snprintf(t->host.node, sizeof(t->host.node), "%s", a->node);
+	return 0;
+}
+
+/* Under the lock: checks, the transaction, then what follows the commit. */
+static int up_locked(struct up_txn *t, const struct vx_state *st, struct kv_result *res)
+{
+	const struct dp_up_opts *a = t->a;
+	int err;
+
+	snapshot(t);
+	/* Everything is checked before anything is loaded or pinned. */
+	err = check(t, st) ?: load(t) ?: set_forwarding(t) ?: attach_decap(t) ?: commit(t);
+	if (err) {
+		rollback(t);
+		return err;
+	}
+	leave_old_hooks(t);
+	if (a->decap == VXNET_DECAP_TC)
+		gro_dev_setup(a, t->skel);
+	else
+		gro_dev_remove();
+	return dp_sync(st, a->dir, res) ?:
+	       attach_endpoints(st, a->node, bpf_program__fd(t->skel->progs.vxnet_from_container));
+}
+
+int dp_up(const struct dp_up_opts *a, struct vx_store *store, struct kv_result *res)
+{
+	struct up_txn t = { .a = a, .host = { .port = a->port, .decap = a->decap } };
+	struct vx_state st;
+	struct stat sb;
+	int err;
+
+	*res = (struct kv_result){};
+	for (int i = 0; i < DP_PROG_COUNT; i++)
+		t.old_prog[i] = -1;
+	t.dir_existed = !stat(a->dir, &sb);
+	err = dp_lock_create(a->dir);
+	if (err)
+		return err;
+	/* The state as of now, under the lock: an attach that commits later
+	 * syncs after this up (attach.c), one that committed before is in it.
+	 */
+	state_init(&st);
+	err = store_read(store, &st);
+	if (!err)
+		err = up_locked(&t, &st, res);
+	else if (!t.dir_existed)
+		rmdir(a->dir);
+	state_free(&st);
+	txn_free(&t);
+	dp_unlock();
 	return err;
 }
 
-int dp_down(const char *dir, struct vxnet_host *host)
+/* Local veths down, then without the program: those of node's endpoints in
+ * st, and those in the ifaces map that carry vxnet's filter (an entry may
+ * outlive its veth, and its ifindex could be another link's by now).
+ */
+static void veths_down(const char *dir, const struct vx_state *st, const char *node)
 {
-	char path[512];
 	__u32 key, *prev = NULL;
-	int fd, err;
+	int fd;
 
-	err = dp_read_host(dir, host);
+	for (size_t i = 0; st && i < st->nendpoints; i++) {
+		const struct vx_endpoint *ep = &st->endpoints[i];
+		int ifindex = ep->host_ifname[0] && !strcmp(ep->node, node) ?
+			      if_nametoindex(ep->host_ifname) : 0;
+
+		if (ifindex)
+			dp_veth_detach(ifindex);
+	}
+	fd = dp_open_pin(dir, VXNET_PIN_IFACES);
+	if (fd < 0)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (dp_tc_ours(key))
+			dp_veth_detach(key);
+	}
+	close(fd);
+}
+
+int dp_down(const char *dir, const struct vx_state *st, struct vxnet_host *host)
+{
+	char path[512], dev[IF_NAMESIZE];
+	int err;
+
+	err = dp_lock(dir);
 	if (err)
 		return err;
-	bpf_xdp_detach(host->ifindex, 0, NULL);
+	err = dp_read_host(dir, host);
+	if (err)
+		goto cleanup;
+	veths_down(dir, st, host->node);
+	dp_xdp_detach_ours(host->ifindex);
 	dp_tc_detach(host->ifindex);
 	gro_dev_remove();
-	fd = dp_open_pin(dir, VXNET_PIN_IFACES);
-	if (fd >= 0) {
-		while (!bpf_map_get_next_key(fd, prev, &key)) {
-			prev = &key;
-			dp_tc_detach(key);
-		}
-		close(fd);
-	}
+	if (host->fwd_restore && if_indextoname(host->ifindex, dev) && fwd_write(dev, "0"))
+		pr_warn("down: cannot turn IPv4 forwarding on %s off again", dev);
 	for (int i = 0; i < DP_PROG_COUNT; i++)
 		if (!pin_path(path, sizeof(path), dir, dp_progs[i].pin))
 			unlink(path);
@@ -249,5 +493,7 @@ int dp_down(const char *dir, struct vxnet_host *host)
 		err = -errno;
 		pr_err("down: remove %s: %s", dir, strerror(errno));
 	}
+cleanup:
+	dp_unlock();
 	return err;
 }

@@ -69,7 +69,7 @@ int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
 	 * tunnel's MTU in BPF and answers "fragmentation needed" itself.
 	 */
 	rtnl_link_set_mtu(link, VX_HOST_VETH_MTU);
-	rtnl_link_set_flags(link, IFF_UP);
+	/* down: it goes up once vxnet's program is on it (dp_veth_attach) */
 	rtnl_link_set_name(peer, peer_name);
 	rtnl_link_set_mtu(peer, mtu);
 	rtnl_link_set_ns_fd(peer, netns_fd);
@@ -135,6 +135,28 @@ int nl_link_set_up(const char *name)
 	nl_socket_free(sk);
 	if (err == -NLE_BUSY || err == -NLE_EXIST) /* the kernel's EADDRINUSE/EBUSY */
 		return -EADDRINUSE;
+	return err ? nl_errno(err) : 0;
+}
+
+int nl_link_set_state(int ifindex, int up)
+{
+	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
+	struct nl_sock *sk = nl_open();
+	int err = -NLE_NOMEM;
+
+	if (sk && change) {
+		err = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+		if (!err) {
+			if (up)
+				rtnl_link_set_flags(change, IFF_UP);
+			else
+				rtnl_link_unset_flags(change, IFF_UP);
+			err = rtnl_link_change(sk, link, change, 0);
+		}
+	}
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
 	return err ? nl_errno(err) : 0;
 }
 

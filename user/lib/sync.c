@@ -3,20 +3,51 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "datapath.h"
 #include "emit.h"
 #include "log.h"
 #include "sync.h"
 
+/* The pinned host map's ID and record; quiet. */
+static int read_host_pin(const char *dir, __u32 *id, struct vxnet_host *host)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	int fd, err = 0;
+
+	fd = dp_open_pin(dir, VXNET_PIN_HOST);
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || bpf_map_lookup_elem(fd, &zero, host))
+		err = -errno;
+	*id = info.id;
+	close(fd);
+	return err;
+}
+
 int dp_sync_open(struct dp_sync *s, const char *dir, const char *who)
 {
+	struct vxnet_host host;
+
 	*s = (struct dp_sync){ .dir = dir, .who = who };
 	for (int m = 0; m < DP_MAP_NSYNCED; m++) {
 		s->fds[m] = -1;
 		kv_init(&s->want[m], dp_maps[m].key_size, dp_maps[m].value_size);
 	}
+	/* the ID first: if up replaces the pins between the two, stale says so */
+	read_host_pin(dir, &s->host_map_id, &host);
 	return dp_read_host(dir, &s->host) ?: dp_open_synced_maps(dir, who, s->fds);
+}
+
+int dp_sync_stale(const struct dp_sync *s)
+{
+	struct vxnet_host host;
+	__u32 id;
+
+	return read_host_pin(s->dir, &id, &host) || id != s->host_map_id ||
+	       memcmp(&host, &s->host, sizeof(host));
 }
 
 void dp_sync_close(struct dp_sync *s)
@@ -158,7 +189,28 @@ int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res)
 	struct dp_sync s;
 	int err;
 
+	*res = (struct kv_result){};
+	err = dp_lock(dir);
+	if (err)
+		return err;
 	err = dp_sync_open(&s, dir, "sync") ?: dp_sync_full(&s, st, res);
 	dp_sync_close(&s);
+	dp_unlock();
+	return err;
+}
+
+int dp_sync_store(struct vx_store *store, const char *dir, struct kv_result *res)
+{
+	struct vx_state st;
+	int err;
+
+	*res = (struct kv_result){};
+	err = dp_lock(dir);
+	if (err)
+		return err;
+	state_init(&st);
+	err = store_read(store, &st) ?: dp_sync(&st, dir, res);
+	state_free(&st);
+	dp_unlock();
 	return err;
 }

@@ -15,6 +15,7 @@ struct dp_sync {
 	const char *dir;
 	const char *who;  /* starts error lines: "sync", "agent" */
 	struct vxnet_host host;
+	__u32 host_map_id; /* of the pinned host map, when opened */
 	int fds[DP_MAP_NSYNCED];
 	/* What the maps hold as of the last sync: every emitted entry, with
 	 * how many records emitted it (node_vnis entries are shared).
@@ -25,6 +26,10 @@ struct dp_sync {
 /* Reads the host record and opens the maps; one pr_err line on failure. */
 int dp_sync_open(struct dp_sync *s, const char *dir, const char *who);
 void dp_sync_close(struct dp_sync *s);
+/* 1 when the pins of s->dir are no longer the maps s holds (vxnet down,
+ * then up again) or the host record changed: close and open again. Quiet.
+ */
+int dp_sync_stale(const struct dp_sync *s);
 /* The maps as st wants them, in full. The state must already be valid. */
 int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result *res);
 /* Applies one change to st (the copy the last sync used) and rewrites the
@@ -33,7 +38,14 @@ int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result 
 int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_event *ev,
 		  struct kv_result *res);
 
-/* open, full, close: `vxnet sync` and the commands that end with one. */
+/* open, full, close, holding dp_lock: `vxnet sync` and the commands that
+ * end with one.
+ */
 int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res);
+/* dp_sync of the state read from store under dp_lock: when writers
+ * overlap, the last to sync writes the newest state (a state read before
+ * the lock could undo a later writer's entries).
+ */
+int dp_sync_store(struct vx_store *store, const char *dir, struct kv_result *res);
 
 #endif
