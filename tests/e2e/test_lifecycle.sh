@@ -53,11 +53,19 @@ trap cleanup EXIT
 
 # ---- helpers: links, hooks, forwarding, the host record ----
 hostif() { jq -r --arg n "$1" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE"; }
-ifindex() { ip -n "$1" -j link show "$2" | jq -e '.[0].ifindex'; }
+# link_json NS DEV: ip's JSON for DEV; fails, saying why, when there is none
+link_json() {
+	local j
+	j=$(ip -n "$1" -j link show "$2" 2>&1) && jq -e '.[0]' <<<"$j" >/dev/null 2>&1 ||
+		{ echo "ip -n $1 link show $2: $j" >&2; return 2; }
+	printf '%s\n' "$j"
+}
+ifindex() { local j; j=$(link_json "$1" "$2") && jq -e '.[0].ifindex' <<<"$j"; }
 # link_is NS DEV up|down: the link exists and is administratively up / down
 link_is() {
-	local flags
-	flags=$(ip -n "$1" -j link show "$2" | jq -c '.[0].flags') || return 2
+	local j flags
+	j=$(link_json "$1" "$2") || return 2
+	flags=$(jq -c '.[0].flags' <<<"$j")
 	case $3 in
 	up) jq -e 'index("UP")' <<<"$flags" >/dev/null || { echo "$2 is down: $flags" >&2; return 1; } ;;
 	down) jq -e 'index("UP") | not' <<<"$flags" >/dev/null || { echo "$2 is up: $flags" >&2; return 1; } ;;
@@ -72,20 +80,29 @@ tc_has() {
 }
 # xdp_has NS DEV yes|no
 xdp_has() {
-	local x
-	x=$(ip -n "$1" -j link show "$2" | jq '.[0] | has("xdp")') || return 2
+	local j x
+	j=$(link_json "$1" "$2") || return 2
+	x=$(jq '.[0] | has("xdp")' <<<"$j")
 	[ "$x" = "$([ "$3" = yes ] && echo true || echo false)" ] || { echo "xdp on $2: $x" >&2; return 1; }
 }
 fwd() { nsenter --net=/run/netns/"$1" cat "/proc/sys/net/ipv4/conf/$2/forwarding"; }
 fwd_is() { local v; v=$(fwd "$1" "$2") && [ "$v" = "$3" ] || { echo "forwarding of $2 is '$v'" >&2; return 1; }; }
 fwd_set() { nsenter --net=/run/netns/"$1" sysctl -qw "net.ipv4.conf.$2.forwarding=$3"; }
 # host_rec PIN: the host record's underlay ifindex and decap mode
-host_rec() { bpftool -j map dump pinned "$1/host" | jq -ce '.[0].formatted.value | [.ifindex, .decap]'; }
+host_rec() { local d; d=$(map_dump "$1" host) && jq -ce '.[0].formatted.value | [.ifindex, .decap]' <<<"$d"; }
 rec_is() { local r; r=$(host_rec "$1") && [ "$r" = "$2" ] || { echo "host record $r, not $2" >&2; return 1; }; }
 # echo requests h1's kernel received (it answered each)
 h1_echos() { in_ns "$H1" awk '/^Icmp:/ { if (c) print $c; else for (i = 1; i <= NF; i++) if ($i == "InEchos") c = i }' /proc/net/snmp; }
-echos_are() { local v; v=$(h1_echos) && [ "$v" = "$1" ] || { echo "h1 received $((v - $1)) echo requests" >&2; return 1; }; }
-no_neigh() { ! ip -n "$1" neigh show "$2" | grep -q lladdr || { echo "$1 learnt $2: $(ip -n "$1" neigh show "$2")" >&2; return 1; }; }
+echos_are() {
+	local v
+	v=$(h1_echos) && is_count "$v" "$1" || return 2
+	[ "$v" = "$1" ] || { echo "h1 received $((v - $1)) echo requests" >&2; return 1; }
+}
+no_neigh() {
+	local n
+	n=$(ip -n "$1" neigh show "$2" 2>&1) || { echo "ip -n $1 neigh: $n" >&2; return 2; }
+	! grep -q lladdr <<<"$n" || { echo "$1 learnt $2: $n" >&2; return 1; }
+}
 ping_ok() { in_ns "$1" ping -c 2 -i 0.2 -W 2 "$2"; }
 
 topo_build || { fail "lifecycle: build topology"; exit 1; }
