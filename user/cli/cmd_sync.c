@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vxnet sync`: this host's maps made equal to the state (dp_sync). */
+/* `vxnet sync`: this host's maps made equal to the state (dp_sync_store). */
 #include <stdio.h>
 
 #include "cli.h"
@@ -8,16 +8,17 @@
 
 static int sync_maps(void *arg)
 {
+	struct vx_store *store = NULL;
 	struct kv_result res;
-	struct vx_state st;
 	int err;
 
-	if (cli_read_state(&st))
-		return 1;
-	err = dp_sync(&st, vx_opts.pin_dir, &res);
+	/* the state is read under the host's lock: a later writer's entries
+	 * are never undone by an older snapshot
+	 */
+	err = cli_open_store(&store) ?: dp_sync_store(store, vx_opts.pin_dir, &res);
 	if (!err)
 		pr_info("synced: %u added, %u changed, %u removed", res.added, res.changed, res.removed);
-	state_free(&st);
+	store_close(store);
 	return err ? 1 : 0;
 }
 
