@@ -160,6 +160,14 @@ enum vxnet_drop {
 	VXNET_DROP__MAX,
 };
 
+/* Slots in the stats and drops maps: more than the enums use, so that a
+ * release adding a counter or a drop reason reuses the pinned maps of the
+ * one before it (`vxnet up` over old pins) instead of failing on their size.
+ */
+#define VXNET_COUNTER_SLOTS 64
+_Static_assert(VXNET_STAT__MAX <= VXNET_COUNTER_SLOTS, "stats slots");
+_Static_assert(VXNET_DROP__MAX <= VXNET_COUNTER_SLOTS, "drops slots");
+
 struct vxnet_counter {
 	__u64 packets;
 	__u64 bytes;

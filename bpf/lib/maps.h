@@ -48,14 +48,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VXNET_STAT__MAX);
+	__uint(max_entries, VXNET_COUNTER_SLOTS);
 	__type(key, __u32);
 	__type(value, struct vxnet_counter);
 } stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VXNET_DROP__MAX);
+	__uint(max_entries, VXNET_COUNTER_SLOTS);
 	__type(key, __u32);
 	__type(value, struct vxnet_counter);
 } drops SEC(".maps");
