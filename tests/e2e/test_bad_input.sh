@@ -5,7 +5,8 @@
 # Topology: see topo.sh (only h1 runs vxnet here).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
-trap topo_cleanup EXIT
+OLDPIN=
+trap '[ -n "$OLDPIN" ] && rm -rf "$OLDPIN"; topo_cleanup' EXIT
 
 topo_build || { fail "bad input: build topology"; exit 1; }
 vxs node add h1 198.18.1.2 >/dev/null && vxs network create blue --subnet 10.1.0.0/24 >/dev/null ||
@@ -47,6 +48,18 @@ bad "up with bad port" "--port must be 1..65535" vx1 up --node h1 --dev eth0 --p
 bad "up without --dev" "--node NAME and --dev IFACE are required" vx1 up --node h1
 bad "up on a pin dir outside bpffs" "not on a bpf filesystem" "$VXNET" --state "$STATE" --pin-dir "$TMP/notbpffs" -n "$H1" up --node h1 --dev eth0
 rmdir "$TMP/notbpffs" 2>/dev/null
+# pins of an older build: a stats map of another size, as before 64 slots
+OLDPIN=/sys/fs/bpf/${P}oldbuild
+mkdir -p "$OLDPIN" && bpftool map create "$OLDPIN/stats" type percpu_array key 4 value 16 entries 8 name stats ||
+	fail "up over an older build's pins: cannot make the old stats map"
+bad "up over an older build's pins" "pinned map .*/stats was made by another vxnet build .*run vxnet down first" \
+	"$VXNET" --state "$STATE" --pin-dir "$OLDPIN" -n "$H1" up --node h1 --dev eth0
+if [ "$(ls "$OLDPIN")" = stats ] && [ -z "$(ip netns exec "$H1" tc filter show dev eth0 ingress)" ]; then
+	ok "up over an older build's pins: no pin and no hook added"
+else
+	fail "up over an older build's pins left: $(ls "$OLDPIN" | tr '\n' ' ') $(ip netns exec "$H1" tc filter show dev eth0 ingress | head -2)"
+fi
+rm -f "$OLDPIN/stats"; rmdir "$OLDPIN"
 printf '{"version": 1,\n "nodes": [\n  {"name": "h1" "address": "198.18.1.2"}]}\n' >"$TMP/broken.json"
 bad "up with a malformed state file" "broken.json:[0-9]+:[0-9]+: malformed JSON" "$VXNET" --state "$TMP/broken.json" -n "$H1" --pin-dir "$PIN1" up --node h1 --dev eth0 < /dev/null
 bad "up without root" "ermission denied" setpriv --reuid 65534 --regid 65534 --clear-groups "$VXNET" --state "$STATE" --pin-dir "$PIN1" up --node h1 --dev eth0

@@ -169,6 +169,30 @@ static int set_forwarding(struct up_txn *t)
 /* Opens and loads the programs for this host, maps pinned in dir (reused
  * when already pinned).
  */
+/* A map pinned by an earlier up is reused only if this build defines it
+ * the same way; libbpf would refuse it with a bare EINVAL.
+ */
+static int pinned_map_fits(const struct bpf_map *m, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), fits;
+
+	if (fd < 0)
+		return 0; /* not pinned yet: load pins it */
+	fits = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(m) &&
+	       info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m) &&
+	       info.max_entries == bpf_map__max_entries(m);
+	close(fd);
+	if (fits)
+		return 0;
+	pr_err("up: pinned map %s was made by another vxnet build (%u entries of %u+%u bytes, "
+	       "this one needs %u of %u+%u); run vxnet down first", path, info.max_entries,
+	       info.key_size, info.value_size, bpf_map__max_entries(m), bpf_map__key_size(m),
+	       bpf_map__value_size(m));
+	return -EINVAL;
+}
+
 static int load(struct up_txn *t)
 {
 	struct vxnet_bpf *skel;
@@ -193,6 +217,9 @@ static int load(struct up_txn *t)
 			pr_err("up: map %s: %s", dp_maps[i].name, strerror(-err));
 			return err;
 		}
+		err = pinned_map_fits(m, path);
+		if (err)
+			return err;
 	}
 	err = vxnet_bpf__load(skel); /* reuses pinned maps, pins new ones */
 	if (err)
