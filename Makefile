@@ -22,7 +22,8 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	libjansson-dev libnl-3-dev libnl-route-3-dev pkg-config make gcc \
 	iperf3 tcpdump ethtool iputils-ping procps jq \
 	libcurl4-openssl-dev etcd-server etcd-client \
-	sockperf gnuplot-nox python3 libclang-rt-14-dev openssl
+	sockperf gnuplot-nox python3 libclang-rt-14-dev openssl \
+	podman runc containernetworking-plugins busybox-static
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
