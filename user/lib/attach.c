@@ -118,6 +118,19 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 	snprintf(ep->node, sizeof(ep->node), "%s", r->host.node);
 	snprintf(ep->netns, sizeof(ep->netns), "%s", r->netns);
 	snprintf(ep->ifname, sizeof(ep->ifname), "%s", r->req->ifname ? r->req->ifname : "eth0");
+	if (r->req->container_id) {
+		if (snprintf(ep->container_id, sizeof(ep->container_id), "%s", r->req->container_id) >=
+			    (int)sizeof(ep->container_id) || !valid_container_id(ep->container_id)) {
+			pr_err("attach: invalid container ID '%.*s'", VX_CONTAINER_ID_MAX,
+			       r->req->container_id);
+			return -EINVAL;
+		}
+		if (vx_find_container(st, ep->container_id, ep->ifname, r->host.node, NULL)) {
+			pr_err("attach: container %s already has an endpoint for %s", ep->container_id,
+			       ep->ifname);
+			return -EEXIST;
+		}
+	}
 	if (r->req->ip)
 		ep->ip = *r->req->ip; /* subnet, gateway, uniqueness: state_validate judges */
 	else if (ipam_alloc(st, n, &ep->ip)) {
@@ -331,6 +344,58 @@ int vx_detach(const struct vx_attach_req *req, struct vx_endpoint *ep)
 	*ep = r.ep;
 	err = dp_sync_store(req->store, req->pin_dir, &res);
 	del = nl_link_delete(r.ep.host_ifname);
+	if (del && del != -ENODEV) {
+		pr_err("detach: delete %s: %s", r.ep.host_ifname, strerror(-del));
+		err = err ?: del;
+	}
+	return err;
+}
+
+const struct vx_endpoint *vx_find_container(const struct vx_state *st, const char *container_id,
+					    const char *ifname, const char *node,
+					    const char *network)
+{
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		if (!strcmp(e->container_id, container_id) && !strcmp(e->ifname, ifname) &&
+		    !strcmp(e->node, node) && (!network || !strcmp(e->network, network)))
+			return e;
+	}
+	return NULL;
+}
+
+/* Runs with the state locked: removes the container's record, if any. */
+static int do_detach_container(struct vx_state *st, void *arg)
+{
+	struct attach_ctx *r = arg;
+	const struct vx_endpoint *e;
+
+	e = vx_find_container(st, r->req->container_id, r->req->ifname ? r->req->ifname : "eth0",
+			      r->host.node, r->req->network);
+	if (!e)
+		return r->ep.name[0] ? 0 : -ENOENT; /* a retry after a lost reply: done */
+	r->ep = *e;
+	state_del_endpoint(st, (struct vx_endpoint *)e);
+	return 0;
+}
+
+int vx_detach_container(const struct vx_attach_req *req, struct vx_endpoint *ep)
+{
+	struct attach_ctx r = { .req = req, .netns_fd = -1 };
+	struct kv_result res;
+	int err, del;
+
+	if (!req->container_id || !*req->container_id) {
+		pr_err("detach: no container ID");
+		return -EINVAL;
+	}
+	err = dp_read_host(req->pin_dir, &r.host) ?: store_update(req->store, do_detach_container, &r);
+	if (err)
+		return err; /* the record stays, and so does the veth */
+	*ep = r.ep;
+	err = dp_sync_store(req->store, req->pin_dir, &res);
+	del = r.ep.host_ifname[0] ? nl_link_delete(r.ep.host_ifname) : 0;
 	if (del && del != -ENODEV) {
 		pr_err("detach: delete %s: %s", r.ep.host_ifname, strerror(-del));
 		err = err ?: del;

@@ -21,6 +21,7 @@ struct vx_attach_req {
 	const char *name;     /* endpoint name; NULL: NETNS-NETWORK */
 	struct vx_store *store;
 	const char *pin_dir;
+	const char *container_id; /* CNI_CONTAINERID, kept in the record; NULL: none */
 };
 
 /* Attaches and records the endpoint; *ep gets it. On failure one pr_err
@@ -31,5 +32,17 @@ int vx_attach(const struct vx_attach_req *req, struct vx_endpoint *ep);
  * ifname and name are not used); *ep gets the endpoint removed.
  */
 int vx_detach(const struct vx_attach_req *req, struct vx_endpoint *ep);
+/* Undoes the attach recorded for container req->container_id's interface
+ * req->ifname on this host (and network req->network when not NULL),
+ * without its namespace: the record, then the host veth. -ENOENT, with
+ * nothing printed, when there is no such record; *ep gets the endpoint.
+ */
+int vx_detach_container(const struct vx_attach_req *req, struct vx_endpoint *ep);
+/* The endpoint recorded for container_id's interface ifname on node
+ * (network: NULL, any), or NULL.
+ */
+const struct vx_endpoint *vx_find_container(const struct vx_state *st, const char *container_id,
+					    const char *ifname, const char *node,
+					    const char *network);
 
 #endif

@@ -28,6 +28,11 @@
 #define VX_VNI_MAX 16777215u
 #define VX_MTU_MIN 68
 #define VX_MTU_MAX 65485
+/* A CNI container ID as the record keeps it (at most 127 characters of
+ * VX_CONTAINER_ID_RULE).
+ */
+#define VX_CONTAINER_ID_MAX 128
+#define VX_CONTAINER_ID_RULE "[A-Za-z0-9][A-Za-z0-9_.-]*"
 
 /* Records. Each starts with its name. */
 struct vx_node {
@@ -59,6 +64,8 @@ struct vx_endpoint {
 	char netns[256];
 	char ifname[IFNAMSIZ];      /* inside the container, e.g. eth0 */
 	char host_ifname[IFNAMSIZ]; /* host side of the veth */
+	/* set by vxnet-cni only: the runtime's container ID (CNI_CONTAINERID) */
+	char container_id[VX_CONTAINER_ID_MAX];
 };
 
 /* A record's kind, where a function takes any of the three (const void *). */
@@ -117,6 +124,8 @@ int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, co
  * by source when not NULL, and returns -EINVAL.
  */
 int valid_name(const char *s);
+/* Whether s is empty or matches VX_CONTAINER_ID_RULE and fits (1 or 0). */
+int valid_container_id(const char *s);
 int state_validate(const struct vx_state *st, const char *source);
 /* The same rules one record at a time, for a store whose records arrive
  * one by one (etcd's list and watch), where a bad record is left out

@@ -8,10 +8,11 @@
  *  "endpoints": [{"name": "c1", "network": "blue", "node": "h1",
  *                 "ip": "10.1.0.2", "mac": "02:42:0a:01:00:02",
  *                 "netns": "/run/netns/c1", "ifname": "eth0",
- *                 "host_ifname": "vx1a2b3c4d"}]}
+ *                 "host_ifname": "vx1a2b3c4d", "container_id": "0123abcd"}]}
  *
  * "version" is required; the three arrays may be absent (empty); "mtu" may be
- * absent (0); netns/ifname/host_ifname are absent until `vxnet attach`.
+ * absent (0); netns/ifname/host_ifname are absent until `vxnet attach`,
+ * container_id unless vxnet-cni attached it.
  * Unknown keys and wrong types are errors. Reading only checks the shape and
  * the syntax of each value; state_validate checks the meaning.
  */
@@ -294,10 +295,10 @@ static int network_from_json(struct vx_state *st, const json_t *j, const char *s
 static int endpoint_from_json(struct vx_state *st, const json_t *j, const char *src, const struct where *where)
 {
 	static const char *const keys[] = { "name", "network", "node", "ip", "mac",
-					    "netns", "ifname", "host_ifname", NULL };
-	enum { NAME, NETWORK, NODE, IP, MAC, NETNS, IFNAME, HOST_IFNAME };
+					    "netns", "ifname", "host_ifname", "container_id", NULL };
+	enum { NAME, NETWORK, NODE, IP, MAC, NETNS, IFNAME, HOST_IFNAME, CONTAINER_ID };
 	struct vx_endpoint e = {};
-	json_t *v[8];
+	json_t *v[9];
 	char mac[32];
 	int err;
 
@@ -310,7 +311,9 @@ static int endpoint_from_json(struct vx_state *st, const json_t *j, const char *
 	    (err = get_str(v[NETNS], "netns", 0, e.netns, sizeof(e.netns), src, where)) ||
 	    (err = get_str(v[IFNAME], "ifname", 0, e.ifname, sizeof(e.ifname), src, where)) ||
 	    (err = get_str(v[HOST_IFNAME], "host_ifname", 0, e.host_ifname, sizeof(e.host_ifname),
-			   src, where)))
+			   src, where)) ||
+	    (err = get_str(v[CONTAINER_ID], "container_id", 0, e.container_id,
+			   sizeof(e.container_id), src, where)))
 		return err;
 	if (parse_mac(mac, e.mac))
 		return jerr(src, where, "'mac' is not a MAC address: '%s'", mac);
@@ -527,7 +530,9 @@ static json_t *endpoint_to_json(const struct vx_endpoint *e)
 		return NULL;
 	if ((e->netns[0] && json_object_set_new(j, "netns", json_string(e->netns))) ||
 	    (e->ifname[0] && json_object_set_new(j, "ifname", json_string(e->ifname))) ||
-	    (e->host_ifname[0] && json_object_set_new(j, "host_ifname", json_string(e->host_ifname)))) {
+	    (e->host_ifname[0] && json_object_set_new(j, "host_ifname", json_string(e->host_ifname))) ||
+	    (e->container_id[0] &&
+	     json_object_set_new(j, "container_id", json_string(e->container_id)))) {
 		json_decref(j);
 		return NULL;
 	}

@@ -229,6 +229,20 @@ static int valid_ifname(const char *s)
 	return 1;
 }
 
+int valid_container_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n)
+		return 1; /* unset */
+	if (n >= VX_CONTAINER_ID_MAX || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+			return 0;
+	return 1;
+}
+
 static const char *ipv4_str(uint32_t ip, char buf[16])
 {
 	format_ipv4(ip, buf);
@@ -297,6 +311,10 @@ static int check_endpoint(const struct vx_endpoint *e, const struct vx_network *
 	if (!valid_ifname(e->host_ifname))
 		return pr_err_at(src, "endpoint %s: invalid host interface name '%s'", e->name,
 				 printable(e->host_ifname, esc, sizeof(esc)));
+	if (!valid_container_id(e->container_id))
+		return pr_err_at(src, "endpoint %s: invalid container ID '%s' (must match %s, at most %d characters)",
+				 e->name, printable(e->container_id, esc, sizeof(esc)),
+				 VX_CONTAINER_ID_RULE, VX_CONTAINER_ID_MAX - 1);
 	return 0;
 }
 
