@@ -83,7 +83,7 @@ static int endpoint_ls(void *arg)
 	const char *network = *(const char **)arg;
 	struct cli_table t = {};
 	struct vx_state st;
-	int ret = 1;
+	int ret = 1, cni = 0;
 
 	if (cli_read_state(&st))
 		return 1;
@@ -91,7 +91,14 @@ static int endpoint_ls(void *arg)
 		pr_err("no such network %s", network);
 		goto cleanup;
 	}
-	if (cli_table_init(&t, 6, "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME")) {
+	/* CONTAINER (the CNI container ID) only when vxnet-cni attached one. */
+	for (size_t i = 0; i < st.nendpoints; i++)
+		if (st.endpoints[i].container_id[0] &&
+		    (!network || !strcmp(st.endpoints[i].network, network)))
+			cni = 1;
+	if (cni ? cli_table_init(&t, 7, "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME",
+				 "CONTAINER") :
+		  cli_table_init(&t, 6, "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME")) {
 		pr_err("endpoint ls: out of memory");
 		goto cleanup;
 	}
@@ -104,7 +111,8 @@ static int endpoint_ls(void *arg)
 		format_ipv4(e->ip, ip);
 		format_mac(e->mac, mac);
 		if (cli_table_row(&t, e->name, e->network, e->node, ip, mac,
-				  e->host_ifname[0] ? e->host_ifname : "-")) {
+				  e->host_ifname[0] ? e->host_ifname : "-",
+				  e->container_id[0] ? e->container_id : "-")) { /* the 7th cell is read only with CONTAINER */
 			pr_err("endpoint ls: out of memory");
 			goto cleanup;
 		}
