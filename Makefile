@@ -23,7 +23,7 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	iperf3 tcpdump ethtool iputils-ping procps jq \
 	libcurl4-openssl-dev etcd-server etcd-client \
 	sockperf gnuplot-nox python3 libclang-rt-14-dev openssl \
-	podman runc containernetworking-plugins busybox-static
+	podman runc containernetworking-plugins busybox-static iptables util-linux
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
@@ -43,11 +43,14 @@ LIB_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 LIB_HDRS := $(wildcard user/lib/*.h) $(wildcard include/*.h)
 CLI_SRCS := $(wildcard user/cli/*.c)
 CLI_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
+# user/cni: the vxnet-cni plugin on top of it.
+CNI_SRCS := $(wildcard user/cni/*.c)
+CNI_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CNI_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps clean test demo demo-down bench install
-all: $(BUILD)/vxnet $(UNIT_BINS)
+all: $(BUILD)/vxnet $(BUILD)/vxnet-cni $(UNIT_BINS)
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
@@ -57,7 +60,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
 
-$(BUILD) $(BUILD)/user/lib $(BUILD)/user/cli $(BUILD)/tests:
+$(BUILD) $(BUILD)/user/lib $(BUILD)/user/cli $(BUILD)/user/cni $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -76,11 +79,19 @@ $(BUILD)/user/cli/%.o: user/cli/%.c $(wildcard user/cli/*.h) $(LIB_HDRS) | $(BUI
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/cli -c $< -o $@
 
+$(BUILD)/user/cni/%.o: user/cni/%.c $(wildcard user/cni/*.h) $(LIB_HDRS) | $(BUILD)/user/cni
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cni -c $< -o $@
+
 $(BUILD)/libvxnet.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/vxnet: $(CLI_OBJS) $(BUILD)/libvxnet.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/vxnet-cni: $(CNI_OBJS) $(BUILD)/libvxnet.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -163,9 +174,12 @@ bench: deps
 	$(Q)bench/run.sh
 
 PREFIX ?= /usr/local
-# The binary (it embeds the BPF objects) and the agent's systemd unit.
-install: $(BUILD)/vxnet
+# The binary (it embeds the BPF objects), the agent's systemd unit and the
+# CNI plugin where runtimes look for it (Debian's CNI_PATH and the usual one).
+install: $(BUILD)/vxnet $(BUILD)/vxnet-cni
 	install -D -m 0755 $(BUILD)/vxnet $(DESTDIR)$(PREFIX)/bin/vxnet
+	install -D -m 0755 $(BUILD)/vxnet-cni $(DESTDIR)/usr/lib/cni/vxnet-cni
+	install -D -m 0755 $(BUILD)/vxnet-cni $(DESTDIR)/opt/cni/bin/vxnet-cni
 	install -D -m 0644 systemd/vxnet-agent.service $(DESTDIR)/etc/systemd/system/vxnet-agent.service
 
 clean:
