@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs every test: BPF unit tests (build/tests/*), CLI tests (tests/cli/*.sh)
-# and end-to-end namespace tests (tests/e2e/*.sh). Each prints one line per
+# Runs every test: BPF unit tests (build/tests/*), CLI tests (tests/cli/*.sh),
+# end-to-end namespace tests (tests/e2e/*.sh) and the CNI plugin tests
+# (tests/cni/*.sh). Each prints one line per
 # check, "ok NAME" or "not ok NAME: why"; a test program that exits non-zero
 # without a "not ok" line, or that checks nothing, counts as one failure.
 # Ends with "N passed, N failed".
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 1
 pass=0 failn=0
 pattern=${1:-}
 [ "$(id -u)" = 0 ] || { echo "vxnet tests need root"; echo "0 passed, 1 failed"; exit 1; }
-for t in build/tests/* tests/cli/test_*.sh tests/fuzz/test_*.sh tests/e2e/test_*.sh; do
+for t in build/tests/* tests/cli/test_*.sh tests/fuzz/test_*.sh tests/e2e/test_*.sh tests/cni/test_*.sh; do
 	[ -x "$t" ] || continue
 	case "$t" in *"$pattern"*) ;; *) continue ;; esac
 	echo "== $t"
