@@ -151,6 +151,16 @@ mkns "${P}k"
 if cni ADD cidk eth0 /run/netns/"${P}k" "$cfg"; then
 	ccfg=$(jq -c --argjson p "$(cat "$TMP/res")" '. + {prevResult: $p}' <<<"$cfg")
 	check "$T: CHECK passes before" cni CHECK cidk eth0 /run/netns/"${P}k" "$ccfg"
+	# the endpoints map entry gone (key: vni as __u32, then the address)
+	vni=$(jq '.networks[] | select(.name == "blue") | .vni' "$STATE")
+	kip=$(jq -r '.endpoints[] | select(.container_id == "cidk") | .ip' "$STATE")
+	key=$(printf '%d %d %d %d ' $((vni & 255)) $(((vni >> 8) & 255)) $(((vni >> 16) & 255)) $((vni >> 24)); tr . ' ' <<<"$kip")
+	if bpftool map delete pinned "$PIN1/endpoints" key $key && ! cni CHECK cidk eth0 /run/netns/"${P}k" "$ccfg" &&
+		jq -e '.msg | test("endpoints map")' "$TMP/res" >/dev/null; then
+		ok "$T: CHECK reports a missing map entry ($(jq -r .msg "$TMP/res"))"
+	else fail "$T: CHECK after map delete: $(tr '\n' ' ' <"$TMP/res")"; fi
+	vx1 sync >/dev/null
+	check "$T: CHECK passes once sync restored it" cni CHECK cidk eth0 /run/netns/"${P}k" "$ccfg"
 	ip -n "${P}k" route del 10.2.0.0/24
 	if ! cni CHECK cidk eth0 /run/netns/"${P}k" "$ccfg" && jq -e '.msg | test("route to 10.2.0.0/24")' "$TMP/res" >/dev/null; then
 		ok "$T: CHECK reports the removed route ($(jq -r .msg "$TMP/res"))"

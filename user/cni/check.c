@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* CHECK: the container's interface (MAC, address, routes), the host side
- * (veth, vxnet's TC program) and the endpoint record, each against the
- * prevResult; the first difference is the error.
+ * (veth, vxnet's TC program, the endpoints map entry) and the endpoint
+ * record, each against the prevResult; the first difference is the error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,8 +17,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <bpf/bpf.h>
+
 #include "cni.h"
 #include "datapath.h"
+#include "vxnet.h"
 
 struct route {
 	uint32_t dst, gw;
@@ -103,6 +106,32 @@ cleanup:
 	if (ns >= 0)
 		close(ns);
 	return err;
+}
+
+/* The endpoints map: a local entry for the address, behind the veth, with
+ * the record's MAC.
+ */
+static int check_map(const struct vx_endpoint *ep, const struct vx_network *n, int ifindex,
+		     const char *pin_dir, struct cni_err *e)
+{
+	struct vxnet_ep_key key = { .vni = n->vni, .ip = ep->ip };
+	struct vxnet_endpoint val;
+	char a[16];
+	int fd, err;
+
+	format_ipv4(ep->ip, a);
+	fd = dp_open_pin(pin_dir, VXNET_PIN_ENDPOINTS);
+	if (fd < 0)
+		return cni_fail(e, CNI_ERR_PLUGIN, "open %s/%s: %s", pin_dir, VXNET_PIN_ENDPOINTS,
+				strerror(-fd));
+	err = bpf_map_lookup_elem(fd, &key, &val);
+	close(fd);
+	if (err)
+		return cni_fail(e, CNI_ERR_PLUGIN, "the endpoints map has no entry for %s in VNI %u", a, n->vni);
+	if (!(val.flags & VXNET_EP_LOCAL) || val.ifindex != (uint32_t)ifindex || memcmp(val.mac, ep->mac, 6))
+		return cni_fail(e, CNI_ERR_PLUGIN, "the endpoints map entry for %s is not this container's (ifindex %u, host veth %d)",
+				a, val.ifindex, ifindex);
+	return 0;
 }
 
 int cni_check(const struct cni_env *env, const struct vx_endpoint *ep, const struct vx_network *n,
@@ -191,6 +220,5 @@ int cni_check(const struct cni_env *env, const struct vx_endpoint *ep, const str
 	if (dp_tc_ours(ifindex) != 1)
 		return cni_fail(e, CNI_ERR_PLUGIN, "host interface %s does not carry vxnet's TC program",
 				ep->host_ifname);
-	(void)pin_dir;
-	return 0;
+	return check_map(ep, n, ifindex, pin_dir, e);
 }
