@@ -285,6 +285,14 @@ cni_err "$T: ADD without CNI_NETNS" 4 ADD cide eth0 "" "$cfg"
 cni_err "$T: CNI_ARGS IP not an address" 4 ADD cide eth0 "$ns" "$cfg" "IP=10.1.0"
 cni_err "$T: ADD into a namespace that does not exist" 4 ADD cide eth0 /run/netns/"${P}none" "$cfg"
 check "$T: no record left by the errors" no_record cide eth0
+
+# ---- the record's container_id: optional, validated ----
+jq '.endpoints += [{name: "hand", network: "blue", node: "h1", ip: "10.1.0.201", mac: "02:42:0a:01:00:c9", container_id: "bad/id"}]' "$STATE" >"$TMP/bad.json"
+expect_err "$T: a container_id with a slash is refused" "endpoint hand: invalid container ID 'bad/id'" "$VXNET" --state "$TMP/bad.json" endpoint ls
+jq '.endpoints[-1].container_id = "'"$(printf 'a%.0s' $(seq 128))"'"' "$TMP/bad.json" >"$TMP/bad2.json"
+expect_err "$T: a 128-character container_id is refused" "'container_id' is longer than 127" "$VXNET" --state "$TMP/bad2.json" endpoint ls
+jq '.endpoints[-1].container_id = "'"$(printf 'a%.0s' $(seq 127))"'"' "$TMP/bad.json" >"$TMP/ok.json"
+check "$T: a 127-character container_id is taken and listed" sh -c "'$VXNET' --state '$TMP/ok.json' endpoint ls | grep -q '$(printf 'a%.0s' $(seq 127))'"
 check "$T: errors log on stderr only" sh -c "printf x | CNI_COMMAND=ADD CNI_CONTAINERID=c CNI_IFNAME=eth0 CNI_NETNS=/x $CNI 2>/dev/null | jq -e '.code == 6' >/dev/null"
 
 finish
