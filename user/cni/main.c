@@ -41,20 +41,23 @@ int cni_fail(struct cni_err *e, int code, const char *fmt, ...)
 	return -1;
 }
 
+/* Writes j, then a newline, to the saved stdout. */
 static void emit(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2));
-	size_t off = 0, n = s ? strlen(s) : 0;
+	size_t off = 0, n;
 
-	while (off < n) {
-		ssize_t w = write(out_fd, s + off, n - off);
+	if (!s)
+		return;
+	n = strlen(s);
+	s[n] = '\n'; /* json_dumps' NUL: the text is written by length */
+	while (off <= n) {
+		ssize_t w = write(out_fd, s + off, n + 1 - off);
 
 		if (w <= 0)
 			break;
 		off += w;
 	}
-	if (s && write(out_fd, "\n", 1) < 0)
-		;
 	free(s);
 }
 
@@ -88,8 +91,8 @@ static void capture_end(char *last, size_t len)
 	if (n <= 0)
 		return;
 	buf[n] = 0;
-	if (write(2, buf, n) < 0)
-		;
+	if (write(2, buf, n) != n)
+		n = strlen(buf); /* stderr is gone: the details still get the line */
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
 	char *l = strrchr(buf, '\n');
