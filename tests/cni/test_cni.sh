@@ -295,4 +295,18 @@ jq '.endpoints[-1].container_id = "'"$(printf 'a%.0s' $(seq 127))"'"' "$TMP/bad.
 check "$T: a 127-character container_id is taken and listed" sh -c "'$VXNET' --state '$TMP/ok.json' endpoint ls | grep -q '$(printf 'a%.0s' $(seq 127))'"
 check "$T: errors log on stderr only" sh -c "printf x | CNI_COMMAND=ADD CNI_CONTAINERID=c CNI_IFNAME=eth0 CNI_NETNS=/x $CNI 2>/dev/null | jq -e '.code == 6' >/dev/null"
 
+# ---- while vxnet is down ----
+mkns "${P}d"
+if cni ADD cidd eth0 /run/netns/"${P}d" "$cfg"; then
+	dif=$(host_if cidd eth0)
+	vx1 down >/dev/null
+	cni_err "$T: STATUS while vxnet is down" 50 STATUS "" "" "" "$cfg"
+	check "$T: DEL while vxnet is down" cni DEL cidd eth0 /run/netns/"${P}d" "$cfg"
+	check "$T: ... removed the record" no_record cidd eth0
+	check "$T: ... removed the host veth" link_gone "$H1" "$dif"
+	check "$T: DEL again while vxnet is down" cni DEL cidd eth0 /run/netns/"${P}d" "$cfg"
+	check "$T: vxnet up again" vx1 up --node h1 --dev eth0 --decap tc
+	check "$T: STATUS after up" cni STATUS "" "" "" "$cfg"
+else fail "$T: ADD cidd: $(tr '\n' ' ' <"$TMP/res")"; fi
+
 finish

@@ -365,14 +365,28 @@ const struct vx_endpoint *vx_find_container(const struct vx_state *st, const cha
 	return NULL;
 }
 
-/* Runs with the state locked: removes the container's record, if any. */
+/* Runs with the state locked: removes the container's record, if any.
+ * Without the host record (vxnet is down, its pins are gone) the node is
+ * unknown: the record is the one whose host veth is on this host.
+ */
 static int do_detach_container(struct vx_state *st, void *arg)
 {
 	struct attach_ctx *r = arg;
-	const struct vx_endpoint *e;
+	const char *ifname = r->req->ifname ? r->req->ifname : "eth0";
+	const struct vx_endpoint *e = NULL;
 
-	e = vx_find_container(st, r->req->container_id, r->req->ifname ? r->req->ifname : "eth0",
-			      r->host.node, r->req->network);
+	if (r->host.node[0]) {
+		e = vx_find_container(st, r->req->container_id, ifname, r->host.node, r->req->network);
+	} else {
+		for (size_t i = 0; i < st->nendpoints && !e; i++) {
+			const struct vx_endpoint *c = &st->endpoints[i];
+
+			if (!strcmp(c->container_id, r->req->container_id) && !strcmp(c->ifname, ifname) &&
+			    (!r->req->network || !strcmp(c->network, r->req->network)) &&
+			    c->host_ifname[0] && nl_link_exists(-1, c->host_ifname) == 1)
+				e = c;
+		}
+	}
 	if (!e)
 		return r->ep.name[0] ? 0 : -ENOENT; /* a retry after a lost reply: done */
 	r->ep = *e;
@@ -384,17 +398,21 @@ int vx_detach_container(const struct vx_attach_req *req, struct vx_endpoint *ep)
 {
 	struct attach_ctx r = { .req = req, .netns_fd = -1 };
 	struct kv_result res;
-	int err, del;
+	int err = 0, del, up;
 
 	if (!req->container_id || !*req->container_id) {
 		pr_err("detach: no container ID");
 		return -EINVAL;
 	}
-	err = dp_read_host(req->pin_dir, &r.host) ?: store_update(req->store, do_detach_container, &r);
+	up = !dp_read_host(req->pin_dir, &r.host);
+	if (!up)
+		r.host.node[0] = 0;
+	err = store_update(req->store, do_detach_container, &r);
 	if (err)
 		return err; /* the record stays, and so does the veth */
 	*ep = r.ep;
-	err = dp_sync_store(req->store, req->pin_dir, &res);
+	if (up)
+		err = dp_sync_store(req->store, req->pin_dir, &res);
 	del = r.ep.host_ifname[0] ? nl_link_delete(r.ep.host_ifname) : 0;
 	if (del && del != -ENODEV) {
 		pr_err("detach: delete %s: %s", r.ep.host_ifname, strerror(-del));

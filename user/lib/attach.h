@@ -35,7 +35,10 @@ int vx_detach(const struct vx_attach_req *req, struct vx_endpoint *ep);
 /* Undoes the attach recorded for container req->container_id's interface
  * req->ifname on this host (and network req->network when not NULL),
  * without its namespace: the record, then the host veth. -ENOENT, with
- * nothing printed, when there is no such record; *ep gets the endpoint.
+ * nothing more printed, when there is no such record; *ep gets the
+ * endpoint. While vxnet is down (no pins: the line dp_read_host prints)
+ * this host is the one holding the record's host veth, and no maps are
+ * synced.
  */
 int vx_detach_container(const struct vx_attach_req *req, struct vx_endpoint *ep);
 /* The endpoint recorded for container_id's interface ifname on node
