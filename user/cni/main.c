@@ -4,6 +4,17 @@
  * check.c, STATUS the pins and the store, GC the records of this host's
  * containers that the runtime no longer lists. Results and errors as the
  * spec has them on stdout; every other line on stderr.
+ *
+ * Configuration keys besides the spec's (cniVersion, name, type, ipam,
+ * dns, prevResult):
+ *   network   vxnet network to join (default: name); it must exist
+ *   store     file:PATH, /PATH, etcd://HOST:PORT[,...] or etcds://...
+ *             (default /var/lib/vxnet/state.json)
+ *   storeCA, storeCert, storeKey   TLS files for etcds://
+ *   pinDir    vxnet's pins (default /sys/fs/bpf/vxnet)
+ * CNI_ARGS: IP=A.B.C.D and MAC=xx:..:xx (without ipam); other keys ignored.
+ * Endpoint names: the container ID's first 24 characters, '-', and the
+ * CRC-32 of "CONTAINERID/IFNAME" in hex.
  */
 #define _GNU_SOURCE
 #include <errno.h>
