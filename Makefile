@@ -23,14 +23,15 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	iperf3 tcpdump ethtool iputils-ping procps jq \
 	libcurl4-openssl-dev etcd-server etcd-client \
 	sockperf gnuplot-nox python3 libclang-rt-14-dev openssl \
-	podman runc containernetworking-plugins busybox-static iptables util-linux
+	podman runc containernetworking-plugins busybox-static iptables util-linux \
+	libmicrohttpd-dev curl
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Werror -Iinclude -I$(BUILD) -Iuser/lib \
 	$(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
-LDLIBS := -lbpf -lelf -lz -ljansson -lcurl $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+LDLIBS := -lbpf -lelf -lz -ljansson -lcurl -lmicrohttpd $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_HDRS := $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
@@ -181,6 +182,7 @@ install: $(BUILD)/vxnet $(BUILD)/vxnet-cni
 	install -D -m 0755 $(BUILD)/vxnet-cni $(DESTDIR)/usr/lib/cni/vxnet-cni
 	install -D -m 0755 $(BUILD)/vxnet-cni $(DESTDIR)/opt/cni/bin/vxnet-cni
 	install -D -m 0644 systemd/vxnet-agent.service $(DESTDIR)/etc/systemd/system/vxnet-agent.service
+	install -D -m 0644 systemd/vxnet-docker-plugin.service $(DESTDIR)/etc/systemd/system/vxnet-docker-plugin.service
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -18,6 +18,8 @@ struct vx_opts vx_opts = {
 	.pin_dir = VX_DEFAULT_PIN_DIR,
 };
 
+extern const struct cli_verb docker_verb; /* cmd_docker.c */
+
 static const struct cli_cmd commands[] = {
 	{ "node", node_verbs },
 	{ "network", network_verbs },
@@ -30,6 +32,7 @@ static const struct cli_cmd commands[] = {
 	{ .verb = &agent_verb },
 	{ .verb = &status_verb },
 	{ .verb = &stats_verb },
+	{ .verb = &docker_verb },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -420,3 +420,141 @@ int vx_detach_container(const struct vx_attach_req *req, struct vx_endpoint *ep)
 	}
 	return err;
 }
+
+/* ---- Docker: the veth of an endpoint the caller recorded ---- */
+
+struct veth_ctx {
+	struct attach_ctx a;
+	struct vx_attach_req req;
+	const char *name, *sandbox;
+	char peer[IFNAMSIZ];
+};
+
+/* Runs with the state locked: the record gets its host interface and the
+ * veth is built (down). A retry after a lost reply finds the record
+ * holding our veth: done.
+ */
+static int do_attach_veth(struct vx_state *st, void *arg)
+{
+	struct veth_ctx *v = arg;
+	struct attach_ctx *r = &v->a;
+	const struct vx_network *n;
+	struct vx_endpoint *e = state_find_endpoint(st, v->name);
+	unsigned int mtu;
+	int prog_fd, ifindex, err;
+
+	if (r->created) {
+		if (e && !strcmp(e->host_ifname, r->ep.host_ifname)) {
+			r->ep = *e;
+			return 0;
+		}
+		nl_link_delete(r->ep.host_ifname);
+		r->created = 0;
+	}
+	if (!e || strcmp(e->node, r->host.node)) {
+		pr_err("attach: no endpoint %s on this host", v->name);
+		return -ENOENT;
+	}
+	if (e->host_ifname[0]) {
+		pr_err("attach: endpoint %s already has interface %s", v->name, e->host_ifname);
+		return -EEXIST;
+	}
+	if (strlen(v->sandbox) >= sizeof(e->netns)) {
+		pr_err("attach: sandbox path is too long (%zu characters, at most %zu)",
+		       strlen(v->sandbox), sizeof(e->netns) - 1);
+		return -ENAMETOOLONG;
+	}
+	n = state_find_network(st, e->network);
+	if (!n) {
+		pr_err("attach: unknown network %s", e->network);
+		return -ENOENT;
+	}
+	snprintf(e->host_ifname, sizeof(e->host_ifname), "vx%08lx",
+		 crc32(0, (const unsigned char *)e->name, strlen(e->name)));
+	snprintf(v->peer, sizeof(v->peer), "vp%s", e->host_ifname + 2);
+	snprintf(e->netns, sizeof(e->netns), "%s", v->sandbox);
+	r->ep = *e;
+	if (nl_link_exists(-1, e->host_ifname) || nl_link_exists(-1, v->peer)) {
+		pr_err("attach: host interface %s or %s already exists", e->host_ifname, v->peer);
+		return -EEXIST;
+	}
+	err = state_validate(st, "attach");
+	if (err)
+		return err;
+	prog_fd = dp_open_pin(v->req.pin_dir, VXNET_PIN_PROG_FROM_CONTAINER);
+	if (prog_fd < 0) {
+		pr_err("attach: open %s/%s: %s", v->req.pin_dir, VXNET_PIN_PROG_FROM_CONTAINER,
+		       strerror(-prog_fd));
+		return prog_fd;
+	}
+	mtu = dp_network_mtu(n, dp_default_mtu(&r->host));
+	err = nl_veth_create(r->ep.host_ifname, v->peer, -1, mtu);
+	if (err) {
+		pr_err("attach: create veth %s: %s", r->ep.host_ifname, strerror(-err));
+		goto cleanup;
+	}
+	r->created = 1;
+	err = nl_link_set_mac(v->peer, r->ep.mac);
+	if (err) {
+		pr_err("attach: set the MAC address of %s: %s", v->peer, strerror(-err));
+		goto cleanup;
+	}
+	ifindex = if_nametoindex(r->ep.host_ifname);
+	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
+	if (err)
+		pr_err("attach: attach TC program to %s: %s", r->ep.host_ifname, strerror(-err));
+cleanup:
+	close(prog_fd);
+	return err;
+}
+
+int vx_attach_veth(struct vx_store *store, const char *pin_dir, const char *name,
+		   const char *sandbox, struct vx_endpoint *ep, char *peer)
+{
+	struct veth_ctx v = { .name = name, .sandbox = sandbox ?: "" };
+	int err;
+
+	v.req = (struct vx_attach_req){ .store = store, .pin_dir = pin_dir };
+	v.a = (struct attach_ctx){ .req = &v.req, .netns_fd = -1 };
+	err = dp_read_host(pin_dir, &v.a.host) ?: store_update(store, do_attach_veth, &v);
+	if (err && v.a.created)
+		nl_link_delete(v.a.ep.host_ifname);
+	err = err ?: finish_attach(&v.a);
+	if (!err) {
+		*ep = v.a.ep;
+		memcpy(peer, v.peer, IFNAMSIZ);
+	}
+	return err;
+}
+
+/* Runs with the state locked: the record loses its veth. */
+static int do_detach_veth(struct vx_state *st, void *arg)
+{
+	struct veth_ctx *v = arg;
+	struct vx_endpoint *e = state_find_endpoint(st, v->name);
+
+	if (!e || strcmp(e->node, v->a.host.node) || !e->host_ifname[0])
+		return 0; /* nothing to do, or a retry after a lost reply */
+	v->a.ep = *e;
+	e->host_ifname[0] = 0;
+	e->netns[0] = 0;
+	return 0;
+}
+
+int vx_detach_veth(struct vx_store *store, const char *pin_dir, const char *name)
+{
+	struct veth_ctx v = { .name = name };
+	struct kv_result res;
+	int err, del;
+
+	err = dp_read_host(pin_dir, &v.a.host) ?: store_update(store, do_detach_veth, &v);
+	if (err || !v.a.ep.host_ifname[0])
+		return err;
+	err = dp_sync_store(store, pin_dir, &res);
+	del = nl_link_delete(v.a.ep.host_ifname);
+	if (del && del != -ENODEV) {
+		pr_err("detach: delete %s: %s", v.a.ep.host_ifname, strerror(-del));
+		err = err ?: del;
+	}
+	return err;
+}

@@ -48,4 +48,20 @@ const struct vx_endpoint *vx_find_container(const struct vx_state *st, const cha
 					    const char *ifname, const char *node,
 					    const char *network);
 
+/* Docker's half of an attach: endpoint name (a record on this host, made
+ * by the caller) gets a veth whose host side carries vxnet's program and
+ * whose other side, peer (IFNAMSIZ bytes: "vp" and the host side's
+ * digits), stays in this namespace, down, with the endpoint's MAC and the
+ * network's MTU, for the runtime to move into sandbox (kept in the record's
+ * netns) and configure. The record gets the host side's name; the maps are
+ * synced and the host side goes up. On failure one pr_err line and no veth.
+ */
+int vx_attach_veth(struct vx_store *store, const char *pin_dir, const char *name,
+		   const char *sandbox, struct vx_endpoint *ep, char *peer);
+/* Undoes vx_attach_veth: the record of endpoint name stays, without its
+ * host interface and sandbox; the maps are synced and the veth removed.
+ * A record without a veth: 0, nothing done.
+ */
+int vx_detach_veth(struct vx_store *store, const char *pin_dir, const char *name);
+
 #endif

@@ -72,7 +72,8 @@ int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
 	/* down: it goes up once vxnet's program is on it (dp_veth_attach) */
 	rtnl_link_set_name(peer, peer_name);
 	rtnl_link_set_mtu(peer, mtu);
-	rtnl_link_set_ns_fd(peer, netns_fd);
+	if (netns_fd >= 0)
+		rtnl_link_set_ns_fd(peer, netns_fd);
 	rtnl_link_put(peer);
 	err = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
 	if (err)
@@ -135,6 +136,27 @@ int nl_link_set_up(const char *name)
 	nl_socket_free(sk);
 	if (err == -NLE_BUSY || err == -NLE_EXIST) /* the kernel's EADDRINUSE/EBUSY */
 		return -EADDRINUSE;
+	return err ? nl_errno(err) : 0;
+}
+
+int nl_link_set_mac(const char *name, const uint8_t mac[6])
+{
+	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
+	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
+	struct nl_sock *sk = nl_open();
+	int err = -NLE_NOMEM;
+
+	if (sk && change && addr) {
+		err = rtnl_link_get_kernel(sk, 0, name, &link);
+		if (!err) {
+			rtnl_link_set_addr(change, addr);
+			err = rtnl_link_change(sk, link, change, 0);
+		}
+	}
+	nl_addr_put(addr);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
 	return err ? nl_errno(err) : 0;
 }
 

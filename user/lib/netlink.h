@@ -9,7 +9,8 @@
 
 /* A veth pair: host_name stays here (MTU VX_HOST_VETH_MTU, down: the caller
  * brings it up once vxnet's program is on it), peer_name is created inside
- * the network namespace netns_fd with mtu.
+ * the network namespace netns_fd (-1: here, down, for a runtime to move)
+ * with mtu.
  */
 #define VX_HOST_VETH_MTU 65535
 int nl_veth_create(const char *host_name, const char *peer_name, int netns_fd,
@@ -18,6 +19,8 @@ int nl_link_delete(const char *name);
 /* A kernel VXLAN device in external (collect_md) mode on UDP port, down. */
 int nl_vxlan_external_create(const char *name, uint16_t port);
 int nl_link_set_up(const char *name);
+/* Sets link name's MAC address (in our namespace). */
+int nl_link_set_mac(const char *name, const uint8_t mac[6]);
 /* Sets link ifindex of our namespace up (1) or down (0). */
 int nl_link_set_state(int ifindex, int up);
 /* Whether a link of that name exists in the namespace netns_fd (-1: ours). */
