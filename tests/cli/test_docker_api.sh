@@ -58,14 +58,14 @@ good() {
 	elif jq -e "$filter" "$TMP/res" >/dev/null 2>&1; then ok "$name"
 	else fail "$name: $filter on $(head -c 400 "$TMP/res")"; fi
 }
-# bad NAME N PATH JSON REGEX: status 500, {"Err": one line matching REGEX} and
-# nothing else, the state file unchanged.
+# bad NAME N PATH JSON REGEX [STATUS]: status 500 (or STATUS), {"Err": one
+# line matching REGEX} and nothing else, the state file unchanged.
 bad() {
-	local name=$1 re=$5 err
+	local name=$1 re=$5 want=${6:-500} err
 	cp "$STATE" "$TMP/before"
 	call "$2" "$3" "$4"
 	err=$(jq -r 'if (keys == ["Err"]) then .Err else empty end' "$TMP/res" 2>/dev/null)
-	if [ "$(cat "$TMP/code")" != 500 ]; then fail "$name: status $(cat "$TMP/code"): $(head -c 300 "$TMP/res")"
+	if [ "$(cat "$TMP/code")" != "$want" ]; then fail "$name: status $(cat "$TMP/code"): $(head -c 300 "$TMP/res")"
 	elif [ -z "$err" ] || [ "$(printf '%s\n' "$err" | wc -l)" != 1 ]; then fail "$name: not one Err line: $(head -c 300 "$TMP/res")"
 	elif ! grep -Eq -- "$re" <<<"$err"; then fail "$name: Err '$err' does not match /$re/"
 	elif ! cmp -s "$STATE" "$TMP/before"; then fail "$name: state changed"
@@ -84,14 +84,15 @@ POOL='{"AddressSpace":"vxnet","Pool":"10.5.0.0/24","SubPool":"","Options":{},"V6
 
 # --- handshake and capabilities -------------------------------------------
 good "Activate" 1 /Plugin.Activate '{}' '.Implements == ["NetworkDriver","IpamDriver"]'
-good "NetworkDriver.GetCapabilities: local scope" 1 /NetworkDriver.GetCapabilities '{}' '.Scope == "local"'
+good "NetworkDriver.GetCapabilities: local scope" 1 /NetworkDriver.GetCapabilities '{}' \
+	'.Scope == "local" and .ConnectivityScope == "local"'
 good "IpamDriver.GetCapabilities" 1 /IpamDriver.GetCapabilities '{}' '. == {"RequiresMACAddress": false}'
 good "IpamDriver.GetDefaultAddressSpaces" 1 /IpamDriver.GetDefaultAddressSpaces '{}' \
 	'(.LocalDefaultAddressSpace | length > 0) and (.GlobalDefaultAddressSpace | length > 0)'
 for c in DiscoverNew DiscoverDelete ProgramExternalConnectivity RevokeExternalConnectivity AllocateNetwork FreeNetwork; do
 	good "$c answers {}" 1 /NetworkDriver.$c "{\"NetworkID\":\"$NET1\"}" '. == {}'
 done
-bad "unknown call" 1 /NetworkDriver.Frob '{}' '^vxnet: docker: unknown call /NetworkDriver.Frob$'
+bad "unknown call: 404" 1 /NetworkDriver.Frob '{}' '^vxnet: docker: unknown call /NetworkDriver.Frob$' 404
 bad "malformed JSON" 1 /IpamDriver.RequestPool '{"Pool":' '^vxnet: docker: IpamDriver.RequestPool: malformed JSON request$'
 
 # --- IPAM pools and the gateway ---------------------------------------------

@@ -14,8 +14,9 @@
  * node, without a veth: every host's IPAM sees it, so two hosts never hand
  * out one address; CreateEndpoint renames it to the endpoint.
  *
- * Errors: {"Err": "the line the CLI would print"}, HTTP 500; the library's
- * pr_err lines go to stderr (the journal) as well.
+ * Errors: {"Err": "the line the CLI would print"}, HTTP 500 (404 for a
+ * call it does not know); the library's pr_err lines go to stderr (the
+ * journal) as well.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -598,11 +599,15 @@ static int empty(struct vx_docker *d, json_t *req, json_t *res)
 
 static int capabilities(struct vx_docker *d, json_t *req, json_t *res)
 {
-	/* "local": every host's dockerd makes the network itself (the store
-	 * shares it); "global" would need swarm's own store and gossip.
+	/* "local": each host's dockerd keeps its own copy of the network and
+	 * asks this host's plugin, which maps it onto the one vxnet network in
+	 * the shared store. "global" would have libnetwork keep networks and
+	 * endpoints in swarm's store and call CreateNetwork once per cluster:
+	 * it needs swarm mode, and vxnet needs a call on every host (the veths
+	 * are made where the container runs). The connectivity is vxnet's.
 	 */
 	json_object_set_new(res, "Scope", json_string("local"));
-	json_object_set_new(res, "ConnectivityScope", json_string("global"));
+	json_object_set_new(res, "ConnectivityScope", json_string("local"));
 	return 0;
 }
 
@@ -859,6 +864,7 @@ static char *answer(struct vx_docker *d, const char *url, const char *body, size
 	for (i = 0; i < NCALLS && strcmp(calls[i].path, url); i++)
 		;
 	if (i == NCALLS) {
+		/* 404: libnetwork takes it as "not implemented" for optional calls */
 		pr_err("docker: unknown call %.64s", url);
 		err = -ENOENT;
 	} else {
@@ -875,7 +881,7 @@ static char *answer(struct vx_docker *d, const char *url, const char *body, size
 	}
 	capture_end(line, sizeof(line));
 	json_decref(req);
-	*status = err ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK;
+	*status = i == NCALLS ? MHD_HTTP_NOT_FOUND : err ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK;
 	if (err) {
 		json_decref(res);
 		res = json_pack("{s:s}", "Err", line);
