@@ -221,7 +221,9 @@ static int do_create_network(struct vx_state *st, void *arg)
 	struct create_net *c = arg;
 	const struct vx_network *n = state_find_network(st, c->want.name);
 
-	c->created = 0;
+	/* a retry after a lost reply finds the network the last call made */
+	if (n && c->created)
+		return 0;
 	if (n) {
 		int same = n->nsubnets == c->want.nsubnets;
 
@@ -239,6 +241,7 @@ static int do_create_network(struct vx_state *st, void *arg)
 		}
 		return 0;
 	}
+	c->created = 0;
 	if (!c->vni_given && vni_alloc(st, &c->want.vni)) {
 		pr_err("docker: network %s: no free VNI", c->want.name);
 		return -ENOSPC;
@@ -660,6 +663,7 @@ struct addr_op {
 	uint32_t ip;
 	int given;
 	char node[VX_NAME_MAX];
+	char reserved[VX_NAME_MAX]; /* the record the last call added */
 };
 
 static int do_request_address(struct vx_state *st, void *arg)
@@ -668,6 +672,15 @@ static int do_request_address(struct vx_state *st, void *arg)
 	const struct vx_network *n = network_with_subnet(st, &o->pool);
 	struct vx_endpoint e = {};
 	char buf[20];
+
+	if (o->reserved[0]) {
+		/* a retry after a lost reply: done if that record is there */
+		const struct vx_endpoint *r = state_find_endpoint(st, o->reserved);
+
+		if (r && r->ip == o->ip && !strcmp(r->node, o->node))
+			return 0;
+		o->reserved[0] = 0;
+	}
 
 	format_cidr(o->pool.addr, o->pool.prefix, buf);
 	if (!n) {
@@ -698,6 +711,7 @@ static int do_request_address(struct vx_state *st, void *arg)
 	default_mac(o->ip, e.mac);
 	if (!state_add_endpoint(st, &e))
 		return -ENOMEM;
+	snprintf(o->reserved, sizeof(o->reserved), "%s", e.name);
 	return state_validate(st, "docker");
 }
 
