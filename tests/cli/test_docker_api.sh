@@ -226,6 +226,22 @@ st_is "named docker-10.8.0.0-24, gateway .1" '[.networks[] | select(.name == "do
 good "DeleteNetwork n4 (created, no endpoints)" 1 /NetworkDriver.DeleteNetwork '{"NetworkID":"n4"}' '. == {}'
 st_is "docker-10.8.0.0-24 is gone" '[.networks[] | select(.name == "docker-10.8.0.0-24")] | length' 0
 
+# --- Leave and DeleteEndpoint while vxnet is down on h1 ----------------------
+NET3=$(printf 'n3%062d' 0)
+# shellcheck disable=SC2059
+good "CreateNetwork NET3 on h1 adopts the dblue NET1 left" 1 /NetworkDriver.CreateNetwork "$(printf "$CREATE" "$NET3")" '. == {}'
+good "h1: CreateEndpoint EP3" 1 /NetworkDriver.CreateEndpoint \
+	"{\"NetworkID\":\"$NET3\",\"EndpointID\":\"$EP3\",\"Interface\":{\"Address\":\"10.5.0.7/24\"}}" '.Interface.MacAddress == "02:42:0a:05:00:07"'
+good "h1: Join EP3" 1 /NetworkDriver.Join "{\"NetworkID\":\"$NET3\",\"EndpointID\":\"$EP3\",\"SandboxKey\":\"/x\"}" '.Gateway == "10.5.0.1"'
+HOST3=vx$(jq -r '.InterfaceName.SrcName | ltrimstr("vp")' "$TMP/res")
+check "vxnet down on h1" vx1 down
+good "Leave EP3 while vxnet is down" 1 /NetworkDriver.Leave "{\"NetworkID\":\"$NET3\",\"EndpointID\":\"$EP3\"}" '. == {}'
+check_not "h1: $HOST3 is gone" ip -n "$H1" link show "$HOST3"
+good "DeleteEndpoint EP3 while vxnet is down" 1 /NetworkDriver.DeleteEndpoint "{\"NetworkID\":\"$NET3\",\"EndpointID\":\"$EP3\"}" '. == {}'
+st_is "EP3's record is gone" "[.endpoints[] | select(.container_id == \"$EP3\")] | length" 0
+bad "RequestAddress while vxnet is down" 1 /IpamDriver.RequestAddress \
+	'{"PoolID":"10.5.0.0/24","Address":"","Options":{}}' 'vxnet is not up'
+
 # --- a stale socket after SIGKILL; a live one is not taken ----------------
 kill -KILL "$PID2"; wait "$PID2" 2>/dev/null; PID2=
 check "SIGKILL leaves the socket" test -S "$SOCK2"

@@ -533,8 +533,11 @@ static int do_detach_veth(struct vx_state *st, void *arg)
 	struct veth_ctx *v = arg;
 	struct vx_endpoint *e = state_find_endpoint(st, v->name);
 
-	if (!e || strcmp(e->node, v->a.host.node) || !e->host_ifname[0])
+	if (!e || !e->host_ifname[0])
 		return 0; /* nothing to do, or a retry after a lost reply */
+	/* while vxnet is down (no node known) the veth must be on this host */
+	if (v->a.host.node[0] ? strcmp(e->node, v->a.host.node) : nl_link_exists(-1, e->host_ifname) != 1)
+		return 0;
 	v->a.ep = *e;
 	e->host_ifname[0] = 0;
 	e->netns[0] = 0;
@@ -545,12 +548,16 @@ int vx_detach_veth(struct vx_store *store, const char *pin_dir, const char *name
 {
 	struct veth_ctx v = { .name = name };
 	struct kv_result res;
-	int err, del;
+	int err, del, up;
 
-	err = dp_read_host(pin_dir, &v.a.host) ?: store_update(store, do_detach_veth, &v);
+	up = !dp_read_host(pin_dir, &v.a.host);
+	if (!up)
+		v.a.host.node[0] = 0;
+	err = store_update(store, do_detach_veth, &v);
 	if (err || !v.a.ep.host_ifname[0])
 		return err;
-	err = dp_sync_store(store, pin_dir, &res);
+	if (up)
+		err = dp_sync_store(store, pin_dir, &res);
 	del = nl_link_delete(v.a.ep.host_ifname);
 	if (del && del != -ENODEV) {
 		pr_err("detach: delete %s: %s", v.a.ep.host_ifname, strerror(-del));

@@ -60,7 +60,9 @@ int vx_attach_veth(struct vx_store *store, const char *pin_dir, const char *name
 		   const char *sandbox, struct vx_endpoint *ep, char *peer);
 /* Undoes vx_attach_veth: the record of endpoint name stays, without its
  * host interface and sandbox; the maps are synced and the veth removed.
- * A record without a veth: 0, nothing done.
+ * A record without a veth: 0, nothing done. While vxnet is down (the line
+ * dp_read_host prints) the record must name a veth on this host, and no
+ * maps are synced.
  */
 int vx_detach_veth(struct vx_store *store, const char *pin_dir, const char *name);
 

@@ -427,13 +427,13 @@ static int do_create_endpoint(struct vx_state *st, void *arg)
 	return state_validate(st, "docker");
 }
 
+/* This host's node; "" and the line dp_read_host prints while vxnet is down. */
 static int host_node(struct vx_docker *d, char *node)
 {
 	struct vxnet_host host;
 	int err = dp_read_host(d->pin_dir, &host);
 
-	if (!err)
-		snprintf(node, VX_NAME_MAX, "%s", host.node);
+	snprintf(node, VX_NAME_MAX, "%s", err ? "" : host.node);
 	return err;
 }
 
@@ -491,7 +491,10 @@ static int do_delete_endpoint(struct vx_state *st, void *arg)
 	struct del_ep *o = arg;
 	struct vx_endpoint *e = state_find_endpoint(st, o->name);
 
-	if (e && !strcmp(e->container_id, o->id) && !strcmp(e->node, o->node)) {
+	/* while vxnet is down (no node) the endpoint ID alone, Docker's
+	 * random 256 bits, says the record is ours
+	 */
+	if (e && !strcmp(e->container_id, o->id) && (!o->node[0] || !strcmp(e->node, o->node))) {
 		o->ep = *e;
 		state_del_endpoint(st, e);
 	}
@@ -502,17 +505,19 @@ static int delete_endpoint(struct vx_docker *d, json_t *req, json_t *res)
 {
 	struct del_ep o = { .id = jstr(req, "EndpointID") };
 	char name[VX_NAME_MAX];
-	int err;
+	int err, up;
 
 	err = valid_id("DeleteEndpoint", o.id);
 	if (err)
 		return err;
 	endpoint_name(o.id, name, sizeof(name));
 	o.name = name;
-	err = host_node(d, o.node) ?: store_update(d->store, do_delete_endpoint, &o);
+	up = !host_node(d, o.node);
+	err = store_update(d->store, do_delete_endpoint, &o);
 	if (err)
 		return err;
-	sync_maps(d);
+	if (up)
+		sync_maps(d);
 	if (o.ep.host_ifname[0])
 		nl_link_delete(o.ep.host_ifname); /* DeleteEndpoint without Leave */
 	return 0;
