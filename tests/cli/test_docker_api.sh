@@ -18,7 +18,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../e2e/topo.sh"
 T=docker
 SOCK1=$TMP/run1/plugins/vxnet.sock SOCK2=$TMP/run2/vxnet.sock
-PID1= PID2=
+PID1='' PID2=''
 cleanup() {
 	local p
 	for p in $PID1 $PID2; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
@@ -39,7 +39,7 @@ start() {
 	if [ "$n" = 1 ]; then PID1=$!; else PID2=$!; fi
 	wait_for 5 grep -q "listening on $sock" "$TMP/p$n.log"
 }
-start 1 && start 2 || { fail "$T: plugins listen: $(tails 3 "$TMP/p1.log" "$TMP/p2.log")"; exit 1; }
+if ! start 1 || ! start 2; then fail "$T: plugins listen: $(tails 3 "$TMP/p1.log" "$TMP/p2.log")"; exit 1; fi
 ok "plugins listen (socket directory made)"
 
 # call N PATH [JSON]: POST to host N's plugin; body in $TMP/res, status in $TMP/code.
@@ -245,7 +245,7 @@ bad "RequestAddress while vxnet is down" 1 /IpamDriver.RequestAddress \
 # --- a stale socket after SIGKILL; a live one is not taken ----------------
 kill -KILL "$PID2"; wait "$PID2" 2>/dev/null; PID2=
 check "SIGKILL leaves the socket" test -S "$SOCK2"
-start 2 && ok "restart over a stale socket" || fail "restart over a stale socket: $(tails 3 "$TMP/p2.log")"
+if start 2; then ok "restart over a stale socket"; else fail "restart over a stale socket: $(tails 3 "$TMP/p2.log")"; fi
 good "the restarted plugin answers" 2 /Plugin.Activate '{}' '.Implements | length == 2'
 expect_err "a second plugin on a live socket" "another plugin is listening" \
 	vx2 docker-plugin --socket "$SOCK2" --data-dir "$TMP/data2"
