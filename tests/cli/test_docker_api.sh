@@ -129,6 +129,9 @@ bad "CreateNetwork: a VNI in use" 1 /NetworkDriver.CreateNetwork \
 good "gateway once the network exists" 2 /IpamDriver.RequestAddress \
 	'{"PoolID":"10.6.0.0/24","Address":"","Options":{"RequestAddressType":"com.docker.network.gateway"}}' \
 	'.Address == "10.6.0.1/24"'
+bad "a different gateway once the network exists" 2 /IpamDriver.RequestAddress \
+	'{"PoolID":"10.6.0.0/24","Address":"10.6.0.254","Options":{"RequestAddressType":"com.docker.network.gateway"}}' \
+	'^vxnet: docker: RequestAddress: network dblue has gateway 10.6.0.1 in 10.6.0.0/24$'
 
 # --- addresses: reserved in the store, never twice --------------------------
 good "RequestAddress on h1: the first free one" 1 /IpamDriver.RequestAddress \

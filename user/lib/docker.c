@@ -754,7 +754,12 @@ static int request_address(struct vx_docker *d, json_t *req, json_t *res)
 		if (err == -ENOENT)
 			err = 0;
 		n = err ? NULL : network_with_subnet(&st, &o.pool);
-		if (n)
+		if (n && o.given && o.ip != network_subnet_of(n, o.pool.addr)->gateway) {
+			format_ipv4(network_subnet_of(n, o.pool.addr)->gateway, ip);
+			pr_err("docker: RequestAddress: network %s has gateway %s in %s", n->name, ip,
+			       jstr(req, "PoolID"));
+			err = -EEXIST;
+		} else if (n)
 			o.ip = network_subnet_of(n, o.pool.addr)->gateway;
 		else if (!o.given)
 			o.ip = htonl(ntohl(o.pool.addr) + 1);

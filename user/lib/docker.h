@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Docker's libnetwork remote API (a NetworkDriver and an IpamDriver, both
  * "vxnet") over the store and the attach code: `vxnet docker-plugin`.
+ *
+ * On every host, with vxnet up and the plugin running:
+ *   docker network create -d vxnet --ipam-driver vxnet --subnet 10.5.0.0/24 \
+ *       -o vxnet.network=blue [-o vxnet.vni=N] [-o com.docker.network.driver.mtu=N] NAME
+ * Docker passes no network name to a driver (20.10 sends the ID, the -o
+ * options and the pools), so vxnet.network names the vxnet network; without
+ * it the name is docker-A.B.C.D-N from the first subnet, the same on every
+ * host. The first host creates it, the others adopt it (same subnets and
+ * gateways, and VNI and MTU when given); only the creator's DeleteNetwork
+ * removes it, and only without endpoints. --subnet is required (the pool's
+ * ID is the subnet); --gateway, --ip and --mac-address work; no IPv6, no
+ * --ip-range.
  */
 #ifndef VXNET_DOCKER_H
 #define VXNET_DOCKER_H
