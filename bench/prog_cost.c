@@ -7,7 +7,7 @@
  *	one line per program and round: "prog NAME ROUND NS", NS the mean of
  *	the kernel-measured durations of CALLS runs. Each run is one call with
  *	repeat = 1: the programs rewrite the packet in place (encap grows it by
- *	50 bytes, decap strips it, the ARP reply turns it around), so with
+ *	50 bytes, decap strips it, the ARP and echo replies turn it around), so with
  *	repeat > 1 every run after the first would see its own output and take
  *	a drop path. The floor is a program that only returns, run the same
  *	way ("prog floor-tc", "prog floor-xdp"); "prog floor-tc-repeat" is the
@@ -55,6 +55,15 @@
 static struct vxnet_bpf *skel;
 
 /* ---- fixtures (built with the unit tests' packet builder) ---------------- */
+
+/* `ping 10.0.1.1` from c1: an ICMP echo request with 56 bytes of data to
+ * its subnet's gateway, answered by from_container.
+ */
+static struct pkt echo_request(void)
+{
+	return eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		   ipv4("10.0.1.2", "10.0.1.1", IPPROTO_ICMP, icmp(8, 0, 0x42420001, filler(56))));
+}
 
 /* A TCP segment with 64 bytes of payload. */
 static struct pkt tcp_frame(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst)
@@ -185,6 +194,7 @@ static int cmd_progs(long calls, int rounds, const char *only)
 		{ "tc-decap", bpf_program__fd(skel->progs.vxnet_tc_decap), 0, vx, ul0, TC_ACT_REDIRECT },
 		{ "local-forward", from, 0, to_c2, c1h, TC_ACT_REDIRECT },
 		{ "arp-reply", from, 0, arp_request(), c1h, TC_ACT_REDIRECT },
+		{ "gateway-echo", from, 0, echo_request(), c1h, TC_ACT_REDIRECT },
 	};
 	const int n = sizeof(benches) / sizeof(benches[0]);
 

@@ -2,7 +2,8 @@
 /* vxnet datapath: three entry points, each a pipeline read top to bottom.
  *
  *   vxnet_from_container  tc ingress, host side of every container veth:
- *                         answer ARP, route between subnets, deliver locally
+ *                         answer ARP and pings to the gateways, route
+ *                         between subnets, deliver locally
  *                         or VXLAN-encapsulate (answering "fragmentation
  *                         needed" for what does not fit).
  *   vxnet_xdp_decap       XDP on the underlay: decapsulate VXLAN for local
@@ -162,6 +163,40 @@ static __always_inline int container_frag_needed(struct __sk_buff *skb,
 	return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, bpf_redirect(skb->ifindex, 0));
 }
 
+/* IPv4 from a container to a gateway of its network (ep): an ICMP echo
+ * request is answered from the gateway as Docker's bridge answers it, the
+ * skb turned around on the same veth; anything else for the gateway has
+ * no endpoint. Echo requests with IPv4 options or fragmented are not
+ * answered (dropped NO_ENDPOINT, as before).
+ */
+static __always_inline int container_gw_ipv4(struct __sk_buff *skb,
+					     const struct vxnet_endpoint *ep)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+	struct icmphdr *icmp;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (ip->protocol != IPPROTO_ICMP_ || ip->ihl != 5 || ipv4_is_fragment(ip))
+		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+	icmp = (void *)(ip + 1);
+	if ((void *)(icmp + 1) > data_end || bpf_ntohs(ip->tot_len) < sizeof(*ip) + sizeof(*icmp))
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (icmp->type != ICMP_ECHO_ || icmp->code != 0)
+		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+
+	icmp_make_echo_reply(eth, ip, icmp, ep->mac);
+	vxnet_stat(VXNET_STAT_GW_ECHO, skb->len);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
 /* IPv4 from a container: anti-spoofing, routing between subnets, then local
  * delivery or, if it fits the network MTU, encap. The order of the checks
  * is the kernel's ip_forward(): TTL, then MTU, then the rewrite.
@@ -189,8 +224,10 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
 
 	ep = ep_lookup(ifc->vni, ip->daddr);
-	if (!ep || (ep->flags & VXNET_EP_GATEWAY))
+	if (!ep)
 		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+	if (ep->flags & VXNET_EP_GATEWAY)
+		return container_gw_ipv4(skb, ep);
 
 	routed = route_needed(eth, ifc, ep);
 	if (routed && ip->ttl <= 1)

@@ -49,7 +49,7 @@ struct vxnet_ep_key {
 
 enum vxnet_ep_flags {
 	VXNET_EP_LOCAL = 1 << 0,   /* lives on this host behind ifindex */
-	VXNET_EP_GATEWAY = 1 << 1, /* a subnet gateway: answered in ARP only */
+	VXNET_EP_GATEWAY = 1 << 1, /* a subnet gateway: answers ARP and ping */
 };
 
 struct vxnet_endpoint {
@@ -126,6 +126,7 @@ enum vxnet_stat {
 	VXNET_STAT_PASS,           /* underlay frames not for vxnet, passed */
 	VXNET_STAT_ICMP_FRAG_NEEDED, /* ICMP "fragmentation needed" sent to a container */
 	VXNET_STAT_DECAP_GRO,      /* of DECAP: GRO aggregates (several segments) */
+	VXNET_STAT_GW_ECHO,        /* ICMP echo requests to a gateway answered */
 	VXNET_STAT__MAX,
 };
 

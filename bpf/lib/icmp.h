@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* ICMP errors vxnet sends to its containers: Destination Unreachable,
- * Fragmentation Needed (RFC 792, next-hop MTU per RFC 1191).
+/* ICMP vxnet sends to its containers: Destination Unreachable,
+ * Fragmentation Needed (RFC 792, next-hop MTU per RFC 1191), and the
+ * gateway's Echo Reply.
  */
 #ifndef VXNET_LIB_ICMP_H
 #define VXNET_LIB_ICMP_H
@@ -9,8 +10,10 @@
 #include "lib/ipv4.h"
 #include "lib/csum.h"
 
+#define ICMP_ECHOREPLY_ 0
 #define ICMP_DEST_UNREACH 3
-#define ICMP_FRAG_NEEDED 4
+#define ICMP_FRAG_NEEDED 4 /* code of DEST_UNREACH */
+#define ICMP_ECHO_ 8
 #define IPTOS_PREC_INTERNETCONTROL 0xc0
 /* What an ICMP error quotes: the offending IPv4 header (with options) and
  * the first 8 bytes of its payload (RFC 792).
@@ -52,6 +55,31 @@ static __always_inline void icmp_build_frag_needed(struct vxnet_icmp_err *e, con
 	e->icmp.un.frag.__unused = 0;
 	e->icmp.un.frag.mtu = bpf_htons(mtu);
 	e->icmp.checksum = csum_words(&e->icmp, (sizeof(e->icmp) + sizeof(e->quote)) / 2);
+}
+
+/* Turn the echo request at eth/ip/icmp (option-less IPv4, not a fragment)
+ * into the reply in place, as the kernel's icmp_echo() answers it: from
+ * the address and MAC it was sent to, back to its sender, identifier,
+ * sequence and data echoed. The IPv4 header keeps tos, id and frag_off and
+ * gets TTL 64 (ip_default_ttl) and a new checksum; the ICMP checksum
+ * changes by the type word only (RFC 1624), so a request with a bad
+ * checksum gets a reply with a bad one, which the sender drops.
+ */
+static __always_inline void icmp_make_echo_reply(struct ethhdr *eth, struct iphdr *ip,
+						 struct icmphdr *icmp, const __u8 *mac)
+{
+	__be32 a = ip->saddr;
+
+	mac_copy(eth->h_dest, eth->h_source);
+	mac_copy(eth->h_source, mac);
+	ip->saddr = ip->daddr;
+	ip->daddr = a;
+	ip->ttl = VXNET_OUTER_TTL;
+	ip->check = 0;
+	ip->check = csum_ipv4_hdr(ip);
+	icmp->checksum = csum_replace16(icmp->checksum, bpf_htons(ICMP_ECHO_ << 8 | icmp->code),
+					bpf_htons(ICMP_ECHOREPLY_ << 8 | icmp->code));
+	icmp->type = ICMP_ECHOREPLY_;
 }
 
 #endif /* VXNET_LIB_ICMP_H */

@@ -47,6 +47,20 @@ else
 fi
 in_ns "$C1" ip route del 10.9.0.0/24 dev eth0
 
+# Only the gateways of the sender's own network answer ping: blue's other
+# subnet's 10.2.0.1 does; red's 10.9.0.1, reached through a static
+# neighbour with its MAC, does not (no-endpoint, gateway-echo unmoved).
+check "$T: c1 pings 10.2.0.1, the gateway of blue's other subnet" in_ns "$C1" ping -c 2 -i 0.2 -W 2 10.2.0.1
+in_ns "$C1" ip route add 10.9.0.0/24 dev eth0
+in_ns "$C1" ip neigh replace 10.9.0.1 lladdr 02:42:0a:09:00:01 dev eth0 nud permanent
+echo_before=$(counter vx1 gateway-echo)
+expect_drop "ping to red's gateway 10.9.0.1 from blue" vx1 no-endpoint in_ns "$C1" ping -c 2 -i 0.3 -W 1 10.9.0.1
+echo_after=$(counter vx1 gateway-echo)
+if is_count "$echo_before" && [ "$echo_before" = "$echo_after" ]; then ok "$T: no echo reply across networks"
+else fail "$T: red's gateway answered blue: gateway-echo $echo_before -> $echo_after"; fi
+in_ns "$C1" ip neigh del 10.9.0.1 dev eth0
+in_ns "$C1" ip route del 10.9.0.0/24 dev eth0
+
 # --- from the underlay --------------------------------------------------------
 # send NS DST_IP PORT HEX: one UDP datagram with the given payload
 # (the bytes go to a file first: printf writes in pieces, cat in one write,

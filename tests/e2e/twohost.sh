@@ -15,6 +15,19 @@ check "$T: ping across hosts c2 -> c1" in_ns "$C2" ping -c 3 -i 0.2 -W 2 10.1.0.
 check "$T: ping on one host c1 -> c3" in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.4
 check "$T: 1400-byte ping across hosts (MTU 1450)" in_ns "$C1" ping -c 2 -s 1400 -M do -W 2 10.1.0.3
 
+# The gateway answers ping (in BPF, from_container), as Docker's bridge does:
+# replies from the gateway's address, every one counted, none through encap.
+echo0=$(counter vx1 gateway-echo) echo2=$(counter vx2 gateway-echo) enc0=$(counter vx1 encap)
+in_ns "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.1 >"$TMP/gwping" 2>&1
+in_ns "$C2" ping -c 2 -i 0.2 -W 2 -s 1400 10.1.0.1 >>"$TMP/gwping" 2>&1
+echo1=$(counter vx1 gateway-echo) echo3=$(counter vx2 gateway-echo) enc1=$(counter vx1 encap)
+if [ "$(grep -c 'bytes from 10.1.0.1: icmp_seq=' "$TMP/gwping")" = 5 ] && ! grep -q DUP "$TMP/gwping" &&
+   [ "$((echo1 - echo0))" = 3 ] && [ "$((echo3 - echo2))" = 2 ] && [ "$enc1" = "$enc0" ]; then
+	ok "$T: gateway 10.1.0.1 answers ping on both hosts (gateway-echo +3 on h1, +2 on h2, no encap)"
+else
+	fail "$T: gateway ping: $(grep -c 'bytes from' "$TMP/gwping") replies, gateway-echo h1 $echo0 -> $echo1, h2 $echo2 -> $echo3, encap $enc0 -> $enc1: $(tail -2 "$TMP/gwping" | tr '\n' '|')"
+fi
+
 # ARP was answered by vxnet: the neighbour entry holds the peer's MAC.
 mac=$(in_ns "$C1" ip neigh show 10.1.0.3 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}')
 if [ "$mac" = 02:42:0a:01:00:03 ]; then ok "$T: ARP answered with the endpoint's MAC"; else fail "$T: c1 neighbour 10.1.0.3 is '$mac'"; fi

@@ -13,8 +13,8 @@
  *   counters (per-CPU, summed) a drop moved the drops map by exactly one
  *            packet, of the frame's length, and no outcome counter; a pass
  *            moved PASS only; a redirect moved exactly one outcome (LOCAL,
- *            ENCAP, DECAP, ARP_REPLY, or ICMP_FRAG_NEEDED together with
- *            the FRAG_NEEDED drop); FROM_CONTAINER counts every frame of
+ *            ENCAP, DECAP, ARP_REPLY, GW_ECHO, or ICMP_FRAG_NEEDED
+ *            together with the FRAG_NEEDED drop); FROM_CONTAINER counts every frame of
  *            from_container; bytes as test_datapath expects them;
  *   output   by outcome, against the maps as read back from the kernel:
  *            ENCAP  outer eth from the underlay's MAC, IPv4 (0x45, DF,
@@ -31,6 +31,12 @@
  *                   gateway of its network, back on the same veth;
  *            ICMP   3/4 from the veth's gateway to its address, checksums
  *                   valid, quoting the input's IPv4 header;
+ *            ECHO   the input an echo request (8/0, option-less IPv4, not a
+ *                   fragment) to a gateway of the veth's network; the
+ *                   output the same length, from that gateway's MAC and
+ *                   address to the veth's, type 0, TTL 64, IPv4 checksum
+ *                   valid, the ICMP checksum valid exactly when the
+ *                   input's was, everything else the input's;
  *            DECAP  the input was VXLAN (I flag) to our address and port,
  *                   not a fragment, from a node with endpoints in that VNI,
  *                   to a local endpoint (ifindex one of our veths), from an
@@ -344,14 +350,15 @@ static int kernel_refuses(const struct input *in, int err)
 }
 
 /* What a run did: O_REDIRECT until the counters tell which redirect. */
-enum outcome { O_DROP, O_PASS, O_LOCAL, O_ENCAP, O_DECAP, O_ARP, O_ICMP, O_N, O_REDIRECT = O_N };
+enum outcome { O_DROP, O_PASS, O_LOCAL, O_ENCAP, O_DECAP, O_ARP, O_ICMP, O_ECHO, O_N,
+	       O_REDIRECT = O_N };
 static const char *const outcome_names[] = { "drop", "pass", "local", "encap", "decap", "arp",
-					     "icmp" };
+					     "icmp", "echo" };
 
 static const int outcome_stat[] = {
 	[O_PASS] = VXNET_STAT_PASS, [O_LOCAL] = VXNET_STAT_LOCAL, [O_ENCAP] = VXNET_STAT_ENCAP,
 	[O_DECAP] = VXNET_STAT_DECAP, [O_ARP] = VXNET_STAT_ARP_REPLY,
-	[O_ICMP] = VXNET_STAT_ICMP_FRAG_NEEDED,
+	[O_ICMP] = VXNET_STAT_ICMP_FRAG_NEEDED, [O_ECHO] = VXNET_STAT_GW_ECHO,
 };
 
 /* The verdict's meaning for the program; -1 when it is not one of its. */
@@ -371,7 +378,7 @@ static int verdict_kind(const struct input *in, __u32 v)
 /* From the counters: the outcome of a redirect, or -1 when not exactly one. */
 static int redirect_outcome(const struct result *r)
 {
-	static const int outs[] = { O_LOCAL, O_ENCAP, O_DECAP, O_ARP, O_ICMP };
+	static const int outs[] = { O_LOCAL, O_ENCAP, O_DECAP, O_ARP, O_ICMP, O_ECHO };
 	int found = -1;
 
 	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
@@ -597,6 +604,39 @@ static int check_icmp(const struct input *in, const struct result *r, const stru
 	return 0;
 }
 
+static int check_echo(const struct input *in, const struct result *r, const struct vxnet_iface *ifc)
+{
+	const __u8 *b = in->b, *o = r->out;
+	const struct vxnet_endpoint *ep;
+	__u32 tot;
+
+	if (in->len < ETH_HLEN + 28 || get16(b + 12) != ETH_P_IP || b[14] != 0x45 ||
+	    b[23] != IPPROTO_ICMP || (get16(b + 20) & 0x3fff) || b[34] != 8 || b[35] != 0)
+		return bad("echo: answered something that is no unfragmented echo request");
+	tot = get16(b + 16);
+	if (tot < 28 || ETH_HLEN + tot > in->len)
+		return bad("echo: answered a request with IPv4 total length %u", tot);
+	ep = ep_find(ifc->vni, get_addr(b + 30));
+	if (!ep || !(ep->flags & VXNET_EP_GATEWAY))
+		return bad("echo: answered for %s, no gateway of VNI %u", addr_str(get_addr(b + 30)),
+			   ifc->vni);
+	if (r->len != in->len || memcmp(o, ifc->mac, 6) || memcmp(o + 6, ep->mac, 6) ||
+	    get16(o + 12) != ETH_P_IP)
+		return bad("echo: %u bytes, or not from the gateway's MAC to the sender", r->len);
+	if (check_ipv4_header(o + 14, r->len - 14, "echo"))
+		return -1;
+	if (get_addr(o + 26) != get_addr(b + 30) || get_addr(o + 30) != ifc->ip || o[22] != 64)
+		return bad("echo: not from the gateway to the sender with TTL 64");
+	if (memcmp(o + 14, b + 14, 8) || o[23] != b[23])
+		return bad("echo: IPv4 header differs beyond addresses, TTL and checksum");
+	if (o[34] != 0 || o[35] != 0 || memcmp(o + 36 + 2, b + 36 + 2, in->len - 38))
+		return bad("echo: type %u code %u, or identifier/sequence/data not echoed", o[34], o[35]);
+	if (!sum16(o + 34, tot - 20) != !sum16(b + 34, tot - 20))
+		return bad("echo: ICMP checksum valid in %s of request and reply",
+			   sum16(b + 34, tot - 20) ? "only the reply" : "only the request");
+	return 0;
+}
+
 static int check_from_container(const struct input *in, const struct result *r, int o)
 {
 	const struct vxnet_iface *ifc = ifc_find(ifindexes[in->ifsel & 3]);
@@ -610,6 +650,7 @@ static int check_from_container(const struct input *in, const struct result *r, 
 	case O_LOCAL: return check_local(in, r, ifc);
 	case O_ARP: return check_arp(in, r, ifc);
 	case O_ICMP: return check_icmp(in, r, ifc);
+	case O_ECHO: return check_echo(in, r, ifc);
 	}
 	return bad("from_container redirected with outcome %d", o);
 }
@@ -725,6 +766,10 @@ static void builtin_seeds(void)
 	add_seed(FROM_CONTAINER, c1_udp("10.0.1.4", 1451, 0, 0));           /* too big */
 	add_seed(FROM_CONTAINER, eth(R1_MAC, C1_MAC, ETH_P_IP, ipv4("10.0.1.2", "10.0.1.4", IPPROTO_ICMP,
 					icmp(8, 0, 0x00010001, text("ping")))));
+	add_seed(FROM_CONTAINER, eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP, ipv4("10.0.1.2", "10.0.1.1", IPPROTO_ICMP,
+					icmp(8, 0, 0x00010001, text("ping")))));  /* gateway echo */
+	add_seed(FROM_CONTAINER, eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP, ipv4("10.0.1.2", "10.0.2.1", IPPROTO_ICMP,
+					icmp(8, 0, 0x00010002, text("pong!")))));
 	add_seed(FROM_CONTAINER, eth(BCAST, C1_MAC, ETH_P_ARP, arp(1, C1_MAC, "10.0.1.2", ZERO_MAC, "10.0.1.3")));
 	add_seed(FROM_CONTAINER, eth(BCAST, C1_MAC, ETH_P_ARP, arp(1, C1_MAC, "10.0.1.2", ZERO_MAC, "10.0.1.1")));
 	add_seed(FROM_CONTAINER, eth(C2_MAC, C1_MAC, ETH_P_IPV6, pad_to(text("\x60\0\0\0\0\0\x3a\x40"), 40)));

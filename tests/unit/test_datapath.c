@@ -17,7 +17,7 @@
  *     |     `-- 198.18.2.0/24  remote node 198.18.2.10: r1 10.0.1.4
  *     |-- 198.18.0.20 on-link, no neighbour:            r2 10.0.1.5
  *    (no route to 198.19.9.9):                          r3 10.0.1.6
- *    10.0.1.1 is the subnet gateway (answered in ARP only).
+ *    10.0.1.1 is the subnet gateway (answers ARP and ping).
  *
  *    Subnet 10.0.2.0/24 of the same network, gateway 10.0.2.1: c2b 10.0.2.3
  *    (local, behind c2h) and r4 10.0.2.4 (remote, node 198.18.2.10).
@@ -106,6 +106,29 @@ static struct pkt frag_needed_for(struct pkt in, __u16 mtu)
 
 	return eth(C1_MAC, SUBNET_GW_MAC, ETH_P_IP,
 		   ipv4x(h, icmp(3, 4, mtu, bytes(in.b + ETH_HLEN, ihl + 8))));
+}
+
+/* ICMP echo request (8/0) from c1 to gateway gw (sent to c1's gateway MAC,
+ * as `ping` sends it: identifier 0x4242, sequence seq, 56 bytes of data)
+ * with TTL ttl and IPv4 options optlen; and the reply the kernel's
+ * icmp_echo() would send from gw and its MAC gmac: addresses swapped, TTL
+ * 64, tos/id/DF kept, type 0, identifier, sequence and data echoed.
+ */
+static struct pkt echo_req(const char *gw, __u16 seq, __u8 ttl, __u8 optlen)
+{
+	struct ip4 h = { .saddr = ip("10.0.1.2"), .daddr = ip(gw), .proto = IPPROTO_ICMP,
+			 .tos = 0x10, .ttl = ttl, .id = 0xbeef, .frag = 0x4000, .optlen = optlen };
+
+	return eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		   ipv4x(h, icmp(8, 0, 0x42420000u | seq, filler(56))));
+}
+
+static struct pkt echo_rep(const char *gw, const __u8 *gmac, __u16 seq)
+{
+	struct ip4 h = { .saddr = ip(gw), .daddr = ip("10.0.1.2"), .proto = IPPROTO_ICMP,
+			 .tos = 0x10, .ttl = 64, .id = 0xbeef, .frag = 0x4000 };
+
+	return eth(C1_MAC, gmac, ETH_P_IP, ipv4x(h, icmp(0, 0, 0x42420000u | seq, filler(56))));
 }
 
 /* TCP from r4 (10.0.2.4, subnet 10.0.2.0/24, node 198.18.2.10) to c1 with
@@ -222,7 +245,7 @@ static int read_counters(struct bpf_map *map, int n, struct vxnet_counter *sum)
 
 static const char *const stat_names[] = {
 	"FROM_CONTAINER", "LOCAL", "ENCAP", "DECAP", "ARP_REPLY", "PASS", "ICMP_FRAG_NEEDED",
-	"DECAP_GRO",
+	"DECAP_GRO", "GW_ECHO",
 };
 static const char *const drop_names[] = {
 	"MALFORMED", "UNKNOWN_IFACE", "SPOOF_MAC", "SPOOF_IP", "NO_ENDPOINT",
@@ -844,6 +867,39 @@ int main(void)
 	{ .name = "from container: IPv4 to the gateway address dropped NO_ENDPOINT",
 	  .prog = FROM_CONTAINER, .in = c1_to(SUBNET_GW_MAC, "10.0.1.1"), .ifindex = c1h,
 	  .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED, .stat = NONE, .drop = VXNET_DROP_NO_ENDPOINT },
+	/* from_container: ping to a gateway (issue 13) */
+	{ .name = "gateway: ping 10.0.1.1 answered from the gateway, exact reply",
+	  .prog = FROM_CONTAINER, .in = echo_req("10.0.1.1", 1, 64, 0), .ifindex = c1h,
+	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = echo_rep("10.0.1.1", SUBNET_GW_MAC, 1),
+	  .stat = VXNET_STAT_GW_ECHO, .drop = NONE },
+	{ .name = "gateway: ping 10.0.2.1 (other subnet's gateway) answered from 10.0.2.1 and its MAC",
+	  .prog = FROM_CONTAINER, .in = echo_req("10.0.2.1", 0xfffe, 64, 0), .ifindex = c1h,
+	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = echo_rep("10.0.2.1", GW2_MAC, 0xfffe),
+	  .stat = VXNET_STAT_GW_ECHO, .drop = NONE },
+	{ .name = "gateway: ping with TTL 1 answered (the gateway is the destination), reply TTL 64",
+	  .prog = FROM_CONTAINER, .in = echo_req("10.0.1.1", 7, 1, 0), .ifindex = c1h,
+	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = echo_rep("10.0.1.1", SUBNET_GW_MAC, 7),
+	  .stat = VXNET_STAT_GW_ECHO, .drop = NONE },
+	{ .name = "gateway: ping with IPv4 options not answered, dropped NO_ENDPOINT",
+	  .prog = FROM_CONTAINER, .in = echo_req("10.0.1.1", 1, 64, 4), .ifindex = c1h,
+	  .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED, .stat = NONE, .drop = VXNET_DROP_NO_ENDPOINT },
+	{ .name = "gateway: echo reply (type 0) to the gateway dropped NO_ENDPOINT",
+	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
+	  .in = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		    ipv4("10.0.1.2", "10.0.1.1", IPPROTO_ICMP, icmp(0, 0, 0x42420001u, filler(56)))),
+	  .stat = NONE, .drop = VXNET_DROP_NO_ENDPOINT },
+	{ .name = "gateway: fragment of an echo request (MF) dropped NO_ENDPOINT",
+	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
+	  .in = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		    ipv4x((struct ip4){ .saddr = ip("10.0.1.2"), .daddr = ip("10.0.1.1"),
+					.proto = IPPROTO_ICMP, .ttl = 64, .id = 9, .frag = 0x2000 },
+			  icmp(8, 0, 0x42420001u, filler(56)))),
+	  .stat = NONE, .drop = VXNET_DROP_NO_ENDPOINT },
+	{ .name = "gateway: ping from a foreign source IP dropped SPOOF_IP, not answered",
+	  .prog = FROM_CONTAINER, .ifindex = c1h, .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED,
+	  .in = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		    ipv4("10.0.1.3", "10.0.1.1", IPPROTO_ICMP, icmp(8, 0, 0x42420001u, filler(56)))),
+	  .stat = NONE, .drop = VXNET_DROP_SPOOF_IP },
 	{ .name = "from container: veth not in ifaces dropped UNKNOWN_IFACE",
 	  .prog = FROM_CONTAINER, .in = to_r1, .ifindex = c3h, .verdict = TC_ACT_SHOT,
 	  .out_kind = OUT_UNCHANGED, .stat = NONE, .drop = VXNET_DROP_UNKNOWN_IFACE },

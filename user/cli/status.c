@@ -26,6 +26,7 @@ static const char *const stat_names[VXNET_STAT__MAX] = {
 	[VXNET_STAT_PASS] = "underlay-pass",
 	[VXNET_STAT_ICMP_FRAG_NEEDED] = "icmp-frag-needed",
 	[VXNET_STAT_DECAP_GRO] = "decap-gro",
+	[VXNET_STAT_GW_ECHO] = "gateway-echo",
 };
 
 static const char *const drop_names[VXNET_DROP__MAX] = {
