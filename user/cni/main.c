@@ -72,51 +72,14 @@ static void emit(json_t *j)
 	free(s);
 }
 
-/* ---- capturing the library's error lines for an error's details ---- */
-static int saved_err = -1, cap_fd = -1;
-
-static void capture_begin(void)
-{
-	cap_fd = memfd_create("vxnet-cni-err", MFD_CLOEXEC);
-	if (cap_fd < 0)
-		return;
-	fflush(stderr);
-	saved_err = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	dup2(cap_fd, 2);
-}
-
-/* Restores stderr, copies what was written to it and keeps its last line. */
+/* The library's last error line, without its "vxnet: ", for an error's
+ * details (log_capture_end).
+ */
 static void capture_end(char *last, size_t len)
 {
-	char buf[8192];
-	ssize_t n;
-
-	if (cap_fd < 0)
-		return;
-	fflush(stderr);
-	dup2(saved_err, 2);
-	close(saved_err);
-	n = pread(cap_fd, buf, sizeof(buf) - 1, 0);
-	close(cap_fd);
-	cap_fd = -1;
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	if (write(2, buf, n) != n)
-		n = strlen(buf); /* stderr is gone: the details still get the line */
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	char *l = strrchr(buf, '\n');
-	size_t n2;
-
-	l = l ? l + 1 : buf;
-	if (!strncmp(l, "vxnet: ", 7))
-		l += 7;
-	n2 = strlen(l);
-	if (n2 >= len)
-		n2 = len - 1;
-	memcpy(last, l, n2);
-	last[n2] = 0;
+	log_capture_end(last, len);
+	if (!strncmp(last, "vxnet: ", 7))
+		memmove(last, last + 7, strlen(last + 7) + 1);
 }
 
 /* A library error's code: a store that did not answer may answer later. */
@@ -298,7 +261,7 @@ static int open_store(const struct cni_conf *c, struct vx_store **s, struct cni_
 	char line[512] = "";
 	int err;
 
-	capture_begin();
+	log_capture_begin();
 	err = store_open(c->store, &o, s);
 	capture_end(line, sizeof(line));
 	if (err) {
@@ -315,7 +278,7 @@ static int read_state(struct vx_store *s, struct vx_state *st, struct cni_err *e
 	int err;
 
 	state_init(st);
-	capture_begin();
+	log_capture_begin();
 	err = store_read(s, st);
 	capture_end(line, sizeof(line));
 	if (err) {
@@ -451,7 +414,7 @@ static int cmd_add(const struct cni_env *env, const struct cni_conf *c, struct c
 	req.mac = has_mac ? mac : NULL;
 	endpoint_name(env->container_id, env->ifname, name);
 	req.name = name;
-	capture_begin();
+	log_capture_begin();
 	err = vx_attach(&req, &ep);
 	capture_end(line, sizeof(line));
 	if (err) {
@@ -502,7 +465,7 @@ static int cmd_del(const struct cni_env *env, const struct cni_conf *c, struct c
 	}
 	if (open_store(c, &req.store, e))
 		return -1;
-	capture_begin();
+	log_capture_begin();
 	err = vx_detach_container(&req, &ep);
 	capture_end(line, sizeof(line));
 	store_close(req.store);
@@ -635,7 +598,7 @@ static int cmd_gc(const struct cni_env *env, const struct cni_conf *c, struct cn
 		req.ifname = ep->ifname;
 		fprintf(stderr, "vxnet: gc: removing %s (container %s, %s)\n", ep->name, ep->container_id,
 			ep->ifname);
-		capture_begin();
+		log_capture_begin();
 		err = vx_detach_container(&req, &gone);
 		capture_end(line, sizeof(line));
 		if (err && err != -ENOENT) {

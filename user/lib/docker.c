@@ -834,47 +834,6 @@ static const struct {
 };
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
 
-/* stderr into a memfd while a call runs, for its last error line. */
-static int cap_fd = -1, saved_err = -1;
-
-static void capture_begin(void)
-{
-	cap_fd = memfd_create("vxnet-docker-err", MFD_CLOEXEC);
-	if (cap_fd < 0)
-		return;
-	fflush(stderr);
-	saved_err = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	dup2(cap_fd, 2);
-}
-
-static void capture_end(char *last, size_t len)
-{
-	char buf[8192], *l;
-	ssize_t n;
-
-	snprintf(last, len, "vxnet: docker: failed");
-	if (cap_fd < 0)
-		return;
-	fflush(stderr);
-	dup2(saved_err, 2);
-	close(saved_err);
-	n = pread(cap_fd, buf, sizeof(buf) - 1, 0);
-	close(cap_fd);
-	cap_fd = -1;
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	if (write(2, buf, n) != n)
-		n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	/* the last error line; warnings only when nothing else was said */
-	for (l = buf + n; l > buf && l[-1] != '\n'; l--)
-		;
-	if (*l)
-		snprintf(last, len, "%s", l);
-}
-
 /* The answer to one call: status and JSON text (malloc'd). */
 static char *answer(struct vx_docker *d, const char *url, const char *body, size_t len,
 		    unsigned int *status)
@@ -884,7 +843,7 @@ static char *answer(struct vx_docker *d, const char *url, const char *body, size
 	size_t i;
 	int err = 0;
 
-	capture_begin();
+	log_capture_begin();
 	for (i = 0; i < NCALLS && strcmp(calls[i].path, url); i++)
 		;
 	if (i == NCALLS) {
@@ -903,7 +862,8 @@ static char *answer(struct vx_docker *d, const char *url, const char *body, size
 			err = calls[i].fn(d, req, res);
 		}
 	}
-	capture_end(line, sizeof(line));
+	snprintf(line, sizeof(line), "vxnet: docker: failed");
+	log_capture_end(line, sizeof(line));
 	json_decref(req);
 	*status = i == NCALLS ? MHD_HTTP_NOT_FOUND : err ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK;
 	if (err) {

@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Verbosity, libbpf's output and error lines about an input (log.h). */
+/* Verbosity, libbpf's output, error lines about an input, and capturing
+ * stderr for a plugin's error answer (log.h).
+ */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -46,4 +53,60 @@ int pr_err_at(const char *source, const char *fmt, ...)
 	err = vpr_err_at(source, NULL, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+const char *log_printable(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (!s)
+		return NULL;
+	for (; *s && o + 8 <= size; s++) { /* room for "\xNN", "..." and NUL */
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	strcpy(buf + o, *s ? "..." : "");
+	return buf;
+}
+
+static int cap_fd = -1, saved_err = -1;
+
+void log_capture_begin(void)
+{
+	cap_fd = memfd_create("vxnet-stderr", MFD_CLOEXEC);
+	if (cap_fd < 0)
+		return;
+	fflush(stderr);
+	saved_err = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	dup2(cap_fd, 2);
+}
+
+void log_capture_end(char *last, size_t len)
+{
+	char buf[8192], *l;
+	ssize_t n;
+
+	if (cap_fd < 0)
+		return;
+	fflush(stderr);
+	dup2(saved_err, 2);
+	close(saved_err);
+	n = pread(cap_fd, buf, sizeof(buf) - 1, 0);
+	close(cap_fd);
+	cap_fd = -1;
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (write(2, buf, n) != n)
+		n = strlen(buf); /* stderr is gone: the caller still gets the line */
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	for (l = buf + n; l > buf && l[-1] != '\n'; l--)
+		;
+	if (*l)
+		snprintf(last, len, "%s", l);
 }

@@ -4,6 +4,7 @@
 #define VXNET_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 extern int vx_verbose;
@@ -28,5 +29,19 @@ __attribute__((format(printf, 2, 3)))
 int pr_err_at(const char *source, const char *fmt, ...);
 __attribute__((format(printf, 3, 0)))
 int vpr_err_at(const char *source, const char *where, const char *fmt, va_list ap);
+
+/* s for an error line: control characters (a newline would split the one
+ * line, an escape sequence would reach the terminal) become \xNN, the rest
+ * is cut with "..." to fit size. NULL stays NULL.
+ */
+const char *log_printable(const char *s, char *buf, size_t size);
+
+/* stderr goes into a memory file until log_capture_end, which writes what
+ * was said to the real stderr and copies its last line into last (left as
+ * it was when nothing was said): a plugin's error answer gets the library's
+ * own line. One capture at a time.
+ */
+void log_capture_begin(void);
+void log_capture_end(char *last, size_t len);
 
 #endif

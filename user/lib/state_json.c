@@ -56,29 +56,6 @@ static size_t format_where(const struct where *w, char *buf, size_t size)
 	return off;
 }
 
-/* s for an error line: control characters as \xNN, cut with "..." to fit
- * size. Keys, values and jansson's "near '...'" come from the file or an
- * etcd value: a newline in them would split the one error line, an escape
- * sequence would reach the terminal.
- */
-static const char *printable(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	if (!s)
-		return NULL;
-	for (; *s && o + 8 <= size; s++) { /* room for "\xNN", "..." and NUL */
-		unsigned char c = *s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += snprintf(buf + o, size - o, "\\x%02x", c);
-		else
-			buf[o++] = c;
-	}
-	strcpy(buf + o, *s ? "..." : "");
-	return buf;
-}
-
 /* One error line: "vxnet: SOURCE: WHERE: message", all of it printable. */
 __attribute__((format(printf, 3, 4)))
 static int jerr(const char *src, const struct where *where, const char *fmt, ...)
@@ -91,8 +68,8 @@ static int jerr(const char *src, const struct where *where, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return pr_err_at(printable(src, esc_src, sizeof(esc_src)), "%s: %s", at,
-			 printable(msg, esc_msg, sizeof(esc_msg)));
+	return pr_err_at(log_printable(src, esc_src, sizeof(esc_src)), "%s: %s", at,
+			 log_printable(msg, esc_msg, sizeof(esc_msg)));
 }
 
 /* jansson's syntax error: "vxnet: SOURCE:LINE:COLUMN: malformed JSON: ...". */
@@ -100,8 +77,8 @@ static int syntax_err(const char *src, const json_error_t *e)
 {
 	char esc_src[512], esc_text[4 * JSON_ERROR_TEXT_LENGTH];
 
-	return pr_err_at(NULL, "%s:%d:%d: malformed JSON: %s", printable(src, esc_src, sizeof(esc_src)),
-			 e->line, e->column, printable(e->text, esc_text, sizeof(esc_text)));
+	return pr_err_at(NULL, "%s:%d:%d: malformed JSON: %s", log_printable(src, esc_src, sizeof(esc_src)),
+			 e->line, e->column, log_printable(e->text, esc_text, sizeof(esc_text)));
 }
 
 static const char *type_name(const json_t *j)

@@ -30,29 +30,9 @@ int valid_name(const char *s)
 	return 1;
 }
 
-/* Room for a name or an interface name as printable() writes it. */
+/* Room for a name or an interface name as log_printable() writes it. */
 #define ESC_MAX (4 * VX_NAME_MAX + 8)
 
-/* s for an error line: a name that breaks the rule may hold control
- * characters (from a state file or an etcd value): a newline would split the
- * one error line, an escape sequence would reach the terminal. Those become
- * \xNN, the rest cut with "..." to fit size. (Found by fuzzing.)
- */
-static const char *printable(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	for (; *s && o + 8 <= size; s++) { /* room for "\xNN", "..." and NUL */
-		unsigned char c = *s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += snprintf(buf + o, size - o, "\\x%02x", c);
-		else
-			buf[o++] = c;
-	}
-	strcpy(buf + o, *s ? "..." : "");
-	return buf;
-}
 
 static int unicast_addr(uint32_t a)
 {
@@ -75,7 +55,7 @@ static int check_node(const struct vx_node *n, const char *src)
 
 	if (!valid_name(n->name))
 		return pr_err_at(src, "invalid node name '%s' (must match %s)",
-				 printable(n->name, esc, sizeof(esc)), VX_NAME_RULE);
+				 log_printable(n->name, esc, sizeof(esc)), VX_NAME_RULE);
 	if (!unicast_addr(n->addr)) {
 		format_ipv4(n->addr, a);
 		return pr_err_at(src, "node %s: address %s is not a unicast address", n->name, a);
@@ -153,7 +133,7 @@ static int check_network_fields(const struct vx_network *n, const char *src)
 
 	if (!valid_name(n->name))
 		return pr_err_at(src, "invalid network name '%s' (must match %s)",
-				 printable(n->name, esc, sizeof(esc)), VX_NAME_RULE);
+				 log_printable(n->name, esc, sizeof(esc)), VX_NAME_RULE);
 	if (n->vni < 1 || n->vni > VX_VNI_MAX)
 		return pr_err_at(src, "network %s: VNI %u is outside 1..%u", n->name, n->vni, VX_VNI_MAX);
 	if (n->mtu && (n->mtu < VX_MTU_MIN || n->mtu > VX_MTU_MAX))
@@ -291,13 +271,13 @@ static int check_endpoint(const struct vx_endpoint *e, const struct vx_network *
 
 	if (!valid_name(e->name))
 		return pr_err_at(src, "invalid endpoint name '%s' (must match %s)",
-				 printable(e->name, esc, sizeof(esc)), VX_NAME_RULE);
+				 log_printable(e->name, esc, sizeof(esc)), VX_NAME_RULE);
 	if (!n)
 		return pr_err_at(src, "endpoint %s: no such network %s", e->name,
-				 printable(e->network, esc, sizeof(esc)));
+				 log_printable(e->network, esc, sizeof(esc)));
 	if (!has_node)
 		return pr_err_at(src, "endpoint %s: no such node %s", e->name,
-				 printable(e->node, esc, sizeof(esc)));
+				 log_printable(e->node, esc, sizeof(esc)));
 	err = endpoint_fits(e, n, src);
 	if (err)
 		return err;
@@ -307,13 +287,13 @@ static int check_endpoint(const struct vx_endpoint *e, const struct vx_network *
 		return pr_err_at(src, "endpoint %s: MAC %s is all zeros", e->name, mac_str(e->mac, m));
 	if (!valid_ifname(e->ifname))
 		return pr_err_at(src, "endpoint %s: invalid interface name '%s'", e->name,
-				 printable(e->ifname, esc, sizeof(esc)));
+				 log_printable(e->ifname, esc, sizeof(esc)));
 	if (!valid_ifname(e->host_ifname))
 		return pr_err_at(src, "endpoint %s: invalid host interface name '%s'", e->name,
-				 printable(e->host_ifname, esc, sizeof(esc)));
+				 log_printable(e->host_ifname, esc, sizeof(esc)));
 	if (!valid_container_id(e->container_id))
 		return pr_err_at(src, "endpoint %s: invalid container ID '%s' (must match %s, at most %d characters)",
-				 e->name, printable(e->container_id, esc, sizeof(esc)),
+				 e->name, log_printable(e->container_id, esc, sizeof(esc)),
 				 VX_CONTAINER_ID_RULE, VX_CONTAINER_ID_MAX - 1);
 	return 0;
 }
