@@ -83,13 +83,6 @@ static struct pkt arp_request(void)
 	return eth(BCAST, C1_MAC, ETH_P_ARP, arp(1, C1_MAC, "10.0.1.2", ZERO_MAC, "10.0.1.3"));
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 static int load(void)
 {
 	if (setup_netns())
@@ -295,7 +288,7 @@ cleanup:
 
 int main(int argc, char **argv)
 {
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(test_libbpf_print);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "progs"))
 		return cmd_progs(argc > 2 ? atol(argv[2]) : 100000, argc > 3 ? atoi(argv[3]) : 5,

@@ -1038,13 +1038,6 @@ static int load(void)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG && !getenv("VXNET_TEST_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 static void summary(unsigned long long n, double secs, unsigned long long seed)
 {
 	for (int p = 0; p < NPROGS; p++) {
@@ -1093,7 +1086,7 @@ int main(int argc, char **argv)
 		}
 	}
 	rng = seed * 0x9e3779b97f4a7c15ull + 1;
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(test_libbpf_print);
 	if (write_dir) {
 		builtin_seeds();
 		return write_seeds(write_dir) ? 1 : 0;

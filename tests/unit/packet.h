@@ -363,6 +363,16 @@ static inline int write_file(const char *path, const char *s)
 	return rc;
 }
 
+/* libbpf's messages on stderr; its debug output (the verifier log) only
+ * with VXNET_TEST_DEBUG set. Include after <bpf/libbpf.h>.
+ */
+static inline int test_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !getenv("VXNET_TEST_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
 static inline int setup_netns(void)
 {
 	if (unshare(CLONE_NEWNET)) {

@@ -624,13 +624,6 @@ static int gso_setup(__u32 c1h, int *tx, int *rx)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG && !getenv("VXNET_TEST_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 /* ---- the table ------------------------------------------------------------ */
 
 int main(void)
@@ -638,7 +631,7 @@ int main(void)
 	__u32 c1h, c2h, c3h;
 	int i, failed = 0;
 
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(test_libbpf_print);
 	if (setup_netns())
 		return 1;
 	c1h = if_nametoindex("c1h");
