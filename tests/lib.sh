@@ -49,6 +49,17 @@ wait_for() {
 }
 waited() { tr '\n' '|' <"$TMP/wait.out" | cut -c 1-400; }
 
+# exited PID: gone or a zombie
+exited() { case $(ps -o stat= -p "$1") in '' | Z*) return 0 ;; esac; return 1; }
+# stop_pid SECONDS PID: TERM (a clean exit, and bash prints no "Killed"),
+# KILL if still running after SECONDS, then reap it; no PID: nothing to do
+stop_pid() {
+	[ -n "$2" ] || return 0
+	kill -TERM "$2" 2>/dev/null
+	wait_for "$1" exited "$2" || kill -KILL "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+}
+
 # is_count VALUE...: each VALUE is a non-negative integer (a counter was read)
 is_count() {
 	local v

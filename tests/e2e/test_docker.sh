@@ -47,14 +47,7 @@ hpin() { if [ "$1" = 1 ]; then echo "$PIN1"; else echo "$PIN2"; fi; }
 # dk N ARGS...: the docker client against host N's dockerd
 dk() { local n=$1; shift; timeout 60 "$DOCKER" -H "unix://$(hdir "$n")/docker.sock" "$@"; }
 
-exited() { case $(ps -o stat= -p "$1") in '' | Z*) return 0 ;; esac; return 1; } # exited PID: gone or a zombie
-# stop PID: TERM, KILL after 15 s
-stop() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	wait_for 15 exited "$1" || kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
+stop() { stop_pid 15 "$1"; } # stop PID: TERM, KILL after 15 s
 
 # start_holder N: the mount namespace of host N, private directories mounted
 start_holder() {

@@ -43,15 +43,7 @@ prun() {
 		--ulimit nofile=10000:10000 --ulimit nproc=1000:1000 "${opts[@]}" --rootfs "$ROOTFS" "$@"
 }
 
-# stop_agent PID: TERM (a clean exit, and bash prints no "Killed"), KILL
-# after 5 s
-exited() { case $(ps -o stat= -p "$1") in '' | Z*) return 0 ;; esac; return 1; } # exited PID: gone or a zombie
-stop_agent() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	wait_for 5 exited "$1" || kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
+stop_agent() { stop_pid 5 "$1"; } # stop_agent PID: TERM, KILL after 5 s
 cleanup() {
 	[ -d "$PODMAN_DIR/root" ] && pman rm -a -f -t 0 >/dev/null 2>&1
 	stop_agent "$A1"; stop_agent "$A2"
