@@ -379,3 +379,12 @@ int vxnet_gro_sink(struct __sk_buff *skb)
 {
 	return tc_drop(skb, VXNET_DROP_KERNEL_TUNNEL);
 }
+
+/* tc ingress of the underlay in XDP mode: what XDP passed to the host, for
+ * the egress NAT's replies (in tc mode vxnet_tc_decap does it).
+ */
+SEC("tc")
+int vxnet_nat_in(struct __sk_buff *skb)
+{
+	return TC_ACT_OK;
+}

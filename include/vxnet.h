@@ -18,6 +18,16 @@
 #define VXNET_MAX_IFACES 4096
 #define VXNET_MAX_NODE_VNIS 65536
 #define VXNET_NODE_NAME_LEN 64
+#define VXNET_MAX_SUBNETS 65536
+/* Egress NAT: default size of the nat map (`vxnet up --nat-entries`) and
+ * the default NAT port range (`--nat-ports`), above Linux's default
+ * ephemeral range (32768-60999) and reserved at up in
+ * net.ipv4.ip_local_reserved_ports, so that no socket of the host is given
+ * one of them.
+ */
+#define VXNET_NAT_ENTRIES 65536
+#define VXNET_NAT_PORT_MIN 61001
+#define VXNET_NAT_PORT_MAX 65535
 
 /* Pin names under the pin directory (default /sys/fs/bpf/vxnet). */
 #define VXNET_PIN_ENDPOINTS "endpoints"
@@ -28,10 +38,13 @@
 #define VXNET_PIN_STATS "stats"
 #define VXNET_PIN_DROPS "drops"
 #define VXNET_PIN_HOST "host"
+#define VXNET_PIN_SUBNETS "subnets"
+#define VXNET_PIN_NAT "nat"
 #define VXNET_PIN_PROG_FROM_CONTAINER "prog_from_container"
 #define VXNET_PIN_PROG_XDP_DECAP "prog_xdp_decap"
 #define VXNET_PIN_PROG_TC_DECAP "prog_tc_decap"
 #define VXNET_PIN_PROG_GRO_SINK "prog_gro_sink"
+#define VXNET_PIN_PROG_NAT_IN "prog_nat_in"
 
 /* With tc decap: a kernel VXLAN device in external mode on the VXLAN port,
  * there only so that the underlay's GRO aggregates VXLAN (its UDP socket
@@ -92,10 +105,80 @@ struct vxnet_node_vni {
 /* networks: VNI -> network properties. mtu: of the containers' interfaces
  * (underlay MTU - VXNET_ENCAP_LEN); larger packets are not encapsulated.
  */
+enum vxnet_network_flags {
+	VXNET_NET_NO_EGRESS = 1 << 0, /* `network create --no-egress`: nothing
+				       * leaves the overlay (Docker's --internal) */
+};
+
 struct vxnet_network {
 	__u32 mtu;
+	__u32 flags; /* enum vxnet_network_flags */
+};
+
+/* subnets: an LPM trie of every subnet of every network: {VNI, subnet}
+ * -> its gateway. A destination with no endpoint is dropped (no-endpoint)
+ * when it lies in a subnet of the sender's network; outside all of them it
+ * is egress, translated to this host's address (the nat map).
+ */
+struct vxnet_subnet_key {
+	__u32 prefixlen; /* 32 (the VNI) + the subnet's prefix length */
+	__u32 vni;
+	__be32 addr;     /* network address */
+};
+
+struct vxnet_subnet {
+	__be32 gateway;
 	__u32 pad;
 };
+
+/* nat: the connection-tracking and translation table of egress, an LRU hash
+ * (size set at `vxnet up`). Every translated flow has two entries:
+ *   OUT {OUT, proto, vni, container addr, remote, container port, remote port}
+ *       -> {addr: this host's address, port: the NAT port}
+ *   IN  {IN, proto, 0, this host's address, remote, NAT port, remote port}
+ *       -> {vni, addr: container address, port: container port}
+ * For ICMP echo the port is the echo identifier and the remote port 0. The
+ * network is in the OUT key, so two containers with one address in two
+ * networks are two flows with two NAT ports. NAT ports come from the range
+ * reserved at up (struct vxnet_host nat_port_min..max).
+ */
+enum vxnet_nat_dir {
+	VXNET_NAT_OUT = 0,
+	VXNET_NAT_IN = 1,
+};
+
+struct vxnet_nat_key {
+	__u8 dir;      /* enum vxnet_nat_dir */
+	__u8 proto;    /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	__u16 pad;
+	__u32 vni;     /* OUT: the container's network; IN: 0 */
+	__be32 addr;   /* OUT: the container's address; IN: this host's */
+	__be32 remote; /* the address outside */
+	__be16 port;   /* OUT: the container's port or echo id; IN: the NAT port */
+	__be16 rport;  /* the remote port; ICMP: 0 */
+};
+
+enum vxnet_nat_flags {
+	VXNET_NAT_F_CLOSING = 1 << 0, /* TCP FIN or RST seen: expires soon */
+	VXNET_NAT_F_REPLIED = 1 << 1, /* a reply came back (IN entry used) */
+};
+
+struct vxnet_nat {
+	__u64 last_seen; /* bpf_ktime_get_ns() of the last packet */
+	__u32 vni;       /* IN: the container's network; OUT: 0 */
+	__be32 addr;     /* OUT: this host's address; IN: the container's */
+	__be16 port;     /* OUT: the NAT port; IN: the container's port or id */
+	__u16 flags;     /* enum vxnet_nat_flags */
+	__u32 pad;
+};
+
+/* How long an idle translation keeps its NAT port against a new flow that
+ * wants it, in seconds (the LRU may evict it earlier when the map is full).
+ */
+#define VXNET_NAT_TIMEOUT_TCP 7440
+#define VXNET_NAT_TIMEOUT_CLOSING 10
+#define VXNET_NAT_TIMEOUT_UDP 180
+#define VXNET_NAT_TIMEOUT_ICMP 30
 
 /* host: single-entry array describing this host's datapath, written by
  * `vxnet up`, read by every later command.
@@ -113,7 +196,8 @@ struct vxnet_host {
 	__u8 decap;       /* enum vxnet_decap_mode */
 	__u8 fwd_restore; /* 1: up turned IPv4 forwarding on the underlay on;
 			   * down turns it off again */
-	__u32 pad2;
+	__u16 nat_port_min; /* egress NAT port range, host order; up reserved */
+	__u16 nat_port_max; /* it in ip_local_reserved_ports, down frees it */
 };
 
 /* stats: per-CPU packet and byte counters by event. */
@@ -127,6 +211,10 @@ enum vxnet_stat {
 	VXNET_STAT_ICMP_FRAG_NEEDED, /* ICMP "fragmentation needed" sent to a container */
 	VXNET_STAT_DECAP_GRO,      /* of DECAP: GRO aggregates (several segments) */
 	VXNET_STAT_GW_ECHO,        /* ICMP echo requests to a gateway answered */
+	VXNET_STAT_EGRESS,         /* from a container to outside, translated */
+	VXNET_STAT_EGRESS_REPLY,   /* to this host's NAT port, translated back */
+	VXNET_STAT_NAT_NEW,        /* new egress translations (NAT port taken) */
+	VXNET_STAT_NAT_ICMP_ERROR, /* ICMP errors about a translated flow */
 	VXNET_STAT__MAX,
 };
 
@@ -158,6 +246,12 @@ enum vxnet_drop {
 				     * endpoint's nor a routing gateway's */
 	VXNET_DROP_NOT_FOR_HOST,    /* VXLAN whose outer destination is not this
 				     * host's underlay address */
+	VXNET_DROP_NO_EGRESS,       /* to outside the network, egress off */
+	VXNET_DROP_NAT_EXHAUSTED,   /* no free NAT port for a new egress flow */
+	VXNET_DROP_NAT_FAILED,      /* translation write failed, or the
+				     * translated flow's container is gone */
+	VXNET_DROP_NAT_UNSUPPORTED, /* egress that cannot be translated: not
+				     * TCP, UDP or ICMP echo, or a fragment */
 	VXNET_DROP__MAX,
 };
 

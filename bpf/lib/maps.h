@@ -60,6 +60,22 @@ struct {
 	__type(value, struct vxnet_counter);
 } drops SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VXNET_MAX_SUBNETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxnet_subnet_key);
+	__type(value, struct vxnet_subnet);
+} subnets SEC(".maps");
+
+/* Its size is the loader's (vxnet up --nat-entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VXNET_NAT_ENTRIES);
+	__type(key, struct vxnet_nat_key);
+	__type(value, struct vxnet_nat);
+} nat SEC(".maps");
+
 /* Written by userspace only; here so that it has BTF and gets pinned. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

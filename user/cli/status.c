@@ -27,6 +27,10 @@ static const char *const stat_names[VXNET_STAT__MAX] = {
 	[VXNET_STAT_ICMP_FRAG_NEEDED] = "icmp-frag-needed",
 	[VXNET_STAT_DECAP_GRO] = "decap-gro",
 	[VXNET_STAT_GW_ECHO] = "gateway-echo",
+	[VXNET_STAT_EGRESS] = "egress",
+	[VXNET_STAT_EGRESS_REPLY] = "egress-reply",
+	[VXNET_STAT_NAT_NEW] = "nat-new",
+	[VXNET_STAT_NAT_ICMP_ERROR] = "nat-icmp-error",
 };
 
 static const char *const drop_names[VXNET_DROP__MAX] = {
@@ -50,6 +54,10 @@ static const char *const drop_names[VXNET_DROP__MAX] = {
 	[VXNET_DROP_KERNEL_TUNNEL] = "kernel-tunnel",
 	[VXNET_DROP_SPOOF_REMOTE] = "spoofed-remote",
 	[VXNET_DROP_NOT_FOR_HOST] = "not-for-host",
+	[VXNET_DROP_NO_EGRESS] = "no-egress",
+	[VXNET_DROP_NAT_EXHAUSTED] = "nat-exhausted",
+	[VXNET_DROP_NAT_FAILED] = "nat-failed",
+	[VXNET_DROP_NAT_UNSUPPORTED] = "nat-unsupported",
 };
 
 /* Sums a per-CPU counter array into out[n]. */
