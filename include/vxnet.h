@@ -188,16 +188,23 @@ enum vxnet_decap_mode {
 	VXNET_DECAP_TC = 1,
 };
 
+enum vxnet_host_restore {
+	VXNET_RESTORE_FWD = 1 << 0,   /* up turned IPv4 forwarding on the
+				       * underlay on: down turns it off */
+	VXNET_RESTORE_PORTS = 1 << 1, /* up added the NAT port range to
+				       * ip_local_reserved_ports: down takes
+				       * it out */
+};
+
 struct vxnet_host {
 	char node[VXNET_NODE_NAME_LEN];
 	__be32 addr;      /* this host's underlay address (VTEP) */
 	__u32 ifindex;    /* underlay device */
 	__u16 port;       /* VXLAN UDP port, host order */
 	__u8 decap;       /* enum vxnet_decap_mode */
-	__u8 fwd_restore; /* 1: up turned IPv4 forwarding on the underlay on;
-			   * down turns it off again */
-	__u16 nat_port_min; /* egress NAT port range, host order; up reserved */
-	__u16 nat_port_max; /* it in ip_local_reserved_ports, down frees it */
+	__u8 restore;     /* enum vxnet_host_restore: what down puts back */
+	__u16 nat_port_min; /* egress NAT port range, host order */
+	__u16 nat_port_max;
 };
 
 /* stats: per-CPU packet and byte counters by event. */

@@ -154,9 +154,9 @@ static int set_forwarding(struct up_txn *t)
 		return err;
 	}
 	if (t->old_up && t->old.ifindex == t->host.ifindex)
-		t->host.fwd_restore = t->old.fwd_restore;
-	else
-		t->host.fwd_restore = !on;
+		t->host.restore |= t->old.restore & VXNET_RESTORE_FWD;
+	else if (!on)
+		t->host.restore |= VXNET_RESTORE_FWD;
 	err = on ? 0 : fwd_write(dev, "1");
 	if (err) {
 		pr_err("up: enable forwarding on %s: %s", dev, strerror(-err));
@@ -327,7 +327,7 @@ static void leave_old_hooks(const struct up_txn *t)
 		return;
 	dp_xdp_detach_ours(t->old.ifindex);
 	dp_tc_detach(t->old.ifindex);
-	if (t->old.fwd_restore && if_indextoname(t->old.ifindex, old_dev) &&
+	if ((t->old.restore & VXNET_RESTORE_FWD) && if_indextoname(t->old.ifindex, old_dev) &&
 	    fwd_write(old_dev, "0"))
 		pr_warn("up: cannot turn IPv4 forwarding on %s off again", old_dev);
 }
@@ -508,7 +508,7 @@ int dp_down(const char *dir, const struct vx_state *st, struct vxnet_host *host)
 	dp_xdp_detach_ours(host->ifindex);
 	dp_tc_detach(host->ifindex);
 	gro_dev_remove();
-	if (host->fwd_restore && if_indextoname(host->ifindex, dev) && fwd_write(dev, "0"))
+	if ((host->restore & VXNET_RESTORE_FWD) && if_indextoname(host->ifindex, dev) && fwd_write(dev, "0"))
 		pr_warn("down: cannot turn IPv4 forwarding on %s off again", dev);
 	for (int i = 0; i < DP_PROG_COUNT; i++)
 		if (!pin_path(path, sizeof(path), dir, dp_progs[i].pin))
