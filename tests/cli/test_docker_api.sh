@@ -229,6 +229,17 @@ st_is "named docker-10.8.0.0-24, gateway .1" '[.networks[] | select(.name == "do
 good "DeleteNetwork n4 (created, no endpoints)" 1 /NetworkDriver.DeleteNetwork '{"NetworkID":"n4"}' '. == {}'
 st_is "docker-10.8.0.0-24 is gone" '[.networks[] | select(.name == "docker-10.8.0.0-24")] | length' 0
 
+# --internal: libnetwork's com.docker.network.internal option is a network without egress
+good "CreateNetwork --internal" 1 /NetworkDriver.CreateNetwork \
+	'{"NetworkID":"n5","Options":{"com.docker.network.internal":true,"com.docker.network.generic":{"vxnet.network":"dint"}},"IPv4Data":[{"Pool":"10.9.0.0/24","Gateway":"10.9.0.1/24"}]}' '. == {}'
+st_is "dint has egress off" '[.networks[] | select(.name == "dint") | .egress]' '[false]'
+st_is "dblue has egress on (no key)" '[.networks[] | select(.name == "dblue") | has("egress")]' '[false]'
+bad "CreateNetwork --internal cannot adopt a network with egress" 2 /NetworkDriver.CreateNetwork \
+	'{"NetworkID":"n6","Options":{"com.docker.network.internal":true,"com.docker.network.generic":{"vxnet.network":"dblue"}},"IPv4Data":[{"Pool":"10.5.0.0/24","Gateway":"10.5.0.1/24"},{"Pool":"10.6.0.0/24","Gateway":"10.6.0.1/24"}]}' \
+	'^vxnet: docker: network dblue exists with egress on; --internal cannot adopt it$'
+good "DeleteNetwork n5" 1 /NetworkDriver.DeleteNetwork '{"NetworkID":"n5"}' '. == {}'
+st_is "dint is gone" '[.networks[] | select(.name == "dint")] | length' 0
+
 # --- Leave and DeleteEndpoint while vxnet is down on h1 ----------------------
 NET3=$(printf 'n3%062d' 0)
 # shellcheck disable=SC2059

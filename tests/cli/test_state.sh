@@ -43,10 +43,28 @@ out_is "network create red (VNI 4097, two subnets, gateway, mtu)" red \
 	vx network create red --subnet 10.2.0.0/24 --subnet 10.3.0.0/16 --gateway 10.2.0.254 --mtu 1400
 out_is "network create green reuses blue's subnet, VNI given" green \
 	vx network create green --vni 77 --subnet 10.1.0.0/24
-out_is "network ls" "NAME   VNI   MTU   SUBNETS                  GATEWAYS             ENDPOINTS
-blue   4096  auto  10.1.0.0/24              10.1.0.1             0
-red    4097  1400  10.2.0.0/24,10.3.0.0/16  10.2.0.254,10.3.0.1  0
-green  77    auto  10.1.0.0/24              10.1.0.1             0" vx network ls
+out_is "network create yellow --no-egress" yellow vx network create yellow --vni 78 --subnet 10.4.0.0/24 --no-egress
+out_is "network ls" "NAME    VNI   MTU   EGRESS  SUBNETS                  GATEWAYS             ENDPOINTS
+blue    4096  auto  on      10.1.0.0/24              10.1.0.1             0
+red     4097  1400  on      10.2.0.0/24,10.3.0.0/16  10.2.0.254,10.3.0.1  0
+green   77    auto  on      10.1.0.0/24              10.1.0.1             0
+yellow  78    auto  off     10.4.0.0/24              10.4.0.1             0" vx network ls
+# egress is written only when off: records of networks with egress stay as they were
+check "the state file has \"egress\": false for yellow only" \
+	test "$(grep -c '"egress"' "$ST")" = 1 -a "$(grep -c '"egress": false' "$ST")" = 1
+out_is "network inspect yellow" '{
+  "name": "yellow",
+  "vni": 78,
+  "mtu": 0,
+  "egress": false,
+  "subnets": [
+    {
+      "subnet": "10.4.0.0/24",
+      "gateway": "10.4.0.1"
+    }
+  ],
+  "endpoints": []
+}' vx network inspect yellow
 out_is "endpoint add c1" c1 vx endpoint add c1 --network blue --node h1 --ip 10.1.0.2
 out_is "endpoint add c2 (address from IPAM)" c2 vx endpoint add c2 --network blue --node h2
 out_is "endpoint add c3 (given MAC)" c3 \
@@ -155,6 +173,8 @@ bad "network create more gateways than subnets" 2 "network create: 2 --gateway f
 	network create n1 --subnet 10.9.0.0/24 --gateway 10.9.0.1 --gateway 10.9.0.2
 bad "network create unknown option" 2 "network create: unknown option '--foo'" network create n1 --subnet 10.9.0.0/24 --foo
 bad "network create option without value" 2 "network create: option '--subnet' needs a value" network create n1 --subnet
+bad "network create --no-egress takes no value" 2 "network create: option '--no-egress' takes no value" \
+	network create n1 --subnet 10.9.0.0/24 --no-egress=no
 bad "endpoint add without --network" 2 "endpoint add: --network is required" endpoint add c9 --node h1 --ip 10.1.0.9
 bad "unknown verb" 2 "node: unknown verb 'frob'" node frob
 
@@ -177,6 +197,12 @@ bad "dangling reference in the file" 1 "$ST: endpoint c1: no such network nope" 
 bad "dangling reference refuses writes" 1 "$ST: endpoint c1: no such network nope" node add h3 198.18.0.3
 printf '{"version": 1, "networks": [{"name": "blue", "vni": 4096, "subnets": [{"subnet": "10.1.0.5/24", "gateway": "10.1.0.1"}]}]}\n' >"$ST"
 bad "host bits in the file" 1 "$ST: networks\[0\]\.subnets\[0\]: subnet 10\.1\.0\.5/24 has host bits set; did you mean 10\.1\.0\.0/24" network ls
+printf '{"version": 1, "networks": [{"name": "blue", "vni": 4096, "egress": "no", "subnets": [{"subnet": "10.1.0.0/24", "gateway": "10.1.0.1"}]}]}\n' >"$ST"
+bad "egress not a boolean" 1 "$ST: networks\[0\]: 'egress' must be true or false, not a string" network ls
+printf '{"version": 1, "nodes": [{"name": "h1", "address": "198.18.0.1"}], "networks": [{"name": "blue", "vni": 4096, "egress": true, "subnets": [{"subnet": "10.1.0.0/24", "gateway": "10.1.0.1"}]}]}\n' >"$ST"
+out_is "\"egress\": true reads as on" "on" sh -c "'$VXNET' --state '$ST' network ls | awk 'NR == 2 { print \$4 }'"
+vx node add h9 198.18.0.9 >/dev/null
+check "a write leaves \"egress\": true out (absent is on)" test "$(grep -c egress "$ST")" = 0
 # A state of 3000 endpoints over 2 networks and 3 nodes (eI in blue 10.1.x.y
 # for even I, in red 10.2.x.y for odd I; the same MACs in both networks),
 # changed by "I FIELD VALUE" edits: each problem is found and named as in a

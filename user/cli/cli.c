@@ -152,6 +152,9 @@ int cli_opt_error(const char *cmd, int c, char **argv)
 	}
 	if (c == ':')
 		pr_err("%soption '%s' needs a value; see %s", where, argv[optind - 1], see);
+	else if (optopt >= 256) /* a known long option given a value it does not take */
+		pr_err("%soption '%.*s' takes no value; see %s", where,
+		       (int)strcspn(argv[optind - 1], "="), argv[optind - 1], see);
 	else
 		pr_err("%sunknown option '%s'; see %s", where, optopt ? opt : argv[optind - 1], see);
 	return 2;

@@ -109,7 +109,7 @@ static int network_ls(void *arg)
 
 	if (cli_read_state(&st))
 		return 1;
-	if (cli_table_init(&t, 6, "NAME", "VNI", "MTU", "SUBNETS", "GATEWAYS", "ENDPOINTS")) {
+	if (cli_table_init(&t, 7, "NAME", "VNI", "MTU", "EGRESS", "SUBNETS", "GATEWAYS", "ENDPOINTS")) {
 		pr_err("network ls: out of memory");
 		goto cleanup;
 	}
@@ -125,7 +125,7 @@ static int network_ls(void *arg)
 		snprintf(cnt, sizeof(cnt), "%zu", state_count_endpoints(&st, n->name, NULL));
 		join_subnets(n, 0, subs, sizeof(subs));
 		join_subnets(n, 1, gws, sizeof(gws));
-		if (cli_table_row(&t, n->name, vni, mtu, subs, gws, cnt)) {
+		if (cli_table_row(&t, n->name, vni, mtu, n->no_egress ? "off" : "on", subs, gws, cnt)) {
 			pr_err("network ls: out of memory");
 			goto cleanup;
 		}
@@ -181,6 +181,9 @@ static const struct cli_opt create_opts[] = {
 	{ "mtu", "N", CLI_U32, ARG(n.mtu),
 	  "MTU of the endpoints, 68..65485 (default: underlay MTU - 50)",
 	  CLI_COUNTED, .count = ARG(has_mtu), .label = "MTU" },
+	{ "no-egress", NULL, CLI_FLAG, ARG(n.no_egress),
+	  "containers reach only the network, nothing outside it (Docker's --internal);\n"
+	  "default: the rest is translated to the host's address (egress NAT)" },
 	{},
 };
 
@@ -195,7 +198,7 @@ const struct cli_verb network_verbs[] = {
 	  create_opts, sizeof(struct create_arg), NULL, network_create },
 	{ "rm remove del", "Removes network NAME; it must have no endpoints.",
 	  name_opts, sizeof(const char *), NULL, network_rm },
-	{ "ls list", "Lists the networks: name, VNI, MTU, subnets, gateways, number of endpoints.",
+	{ "ls list", "Lists the networks: name, VNI, MTU, egress, subnets, gateways, number of endpoints.",
 	  .run = network_ls },
 	{ "inspect show", "Prints network NAME and its endpoints as JSON.",
 	  name_opts, sizeof(const char *), NULL, network_inspect },

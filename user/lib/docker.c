@@ -239,6 +239,11 @@ static int do_create_network(struct vx_state *st, void *arg)
 			pr_err("docker: network %s exists with VNI %u and MTU %u", n->name, n->vni, n->mtu);
 			return -EEXIST;
 		}
+		if (c->want.no_egress && !n->no_egress) {
+			pr_err("docker: network %s exists with egress on; --internal cannot adopt it",
+			       n->name);
+			return -EEXIST;
+		}
 		return 0;
 	}
 	c->created = 0;
@@ -344,6 +349,11 @@ static int create_network(struct vx_docker *d, json_t *req, json_t *res)
 			return err;
 		c.mtu_given = 1;
 	}
+	/* `docker network create --internal`: libnetwork sets this option
+	 * (a boolean, outside the generic ones) only then.
+	 */
+	c.want.no_egress = json_is_true(json_object_get(json_object_get(req, "Options"),
+							"com.docker.network.internal"));
 	err = store_update(d->store, do_create_network, &c);
 	if (err)
 		return err;

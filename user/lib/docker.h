@@ -10,7 +10,9 @@
  * it the name is docker-A.B.C.D-N from the first subnet, the same on every
  * host. The first host creates it, the others adopt it (same subnets and
  * gateways, and VNI and MTU when given); only the creator's DeleteNetwork
- * removes it, and only without endpoints. --subnet is required (the pool's
+ * removes it, and only without endpoints. --internal makes it a network
+ * without egress (vxnet network create --no-egress); it cannot adopt one
+ * with egress. --subnet is required (the pool's
  * ID is the subnet); --gateway, --ip and --mac-address work; no IPv6, no
  * --ip-range.
  */

@@ -50,6 +50,8 @@ struct vx_network {
 	char name[VX_NAME_MAX];
 	uint32_t vni;
 	uint32_t mtu; /* 0: underlay MTU - 50, decided on the host */
+	int no_egress; /* `network create --no-egress`: nothing leaves the
+			* overlay (0: containers reach outside, translated) */
 	int nsubnets;
 	struct vx_subnet subnets[VX_MAX_SUBNETS];
 };

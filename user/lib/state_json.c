@@ -3,7 +3,7 @@
  *
  * {"version": 1,
  *  "nodes": [{"name": "h1", "address": "198.18.0.1"}],
- *  "networks": [{"name": "blue", "vni": 4096, "mtu": 0,
+ *  "networks": [{"name": "blue", "vni": 4096, "mtu": 0, "egress": false,
  *                "subnets": [{"subnet": "10.1.0.0/24", "gateway": "10.1.0.1"}]}],
  *  "endpoints": [{"name": "c1", "network": "blue", "node": "h1",
  *                 "ip": "10.1.0.2", "mac": "02:42:0a:01:00:02",
@@ -11,7 +11,7 @@
  *                 "host_ifname": "vx1a2b3c4d", "container_id": "0123abcd"}]}
  *
  * "version" is required; the three arrays may be absent (empty); "mtu" may be
- * absent (0); netns/ifname/host_ifname are absent until `vxnet attach`,
+ * absent (0), "egress" too (true; written only when false); netns/ifname/host_ifname are absent until `vxnet attach`,
  * container_id unless vxnet-cni attached it.
  * Unknown keys and wrong types are errors. Reading only checks the shape and
  * the syntax of each value; state_validate checks the meaning.
@@ -164,6 +164,19 @@ static int get_u32(const json_t *v, const char *key, int required, uint32_t *out
 	return 0;
 }
 
+/* An optional boolean; absent: dflt. */
+static int get_bool(const json_t *v, const char *key, int dflt, int *out, const char *src,
+		    const struct where *where)
+{
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return jerr(src, where, "'%s' must be true or false, not %s", key, type_name(v));
+	*out = json_is_true(v);
+	return 0;
+}
+
 static int get_ipv4(const json_t *v, const char *key, uint32_t *out, const char *src, const struct where *where)
 {
 	char buf[64];
@@ -240,19 +253,21 @@ static int subnet_from_json(struct vx_subnet *s, const json_t *j, const char *sr
 
 static int network_from_json(struct vx_state *st, const json_t *j, const char *src, const struct where *where)
 {
-	static const char *const keys[] = { "name", "vni", "mtu", "subnets", NULL };
-	enum { NAME, VNI, MTU, SUBNETS };
+	static const char *const keys[] = { "name", "vni", "mtu", "egress", "subnets", NULL };
+	enum { NAME, VNI, MTU, EGRESS, SUBNETS };
 	struct vx_network n = {};
 	const json_t *subnets;
-	json_t *v[4], *sv;
+	json_t *v[5], *sv;
 	size_t i;
-	int err;
+	int egress, err;
 
 	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, v, src, where)) ||
 	    (err = get_str(v[NAME], "name", 1, n.name, sizeof(n.name), src, where)) ||
 	    (err = get_u32(v[VNI], "vni", 1, &n.vni, src, where)) ||
-	    (err = get_u32(v[MTU], "mtu", 0, &n.mtu, src, where)))
+	    (err = get_u32(v[MTU], "mtu", 0, &n.mtu, src, where)) ||
+	    (err = get_bool(v[EGRESS], "egress", 1, &egress, src, where)))
 		return err;
+	n.no_egress = !egress;
 	subnets = get_array(v[SUBNETS], "subnets", 1, src, where, &err);
 	if (err)
 		return err;
@@ -533,9 +548,15 @@ static json_t *network_to_json(const struct vx_network *n)
 			return NULL;
 		}
 	}
-	/* "o" steals subnets, also on failure. */
-	j = json_pack("{s:s, s:I, s:I, s:o}", "name", n->name, "vni", (json_int_t)n->vni,
-		      "mtu", (json_int_t)n->mtu, "subnets", subnets);
+	/* "o" steals subnets, also on failure; "egress" only when off, so
+	 * that records without it read and write as before.
+	 */
+	if (n->no_egress)
+		j = json_pack("{s:s, s:I, s:I, s:b, s:o}", "name", n->name, "vni", (json_int_t)n->vni,
+			      "mtu", (json_int_t)n->mtu, "egress", 0, "subnets", subnets);
+	else
+		j = json_pack("{s:s, s:I, s:I, s:o}", "name", n->name, "vni", (json_int_t)n->vni,
+			      "mtu", (json_int_t)n->mtu, "subnets", subnets);
 	return j;
 }
 
