@@ -3,7 +3,8 @@
  *
  * Pins the datapath's maps in a private pin directory, syncs a state in
  * full, then applies a seeded random series of store events (three seeds) (nodes moved
- * or removed, networks with their MTU and subnets changed or removed,
+ * or removed, networks with their MTU, egress and subnets changed or removed
+ * (a /16 in place of a /24 with the same gateway: the subnets LPM trie),
  * endpoints put, moved between hosts, re-addressed or deleted) through
  * dp_sync_event, as the agent does. After every event a full sync of the
  * same state must find nothing to do: "0 added, 0 changed, 0 removed".
@@ -54,17 +55,21 @@ static struct vx_node make_node(int i, int alt)
 	return n;
 }
 
-static struct vx_network make_network(int i, int mtu, int two_subnets)
+/* Network i: 10.i.0.0/24 (shape 0), and 10.i.1.0/24 (shape 1), or
+ * 10.i.0.0/16 alone (shape 2: the same gateway 10.i.0.1 as the /24, so
+ * that an LPM lookup of one answering the other would go unnoticed).
+ */
+static struct vx_network make_network(int i, int mtu, int shape, int no_egress)
 {
-	struct vx_network n = { .vni = 100 + i, .mtu = mtu ? 1400 : 0, .nsubnets = 1 };
+	struct vx_network n = { .vni = 100 + i, .mtu = mtu ? 1400 : 0, .no_egress = no_egress,
+				.nsubnets = 1 + (shape == 1) };
 
 	snprintf(n.name, sizeof(n.name), "n%d", i);
-	for (int s = 0; s < 1 + two_subnets; s++) {
+	for (int s = 0; s < n.nsubnets; s++) {
 		n.subnets[s].addr = htonl(0x0a000000 | i << 16 | s << 8);
-		n.subnets[s].prefix = 24;
+		n.subnets[s].prefix = shape == 2 ? 16 : 24;
 		n.subnets[s].gateway = htonl(ntohl(n.subnets[s].addr) + 1);
 	}
-	n.nsubnets = 1 + two_subnets;
 	return n;
 }
 
@@ -105,7 +110,7 @@ static struct vx_store_event random_event(unsigned int *seed, char *what, size_t
 	} else if (kind == 1) {
 		i = rand_r(seed) % NNETS;
 		ev.kind = VX_REC_NETWORK;
-		ev.rec.network = make_network(i, rand_r(seed) % 2, rand_r(seed) % 2);
+		ev.rec.network = make_network(i, rand_r(seed) % 2, rand_r(seed) % 3, rand_r(seed) % 2);
 	} else {
 		i = rand_r(seed) % NEPS;
 		ev.kind = VX_REC_ENDPOINT;
@@ -155,7 +160,7 @@ static int initial_state(struct vx_state *st)
 			return -ENOMEM;
 	}
 	for (int i = 0; i < NNETS; i++) {
-		struct vx_network n = make_network(i, 0, 0);
+		struct vx_network n = make_network(i, 0, 0, i == 1);
 
 		if (!state_add_network(st, &n))
 			return -ENOMEM;
@@ -171,14 +176,37 @@ static int initial_state(struct vx_state *st)
 
 static int map_entries(int fd)
 {
-	__u32 key, *prev = NULL;
+	unsigned char key[64]; /* the largest key of dp_maps */
+	void *prev = NULL;
 	int n = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		prev = &key;
+	while (!bpf_map_get_next_key(fd, prev, key)) {
+		prev = key;
 		n++;
 	}
 	return n;
+}
+
+/* After the initial sync: n1 (no egress) has the flag, n0 not; each
+ * network's subnet is in the LPM trie with its gateway, an address in it
+ * finds it, one outside all of them finds nothing.
+ */
+static int check_initial(const struct dp_sync *s)
+{
+	struct vxnet_subnet_key k = { .prefixlen = 64, .vni = 100, .addr = htonl(0x0a000063) };
+	struct vxnet_network net0, net1;
+	struct vxnet_subnet sn;
+	__u32 vni0 = 100, vni1 = 101;
+
+	if (map_entries(s->fds[DP_MAP_SUBNETS]) != NNETS ||
+	    bpf_map_lookup_elem(s->fds[DP_MAP_NETWORKS], &vni0, &net0) ||
+	    bpf_map_lookup_elem(s->fds[DP_MAP_NETWORKS], &vni1, &net1) ||
+	    net0.flags != 0 || net1.flags != VXNET_NET_NO_EGRESS)
+		return -1;
+	if (bpf_map_lookup_elem(s->fds[DP_MAP_SUBNETS], &k, &sn) || sn.gateway != htonl(0x0a000001))
+		return -1; /* 10.0.0.99 in n0: 10.0.0.0/24, gateway 10.0.0.1 */
+	k.addr = htonl(0x0a000163);
+	return bpf_map_lookup_elem(s->fds[DP_MAP_SUBNETS], &k, &sn) ? 0 : -1; /* 10.0.1.99: none */
 }
 
 /* Runs the events; 0 when a full sync agreed after each. */
@@ -203,6 +231,12 @@ static int run(unsigned int seed)
 	if (map_entries(agent.fds[DP_MAP_IFACES]) != 2) {
 		printf("not ok sync seed %u: ifaces holds %d entries, expected e0's and e6's\n",
 		       seed, map_entries(agent.fds[DP_MAP_IFACES]));
+		return 1;
+	}
+	if (check_initial(&agent)) {
+		printf("not ok sync seed %u: subnets holds %d entries, expected one per network, "
+		       "or a lookup or a network's egress flag is wrong\n", seed,
+		       map_entries(agent.fds[DP_MAP_SUBNETS]));
 		return 1;
 	}
 	for (step = 0; step < STEPS && !err; step++) {

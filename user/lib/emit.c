@@ -40,18 +40,31 @@ int emit_node(struct emit_ctx *c, const struct vx_node *n)
 	return kv_add(&c->out[DP_MAP_NODES], &n->addr, &v);
 }
 
+/* Its subnets (the LPM key of one: 32 bits of VNI, then the prefix; the
+ * address with its host bits zero, as state_validate wants them) and their
+ * gateways' endpoints entries.
+ */
+static int emit_subnet(struct emit_ctx *c, const struct vx_network *n, const struct vx_subnet *sn)
+{
+	struct vxnet_subnet_key sk = { .prefixlen = 32 + sn->prefix, .vni = n->vni,
+				       .addr = sn->addr & prefix_mask(sn->prefix) };
+	struct vxnet_subnet sv = { .gateway = sn->gateway };
+	struct vxnet_ep_key k = { .vni = n->vni, .ip = sn->gateway };
+	struct vxnet_endpoint e = { .flags = VXNET_EP_GATEWAY, .gateway = k.ip };
+
+	default_mac(k.ip, e.mac);
+	return kv_add(&c->out[DP_MAP_SUBNETS], &sk, &sv) ?:
+	       kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
+}
+
 int emit_network(struct emit_ctx *c, const struct vx_network *n)
 {
-	struct vxnet_network v = { .mtu = dp_network_mtu(n, c->default_mtu) };
+	struct vxnet_network v = { .mtu = dp_network_mtu(n, c->default_mtu),
+				   .flags = n->no_egress ? VXNET_NET_NO_EGRESS : 0 };
 	int err = kv_add(&c->out[DP_MAP_NETWORKS], &n->vni, &v);
 
-	for (int i = 0; i < n->nsubnets && !err; i++) {
-		struct vxnet_ep_key k = { .vni = n->vni, .ip = n->subnets[i].gateway };
-		struct vxnet_endpoint e = { .flags = VXNET_EP_GATEWAY, .gateway = k.ip };
-
-		default_mac(k.ip, e.mac);
-		err = kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
-	}
+	for (int i = 0; i < n->nsubnets && !err; i++)
+		err = emit_subnet(c, n, &n->subnets[i]);
 	return err;
 }
 

@@ -178,7 +178,35 @@ int kv_dump(int fd, struct kv_set *s)
 	return err;
 }
 
-/* The map's current entries for the keys of scope. */
+/* Whether fd is an LPM trie, whose lookup answers the longest prefix that
+ * matches, not the key asked for.
+ */
+static int is_lpm(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_LPM_TRIE;
+}
+
+/* An LPM trie's entries for the keys of scope: those of the whole map
+ * (its keys as they are) that scope holds.
+ */
+static int kv_lookup_lpm(int fd, const struct kv_set *scope, struct kv_set *cur)
+{
+	struct kv_set all;
+	int err;
+
+	kv_init(&all, cur->ksz, cur->vsz);
+	err = kv_dump(fd, &all);
+	for (size_t i = 0; i < all.n && !err; i++)
+		if (kv_find(scope, kv_key(&all, i)) >= 0)
+			err = kv_add(cur, kv_key(&all, i), kv_val(&all, i));
+	kv_free(&all);
+	return err;
+}
+
+/* The map's current entries for the keys of scope (sorted). */
 static int kv_lookup(int fd, const struct kv_set *scope, struct kv_set *cur)
 {
 	unsigned char val[256];
@@ -186,6 +214,8 @@ static int kv_lookup(int fd, const struct kv_set *scope, struct kv_set *cur)
 
 	if (cur->vsz > sizeof(val))
 		return -E2BIG;
+	if (is_lpm(fd))
+		return kv_lookup_lpm(fd, scope, cur);
 	for (size_t i = 0; i < scope->n && !err; i++)
 		if (!bpf_map_lookup_elem(fd, kv_key(scope, i), val))
 			err = kv_add(cur, kv_key(scope, i), val);

@@ -48,7 +48,9 @@ int kv_dump(int fd, struct kv_set *s);
 /* Makes the map fd hold want's entries, and none of the keys in scope that
  * want lacks: writes and deletes only the differences, each as one batch.
  * scope NULL: every key of the map (a full sync); else every key of want
- * must be in scope. want must be sorted; res counts what changed.
+ * must be in scope. want and scope must be sorted; res counts what
+ * changed. Keys compare whole (an LPM trie's too: prefix length and data,
+ * host bits zero), never by longest prefix.
  */
 int kv_apply(int fd, const struct kv_set *want, const struct kv_set *scope,
 	     struct kv_result *res);

@@ -15,6 +15,7 @@
 enum dp_map_id {
 	DP_MAP_NODES,
 	DP_MAP_NETWORKS,
+	DP_MAP_SUBNETS, /* before the endpoints: an address inside is never egress */
 	DP_MAP_NODE_VNIS,
 	DP_MAP_IFACES,
 	DP_MAP_ENDPOINTS,
