@@ -1,0 +1,381 @@
+#!/bin/bash
+# Egress NAT (issue 13): what a container sends outside every subnet of its
+# network leaves with its host's underlay address (SNAT in BPF, the nat map),
+# the replies come back to it, ICMP errors about its flows too.
+#
+#   c1 blue 10.1.0.2  c4 teal 10.1.0.2                 c2 blue 10.1.0.3
+#   c5 sealed 10.5.0.5 (--no-egress)                   c6 sealed 10.5.0.6
+#        |                                                  |
+#   +--- h1 198.18.1.2 ---+   +------- r -------+   +--- h2 198.18.2.2 ---+
+#   | vxnet, NAT ports    |---| r1  r2       r3 |---| vxnet, --nat-ports  |
+#   | 61001-65535 (default)|   +-----------|-----+   | 62000-62999         |
+#   +---------------------+               |         +---------------------+
+#                                  eth0 198.18.100.2 (.3 behind mtu 1200)
+#                                  $OUT: the outside server
+#
+# blue and teal have the same subnet 10.1.0.0/24; c1 and c4 the same address.
+# Servers (python: TCP 7000 answers each line with "LINE PEER:PORT", UDP 7001
+# each datagram the same way) run in $OUT and in both hosts' namespaces, so
+# every answer says which source address and port the server saw.
+# Usage: test_egress.sh [tc|xdp]   (decap mode; xdp runs on the wire topology)
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topo.sh"
+MODE=${1:-tc}
+T="egress-$MODE"
+trap topo_cleanup EXIT
+NAT1="61001 65535" NAT2="62000 62999" EPH="32768 60999"
+
+topo_build "$([ "$MODE" = xdp ] && echo wire)" || { fail "$T: build topology"; exit 1; }
+topo_outside || { fail "$T: outside server namespace"; exit 1; }
+for ns in "$C4" "$C5" "$C6"; do mkns "$ns" || { fail "$T: namespace $ns"; exit 1; }; done
+
+# srv.py ADDR LOG: TCP 7000 and UDP 7001 on ADDR; LOG gets "tcp PEER",
+# "line PEER TEXT", "bulk PEER BYTES", "udp PEER TEXT" lines; LOG.ready once
+# bound. "BULK N" then N bytes on TCP: answered "SHA256 N PEER".
+cat >"$TMP/srv.py" <<'EOF'
+import hashlib, socket, sys, threading
+addr, log = sys.argv[1], open(sys.argv[2], "a", buffering=1)
+def conn(c, peer):
+    p = "%s:%d" % peer
+    log.write("tcp %s\n" % p)
+    f = c.makefile("rb")
+    for line in f:
+        line = line.decode().rstrip("\n")
+        if line.startswith("BULK "):
+            n, h, got = int(line[5:]), hashlib.sha256(), 0
+            while got < n:
+                d = f.read1(min(65536, n - got))
+                if not d:
+                    break
+                h.update(d)
+                got += len(d)
+            log.write("bulk %s %d\n" % (p, got))
+            c.sendall(("%s %d %s\n" % (h.hexdigest(), got, p)).encode())
+        else:
+            log.write("line %s %s\n" % (p, line))
+            c.sendall(("%s %s\n" % (line, p)).encode())
+    c.close()
+def tcp(s):
+    while True:
+        c, peer = s.accept()
+        threading.Thread(target=conn, args=(c, peer), daemon=True).start()
+t = socket.socket()
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind((addr, 7000))
+t.listen(64)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind((addr, 7001))
+threading.Thread(target=tcp, args=(t,), daemon=True).start()
+open(sys.argv[2] + ".ready", "w").close()
+while True:
+    d, peer = u.recvfrom(65535)
+    p = "%s:%d" % peer
+    log.write("udp %s %s\n" % (p, d.decode(errors="replace")))
+    u.sendto(("%s %s" % (d.decode(errors="replace"), p)).encode(), peer)
+EOF
+# cli.py tcp|udp ADDR PORT TEXT [SPORT]: prints the answer; udp: "refused"
+# (exit 3) on ICMP port unreachable, "timeout" (exit 4) without an answer.
+# cli.py hold ADDR PORT TEXT SPORT GO: "TEXT-before", then once the file GO
+# exists "TEXT-after" on the same connection; prints both answers.
+# cli.py bulk ADDR PORT BYTES: sends BYTES random bytes; prints "sent SHA N"
+# and the answer; exit 0 only when the server got exactly those bytes.
+cat >"$TMP/cli.py" <<'EOF'
+import hashlib, os, socket, sys, time
+mode, addr, port, arg = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+sport = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+kind = socket.SOCK_DGRAM if mode == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", sport))
+s.settimeout(5)
+if mode == "udp":
+    s.connect((addr, port))
+    s.send(arg.encode())
+    try:
+        print(s.recv(65535).decode(), flush=True)
+    except ConnectionRefusedError:
+        print("refused", flush=True); sys.exit(3)
+    except socket.timeout:
+        print("timeout", flush=True); sys.exit(4)
+    sys.exit(0)
+try:
+    s.connect((addr, port))
+except OSError as e:
+    print("connect: %s" % e, flush=True); sys.exit(5)
+f = s.makefile("rb")
+def ask(text):
+    s.sendall((text + "\n").encode())
+    print(f.readline().decode().rstrip("\n"), flush=True)
+if mode == "tcp":
+    ask(arg)
+elif mode == "hold":
+    ask(arg + "-before")
+    end = time.time() + 60
+    while not os.path.exists(sys.argv[6]) and time.time() < end:
+        time.sleep(0.05)
+    ask(arg + "-after")
+elif mode == "bulk":
+    data = os.urandom(int(arg))
+    sha = hashlib.sha256(data).hexdigest()
+    s.settimeout(30)
+    s.sendall(("BULK %d\n" % len(data)).encode() + data)
+    got = f.readline().decode().rstrip("\n")
+    print("sent %s %d" % (sha, len(data)))
+    print(got)
+    sys.exit(0 if got.startswith("%s %d " % (sha, len(data))) else 1)
+EOF
+srv() { # srv NS ADDR NAME: a server in NS on ADDR, logging to $TMP/NAME.log
+	in_ns "$1" python3 "$TMP/srv.py" "$2" "$TMP/$3.log" >"$TMP/$3.err" 2>&1 &
+	wait_for 3 test -e "$TMP/$3.log.ready" || { fail "$T: server $3 did not start: $(cat "$TMP/$3.err")"; exit 1; }
+}
+cli() { local ns=$1; shift; in_ns "$ns" timeout 40 python3 "$TMP/cli.py" "$@"; }
+# answered ANSWER TEXT ADDR LO HI: ANSWER is "TEXT ADDR:PORT", LO <= PORT <= HI
+answered() {
+	local port
+	case $1 in "$2 $3:"*) ;; *) echo "answer '$1', want '$2 $3:PORT'" >&2; return 1 ;; esac
+	port=${1##*:}
+	is_count "$port" || return 1
+	[ "$port" -ge "$4" ] && [ "$port" -le "$5" ] || { echo "source port $port is outside $4-$5" >&2; return 1; }
+}
+reserved() { in_ns "$1" sysctl -n net.ipv4.ip_local_reserved_ports; }
+reserved_has() { reserved "$1" | tr ',' '\n' | grep -qx -- "$2"; }
+
+# --- vxnet up: h1 with the default NAT ports, h2 with --nat-ports; h2 had
+# a reserved port of its own before.
+in_ns "$H2" sysctl -qw net.ipv4.ip_local_reserved_ports=7100
+vxs node add h1 198.18.1.2 >/dev/null && vxs node add h2 198.18.2.2 >/dev/null &&
+	vx1 up --node h1 --dev eth0 --decap "$MODE" >/dev/null || { fail "$T: vxnet up on h1"; exit 1; }
+if vx2 up --node h2 --dev eth0 --decap "$MODE" --nat-ports 62000-62999 >"$TMP/out" 2>&1; then
+	ok "$T: vxnet up --nat-ports 62000-62999 on h2"
+else
+	fail "$T: vxnet up --nat-ports on h2: $(cat "$TMP/out")"
+	vx2 up --node h2 --dev eth0 --decap "$MODE" >/dev/null || { fail "$T: vxnet up on h2"; exit 1; }
+	NAT2=$NAT1
+fi
+if reserved_has "$H1" 61001-65535; then ok "$T: h1 reserved the NAT ports 61001-65535 in ip_local_reserved_ports"
+else fail "$T: h1 ip_local_reserved_ports is '$(reserved "$H1")'"; fi
+if [ "$(reserved "$H2")" = 7100,62000-62999 ]; then ok "$T: h2 reserved 62000-62999 next to its own 7100"
+else fail "$T: h2 ip_local_reserved_ports is '$(reserved "$H2")', want 7100,62000-62999"; fi
+
+vxs network create blue --subnet 10.1.0.0/24 >/dev/null &&
+	vxs network create teal --subnet 10.1.0.0/24 >/dev/null &&
+	vx1 attach "$C1" blue --ip 10.1.0.2 >/dev/null &&
+	vx2 attach "$C2" blue --ip 10.1.0.3 >/dev/null &&
+	vx1 attach "$C4" teal --ip 10.1.0.2 >/dev/null || { fail "$T: networks blue and teal (one subnet), attaches: $(cat "$TMP/out" 2>/dev/null)"; exit 1; }
+if vxs network create sealed --subnet 10.5.0.0/24 --no-egress >"$TMP/out" 2>&1; then
+	SEALED=1
+	vx1 attach "$C5" sealed --ip 10.5.0.5 >/dev/null && vx2 attach "$C6" sealed --ip 10.5.0.6 >/dev/null ||
+		{ fail "$T: attach to sealed"; exit 1; }
+else
+	SEALED=0
+	fail "$T: network create sealed --no-egress: $(cat "$TMP/out")"
+fi
+vx1 sync >/dev/null && vx2 sync >/dev/null || { fail "$T: sync"; exit 1; }
+
+srv "$OUT" 0.0.0.0 out
+srv "$H1" 198.18.1.2 h1
+srv "$H2" 198.18.2.2 h2
+
+# --- TCP, UDP and ping from a container on each host to the outside server
+# and to both hosts' own addresses: the server sees the container's host,
+# from a port of that host's NAT range. A capture on the outside server
+# shows the pings from the hosts' addresses only.
+in_ns "$OUT" timeout 30 tcpdump -nn -i eth0 -l icmp >"$TMP/out-icmp.cap" 2>/dev/null &
+capicmp=$!
+sleep 1
+for src in "c1 $C1 198.18.1.2 $NAT1" "c2 $C2 198.18.2.2 $NAT2"; do
+	read -r cn cns node lo hi <<<"$src"
+	for dst in "outside 198.18.100.2" "h1 198.18.1.2" "h2 198.18.2.2"; do
+		read -r dn daddr <<<"$dst"
+		a=$(cli "$cns" tcp "$daddr" 7000 "$cn-$dn" 2>&1)
+		if answered "$a" "$cn-$dn" "$node" "$lo" "$hi" 2>"$TMP/err"; then ok "$T: $cn -> $dn $daddr TCP: server sees $node:${a##*:}"
+		else fail "$T: $cn -> $dn $daddr TCP: $(cat "$TMP/err")"; fi
+		a=$(cli "$cns" udp "$daddr" 7001 "$cn-$dn-udp" 2>&1)
+		if answered "$a" "$cn-$dn-udp" "$node" "$lo" "$hi" 2>"$TMP/err"; then ok "$T: $cn -> $dn $daddr UDP: server sees $node:${a##*:}"
+		else fail "$T: $cn -> $dn $daddr UDP: $(cat "$TMP/err")"; fi
+		check "$T: $cn -> $dn $daddr ping" in_ns "$cns" ping -c 2 -i 0.2 -W 2 "$daddr"
+	done
+done
+sleep 0.5
+kill "$capicmp" 2>/dev/null; wait "$capicmp" 2>/dev/null
+if grep -q '198.18.1.2 > 198.18.100.2: ICMP echo request' "$TMP/out-icmp.cap" &&
+   grep -q '198.18.2.2 > 198.18.100.2: ICMP echo request' "$TMP/out-icmp.cap" && ! grep -q ' 10\.' "$TMP/out-icmp.cap"; then
+	ok "$T: the outside server saw the pings from 198.18.1.2 and 198.18.2.2, never from 10.x"
+else
+	fail "$T: capture on the outside server: $(head -4 "$TMP/out-icmp.cap" | tr '\n' '|')"
+fi
+
+# --- blue and teal share 10.1.0.0/24; c1 and c4 both 10.1.0.2, both from
+# TCP port 40000 and UDP port 5555 to the same server at once: two NAT ports,
+# each answer back to its own container.
+rm -f "$TMP/go"
+cli "$C1" hold 198.18.100.2 7000 blue 40000 "$TMP/go" >"$TMP/hold-blue" 2>&1 &
+hb=$!
+cli "$C4" hold 198.18.100.2 7000 teal 40000 "$TMP/go" >"$TMP/hold-teal" 2>&1 &
+ht=$!
+wait_for 8 sh -c "[ \$(cat '$TMP/hold-blue' '$TMP/hold-teal' | wc -l) -ge 2 ]"
+cli "$C1" udp 198.18.100.2 7001 blue-udp 5555 >"$TMP/udp-blue" 2>&1 &
+ub=$!
+cli "$C4" udp 198.18.100.2 7001 teal-udp 5555 >"$TMP/udp-teal" 2>&1 &
+ut=$!
+wait $ub; wait $ut
+vx1 nat ls >"$TMP/natls" 2>&1; natls_rc=$?
+touch "$TMP/go"
+wait $hb; wait $ht
+b1=$(sed -n 1p "$TMP/hold-blue") b2=$(sed -n 2p "$TMP/hold-blue") t1=$(sed -n 1p "$TMP/hold-teal") t2=$(sed -n 2p "$TMP/hold-teal")
+pb=${b1##*:} pt=${t1##*:}
+if answered "$b1" blue-before 198.18.1.2 $NAT1 2>"$TMP/err" && answered "$t1" teal-before 198.18.1.2 $NAT1 2>>"$TMP/err" &&
+   [ "$b2" = "blue-after 198.18.1.2:$pb" ] && [ "$t2" = "teal-after 198.18.1.2:$pt" ] && [ "$pb" != "$pt" ]; then
+	ok "$T: same-address containers in blue and teal, TCP at once: NAT ports $pb and $pt, answers not crossed"
+else
+	fail "$T: twin TCP: blue '$b1|$b2', teal '$t1|$t2' $(cat "$TMP/err")"
+fi
+ub=$(cat "$TMP/udp-blue") ut=$(cat "$TMP/udp-teal")
+if answered "$ub" blue-udp 198.18.1.2 $NAT1 2>"$TMP/err" && answered "$ut" teal-udp 198.18.1.2 $NAT1 2>>"$TMP/err" &&
+   [ "${ub##*:}" != "${ut##*:}" ]; then
+	ok "$T: same-address containers in blue and teal, UDP from one port at once: NAT ports ${ub##*:} and ${ut##*:}, answers not crossed"
+else
+	fail "$T: twin UDP: blue '$ub', teal '$ut' $(cat "$TMP/err")"
+fi
+if grep -qx "tcp 198.18.1.2:$pb" "$TMP/out.log" && grep -qx "tcp 198.18.1.2:$pt" "$TMP/out.log"; then ok "$T: the server saw two connections from 198.18.1.2 ($pb, $pt)"
+else fail "$T: server log: $(grep '^tcp' "$TMP/out.log" | tail -3 | tr '\n' '|')"; fi
+# vxnet nat ls (while both connections were open): each flow with its inside
+# address and port and its outside address and port.
+natline() { grep -F "$1" "$TMP/natls" | grep -F "$2" | grep -qF "$3"; }
+if [ "$natls_rc" = 0 ] && natline 10.1.0.2:40000 "198.18.1.2:$pb" 198.18.100.2:7000 &&
+   natline 10.1.0.2:40000 "198.18.1.2:$pt" 198.18.100.2:7000; then
+	ok "$T: vxnet nat ls lists both TCP flows (10.1.0.2:40000 as 198.18.1.2:$pb and :$pt to 198.18.100.2:7000)"
+else
+	fail "$T: vxnet nat ls (rc $natls_rc): $(head -6 "$TMP/natls" | tr '\n' '|')"
+fi
+
+# --- Path MTU: 198.18.100.3 lies behind r's 1200-byte link. c1's 1450-byte
+# segments get r's ICMP fragmentation needed, translated back to c1: its
+# route cache learns 1200 and a 300 kB upload arrives intact.
+in_ns "$C1" ip route flush cache
+ie0=$(counter vx1 nat-icmp-error)
+if cli "$C1" bulk 198.18.100.3 7000 300000 >"$TMP/bulk" 2>&1; then
+	ok "$T: c1 uploads 300000 bytes across the 1200-byte link, sha256 matches ($(sed -n 2p "$TMP/bulk" | cut -d' ' -f3))"
+else
+	fail "$T: upload across the 1200-byte link: $(tr '\n' '|' <"$TMP/bulk")"
+fi
+if in_ns "$C1" ip route get 198.18.100.3 | grep -q 'mtu 1200'; then ok "$T: c1 caches path MTU 1200 to 198.18.100.3 from r's ICMP"
+else fail "$T: c1 route cache: $(in_ns "$C1" ip route get 198.18.100.3 | tr '\n' ' ')"; fi
+ie1=$(counter vx1 nat-icmp-error)
+if is_count "$ie0" "$ie1" && [ "$ie1" -gt "$ie0" ]; then ok "$T: nat-icmp-error counted the fragmentation needed ($ie0 -> $ie1)"
+else fail "$T: nat-icmp-error $ie0 -> $ie1"; fi
+in_ns "$C1" ip route flush cache
+in_ns "$C1" ping -c 2 -i 0.3 -W 2 -M do -s 1300 198.18.100.3 >"$TMP/ping" 2>&1
+if grep -Eq 'Frag needed and DF set \(mtu = 1200\)|mtu ?= ?1200' "$TMP/ping"; then ok "$T: c1's 1328-byte DF ping learns mtu 1200 (ICMP echo translated back)"
+else fail "$T: c1 ping -M do -s 1300 198.18.100.3: $(tr '\n' ' ' <"$TMP/ping")"; fi
+
+# --- UDP to a closed port: the server's port unreachable reaches the sender.
+for src in "c1 $C1 vx1" "c2 $C2 vx2"; do
+	read -r cn cns vx <<<"$src"
+	ie0=$(counter "$vx" nat-icmp-error)
+	a=$(cli "$cns" udp 198.18.100.2 7999 closed 2>&1)
+	ie1=$(counter "$vx" nat-icmp-error)
+	if [ "$a" = refused ] && is_count "$ie0" "$ie1" && [ "$ie1" -gt "$ie0" ]; then
+		ok "$T: $cn UDP to a closed port: connection refused (port unreachable), nat-icmp-error $ie0 -> $ie1"
+	else
+		fail "$T: $cn UDP to a closed port: '$a', nat-icmp-error $ie0 -> $ie1"
+	fi
+done
+
+# --- --no-egress: sealed's containers reach each other, not outside.
+if [ "$SEALED" = 1 ]; then
+	ne0=$(counter vx1 no-egress) nn0=$(counter vx1 nat-new) l0=$(wc -l <"$TMP/out.log")
+	check_not "$T: c5 (sealed, --no-egress) cannot ping the outside server" in_ns "$C5" ping -c 2 -i 0.2 -W 1 198.18.100.2
+	a=$(cli "$C5" udp 198.18.100.2 7001 sealed 2>&1)
+	if [ "$a" = timeout ]; then ok "$T: c5's UDP to the outside server gets no answer"; else fail "$T: c5's UDP to outside: '$a'"; fi
+	ne1=$(counter vx1 no-egress) nn1=$(counter vx1 nat-new) l1=$(wc -l <"$TMP/out.log")
+	if is_count "$ne0" "$ne1" && [ "$ne1" -ge $((ne0 + 3)) ] && [ "$nn1" = "$nn0" ] && [ "$l1" = "$l0" ]; then
+		ok "$T: sealed's egress dropped as no-egress ($ne0 -> $ne1), no translation, nothing reached the server"
+	else
+		fail "$T: no-egress $ne0 -> $ne1, nat-new $nn0 -> $nn1, server log $l0 -> $l1 lines"
+	fi
+	check "$T: c5 (sealed) reaches c6 on the other host" in_ns "$C5" ping -c 2 -i 0.2 -W 2 10.5.0.6
+fi
+
+# --- inside the subnet, nobody there: dropped as no-endpoint, not egress.
+nep0=$(counter vx1 no-endpoint) eg0=$(counter vx1 egress) nn0=$(counter vx1 nat-new)
+check_not "$T: c1 cannot ping 10.1.0.99 (in its subnet, no endpoint)" in_ns "$C1" ping -c 2 -i 0.2 -W 1 10.1.0.99
+nep1=$(counter vx1 no-endpoint) eg1=$(counter vx1 egress) nn1=$(counter vx1 nat-new)
+if is_count "$nep0" "$nep1" && [ "$nep1" -ge $((nep0 + 2)) ] && [ "$eg1" = "$eg0" ] && [ "$nn1" = "$nn0" ]; then
+	ok "$T: 10.1.0.99 counted as no-endpoint ($nep0 -> $nep1), egress and nat-new unmoved"
+else
+	fail "$T: to 10.1.0.99: no-endpoint $nep0 -> $nep1, egress $eg0 -> $eg1, nat-new $nn0 -> $nn1"
+fi
+
+# --- counters and the nat map for one new UDP flow.
+eg0=$(counter vx1 egress) er0=$(counter vx1 egress-reply) nn0=$(counter vx1 nat-new)
+a=$(cli "$C1" udp 198.18.100.2 7001 counted 5601 2>&1)
+eg1=$(counter vx1 egress) er1=$(counter vx1 egress-reply) nn1=$(counter vx1 nat-new)
+if answered "$a" counted 198.18.1.2 $NAT1 2>"$TMP/err" && is_count "$eg0" "$er0" "$nn0" "$eg1" "$er1" "$nn1" &&
+   [ "$eg1" -ge $((eg0 + 1)) ] && [ "$er1" -ge $((er0 + 1)) ] && [ "$nn1" = $((nn0 + 1)) ]; then
+	ok "$T: one UDP exchange: egress $eg0 -> $eg1, egress-reply $er0 -> $er1, nat-new $nn0 -> $nn1"
+else
+	fail "$T: one UDP exchange '$a': egress $eg0 -> $eg1, egress-reply $er0 -> $er1, nat-new $nn0 -> $nn1 $(cat "$TMP/err")"
+fi
+vx1 nat ls >"$TMP/natls" 2>&1
+if grep -F 10.1.0.2:5601 "$TMP/natls" | grep -F "198.18.1.2:${a##*:}" | grep -qF 198.18.100.2:7001; then
+	ok "$T: vxnet nat ls lists the UDP flow 10.1.0.2:5601 as 198.18.1.2:${a##*:} to 198.18.100.2:7001"
+else
+	fail "$T: vxnet nat ls: $(head -6 "$TMP/natls" | tr '\n' '|')"
+fi
+check "$T: the nat map holds c1's flow out (key dir 0, udp, 10.1.0.2, 198.18.100.2)" \
+	map_has "$PIN1" nat ".dir == 0 and .proto == 17 and .addr == $(ip_le 10.1.0.2) and .remote == $(ip_le 198.18.100.2)"
+for v in vx2; do
+	e=$(counter $v egress) r=$(counter $v egress-reply) n=$(counter $v nat-new)
+	if is_count "$e" "$r" "$n" && [ "$e" -gt 0 ] && [ "$r" -gt 0 ] && [ "$n" -gt 0 ]; then ok "$T: h2 counted egress $e, egress-reply $r, nat-new $n"
+	else fail "$T: h2 egress '$e', egress-reply '$r', nat-new '$n'"; fi
+done
+
+# --- the host's own traffic: untouched by vxnet's NAT (its own source port
+# from the ephemeral range, no egress-reply).
+er0=$(counter vx1 egress-reply) eg0=$(counter vx1 egress)
+a=$(cli "$H1" tcp 198.18.100.2 7000 host 2>&1)
+if answered "$a" host 198.18.1.2 $EPH 2>"$TMP/err"; then ok "$T: h1's own TCP to the outside server from 198.18.1.2:${a##*:}"
+else fail "$T: h1's own TCP: $(cat "$TMP/err")"; fi
+a=$(cli "$H1" udp 198.18.100.2 7001 hostudp 2>&1)
+if answered "$a" hostudp 198.18.1.2 $EPH 2>"$TMP/err"; then ok "$T: h1's own UDP to the outside server from 198.18.1.2:${a##*:}"
+else fail "$T: h1's own UDP: $(cat "$TMP/err")"; fi
+check "$T: h1 pings the outside server" in_ns "$H1" ping -c 2 -i 0.2 -W 2 198.18.100.2
+check "$T: h1's own 300000-byte upload to 198.18.100.3 (PMTU)" cli "$H1" bulk 198.18.100.3 7000 300000
+er1=$(counter vx1 egress-reply) eg1=$(counter vx1 egress)
+if [ "$er1" = "$er0" ] && [ "$eg1" = "$eg0" ]; then ok "$T: the host's own traffic moved neither egress nor egress-reply"
+else fail "$T: host traffic moved egress $eg0 -> $eg1, egress-reply $er0 -> $er1"; fi
+
+# --- a second `vxnet up` under an established connection: same nat map,
+# the connection keeps its NAT port and carries on.
+rm -f "$TMP/go"
+cli "$C1" hold 198.18.100.2 7000 reup 40001 "$TMP/go" >"$TMP/hold-reup" 2>&1 &
+hr=$!
+wait_for 8 sh -c "[ \$(wc -l <'$TMP/hold-reup') -ge 1 ]"
+id0=$(bpftool -j map show pinned "$PIN1/nat" 2>/dev/null | jq '.id')
+check "$T: vxnet up again on h1 under an open connection" vx1 up --node h1 --dev eth0 --decap "$MODE"
+id1=$(bpftool -j map show pinned "$PIN1/nat" 2>/dev/null | jq '.id')
+touch "$TMP/go"
+wait $hr
+r1=$(sed -n 1p "$TMP/hold-reup") r2=$(sed -n 2p "$TMP/hold-reup")
+if answered "$r1" reup-before 198.18.1.2 $NAT1 2>"$TMP/err" && [ "$r2" = "reup-after 198.18.1.2:${r1##*:}" ]; then
+	ok "$T: c1's connection carries on across vxnet up, NAT port ${r1##*:} kept"
+else
+	fail "$T: connection across vxnet up: '$r1' then '$r2' $(cat "$TMP/err")"
+fi
+if is_count "$id0" && [ "$id0" = "$id1" ]; then ok "$T: the pinned nat map is the same map after up (id $id0)"
+else fail "$T: nat map id $id0 -> $id1"; fi
+a=$(cli "$C1" udp 198.18.100.2 7001 after-up 2>&1)
+if answered "$a" after-up 198.18.1.2 $NAT1 2>"$TMP/err"; then ok "$T: a new flow after the second up is translated"
+else fail "$T: new flow after up: $(cat "$TMP/err")"; fi
+if reserved_has "$H1" 61001-65535; then ok "$T: the NAT ports are still reserved after the second up"
+else fail "$T: after the second up, ip_local_reserved_ports '$(reserved "$H1")'"; fi
+
+# --- vxnet down gives the ports back, and only them.
+vx1 down >/dev/null 2>&1
+vx2 down >/dev/null 2>&1
+if ! reserved_has "$H1" 61001-65535; then ok "$T: h1's NAT ports no longer reserved after down ('$(reserved "$H1")')"
+else fail "$T: h1 after down: ip_local_reserved_ports '$(reserved "$H1")'"; fi
+if [ "$(reserved "$H2")" = 7100 ]; then ok "$T: h2 after down: its own 7100 reserved, 62000-62999 not"
+else fail "$T: h2 after down: ip_local_reserved_ports '$(reserved "$H2")', want 7100"; fi
+finish
