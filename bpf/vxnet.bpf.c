@@ -5,10 +5,15 @@
  *                         answer ARP and pings to the gateways, route
  *                         between subnets, deliver locally
  *                         or VXLAN-encapsulate (answering "fragmentation
- *                         needed" for what does not fit).
+ *                         needed" for what does not fit), or send what
+ *                         leaves the network out through this host's
+ *                         address (egress NAT).
  *   vxnet_xdp_decap       XDP on the underlay: decapsulate VXLAN for local
  *                         endpoints, pass everything else to the host.
- *   vxnet_tc_decap        the same on tc ingress, for drivers without XDP.
+ *   vxnet_tc_decap        the same on tc ingress, for drivers without XDP;
+ *                         and egress NAT's answers, translated back.
+ *   vxnet_nat_in          egress NAT's answers on tc ingress of the
+ *                         underlay in XDP mode and of the loopback device.
  *   vxnet_gro_sink        tc ingress of the GRO device (VXNET_GRO_DEV):
  *                         drops what the kernel's tunnel would decapsulate.
  */
@@ -28,6 +33,7 @@
 #include "lib/route.h"
 #include "lib/mtu.h"
 #include "lib/icmp.h"
+#include "lib/nat.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -58,7 +64,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ARP request from a container: answer it for any endpoint or gateway of
  * its network by turning it around on the same veth.
  */
-static __always_inline int container_arp(struct __sk_buff *skb, const struct vxnet_iface *ifc)
+static __noinline int container_arp(struct __sk_buff *skb, const struct vxnet_iface *ifc)
 {
 	void *data = skb_data(skb);
 	void *data_end = skb_data_end(skb);
@@ -90,11 +96,13 @@ static __always_inline int container_arp(struct __sk_buff *skb, const struct vxn
 	return bpf_redirect(skb->ifindex, 0);
 }
 
-/* Encapsulate towards ep's host and send out of the underlay. h.inner holds
- * the original Ethernet header; it becomes the inner one.
+/* Encapsulate towards node and send out of the underlay. h.inner holds
+ * the original Ethernet header, which becomes the inner one; h.vx the
+ * VXLAN header and h.udp.source the flow's source port. Not inlined: its
+ * headers and FIB lookup would share a stack frame with egress.
  */
-static __always_inline int container_encap(struct __sk_buff *skb, struct vxnet_encap_hdr *h,
-					   __u32 vni, __u8 tos, __be32 node, __u32 hash)
+static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_hdr *h,
+				      __u8 tos, __be32 node)
 {
 	struct bpf_redir_neigh nh = {};
 	struct bpf_fib_lookup p;
@@ -115,9 +123,8 @@ static __always_inline int container_encap(struct __sk_buff *skb, struct vxnet_e
 	mac_copy(h->eth.h_source, p.smac);
 	h->eth.h_proto = bpf_htons(ETH_P_IP);
 	ipv4_build_outer(&h->ip, tos, len - ETH_HLEN - sizeof(h->ip), cfg_local_addr, node);
-	udp_build(&h->udp, vxlan_src_port(hash), bpf_htons(cfg_port),
+	udp_build(&h->udp, h->udp.source, bpf_htons(cfg_port),
 		  len - ETH_HLEN - sizeof(h->ip) - sizeof(h->udp));
-	vxlan_build(&h->vx, vni);
 	if (bpf_skb_store_bytes(skb, 0, &h->eth, VXNET_ENCAP_HDR_LEN, 0))
 		return tc_drop(skb, VXNET_DROP_ENCAP);
 
@@ -136,7 +143,7 @@ static __always_inline int container_encap(struct __sk_buff *skb, struct vxnet_e
  * becomes the reply and goes back into the container; the original counts
  * as dropped FRAG_NEEDED.
  */
-static __always_inline int container_frag_needed(struct __sk_buff *skb,
+static __noinline int container_frag_needed(struct __sk_buff *skb,
 						 const struct vxnet_iface *ifc, __u32 mtu,
 						 __u32 ihl)
 {
@@ -169,7 +176,7 @@ static __always_inline int container_frag_needed(struct __sk_buff *skb,
  * no endpoint. Echo requests with IPv4 options or fragmented are not
  * answered (dropped NO_ENDPOINT, as before).
  */
-static __always_inline int container_gw_ipv4(struct __sk_buff *skb,
+static __noinline int container_gw_ipv4(struct __sk_buff *skb,
 					     const struct vxnet_endpoint *ep)
 {
 	void *data = skb_data(skb);
@@ -195,6 +202,120 @@ static __always_inline int container_gw_ipv4(struct __sk_buff *skb,
 	icmp_make_echo_reply(eth, ip, icmp, ep->mac);
 	vxnet_stat(VXNET_STAT_GW_ECHO, skb->len);
 	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* Where egress to daddr leaves: the host's route from this host's address
+ * (a BPF_FIB_LKUP_RET_* code) and its next hop. Not inlined, nor is
+ * nat_out(): the lookup's parameters and the NAT keys would share one
+ * stack frame otherwise, too big for the verifier's 512 bytes.
+ */
+struct egress_hop {
+	__u32 ifindex;
+	__be32 nh;    /* next hop's address, for bpf_redirect_neigh */
+	__u16 mtu;    /* the device's MTU, when FRAG_NEEDED */
+	__u8 smac[ETH_ALEN];
+	__u8 dmac[ETH_ALEN];
+};
+
+static __noinline int egress_route(struct __sk_buff *skb, __be32 daddr, struct egress_hop *hop)
+{
+	struct bpf_fib_lookup p;
+	int rc;
+
+	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, daddr);
+	hop->ifindex = p.ifindex;
+	hop->nh = p.ipv4_dst;
+	hop->mtu = p.mtu_result;
+	mac_copy(hop->smac, p.smac);
+	mac_copy(hop->dmac, p.dmac);
+	return rc;
+}
+
+/* IPv4 from a container to an address that is no endpoint of its network:
+ * inside one of the network's subnets there is nobody (no-endpoint);
+ * outside all of them it is egress, unless the network has it off: routed
+ * by the host's table from this host's address and a NAT port (nat.h), as
+ * a router that masquerades would (TTL - 1, "fragmentation needed" when the
+ * way out is narrower). What the FIB does not forward (one of this host's
+ * own addresses; no route at all: the kernel's lookup tells neither apart)
+ * goes up the host's stack, from the veth, which accepts a local source
+ * address: it delivers it, or answers "unreachable", translated back by
+ * vxnet_nat_in on the loopback device.
+ */
+static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet_iface *ifc)
+{
+	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = ifc->vni };
+	struct bpf_redir_neigh nh = {};
+	struct vxnet_network *net;
+	struct vxnet_nat_key k;
+	struct egress_hop hop;
+	struct nat_flow f = {};
+	void *data, *data_end;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	__be32 saddr, daddr;
+	__u32 hash;
+	__be16 port;
+	int rc, reason;
+
+	skb_pull_headers(skb, NAT_OUT_HDRS);
+	data = skb_data(skb);
+	data_end = skb_data_end(skb);
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	saddr = ip->saddr;
+	daddr = ip->daddr;
+	sk.addr = daddr;
+	if (!ipv4_is_unicast(daddr) || bpf_map_lookup_elem(&subnets, &sk))
+		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+	net = bpf_map_lookup_elem(&networks, &ifc->vni);
+	if (!net || (net->flags & VXNET_NET_NO_EGRESS))
+		return tc_drop(skb, VXNET_DROP_NO_EGRESS);
+	if (ip->ttl <= 1)
+		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);
+	if (nat_parse(ip, data_end, &f, ICMP_ECHO_))
+		return tc_drop(skb, VXNET_DROP_NAT_UNSUPPORTED);
+
+	rc = egress_route(skb, daddr, &hop);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		if (!ipv4_df(ip))
+			return tc_drop(skb, VXNET_DROP_TOO_BIG);
+		return container_frag_needed(skb, ifc, hop.mtu, ip->ihl * 4);
+	}
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
+	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
+		return tc_drop(skb, VXNET_DROP_FIB);
+
+	hash = vxnet_flow_hash(saddr ^ ifc->vni, daddr, f.sport | (__u32)f.dport << 16, f.proto);
+	nat_out_key(&k, ifc->vni, saddr, daddr, &f);
+	reason = nat_out(&k, &f, hash, &port);
+	if (reason)
+		return tc_drop(skb, reason);
+
+	ipv4_dec_ttl(ip);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		mac_copy(eth->h_dest, hop.dmac);
+	if (rc != BPF_FIB_LKUP_RET_NOT_FWDED)
+		mac_copy(eth->h_source, hop.smac);
+	if (nat_rewrite_out(skb, &f, saddr, port))
+		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
+	vxnet_stat(VXNET_STAT_EGRESS, skb->len);
+
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		bpf_skb_change_type(skb, 0 /* PACKET_HOST */);
+		return TC_ACT_OK;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		nh.nh_family = AF_INET;
+		nh.ipv4_nh = hop.nh;
+		return bpf_redirect_neigh(hop.ifindex, &nh, sizeof(nh), 0);
+	default:
+		return bpf_redirect(hop.ifindex, 0);
+	}
 }
 
 /* IPv4 from a container: anti-spoofing, routing between subnets, then local
@@ -225,7 +346,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 
 	ep = ep_lookup(ifc->vni, ip->daddr);
 	if (!ep)
-		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+		return container_egress(skb, ifc);
 	if (ep->flags & VXNET_EP_GATEWAY)
 		return container_gw_ipv4(skb, ep);
 
@@ -268,7 +389,9 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 
 	__builtin_memcpy(&h.inner, eth, sizeof(h.inner));
 	mac_copy(h.inner.h_dest, ep->mac);
-	return container_encap(skb, &h, ifc->vni, ip->tos, ep->node, hash);
+	h.udp.source = vxlan_src_port(hash);
+	vxlan_build(&h.vx, ifc->vni);
+	return container_encap(skb, &h, ip->tos, ep->node);
 }
 
 SEC("tc")
@@ -327,6 +450,7 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 	struct vxnet_rx rx = {};
 	void *data, *data_end;
 	__u32 segs;
+	int rc;
 
 	skb_pull_headers(skb, VXNET_DECAP_HDRS);
 	data = skb_data(skb);
@@ -334,6 +458,9 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 
 	switch (vxlan_classify(data, data_end, &rx)) {
 	case VXNET_RX_PASS:
+		rc = nat_in(skb);
+		if (rc >= 0)
+			return rc;
 		vxnet_stat(VXNET_STAT_PASS, skb->len);
 		return TC_ACT_OK;
 	case VXNET_RX_DROP:
@@ -386,5 +513,7 @@ int vxnet_gro_sink(struct __sk_buff *skb)
 SEC("tc")
 int vxnet_nat_in(struct __sk_buff *skb)
 {
-	return TC_ACT_OK;
+	int rc = nat_in(skb);
+
+	return rc >= 0 ? rc : TC_ACT_OK;
 }

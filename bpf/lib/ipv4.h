@@ -38,6 +38,16 @@ static __always_inline int ipv4_is_fragment(const struct iphdr *ip)
 	return (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) != 0;
 }
 
+/* Whether a is a unicast destination a router forwards: not 0/8, 127/8,
+ * multicast, class E or broadcast.
+ */
+static __always_inline int ipv4_is_unicast(__be32 a)
+{
+	__u8 first = bpf_ntohl(a) >> 24;
+
+	return first != 0 && first != 127 && first < 224;
+}
+
 static __always_inline int ipv4_df(const struct iphdr *ip)
 {
 	return (ip->frag_off & bpf_htons(IP_DF)) != 0;

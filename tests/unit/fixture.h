@@ -17,6 +17,15 @@ static int add_ep(struct vxnet_bpf *skel, const char *addr, const __u8 *mac, __u
 	return bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
 }
 
+static int add_subnet(struct vxnet_bpf *skel, __u32 vni, const char *addr, __u32 prefix,
+		      const char *gateway)
+{
+	struct vxnet_subnet_key k = { .prefixlen = 32 + prefix, .vni = vni, .addr = ip(addr) };
+	struct vxnet_subnet v = { .gateway = ip(gateway) };
+
+	return bpf_map__update_elem(skel->maps.subnets, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
+}
+
 /* Fills the maps; 0, or -1 with errno set. c1h and c2h: the host-side veths. */
 static int fill_maps(struct vxnet_bpf *skel, __u32 c1h, __u32 c2h)
 {
@@ -48,7 +57,9 @@ static int fill_maps(struct vxnet_bpf *skel, __u32 c1h, __u32 c2h)
 	    add_ep(skel, "10.0.1.6", R2_MAC, 0, 0, "198.19.9.9", "10.0.1.1") ||
 	    add_ep(skel, "10.0.2.1", GW2_MAC, VXNET_EP_GATEWAY, 0, NULL, "10.0.2.1") ||
 	    add_ep(skel, "10.0.2.3", C2B_MAC, VXNET_EP_LOCAL, c2h, "198.18.0.1", "10.0.2.1") ||
-	    add_ep(skel, "10.0.2.4", R4_MAC, 0, 0, "198.18.2.10", "10.0.2.1")) {
+	    add_ep(skel, "10.0.2.4", R4_MAC, 0, 0, "198.18.2.10", "10.0.2.1") ||
+	    add_subnet(skel, VNI, "10.0.1.0", 24, "10.0.1.1") ||
+	    add_subnet(skel, VNI, "10.0.2.0", 24, "10.0.2.1")) {
 		return -1;
 	}
 	return 0;

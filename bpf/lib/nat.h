@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Egress NAT: a container's packet to outside its network leaves with this
+ * host's address and a NAT port (from the range up reserved), and the
+ * answers are translated back (the nat map, include/vxnet.h). The network
+ * is part of the flow, so two containers with one address in two networks
+ * never share a translation.
+ *
+ *   nat_parse         the flow of a packet: protocol, ports or echo id
+ *   nat_out           the NAT port of an egress flow, made when new
+ *   nat_rewrite_*     the translations, checksums kept right through the
+ *                     kernel's helpers (full, CHECKSUM_PARTIAL or UDP 0)
+ *   nat_in            an answer to this host's address: translated and
+ *                     delivered to the container, or left to the host
+ */
+#ifndef VXNET_LIB_NAT_H
+#define VXNET_LIB_NAT_H
+
+#include "lib/config.h"
+#include "lib/drop.h"
+#include "lib/eth.h"
+#include "lib/icmp.h"
+#include "lib/ipv4.h"
+#include "lib/maps.h"
+#include "lib/skb.h"
+
+#define ICMP_TIME_EXCEEDED_ 11
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define NS_PER_SEC 1000000000ull
+/* NAT ports tried for a new flow before it counts as exhausted. */
+#define NAT_TRIES 32
+/* Headers an answer's translation reads: eth, IPv4 with options, ICMP,
+ * the quoted option-less IPv4 header and 8 bytes.
+ */
+#define NAT_IN_HDRS (ETH_HLEN + 60 + 8 + 20 + 8)
+#define NAT_OUT_HDRS (ETH_HLEN + 60 + 20)
+
+/* A packet's flow as NAT sees it. Offsets from the start of the frame. */
+struct nat_flow {
+	__u8 proto;
+	__u8 tcp_flags;
+	__be16 sport;    /* ICMP echo: the identifier */
+	__be16 dport;    /* ICMP echo: 0 */
+	__u16 port_off;  /* where sport (or the echo id) is */
+	__u16 csum_off;  /* the L4 checksum */
+};
+
+/* TCP, UDP or ICMP echo request/reply (echo: the identifier as sport) in
+ * the option-less or not IPv4 packet ip, not a fragment: 0, else -1.
+ * echo_type: the ICMP type wanted (request going out, reply coming in).
+ */
+static __always_inline int nat_parse(const struct iphdr *ip, void *data_end,
+				     struct nat_flow *f, __u8 echo_type)
+{
+	__u32 l4 = ETH_HLEN + ip->ihl * 4;
+	const __u8 *p = (const void *)ip + ip->ihl * 4;
+
+	if (ipv4_is_fragment(ip))
+		return -1;
+	f->proto = ip->protocol;
+	f->port_off = l4;
+	switch (ip->protocol) {
+	case IPPROTO_TCP_: {
+		const struct tcphdr *th = (const void *)p;
+
+		if ((void *)(th + 1) > data_end)
+			return -1;
+		f->sport = th->source;
+		f->dport = th->dest;
+		f->tcp_flags = ((const __u8 *)th)[13];
+		f->csum_off = l4 + __builtin_offsetof(struct tcphdr, check);
+		return 0;
+	}
+	case IPPROTO_UDP_: {
+		const struct udphdr *uh = (const void *)p;
+
+		if ((void *)(uh + 1) > data_end)
+			return -1;
+		f->sport = uh->source;
+		f->dport = uh->dest;
+		f->csum_off = l4 + __builtin_offsetof(struct udphdr, check);
+		return 0;
+	}
+	case IPPROTO_ICMP_: {
+		const struct icmphdr *ih = (const void *)p;
+
+		if ((void *)(ih + 1) > data_end || ih->type != echo_type || ih->code)
+			return -1;
+		f->sport = ih->un.echo.id;
+		f->dport = 0;
+		f->port_off = l4 + __builtin_offsetof(struct icmphdr, un.echo.id);
+		f->csum_off = l4 + __builtin_offsetof(struct icmphdr, checksum);
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static __always_inline __u64 nat_timeout_ns(__u8 proto, __u16 flags)
+{
+	if (flags & VXNET_NAT_F_CLOSING)
+		return VXNET_NAT_TIMEOUT_CLOSING * NS_PER_SEC;
+	if (proto == IPPROTO_TCP_)
+		return VXNET_NAT_TIMEOUT_TCP * NS_PER_SEC;
+	if (proto == IPPROTO_UDP_)
+		return VXNET_NAT_TIMEOUT_UDP * NS_PER_SEC;
+	return VXNET_NAT_TIMEOUT_ICMP * NS_PER_SEC;
+}
+
+/* A packet of the flow passed: its time, and TCP's end (FIN, RST) or a new
+ * start on the same ports (SYN).
+ */
+static __always_inline void nat_touch(struct vxnet_nat *v, const struct nat_flow *f, __u64 now,
+				      __u16 set)
+{
+	__u16 flags = v->flags | set;
+
+	if (f->proto == IPPROTO_TCP_) {
+		if (f->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
+			flags |= VXNET_NAT_F_CLOSING;
+		else if (f->tcp_flags & TCP_FLAG_SYN)
+			flags &= ~VXNET_NAT_F_CLOSING;
+	}
+	v->last_seen = now;
+	if (v->flags != flags)
+		v->flags = flags;
+}
+
+/* The IN key of an OUT flow translated to port. */
+static __always_inline void nat_in_key(struct vxnet_nat_key *k, const struct vxnet_nat_key *out,
+				       __be16 port)
+{
+	*k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = out->proto,
+				     .addr = cfg_local_addr, .remote = out->remote,
+				     .port = port, .rport = out->rport };
+}
+
+/* Whether the IN entry at k is free to take: absent, or idle past its
+ * timeout together with its OUT entry (then that goes).
+ */
+static __always_inline int nat_port_stale(const struct vxnet_nat_key *k, __u64 now)
+{
+	struct vxnet_nat_key ok;
+	struct vxnet_nat *in, *out;
+	__u64 seen;
+
+	in = bpf_map_lookup_elem(&nat, k);
+	if (!in)
+		return 1;
+	ok = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = k->proto, .vni = in->vni,
+				     .addr = in->addr, .remote = k->remote, .port = in->port,
+				     .rport = k->rport };
+	seen = in->last_seen;
+	out = bpf_map_lookup_elem(&nat, &ok);
+	if (out && out->last_seen > seen)
+		seen = out->last_seen;
+	if (now - seen <= nat_timeout_ns(k->proto, in->flags | (out ? out->flags : 0)))
+		return 0;
+	if (out && out->port == k->port)
+		bpf_map_delete_elem(&nat, &ok);
+	return 1;
+}
+
+/* A NAT port for the new OUT flow k: the first free of NAT_TRIES ports
+ * picked from the flow's hash. Its IN entry is written first (BPF_NOEXIST:
+ * two flows racing for one port cannot both win). 0 or -1: exhausted.
+ */
+static __always_inline int nat_alloc(const struct vxnet_nat_key *k, __u32 hash, __u64 now,
+				     __be16 *port)
+{
+	__u32 range = (__u32)cfg_nat_port_max - cfg_nat_port_min + 1;
+	struct vxnet_nat in = { .last_seen = now, .vni = k->vni, .addr = k->addr,
+				.port = k->port };
+	struct vxnet_nat_key ik;
+	int i;
+
+	for (i = 0; i < NAT_TRIES; i++) {
+		__u16 p = cfg_nat_port_min + (hash + i * 7919u) % range;
+
+		nat_in_key(&ik, k, bpf_htons(p));
+		if (!bpf_map_update_elem(&nat, &ik, &in, BPF_NOEXIST)) {
+			*port = ik.port;
+			return 0;
+		}
+		if (nat_port_stale(&ik, now) &&
+		    !bpf_map_update_elem(&nat, &ik, &in, BPF_ANY)) {
+			*port = ik.port;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The OUT key of the egress flow f from (vni, saddr) to daddr. */
+static __always_inline void nat_out_key(struct vxnet_nat_key *k, __u32 vni, __be32 saddr,
+					__be32 daddr, const struct nat_flow *f)
+{
+	*k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = f->proto, .vni = vni,
+				     .addr = saddr, .remote = daddr, .port = f->sport,
+				     .rport = f->dport };
+}
+
+/* The NAT port of the egress flow f (OUT key k), made when new. The flow's
+ * IN entry is looked up on every packet so that the LRU keeps it as long
+ * as the OUT one (a flow that only sends), and written again if it was
+ * evicted anyway. 0, or a drop reason. Not inlined: its keys would
+ * otherwise share a stack frame with the FIB lookup's.
+ */
+static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_flow *f,
+			      __u32 hash, __be16 *port)
+{
+	struct vxnet_nat v = { .addr = cfg_local_addr };
+	__u64 now = bpf_ktime_get_ns();
+	struct vxnet_nat_key ik;
+	struct vxnet_nat *o;
+
+	o = bpf_map_lookup_elem(&nat, k);
+	if (o) {
+		*port = o->port;
+		nat_touch(o, f, now, 0);
+		nat_in_key(&ik, k, o->port);
+		if (!bpf_map_lookup_elem(&nat, &ik)) {
+			struct vxnet_nat in = { .last_seen = now, .vni = k->vni, .addr = k->addr,
+						.port = k->port };
+
+			bpf_map_update_elem(&nat, &ik, &in, BPF_ANY);
+		}
+		return 0;
+	}
+
+	if (nat_alloc(k, hash, now, &v.port))
+		return VXNET_DROP_NAT_EXHAUSTED;
+	nat_touch(&v, f, now, 0);
+	if (bpf_map_update_elem(&nat, k, &v, BPF_NOEXIST)) {
+		/* Another CPU made this flow meanwhile: use its port. */
+		nat_in_key(&ik, k, v.port);
+		bpf_map_delete_elem(&nat, &ik);
+		o = bpf_map_lookup_elem(&nat, k);
+		if (!o)
+			return VXNET_DROP_NAT_FAILED;
+		*port = o->port;
+		return 0;
+	}
+	*port = v.port;
+	vxnet_stat(VXNET_STAT_NAT_NEW, 0);
+	return 0;
+}
+
+/* The checksum flags of a protocol for bpf_l4_csum_replace: UDP's 0 means
+ * none and stays 0.
+ */
+static __always_inline __u64 nat_csum_flags(__u8 proto)
+{
+	return proto == IPPROTO_UDP_ ? BPF_F_MARK_MANGLED_0 : 0;
+}
+
+/* Replace the 4-byte address at addr_off (an IPv4 source or destination in
+ * the header at ip_off) by to, with the IPv4 checksum and, for TCP and
+ * UDP, the L4 checksum at csum_off (which covers it in its pseudo header).
+ */
+static __always_inline int nat_set_addr(struct __sk_buff *skb, __u32 ip_off, __u32 addr_off,
+					__u8 proto, __u32 csum_off, __be32 from, __be32 to)
+{
+	if (proto != IPPROTO_ICMP_ &&
+	    bpf_l4_csum_replace(skb, csum_off, from, to,
+				BPF_F_PSEUDO_HDR | sizeof(to) | nat_csum_flags(proto)))
+		return -1;
+	if (bpf_l3_csum_replace(skb, ip_off + __builtin_offsetof(struct iphdr, check), from, to,
+				sizeof(to)))
+		return -1;
+	return bpf_skb_store_bytes(skb, addr_off, &to, sizeof(to), 0);
+}
+
+/* Replace the port (or echo id) at port_off by to, with the checksum at
+ * csum_off.
+ */
+static __always_inline int nat_set_port(struct __sk_buff *skb, __u8 proto, __u32 port_off,
+					__u32 csum_off, __be16 from, __be16 to)
+{
+	if (bpf_l4_csum_replace(skb, csum_off, from, to, sizeof(to) | nat_csum_flags(proto)))
+		return -1;
+	return bpf_skb_store_bytes(skb, port_off, &to, sizeof(to), 0);
+}
+
+/* Egress: the source becomes this host's address and port. */
+static __always_inline int nat_rewrite_out(struct __sk_buff *skb, const struct nat_flow *f,
+					   __be32 saddr, __be16 port)
+{
+	if (nat_set_addr(skb, ETH_HLEN, ETH_HLEN + __builtin_offsetof(struct iphdr, saddr),
+			 f->proto, f->csum_off, saddr, cfg_local_addr))
+		return -1;
+	if (f->sport != port && nat_set_port(skb, f->proto, f->port_off, f->csum_off, f->sport, port))
+		return -1;
+	return 0;
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+/* Where an answer goes: the container, its address and port. */
+struct nat_target {
+	__u32 vni;
+	__be32 addr;
+	__be16 port;
+	__u32 ifindex;
+	__u8 mac[ETH_ALEN];
+	__be32 gateway;
+};
+
+/* The translation of the flow at k, refreshed, and the container it goes
+ * to (a local endpoint still): 0, 1 when there is none (not ours), or a
+ * drop reason (negative).
+ */
+static __always_inline int nat_in_lookup(const struct vxnet_nat_key *k,
+					 const struct nat_flow *f, struct nat_target *t)
+{
+	struct vxnet_endpoint *ep;
+	struct vxnet_nat *v;
+
+	v = bpf_map_lookup_elem(&nat, k);
+	if (!v)
+		return 1;
+	if (f)
+		nat_touch(v, f, bpf_ktime_get_ns(), VXNET_NAT_F_REPLIED);
+	ep = ep_lookup(v->vni, v->addr);
+	if (!ep || !(ep->flags & VXNET_EP_LOCAL))
+		return -VXNET_DROP_NAT_FAILED;
+	t->vni = v->vni;
+	t->addr = v->addr;
+	t->port = v->port;
+	t->ifindex = ep->ifindex;
+	mac_copy(t->mac, ep->mac);
+	t->gateway = ep->gateway;
+	return 0;
+}
+
+/* Into the container: from its gateway's MAC to its own, as a router
+ * forwards it (TTL - 1: the caller checked TTL > 1).
+ */
+static __always_inline int nat_deliver(struct __sk_buff *skb, const struct nat_target *t,
+				       enum vxnet_stat stat)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+	struct ethhdr *eth = eth_hdr(data, data_end);
+	struct iphdr *ip;
+
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip)
+		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
+	ipv4_dec_ttl(ip);
+	mac_copy(eth->h_dest, t->mac);
+	mac_from_ipv4(eth->h_source, t->gateway);
+	vxnet_stat(stat, skb->len);
+	return bpf_redirect_peer(t->ifindex, 0);
+}
+
+/* An ICMP error (destination unreachable, time exceeded) to this host's
+ * address quoting a translated packet: the quote's source and port and the
+ * outer destination become the container's; the ICMP checksum follows the
+ * quote's changes (its IPv4 checksum, address, port and the UDP or ICMP
+ * checksum in it; TCP's lies past the 8 bytes quoted). 0 and t filled,
+ * 1: not about a translated flow, or a drop reason (negative).
+ */
+static __always_inline int nat_in_icmp_error(struct __sk_buff *skb, struct iphdr *ip,
+					     void *data_end, struct nat_target *t)
+{
+	__u32 icmp_off = ETH_HLEN + ip->ihl * 4;
+	__u32 qip_off = icmp_off + sizeof(struct icmphdr);
+	__u32 csum_off = icmp_off + __builtin_offsetof(struct icmphdr, checksum);
+	struct iphdr *q = (void *)ip + ip->ihl * 4 + sizeof(struct icmphdr);
+	struct vxnet_nat_key k = { .dir = VXNET_NAT_IN };
+	__be16 qcheck, ncheck, ucheck, nucheck;
+	__u32 ucheck_off;
+	__be32 daddr = ip->daddr;
+	__u32 qport_off;
+	__be16 *ports;
+	int rc;
+
+	if ((void *)(q + 1) > data_end || q->ihl != 5 || q->saddr != cfg_local_addr)
+		return 1;
+	ports = (void *)(q + 1);
+	if ((void *)(ports + 4) > data_end) /* the 8 bytes RFC 792 quotes */
+		return 1;
+	k.proto = q->protocol;
+	k.addr = q->saddr;
+	k.remote = q->daddr;
+	qport_off = qip_off + sizeof(*q);
+	if (q->protocol == IPPROTO_ICMP_) {
+		struct icmphdr *qi = (void *)(q + 1);
+
+		if ((void *)(qi + 1) > data_end || qi->type != ICMP_ECHO_)
+			return 1;
+		k.port = qi->un.echo.id;
+		qport_off += __builtin_offsetof(struct icmphdr, un.echo.id);
+	} else if (q->protocol == IPPROTO_TCP_ || q->protocol == IPPROTO_UDP_) {
+		k.port = ports[0];
+		k.rport = ports[1];
+	} else {
+		return 1;
+	}
+	qcheck = q->check;
+	/* The quote's own checksum, when its 8 bytes hold one: UDP's (0:
+	 * none) covers the source address and port, ICMP's the echo id.
+	 */
+	ucheck_off = q->protocol == IPPROTO_UDP_ ? 6 : q->protocol == IPPROTO_ICMP_ ? 2 : 0;
+	ucheck = q->protocol == IPPROTO_UDP_ ? ports[3] : q->protocol == IPPROTO_ICMP_ ? ports[1] : 0;
+	rc = nat_in_lookup(&k, NULL, t);
+	if (rc)
+		return rc;
+	if (ip->ttl <= 1)
+		return -VXNET_DROP_TTL_EXCEEDED;
+
+	/* The quote's IPv4 checksum after its source changes. */
+	ncheck = csum_replace16(qcheck, (__be16)(cfg_local_addr & 0xffff),
+				(__be16)(t->addr & 0xffff));
+	ncheck = csum_replace16(ncheck, (__be16)(cfg_local_addr >> 16), (__be16)(t->addr >> 16));
+	if (ucheck_off && (ucheck || q->protocol == IPPROTO_ICMP_)) {
+		nucheck = csum_replace16(ucheck, k.port, t->port);
+		if (q->protocol == IPPROTO_UDP_) {
+			nucheck = csum_replace16(nucheck, (__be16)(cfg_local_addr & 0xffff),
+						 (__be16)(t->addr & 0xffff));
+			nucheck = csum_replace16(nucheck, (__be16)(cfg_local_addr >> 16),
+						 (__be16)(t->addr >> 16)) ?: 0xffff;
+		}
+		if (bpf_l4_csum_replace(skb, csum_off, ucheck, nucheck, sizeof(nucheck)) ||
+		    bpf_skb_store_bytes(skb, qip_off + sizeof(*q) + ucheck_off, &nucheck,
+					sizeof(nucheck), 0))
+			return -VXNET_DROP_NAT_FAILED;
+	}
+	if (bpf_l4_csum_replace(skb, csum_off, cfg_local_addr, t->addr, sizeof(t->addr)) ||
+	    bpf_l4_csum_replace(skb, csum_off, qcheck, ncheck, sizeof(ncheck)) ||
+	    bpf_l4_csum_replace(skb, csum_off, k.port, t->port, sizeof(t->port)) ||
+	    bpf_skb_store_bytes(skb, qip_off + __builtin_offsetof(struct iphdr, saddr), &t->addr,
+				sizeof(t->addr), 0) ||
+	    bpf_skb_store_bytes(skb, qip_off + __builtin_offsetof(struct iphdr, check), &ncheck,
+				sizeof(ncheck), 0) ||
+	    bpf_skb_store_bytes(skb, qport_off, &t->port, sizeof(t->port), 0) ||
+	    nat_set_addr(skb, ETH_HLEN, ETH_HLEN + __builtin_offsetof(struct iphdr, daddr),
+			 IPPROTO_ICMP_, 0, daddr, t->addr))
+		return -VXNET_DROP_NAT_FAILED;
+	return 0;
+}
+
+/* The answer (TCP/UDP to a NAT port, an ICMP echo reply with a NAT id) in
+ * ip: translated back, as nat_in_icmp_error.
+ */
+static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip,
+					 void *data_end, struct nat_target *t)
+{
+	struct vxnet_nat_key k = { .dir = VXNET_NAT_IN };
+	struct nat_flow f = {};
+	__be32 daddr = ip->daddr;
+	__u16 port;
+	int rc;
+
+	if (nat_parse(ip, data_end, &f, ICMP_ECHOREPLY_))
+		return 1;
+	port = bpf_ntohs(f.dport);
+	if (f.proto != IPPROTO_ICMP_ && (port < cfg_nat_port_min || port > cfg_nat_port_max))
+		return 1;
+	k.proto = f.proto;
+	k.addr = daddr;
+	k.remote = ip->saddr;
+	if (f.proto == IPPROTO_ICMP_) {
+		k.port = f.sport;
+	} else {
+		k.port = f.dport;
+		k.rport = f.sport;
+		f.port_off += sizeof(__be16); /* the destination port */
+	}
+	rc = nat_in_lookup(&k, &f, t);
+	if (rc)
+		return rc;
+	if (ip->ttl <= 1)
+		return -VXNET_DROP_TTL_EXCEEDED;
+	if (nat_set_addr(skb, ETH_HLEN, ETH_HLEN + __builtin_offsetof(struct iphdr, daddr),
+			 f.proto, f.csum_off, daddr, t->addr))
+		return -VXNET_DROP_NAT_FAILED;
+	if (k.port != t->port &&
+	    nat_set_port(skb, f.proto, f.port_off, f.csum_off, k.port, t->port))
+		return -VXNET_DROP_NAT_FAILED;
+	return 0;
+}
+
+/* An IPv4 packet to this host's address: the answer to an egress flow, or
+ * an ICMP error about one, is translated back and delivered to its
+ * container; anything else is the host's (-1). The verdict, or -1.
+ */
+static __always_inline int nat_in(struct __sk_buff *skb)
+{
+	enum vxnet_stat stat = VXNET_STAT_EGRESS_REPLY;
+	struct nat_target t;
+	void *data, *data_end;
+	struct icmphdr *ih;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	int rc;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP))
+		return -1;
+	skb_pull_headers(skb, NAT_IN_HDRS);
+	data = skb_data(skb);
+	data_end = skb_data_end(skb);
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return -1;
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip || ip->daddr != cfg_local_addr || ip->ihl < 5 || ipv4_is_fragment(ip))
+		return -1;
+
+	ih = (void *)ip + ip->ihl * 4;
+	if (ip->protocol == IPPROTO_ICMP_ && (void *)(ih + 1) <= data_end &&
+	    (ih->type == ICMP_DEST_UNREACH || ih->type == ICMP_TIME_EXCEEDED_)) {
+		stat = VXNET_STAT_NAT_ICMP_ERROR;
+		rc = nat_in_icmp_error(skb, ip, data_end, &t);
+	} else {
+		rc = nat_in_answer(skb, ip, data_end, &t);
+	}
+	if (rc > 0)
+		return -1;
+	if (rc < 0)
+		return tc_drop(skb, -rc);
+	return nat_deliver(skb, &t, stat);
+}
+
+#endif /* VXNET_LIB_NAT_H */

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* BPF_PROG_TEST_RUN unit tests of egress NAT (bpf/lib/nat.h): each
+ * translation byte for byte (the expected frames are built with their
+ * checksums computed from scratch), the nat map's entries, the counters.
+ * The topology is test_datapath.c's (fixture.h), this host 198.18.0.1 on
+ * ul0, plus network VNI 43 with the same subnet 10.0.1.0/24 and an
+ * endpoint with c1's address 10.0.1.2 behind c3h (C3_MAC). Outside:
+ * 198.18.2.10 (routed via 198.18.0.2, GW_MAC). NAT ports: 61001-61004, so
+ * that exhaustion takes four flows. Cases run in order: later ones use
+ * the translations earlier ones made.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "vxnet.h"
+#include "vxnet.skel.h"
+
+#include "packet.h"
+#include "fixture.h"
+
+#define VNI2 43
+#define PORT_MIN 61001
+#define PORT_MAX 61004
+#define NONE (-1)
+
+static const __u8 C3_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x33 };
+
+static struct vxnet_bpf *skel;
+static int ncpus, failed;
+static __u32 c1h, c3h;
+
+enum prog { FROM_CONTAINER, TC_DECAP, NAT_IN };
+
+static int prog_fd(enum prog p)
+{
+	switch (p) {
+	case FROM_CONTAINER:
+		return bpf_program__fd(skel->progs.vxnet_from_container);
+	case TC_DECAP:
+		return bpf_program__fd(skel->progs.vxnet_tc_decap);
+	default:
+		return bpf_program__fd(skel->progs.vxnet_nat_in);
+	}
+}
+
+/* Runs p on in (entering at ifindex); the output frame and the verdict. */
+static int run(enum prog p, __u32 ifindex, struct pkt in, struct pkt *out)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in.b, .data_size_in = in.len,
+		    .data_out = out->b, .data_size_out = PKT_MAX, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd(p), &opts))
+		return -1000 - errno;
+	out->len = opts.data_size_out;
+	return opts.retval;
+}
+
+static __u64 counter(struct bpf_map *map, __u32 k)
+{
+	struct vxnet_counter v[ncpus];
+	__u64 sum = 0;
+
+	if (bpf_map__lookup_elem(map, &k, sizeof(k), v, sizeof(v), 0))
+		return ~0ull;
+	for (int i = 0; i < ncpus; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+static __u64 stat(enum vxnet_stat s) { return counter(skel->maps.stats, s); }
+static __u64 drop(enum vxnet_drop d) { return counter(skel->maps.drops, d); }
+
+static void report(const char *name, const char *why)
+{
+	if (why && *why) {
+		printf("not ok %s: %s\n", name, why);
+		failed++;
+	} else {
+		printf("ok %s\n", name);
+	}
+}
+
+/* Where got and want differ, in why; 0 when equal. */
+static int differ(const struct pkt *got, const struct pkt *want, char *why, size_t n)
+{
+	for (__u32 i = 0; i < got->len && i < want->len; i++) {
+		if (got->b[i] != want->b[i]) {
+			snprintf(why, n, "output differs at byte %u: 0x%02x, want 0x%02x", i,
+				 got->b[i], want->b[i]);
+			return -1;
+		}
+	}
+	if (got->len != want->len) {
+		snprintf(why, n, "output is %u bytes, want %u", got->len, want->len);
+		return -1;
+	}
+	return 0;
+}
+
+static __u16 get16(const __u8 *p) { return p[0] << 8 | p[1]; }
+
+/* The source port (or echo id) of an option-less IPv4 frame. */
+static __u16 sport_of(const struct pkt *f) { return get16(f->b + ETH_HLEN + 20 + (f->b[ETH_HLEN + 9] == IPPROTO_ICMP ? 4 : 0)); }
+
+static int nat_get(__u8 dir, __u8 proto, __u32 vni, const char *addr, const char *remote,
+		   __u16 port, __u16 rport, struct vxnet_nat *v)
+{
+	struct vxnet_nat_key k = { .dir = dir, .proto = proto, .vni = vni, .addr = ip(addr),
+				   .remote = ip(remote), .port = htons(port), .rport = htons(rport) };
+
+	return bpf_map__lookup_elem(skel->maps.nat, &k, sizeof(k), v, sizeof(*v), 0);
+}
+
+/* The frames of the flows. Container side: TTL 64; the world's side of
+ * the egress: TTL 63 (routed), from this host.
+ */
+static struct pkt tcp_out(const __u8 *smac, const char *src, __u16 sport, __u8 ttl)
+{
+	return eth(SUBNET_GW_MAC, smac, ETH_P_IP,
+		   ipv4_ttl(src, "198.18.2.10", IPPROTO_TCP, ttl,
+			    tcp(sport, 80, TCP_PSH | TCP_ACK, text("GET / HTTP/1.0\r\n\r\n"))));
+}
+
+static struct pkt tcp_translated(__u16 port)
+{
+	return eth(GW_MAC, UL_MAC, ETH_P_IP,
+		   ipv4_ttl("198.18.0.1", "198.18.2.10", IPPROTO_TCP, 63,
+			    tcp(port, 80, TCP_PSH | TCP_ACK, text("GET / HTTP/1.0\r\n\r\n"))));
+}
+
+static struct pkt tcp_reply(const char *dst, __u16 dport, __u8 ttl, const __u8 *dmac,
+			    const __u8 *smac)
+{
+	return eth(dmac, smac, ETH_P_IP,
+		   ipv4_ttl("198.18.2.10", dst, IPPROTO_TCP, ttl,
+			    tcp(80, dport, TCP_ACK, text("HTTP/1.0 200 OK\r\n"))));
+}
+
+static struct pkt udp_pkt(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst,
+			  __u16 sport, __u16 dport, __u8 ttl, int csum)
+{
+	struct ip4 h = { .saddr = ip(src), .daddr = ip(dst), .proto = IPPROTO_UDP, .ttl = ttl,
+			 .id = 0x1234, .frag = 0x4000, .l4csum = csum };
+
+	return eth(dmac, smac, ETH_P_IP, ipv4x(h, udp(sport, dport, text("query"))));
+}
+
+static struct pkt echo(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst,
+		       __u8 type, __u16 id, __u8 ttl)
+{
+	struct ip4 h = { .saddr = ip(src), .daddr = ip(dst), .proto = IPPROTO_ICMP, .ttl = ttl,
+			 .id = 0x77, .frag = 0x4000 };
+
+	return eth(dmac, smac, ETH_P_IP, ipv4x(h, icmp(type, 0, (__u32)id << 16 | 1, filler(56))));
+}
+
+/* An ICMP error (type/code, rest) from src about the frame quoted (its
+ * IPv4 header and 8 bytes), to dst.
+ */
+static struct pkt icmp_err(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst,
+			   __u8 type, __u8 code, __u32 rest, struct pkt quoted, __u8 ttl)
+{
+	struct ip4 h = { .saddr = ip(src), .daddr = ip(dst), .proto = IPPROTO_ICMP,
+			 .tos = 0xc0, .ttl = ttl };
+
+	return eth(dmac, smac, ETH_P_IP,
+		   ipv4x(h, icmp(type, code, rest, bytes(quoted.b + ETH_HLEN, 28))));
+}
+
+/* ---- cases --------------------------------------------------------------- */
+
+static __u16 tcp_port, udp_port, echo_id;
+
+static void test_tcp(void)
+{
+	const char *name = "egress: TCP c1 10.0.1.2:40000 -> 198.18.2.10:80 leaves from 198.18.0.1:NAT port, TTL 63, checksums";
+	__u64 e0 = stat(VXNET_STAT_EGRESS), n0 = stat(VXNET_STAT_NAT_NEW);
+	struct pkt out, want;
+	struct vxnet_nat o, i;
+	char why[256] = "";
+	int rc;
+
+	rc = run(FROM_CONTAINER, c1h, tcp_out(C1_MAC, "10.0.1.2", 40000, 64), &out);
+	tcp_port = sport_of(&out);
+	want = tcp_translated(tcp_port);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d, want redirect", rc);
+	else if (tcp_port < PORT_MIN || tcp_port > PORT_MAX)
+		snprintf(why, sizeof(why), "NAT port %u outside %u-%u", tcp_port, PORT_MIN, PORT_MAX);
+	else if (differ(&out, &want, why, sizeof(why)))
+		;
+	else if (stat(VXNET_STAT_EGRESS) != e0 + 1 || stat(VXNET_STAT_NAT_NEW) != n0 + 1)
+		snprintf(why, sizeof(why), "egress/nat-new did not move by one");
+	else if (nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.10", 40000, 80, &o) ||
+		 o.addr != ip("198.18.0.1") || ntohs(o.port) != tcp_port)
+		snprintf(why, sizeof(why), "no OUT entry -> 198.18.0.1:%u", tcp_port);
+	else if (nat_get(VXNET_NAT_IN, IPPROTO_TCP, 0, "198.18.0.1", "198.18.2.10", tcp_port, 80, &i) ||
+		 i.vni != VNI || i.addr != ip("10.0.1.2") || ntohs(i.port) != 40000)
+		snprintf(why, sizeof(why), "no IN entry -> VNI 42 10.0.1.2:40000");
+	report(name, why);
+
+	why[0] = 0;
+	rc = run(FROM_CONTAINER, c1h, tcp_out(C1_MAC, "10.0.1.2", 40000, 64), &out);
+	if (rc != TC_ACT_REDIRECT || sport_of(&out) != tcp_port || stat(VXNET_STAT_NAT_NEW) != n0 + 1)
+		snprintf(why, sizeof(why), "verdict %d port %u nat-new %llu, want the same port, no new translation",
+			 rc, sport_of(&out), (unsigned long long)(stat(VXNET_STAT_NAT_NEW) - n0));
+	report("egress: the flow's next packet keeps its NAT port", why);
+}
+
+static void test_tcp_reply(enum prog p, const char *name)
+{
+	__u64 r0 = stat(VXNET_STAT_EGRESS_REPLY), pass0 = stat(VXNET_STAT_PASS);
+	struct pkt out, want = tcp_reply("10.0.1.2", 40000, 63, C1_MAC, SUBNET_GW_MAC);
+	char why[256] = "";
+	int rc;
+
+	rc = run(p, if_nametoindex("ul0"), tcp_reply("198.18.0.1", tcp_port, 64, UL_MAC, GW_MAC), &out);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d, want redirect", rc);
+	else if (differ(&out, &want, why, sizeof(why)))
+		;
+	else if (stat(VXNET_STAT_EGRESS_REPLY) != r0 + 1 || stat(VXNET_STAT_PASS) != pass0)
+		snprintf(why, sizeof(why), "egress-reply did not move by one, or underlay-pass moved");
+	report(name, why);
+}
+
+static void test_same_address(void)
+{
+	struct pkt out, want;
+	char why[256] = "";
+	__u16 port;
+	int rc;
+
+	rc = run(FROM_CONTAINER, c3h, tcp_out(C3_MAC, "10.0.1.2", 40000, 64), &out);
+	port = sport_of(&out);
+	want = tcp_translated(port);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else if (port == tcp_port)
+		snprintf(why, sizeof(why), "both flows got NAT port %u", port);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("egress: 10.0.1.2:40000 of VNI 43 to the same server gets another NAT port", why);
+
+	why[0] = 0;
+	want = tcp_reply("10.0.1.2", 40000, 63, C3_MAC, SUBNET_GW_MAC);
+	rc = run(TC_DECAP, if_nametoindex("ul0"), tcp_reply("198.18.0.1", port, 64, UL_MAC, GW_MAC), &out);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	if (!why[0]) {
+		want = tcp_reply("10.0.1.2", 40000, 63, C1_MAC, SUBNET_GW_MAC);
+		rc = run(TC_DECAP, if_nametoindex("ul0"),
+			 tcp_reply("198.18.0.1", tcp_port, 64, UL_MAC, GW_MAC), &out);
+		if (rc != TC_ACT_REDIRECT)
+			snprintf(why, sizeof(why), "c1's answer: verdict %d", rc);
+		else
+			differ(&out, &want, why, sizeof(why));
+	}
+	report("answers: each NAT port's reply reaches its own container (C3_MAC, C1_MAC), not crossed", why);
+}
+
+static void test_udp(void)
+{
+	struct pkt out, want;
+	char why[256] = "";
+	int rc;
+
+	rc = run(FROM_CONTAINER, c1h,
+		 udp_pkt(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 5353, 53, 64, 1), &out);
+	udp_port = sport_of(&out);
+	want = udp_pkt(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", udp_port, 53, 63, 1);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("egress: UDP 10.0.1.2:5353 -> 198.18.2.10:53 translated, UDP checksum right", why);
+
+	why[0] = 0;
+	want = udp_pkt(C1_MAC, SUBNET_GW_MAC, "198.18.2.10", "10.0.1.2", 53, 5353, 63, 1);
+	rc = run(TC_DECAP, if_nametoindex("ul0"),
+		 udp_pkt(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 53, udp_port, 64, 1), &out);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("answers: UDP reply translated back to 10.0.1.2:5353, checksum right", why);
+
+	why[0] = 0;
+	rc = run(FROM_CONTAINER, c1h,
+		 udp_pkt(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 5354, 53, 64, 0), &out);
+	want = udp_pkt(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", sport_of(&out), 53, 63, 0);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("egress: UDP without checksum (0) stays without", why);
+}
+
+static void test_echo(void)
+{
+	struct pkt out, want;
+	char why[256] = "";
+	int rc;
+
+	rc = run(FROM_CONTAINER, c1h,
+		 echo(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 64), &out);
+	echo_id = sport_of(&out);
+	want = echo(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, echo_id, 63);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else if (echo_id < PORT_MIN || echo_id > PORT_MAX)
+		snprintf(why, sizeof(why), "echo id %u not a NAT id", echo_id);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("egress: ping 198.18.2.10 leaves from 198.18.0.1 with a NAT echo id, ICMP checksum right", why);
+
+	why[0] = 0;
+	want = echo(C1_MAC, SUBNET_GW_MAC, "198.18.2.10", "10.0.1.2", 0, 0x4242, 63);
+	rc = run(NAT_IN, if_nametoindex("ul0"),
+		 echo(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, echo_id, 64), &out);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("answers: echo reply (vxnet_nat_in) back to 10.0.1.2 with id 0x4242", why);
+}
+
+static void test_icmp_errors(void)
+{
+	__u64 e0 = stat(VXNET_STAT_NAT_ICMP_ERROR);
+	struct pkt sent, out, want;
+	char why[256] = "";
+	int rc;
+
+	/* Port unreachable from the server about the UDP flow, quoting it as
+	 * it arrived there (translated, TTL 62 after one more router).
+	 */
+	sent = udp_pkt(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", udp_port, 53, 63, 1);
+	want = icmp_err(C1_MAC, SUBNET_GW_MAC, "198.18.2.10", "10.0.1.2", 3, 3, 0,
+			udp_pkt(GW_MAC, UL_MAC, "10.0.1.2", "198.18.2.10", 5353, 53, 63, 1), 63);
+	rc = run(TC_DECAP, if_nametoindex("ul0"),
+		 icmp_err(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 3, 3, 0, sent, 64), &out);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else if (!differ(&out, &want, why, sizeof(why)) &&
+		 stat(VXNET_STAT_NAT_ICMP_ERROR) != e0 + 1)
+		snprintf(why, sizeof(why), "nat-icmp-error did not move");
+	report("ICMP error: port unreachable about the UDP flow reaches 10.0.1.2, quote (address, port, both checksums) translated", why);
+
+	why[0] = 0;
+	sent = tcp_translated(tcp_port);
+	want = icmp_err(C1_MAC, SUBNET_GW_MAC, "198.18.0.2", "10.0.1.2", 3, 4, 1280,
+			tcp_out(C1_MAC, "10.0.1.2", 40000, 63), 63);
+	rc = run(TC_DECAP, if_nametoindex("ul0"),
+		 icmp_err(UL_MAC, GW_MAC, "198.18.0.2", "198.18.0.1", 3, 4, 1280, sent, 64), &out);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("ICMP error: fragmentation needed (MTU 1280) from a router about the TCP flow reaches 10.0.1.2", why);
+
+	why[0] = 0;
+	sent = echo(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, echo_id, 63);
+	want = icmp_err(C1_MAC, SUBNET_GW_MAC, "198.18.0.2", "10.0.1.2", 11, 0, 0,
+			echo(GW_MAC, UL_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 63), 63);
+	rc = run(TC_DECAP, if_nametoindex("ul0"),
+		 icmp_err(UL_MAC, GW_MAC, "198.18.0.2", "198.18.0.1", 11, 0, 0, sent, 64), &out);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("ICMP error: time exceeded about the ping reaches 10.0.1.2 with id 0x4242", why);
+}
+
+/* Cases with one verdict, output unchanged or not looked at, and one drop
+ * reason (or none: passed to the host).
+ */
+static void test_refusals(void)
+{
+	struct ip4 frag = { .saddr = ip("10.0.1.2"), .daddr = ip("198.18.2.10"),
+			    .proto = IPPROTO_UDP, .ttl = 64, .id = 9, .frag = 0x2000 };
+	struct ip4 gre = { .saddr = ip("10.0.1.2"), .daddr = ip("198.18.2.10"), .proto = 47,
+			   .ttl = 64 };
+	struct {
+		const char *name;
+		enum prog prog;
+		__u32 ifindex;
+		struct pkt in;
+		int verdict;
+		int drop;
+	} cases[] = {
+		{ "egress: TTL 1 dropped TTL_EXCEEDED", FROM_CONTAINER, c1h,
+		  tcp_out(C1_MAC, "10.0.1.2", 40001, 1), TC_ACT_SHOT, VXNET_DROP_TTL_EXCEEDED },
+		{ "egress: a fragment dropped NAT_UNSUPPORTED", FROM_CONTAINER, c1h,
+		  eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP, ipv4x(frag, udp(1, 2, text("x")))),
+		  TC_ACT_SHOT, VXNET_DROP_NAT_UNSUPPORTED },
+		{ "egress: GRE dropped NAT_UNSUPPORTED", FROM_CONTAINER, c1h,
+		  eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP, ipv4x(gre, text("greeeeee"))),
+		  TC_ACT_SHOT, VXNET_DROP_NAT_UNSUPPORTED },
+		{ "egress: ICMP timestamp request dropped NAT_UNSUPPORTED", FROM_CONTAINER, c1h,
+		  eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		      ipv4("10.0.1.2", "198.18.2.10", IPPROTO_ICMP, icmp(13, 0, 0, filler(12)))),
+		  TC_ACT_SHOT, VXNET_DROP_NAT_UNSUPPORTED },
+		{ "egress: multicast 224.0.0.251 dropped NO_ENDPOINT", FROM_CONTAINER, c1h,
+		  udp_pkt(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "224.0.0.251", 5353, 5353, 64, 1),
+		  TC_ACT_SHOT, VXNET_DROP_NO_ENDPOINT },
+		{ "egress: blackhole route to 203.0.113.9 dropped FIB", FROM_CONTAINER, c1h,
+		  udp_pkt(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "203.0.113.9", 5353, 53, 64, 1),
+		  TC_ACT_SHOT, VXNET_DROP_FIB },
+		{ "answers: UDP to a NAT port with no translation is the host's, unchanged",
+		  TC_DECAP, 0, udp_pkt(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 54, PORT_MIN, 64, 1),
+		  TC_ACT_OK, NONE },
+		{ "answers: TCP to the host's port 22 is the host's, unchanged", NAT_IN, 0,
+		  tcp_reply("198.18.0.1", 22, 64, UL_MAC, GW_MAC), TC_ACT_OK, NONE },
+		{ "answers: a translated flow's answer with TTL 1 dropped TTL_EXCEEDED", TC_DECAP, 0,
+		  tcp_reply("198.18.0.1", 0, 1, UL_MAC, GW_MAC), TC_ACT_SHOT, VXNET_DROP_TTL_EXCEEDED },
+	};
+
+	/* the TTL-1 answer goes to the TCP flow's NAT port */
+	cases[8].in = tcp_reply("198.18.0.1", tcp_port, 1, UL_MAC, GW_MAC);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		__u64 d0 = cases[i].drop == NONE ? 0 : drop(cases[i].drop);
+		__u64 e0 = stat(VXNET_STAT_EGRESS), r0 = stat(VXNET_STAT_EGRESS_REPLY);
+		struct pkt out;
+		char why[256] = "";
+		int rc;
+
+		rc = run(cases[i].prog, cases[i].ifindex ?: if_nametoindex("ul0"), cases[i].in, &out);
+		if (rc != cases[i].verdict)
+			snprintf(why, sizeof(why), "verdict %d, want %d", rc, cases[i].verdict);
+		else if (cases[i].drop != NONE && drop(cases[i].drop) != d0 + 1)
+			snprintf(why, sizeof(why), "drop counter did not move by one");
+		else if (stat(VXNET_STAT_EGRESS) != e0 || stat(VXNET_STAT_EGRESS_REPLY) != r0)
+			snprintf(why, sizeof(why), "egress or egress-reply moved");
+		else if (cases[i].drop == NONE || cases[i].verdict == TC_ACT_SHOT)
+			differ(&out, &cases[i].in, why, sizeof(why));
+		report(cases[i].name, why);
+	}
+}
+
+static void test_no_egress(void)
+{
+	struct vxnet_network net = { .mtu = 1450, .flags = VXNET_NET_NO_EGRESS };
+	__u32 vni = VNI;
+	__u64 d0 = drop(VXNET_DROP_NO_EGRESS);
+	struct pkt out, in = tcp_out(C1_MAC, "10.0.1.2", 40000, 64);
+	char why[256] = "";
+	int rc;
+
+	bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0);
+	rc = run(FROM_CONTAINER, c1h, in, &out);
+	if (rc != TC_ACT_SHOT || drop(VXNET_DROP_NO_EGRESS) != d0 + 1)
+		snprintf(why, sizeof(why), "verdict %d, no-egress moved by %llu", rc,
+			 (unsigned long long)(drop(VXNET_DROP_NO_EGRESS) - d0));
+	else
+		differ(&out, &in, why, sizeof(why));
+	net.flags = 0;
+	bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0);
+	report("no-egress: a network with egress off drops even an established flow (NO_EGRESS)", why);
+}
+
+static void test_host_local(void)
+{
+	struct pkt out, want;
+	char why[256] = "";
+	__u16 port;
+	int rc;
+
+	rc = run(FROM_CONTAINER, c1h,
+		 udp_pkt(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.0.1", 5353, 53, 64, 1), &out);
+	port = sport_of(&out);
+	want = udp_pkt(SUBNET_GW_MAC, C1_MAC, "198.18.0.1", "198.18.0.1", port, 53, 63, 1);
+	if (rc != TC_ACT_OK)
+		snprintf(why, sizeof(why), "verdict %d, want up the host's stack (OK)", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("egress: UDP to this host's own 198.18.0.1:53 goes up its stack from 198.18.0.1:NAT port", why);
+
+	/* No route at all: the host's stack answers it (net unreachable). */
+	why[0] = 0;
+	rc = run(FROM_CONTAINER, c1h,
+		 udp_pkt(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "192.0.2.9", 5353, 53, 64, 1), &out);
+	port = sport_of(&out);
+	want = udp_pkt(SUBNET_GW_MAC, C1_MAC, "198.18.0.1", "192.0.2.9", port, 53, 63, 1);
+	if (rc != TC_ACT_OK)
+		snprintf(why, sizeof(why), "verdict %d, want up the host's stack (OK)", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("egress: to 192.0.2.9, no route, up the host's stack translated (it answers unreachable)", why);
+}
+
+/* Four NAT ports: flows 40010.. to one server port take them all, the next
+ * is refused; a closed flow idle past its timeout gives its port up.
+ */
+static void test_exhaustion(void)
+{
+	__u64 d0 = drop(VXNET_DROP_NAT_EXHAUSTED);
+	struct vxnet_nat o, in;
+	struct vxnet_nat_key ik = { .dir = VXNET_NAT_IN, .proto = IPPROTO_TCP,
+				    .addr = ip("198.18.0.1"), .remote = ip("198.18.2.10"),
+				    .rport = htons(443) };
+	struct pkt out;
+	char why[256] = "";
+	__u16 first = 0;
+	int rc;
+
+	for (int i = 0; i < 4 && !why[0]; i++) {
+		struct pkt p = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+				   ipv4("10.0.1.2", "198.18.2.10", IPPROTO_TCP,
+					tcp(40010 + i, 443, TCP_SYN, text(""))));
+
+		rc = run(FROM_CONTAINER, c1h, p, &out);
+		if (rc != TC_ACT_REDIRECT)
+			snprintf(why, sizeof(why), "flow %d: verdict %d", i, rc);
+		if (!i)
+			first = sport_of(&out);
+	}
+	if (!why[0]) {
+		rc = run(FROM_CONTAINER, c1h,
+			 eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+			     ipv4("10.0.1.2", "198.18.2.10", IPPROTO_TCP,
+				  tcp(40020, 443, TCP_SYN, text("")))), &out);
+		if (rc != TC_ACT_SHOT || drop(VXNET_DROP_NAT_EXHAUSTED) != d0 + 1)
+			snprintf(why, sizeof(why), "fifth flow: verdict %d, nat-exhausted +%llu", rc,
+				 (unsigned long long)(drop(VXNET_DROP_NAT_EXHAUSTED) - d0));
+	}
+	report("exhaustion: four NAT ports, the fifth flow to one server port dropped NAT_EXHAUSTED", why);
+
+	/* The first flow closes (RST) and is idle long past 10 s. */
+	why[0] = 0;
+	ik.port = htons(first);
+	if (nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.10", 40010, 443, &o) ||
+	    bpf_map__lookup_elem(skel->maps.nat, &ik, sizeof(ik), &in, sizeof(in), 0)) {
+		snprintf(why, sizeof(why), "first flow's entries missing");
+	} else {
+		struct vxnet_nat_key ok = { .dir = VXNET_NAT_OUT, .proto = IPPROTO_TCP, .vni = VNI,
+					    .addr = ip("10.0.1.2"), .remote = ip("198.18.2.10"),
+					    .port = htons(40010), .rport = htons(443) };
+
+		o.last_seen = in.last_seen = 0;
+		o.flags |= VXNET_NAT_F_CLOSING;
+		bpf_map__update_elem(skel->maps.nat, &ok, sizeof(ok), &o, sizeof(o), 0);
+		bpf_map__update_elem(skel->maps.nat, &ik, sizeof(ik), &in, sizeof(in), 0);
+		rc = run(FROM_CONTAINER, c1h,
+			 eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+			     ipv4("10.0.1.2", "198.18.2.10", IPPROTO_TCP,
+				  tcp(40020, 443, TCP_SYN, text("")))), &out);
+		if (rc != TC_ACT_REDIRECT || sport_of(&out) != first)
+			snprintf(why, sizeof(why), "verdict %d port %u, want redirect with port %u", rc,
+				 sport_of(&out), first);
+		else if (!nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.10", 40010,
+				  443, &o))
+			snprintf(why, sizeof(why), "the stale flow's OUT entry is still there");
+	}
+	report("exhaustion: a closed flow idle past its timeout gives its NAT port to a new one", why);
+}
+
+static void test_endpoint_gone(void)
+{
+	struct vxnet_ep_key k = { .vni = VNI2, .ip = ip("10.0.1.2") };
+	struct vxnet_nat_key ik = { .dir = VXNET_NAT_IN, .proto = IPPROTO_UDP,
+				    .addr = ip("198.18.0.1"), .remote = ip("198.18.2.10"),
+				    .port = htons(PORT_MIN), .rport = htons(99) };
+	struct vxnet_nat in = { .vni = VNI2, .addr = ip("10.0.1.2"), .port = htons(5353) };
+	__u64 d0 = drop(VXNET_DROP_NAT_FAILED);
+	struct vxnet_endpoint ep;
+	struct pkt out;
+	char why[256] = "";
+	int rc;
+
+	bpf_map__lookup_elem(skel->maps.endpoints, &k, sizeof(k), &ep, sizeof(ep), 0);
+	bpf_map__delete_elem(skel->maps.endpoints, &k, sizeof(k), 0);
+	bpf_map__update_elem(skel->maps.nat, &ik, sizeof(ik), &in, sizeof(in), 0);
+	rc = run(TC_DECAP, if_nametoindex("ul0"),
+		 udp_pkt(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 99, PORT_MIN, 64, 1), &out);
+	if (rc != TC_ACT_SHOT || drop(VXNET_DROP_NAT_FAILED) != d0 + 1)
+		snprintf(why, sizeof(why), "verdict %d, nat-failed +%llu", rc,
+			 (unsigned long long)(drop(VXNET_DROP_NAT_FAILED) - d0));
+	bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &ep, sizeof(ep), 0);
+	report("answers: a translation whose container is gone dropped NAT_FAILED", why);
+}
+
+static int setup(void)
+{
+	struct vxnet_iface ifc = { .vni = VNI2, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
+				   .mtu = 1450 };
+	struct vxnet_network net = { .mtu = 1450 };
+	struct vxnet_ep_key k = { .vni = VNI2, .ip = ip("10.0.1.2") };
+	struct vxnet_endpoint ep = { .flags = VXNET_EP_LOCAL, .node = ip("198.18.0.1"),
+				     .gateway = ip("10.0.1.1") };
+	struct vxnet_ep_key gk = { .vni = VNI2, .ip = ip("10.0.1.1") };
+	struct vxnet_endpoint gw = { .flags = VXNET_EP_GATEWAY, .gateway = ip("10.0.1.1") };
+	__u32 vni2 = VNI2;
+
+	memcpy(ifc.mac, C3_MAC, 6);
+	memcpy(ep.mac, C3_MAC, 6);
+	memcpy(gw.mac, SUBNET_GW_MAC, 6);
+	ep.ifindex = c3h;
+	if (fill_maps(skel, c1h, if_nametoindex("c2h")) ||
+	    bpf_map__update_elem(skel->maps.ifaces, &c3h, sizeof(c3h), &ifc, sizeof(ifc), 0) ||
+	    bpf_map__update_elem(skel->maps.networks, &vni2, sizeof(vni2), &net, sizeof(net), 0) ||
+	    bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &ep, sizeof(ep), 0) ||
+	    bpf_map__update_elem(skel->maps.endpoints, &gk, sizeof(gk), &gw, sizeof(gw), 0) ||
+	    add_subnet(skel, VNI2, "10.0.1.0", 24, "10.0.1.1")) {
+		fprintf(stderr, "test_nat: filling maps: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	libbpf_set_print(test_libbpf_print);
+	if (setup_netns() || sh("ip route add blackhole 203.0.113.0/24"))
+		return 1;
+	c1h = if_nametoindex("c1h");
+	c3h = if_nametoindex("c3h");
+	ncpus = libbpf_num_possible_cpus();
+	skel = vxnet_bpf__open();
+	if (!skel || ncpus <= 0) {
+		printf("not ok load: opening the skeleton: %s\n", strerror(errno));
+		return 1;
+	}
+	skel->rodata->cfg_port = PORT;
+	skel->rodata->cfg_local_addr = ip("198.18.0.1");
+	skel->rodata->cfg_underlay_ifindex = if_nametoindex("ul0");
+	skel->rodata->cfg_nat_port_min = PORT_MIN;
+	skel->rodata->cfg_nat_port_max = PORT_MAX;
+	if (vxnet_bpf__load(skel)) {
+		printf("not ok load: the verifier rejected the programs (VXNET_TEST_DEBUG=1 for the log)\n");
+		vxnet_bpf__destroy(skel);
+		return 1;
+	}
+	if (setup())
+		return 1;
+
+	test_tcp();
+	test_tcp_reply(TC_DECAP, "answers: TCP reply through vxnet_tc_decap back to 10.0.1.2:40000 from the gateway's MAC, TTL 63");
+	test_tcp_reply(NAT_IN, "answers: the same through vxnet_nat_in (XDP mode, loopback)");
+	test_same_address();
+	test_udp();
+	test_echo();
+	test_icmp_errors();
+	test_refusals();
+	test_no_egress();
+	test_host_local();
+	test_exhaustion();
+	test_endpoint_gone();
+	vxnet_bpf__destroy(skel);
+	return failed ? 1 : 0;
+}
