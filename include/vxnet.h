@@ -40,6 +40,9 @@
 #define VXNET_PIN_HOST "host"
 #define VXNET_PIN_SUBNETS "subnets"
 #define VXNET_PIN_NAT "nat"
+#define VXNET_PIN_SERVICES "services"
+#define VXNET_PIN_BACKENDS "backends"
+#define VXNET_PIN_PUBLISHED "published"
 #define VXNET_PIN_PROG_FROM_CONTAINER "prog_from_container"
 #define VXNET_PIN_PROG_XDP_DECAP "prog_xdp_decap"
 #define VXNET_PIN_PROG_TC_DECAP "prog_tc_decap"
@@ -159,8 +162,12 @@ struct vxnet_nat_key {
 };
 
 enum vxnet_nat_flags {
-	VXNET_NAT_F_CLOSING = 1 << 0, /* TCP FIN or RST seen: expires soon */
-	VXNET_NAT_F_REPLIED = 1 << 1, /* a reply came back (IN entry used) */
+	VXNET_NAT_F_CLOSING = 1 << 0,   /* TCP FIN or RST seen: expires soon */
+	VXNET_NAT_F_REPLIED = 1 << 1,   /* a reply came back (IN entry used) */
+	VXNET_NAT_F_PUBLISHED = 1 << 2, /* a client's flow to a published port */
+	VXNET_NAT_F_VIA = 1 << 3,       /* OUT on the backend's host: answers go
+					 * back untranslated through node, the
+					 * node the client reached */
 };
 
 struct vxnet_nat {
@@ -169,7 +176,70 @@ struct vxnet_nat {
 	__be32 addr;     /* OUT: this host's address; IN: the container's */
 	__be16 port;     /* OUT: the NAT port; IN: the container's port or id */
 	__u16 flags;     /* enum vxnet_nat_flags */
+	__be32 node;     /* IN of a published flow: the backend's host;
+			  * OUT with VXNET_NAT_F_VIA: the client's node */
+};
+
+/* Published ports (`vxnet attach --publish HOSTPORT:PORT/PROTO`): HOSTPORT
+ * on every node's underlay address reaches PORT of the endpoints that
+ * publish it, wherever they live, and the container sees the client's
+ * address. The node a client reaches picks a backend (a Maglev table of
+ * VXNET_SERVICE_SLOTS slots per service, the same on every node), keeps
+ * the choice in the nat map (a published flow is an IN and an OUT entry
+ * like egress, VXNET_NAT_F_PUBLISHED), and translates the destination; a
+ * backend on another host gets the packet through the tunnel with
+ * VXNET_VXLAN_F_PUBLISHED set in the VXLAN flags, untranslated source. Its
+ * host remembers the node (an OUT entry with VXNET_NAT_F_VIA) and sends
+ * the answers back through it, marked too, where they are translated.
+ *
+ * services: {proto, host port} -> the number of backends.
+ * backends: {proto, host port, slot} -> the backend of that slot.
+ * published: {VNI, IP, proto, port} of an endpoint that publishes that
+ *            port -> the host port: a marked frame may only go to one.
+ */
+#define VXNET_MAX_SERVICES 1024
+#define VXNET_SERVICE_SLOTS 251 /* a prime, Maglev's M */
+#define VXNET_MAX_PUBLISHED 65536
+#define VXNET_VXLAN_F_PUBLISHED 0x01 /* a reserved bit of the VXLAN flags */
+
+struct vxnet_service_key {
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+	__be16 port; /* the host port */
+};
+
+struct vxnet_service {
+	__u32 backends;
 	__u32 pad;
+};
+
+struct vxnet_backend_key {
+	__u8 proto;
+	__u8 pad;
+	__be16 port; /* the host port */
+	__u32 slot;  /* 0 .. VXNET_SERVICE_SLOTS - 1 */
+};
+
+struct vxnet_backend {
+	__u32 vni;
+	__be32 ip;
+	__be16 port; /* the container's port */
+	__u16 pad;
+	__be32 node; /* the backend's host */
+};
+
+struct vxnet_published_key {
+	__u32 vni;
+	__be32 ip;
+	__u8 proto;
+	__u8 pad;
+	__be16 port; /* the container's port */
+};
+
+struct vxnet_published {
+	__be16 hostport;
+	__u16 pad;
+	__u32 pad2;
 };
 
 /* How long an idle translation keeps its NAT port against a new flow that
@@ -222,6 +292,10 @@ enum vxnet_stat {
 	VXNET_STAT_EGRESS_REPLY,   /* to this host's NAT port, translated back */
 	VXNET_STAT_NAT_NEW,        /* new egress translations (NAT port taken) */
 	VXNET_STAT_NAT_ICMP_ERROR, /* ICMP errors about a translated flow */
+	VXNET_STAT_PUBLISHED,      /* a client's packets to a published port,
+				    * sent on to the backend */
+	VXNET_STAT_PUBLISHED_REPLY, /* a backend's answers, sent to the client */
+	VXNET_STAT_PUBLISHED_NEW,  /* new published flows (a backend chosen) */
 	VXNET_STAT__MAX,
 };
 
@@ -259,6 +333,10 @@ enum vxnet_drop {
 				     * translated flow's container is gone */
 	VXNET_DROP_NAT_UNSUPPORTED, /* egress that cannot be translated: not
 				     * TCP, UDP or ICMP echo, or a fragment */
+	VXNET_DROP_NO_BACKEND,      /* a published port without a backend */
+	VXNET_DROP_NOT_PUBLISHED,   /* a marked (published) VXLAN frame to an
+				     * endpoint that publishes no such port, or
+				     * an answer for no published flow */
 	VXNET_DROP__MAX,
 };
 

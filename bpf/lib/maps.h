@@ -76,6 +76,29 @@ struct {
 	__type(value, struct vxnet_nat);
 } nat SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_SERVICES);
+	__type(key, struct vxnet_service_key);
+	__type(value, struct vxnet_service);
+} services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_SERVICES * VXNET_SERVICE_SLOTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxnet_backend_key);
+	__type(value, struct vxnet_backend);
+} backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXNET_MAX_PUBLISHED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxnet_published_key);
+	__type(value, struct vxnet_published);
+} published SEC(".maps");
+
 /* Written by userspace only; here so that it has BTF and gets pinned. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -246,13 +246,14 @@ static int read_counters(struct bpf_map *map, int n, struct vxnet_counter *sum)
 static const char *const stat_names[] = {
 	"FROM_CONTAINER", "LOCAL", "ENCAP", "DECAP", "ARP_REPLY", "PASS", "ICMP_FRAG_NEEDED",
 	"DECAP_GRO", "GW_ECHO", "EGRESS", "EGRESS_REPLY", "NAT_NEW", "NAT_ICMP_ERROR",
+	"PUBLISHED", "PUBLISHED_REPLY", "PUBLISHED_NEW",
 };
 static const char *const drop_names[] = {
 	"MALFORMED", "UNKNOWN_IFACE", "SPOOF_MAC", "SPOOF_IP", "NO_ENDPOINT",
 	"UNSUPPORTED", "UNKNOWN_HOST", "UNKNOWN_VNI", "NOT_LOCAL", "BAD_VXLAN",
 	"FIB", "ENCAP", "DECAP", "TTL_EXCEEDED", "TOO_BIG", "FRAG_NEEDED", "HOST_NOT_IN_VNI",
 	"KERNEL_TUNNEL", "SPOOF_REMOTE", "NOT_FOR_HOST", "NO_EGRESS", "NAT_EXHAUSTED",
-	"NAT_FAILED", "NAT_UNSUPPORTED",
+	"NAT_FAILED", "NAT_UNSUPPORTED", "NO_BACKEND", "NOT_PUBLISHED",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) == VXNET_STAT__MAX, "stat names");
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == VXNET_DROP__MAX, "drop names");

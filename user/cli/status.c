@@ -31,6 +31,9 @@ static const char *const stat_names[VXNET_STAT__MAX] = {
 	[VXNET_STAT_EGRESS_REPLY] = "egress-reply",
 	[VXNET_STAT_NAT_NEW] = "nat-new",
 	[VXNET_STAT_NAT_ICMP_ERROR] = "nat-icmp-error",
+	[VXNET_STAT_PUBLISHED] = "published",
+	[VXNET_STAT_PUBLISHED_REPLY] = "published-reply",
+	[VXNET_STAT_PUBLISHED_NEW] = "published-new",
 };
 
 static const char *const drop_names[VXNET_DROP__MAX] = {
@@ -58,6 +61,8 @@ static const char *const drop_names[VXNET_DROP__MAX] = {
 	[VXNET_DROP_NAT_EXHAUSTED] = "nat-exhausted",
 	[VXNET_DROP_NAT_FAILED] = "nat-failed",
 	[VXNET_DROP_NAT_UNSUPPORTED] = "nat-unsupported",
+	[VXNET_DROP_NO_BACKEND] = "no-backend",
+	[VXNET_DROP_NOT_PUBLISHED] = "not-published",
 };
 
 /* Sums a per-CPU counter array into out[n]. */
