@@ -169,7 +169,10 @@ static int status(void *arg)
 	else
 		printf(if_nametoindex(VXNET_GRO_DEV) ? ", GRO through %s" : ", no GRO (%s absent)",
 		       VXNET_GRO_DEV);
-	printf("\nprograms:\n");
+	printf("\negress NAT: ports %u-%u in ip_local_reserved_ports (%s)\n", host.nat_port_min,
+	       host.nat_port_max, host.restore & VXNET_RESTORE_PORTS ? "vxnet up added them" :
+	       "there before vxnet up");
+	printf("programs:\n");
 	for (int i = 0; i < DP_PROG_COUNT; i++)
 		print_prog(dp_progs[i].pin);
 	fd = dp_open_pin(vx_opts.pin_dir, VXNET_PIN_IFACES);
@@ -185,10 +188,12 @@ static int status(void *arg)
 	printf("%s\nmaps:\n", n ? "" : " none");
 	if (fd >= 0)
 		close(fd);
-	for (int i = 0; i < DP_MAP_NSYNCED; i++) {
+	for (int i = 0; i < DP_MAP_COUNT; i++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
+		if (i >= DP_MAP_NSYNCED && i != DP_MAP_NAT)
+			continue; /* counters and the host record: stats, the lines above */
 		fd = dp_open_pin(vx_opts.pin_dir, dp_maps[i].name);
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			printf("  %-10s missing\n", dp_maps[i].name);

@@ -62,14 +62,16 @@ static inline unsigned int dp_network_mtu(const struct vx_network *n, unsigned i
 }
 
 /* `vxnet up`: load the programs, pin them and the maps in dir (reusing
- * pinned maps, so a second up swaps programs under running traffic), attach
- * decap to dev (and take vxnet's hooks off the previous up's device), sync
+ * pinned maps, so a second up swaps programs under running traffic; the
+ * nat map, the egress translations, too), reserve the NAT ports, attach
+ * decap to dev and vxnet_nat_in to lo (and in XDP mode to dev's tc
+ * ingress; take vxnet's hooks off the previous up's device), sync
  * the maps to the state, then put the from-container program on every local
  * endpoint's veth (this node's endpoints with a host_ifname) and bring it
  * up. All of it under dp_lock, the state read from store under it too.
  * Everything that can be checked is checked first; a failure before the
  * host record is written puts back what up changed (hooks, pins, host
- * record, forwarding, the pin directory).
+ * record, forwarding, reserved ports, the pin directory).
  */
 struct dp_up_opts {
 	const char *dir;
@@ -77,12 +79,20 @@ struct dp_up_opts {
 	const char *dev;  /* underlay interface */
 	int decap;        /* enum vxnet_decap_mode */
 	unsigned int port;
+	/* Egress NAT: the nat map's size (0: the pinned map's, else
+	 * VXNET_NAT_ENTRIES; a pinned map of another size is refused) and
+	 * the ports it takes, reserved in ip_local_reserved_ports (ports.h).
+	 */
+	unsigned int nat_entries;
+	unsigned int nat_port_min, nat_port_max;
 };
 int dp_up(const struct dp_up_opts *o, struct vx_store *store, struct kv_result *res);
 /* `vxnet down`: takes the local endpoints' veths down (those of st, when
  * not NULL, and those in the ifaces map; their records stay), detaches
  * everything, turns the underlay's forwarding off again when up turned it
- * on, and removes the pins; host gets the record.
+ * on, takes the NAT ports out of the reserved ones when up put them there,
+ * and removes the pins (the nat map's translations with them); host gets
+ * the record.
  */
 int dp_down(const char *dir, const struct vx_state *st, struct vxnet_host *host);
 

@@ -5,8 +5,8 @@
  *
  * An up runs as a transaction until it writes the host record (struct
  * up_txn notes what it found and what it changed): if loading, forwarding,
- * the decap hook or the pinning fails, it is all put back and the previous
- * datapath, if any, runs on as it was. After the commit the previous up's
+ * the reserved ports, the hooks or the pinning fails, it is all put back
+ * and the previous datapath, if any, runs on as it was. After the commit the previous up's
  * device loses vxnet's hooks, the maps are synced and the container veths
  * get the new program, then go up.
  */
@@ -25,6 +25,7 @@
 #include "log.h"
 #include "maps.h"
 #include "netlink.h"
+#include "ports.h"
 #include "proc.h"
 #include "sync.h"
 #include "vxnet.skel.h"
@@ -39,7 +40,9 @@ struct up_txn {
 	unsigned int old_maps;        /* bit m: dp_maps[m] was pinned before */
 	int dir_existed;
 	int fwd_was_off;              /* up turned forwarding on dev on */
-	int decap_on;                 /* the new decap hook is attached */
+	int xdp_on, tc_on, lo_on;     /* the new XDP, dev's TC, lo's TC hook attached */
+	int ports_written;            /* ip_local_reserved_ports was ports_before */
+	struct port_set ports_before;
 	int host_written, progs_touched;
 	struct vxnet_bpf *skel;
 };
@@ -176,21 +179,46 @@ static int pinned_map_fits(const struct bpf_map *m, const char *path)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path), fits;
+	int fd = bpf_obj_get(path), same;
 
 	if (fd < 0)
 		return 0; /* not pinned yet: load pins it */
-	fits = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(m) &&
-	       info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m) &&
-	       info.max_entries == bpf_map__max_entries(m);
+	same = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(m) &&
+	       info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m);
 	close(fd);
-	if (fits)
+	if (same && info.max_entries == bpf_map__max_entries(m))
 		return 0;
+	if (same && !strcmp(bpf_map__name(m), VXNET_PIN_NAT)) {
+		pr_err("up: the NAT table %s has %u entries, --nat-entries asks for %u; "
+		       "vxnet down first (it forgets every translation), or leave --nat-entries out",
+		       path, info.max_entries, bpf_map__max_entries(m));
+		return -EINVAL;
+	}
 	pr_err("up: pinned map %s was made by another vxnet build (%u entries of %u+%u bytes, "
 	       "this one needs %u of %u+%u); run vxnet down first", path, info.max_entries,
 	       info.key_size, info.value_size, bpf_map__max_entries(m), bpf_map__key_size(m),
 	       bpf_map__value_size(m));
 	return -EINVAL;
+}
+
+/* The nat map's size: --nat-entries, else the pinned map's (a second up
+ * keeps the table), else the default of bpf/lib/maps.h.
+ */
+static int size_nat(const struct up_txn *t, struct bpf_map *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err = 0;
+
+	if (t->a->nat_entries)
+		return bpf_map__set_max_entries(m, t->a->nat_entries);
+	fd = dp_open_pin(t->a->dir, VXNET_PIN_NAT);
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries)
+		err = bpf_map__set_max_entries(m, info.max_entries);
+	close(fd);
+	return err;
 }
 
 static int load(struct up_txn *t)
@@ -208,11 +236,15 @@ static int load(struct up_txn *t)
 	skel->rodata->cfg_port = t->host.port;
 	skel->rodata->cfg_local_addr = t->host.addr;
 	skel->rodata->cfg_underlay_ifindex = t->host.ifindex;
+	skel->rodata->cfg_nat_port_min = t->host.nat_port_min;
+	skel->rodata->cfg_nat_port_max = t->host.nat_port_max;
 	for (int i = 0; i < DP_MAP_COUNT; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, dp_maps[i].name);
 
 		err = m ? pin_path(path, sizeof(path), t->a->dir, dp_maps[i].name) : -ENOENT;
 		err = err ?: bpf_map__set_pin_path(m, path);
+		if (!err && i == DP_MAP_NAT)
+			err = size_nat(t, m);
 		if (err) {
 			pr_err("up: map %s: %s", dp_maps[i].name, strerror(-err));
 			return err;
@@ -227,7 +259,56 @@ static int load(struct up_txn *t)
 	return err;
 }
 
-/* Decap on the underlay (replacing vxnet's previous hook of that mode). */
+/* The egress NAT ports in ip_local_reserved_ports: added to what is there
+ * (less the range of the previous up, when that up added it), so that no
+ * socket of this host gets one. The record's VXNET_RESTORE_PORTS says
+ * whether the range was (partly) missing, and so whether down takes it out.
+ * A second up with the same range writes nothing.
+ */
+static int reserve_ports(struct up_txn *t)
+{
+	unsigned int lo = t->host.nat_port_min, hi = t->host.nat_port_max;
+	struct port_set want;
+	int err;
+
+	err = ports_read(VX_RESERVED_PORTS, &t->ports_before);
+	if (err) {
+		pr_err("up: read %s: %s", VX_RESERVED_PORTS, strerror(-err));
+		return err;
+	}
+	want = t->ports_before;
+	if (t->old_up && (t->old.restore & VXNET_RESTORE_PORTS))
+		ports_set_range(&want, t->old.nat_port_min, t->old.nat_port_max, 0);
+	if (!ports_cover(&want, lo, hi))
+		t->host.restore |= VXNET_RESTORE_PORTS;
+	ports_set_range(&want, lo, hi, 1);
+	if (ports_equal(&want, &t->ports_before))
+		return 0;
+	t->ports_written = 1;
+	err = ports_write(VX_RESERVED_PORTS, &want);
+	if (err)
+		pr_err("up: reserve the NAT ports %u-%u in %s: %s", lo, hi, VX_RESERVED_PORTS,
+		       strerror(-err));
+	return err;
+}
+
+/* The program dev's tc ingress had before this up: decap in tc mode,
+ * vxnet_nat_in in XDP mode (or none); lo's: vxnet_nat_in. fd or -1.
+ */
+static int old_tc_prog(const struct up_txn *t, int lo)
+{
+	if (!t->old_up || (!lo && t->old.ifindex != t->host.ifindex))
+		return -1;
+	if (lo || t->old.decap == VXNET_DECAP_XDP)
+		return t->old_prog[prog_index(VXNET_PIN_PROG_NAT_IN)];
+	return t->old_prog[prog_index(VXNET_PIN_PROG_TC_DECAP)];
+}
+
+/* Decap on the underlay (replacing vxnet's previous hook of that mode);
+ * in XDP mode vxnet_nat_in on its tc ingress, for the egress replies
+ * that XDP passes (in tc mode vxnet_tc_decap translates them). Each
+ * replaces what vxnet had there, the other mode's decap included.
+ */
 static int attach_decap(struct up_txn *t)
 {
 	const struct dp_up_opts *a = t->a;
@@ -236,15 +317,38 @@ static int attach_decap(struct up_txn *t)
 	if (a->decap == VXNET_DECAP_XDP) {
 		err = bpf_xdp_attach(t->host.ifindex, bpf_program__fd(t->skel->progs.vxnet_xdp_decap),
 				     XDP_FLAGS_DRV_MODE, NULL);
-		if (err)
+		if (err) {
 			pr_err("up: attach XDP to %s: %s (try --decap tc)", a->dev, strerror(-err));
-	} else {
-		err = dp_tc_attach(t->host.ifindex, bpf_program__fd(t->skel->progs.vxnet_tc_decap));
-		if (err)
-			pr_err("up: attach TC to %s: %s", a->dev, strerror(-err));
+			return err;
+		}
+		t->xdp_on = 1;
 	}
-	t->decap_on = !err;
-	return err;
+	err = dp_tc_attach(t->host.ifindex, a->decap == VXNET_DECAP_XDP ?
+			   bpf_program__fd(t->skel->progs.vxnet_nat_in) :
+			   bpf_program__fd(t->skel->progs.vxnet_tc_decap));
+	if (err) {
+		pr_err("up: attach TC to %s: %s", a->dev, strerror(-err));
+		return err;
+	}
+	t->tc_on = 1;
+	return 0;
+}
+
+/* vxnet_nat_in on lo's tc ingress: the answers of this host's own sockets
+ * to a container's translated flow (to the host's own address) come back
+ * over lo, in either mode.
+ */
+static int attach_nat_lo(struct up_txn *t)
+{
+	int ifindex = if_nametoindex("lo"), err;
+
+	err = ifindex ? dp_tc_attach(ifindex, bpf_program__fd(t->skel->progs.vxnet_nat_in)) : -ENODEV;
+	if (err) {
+		pr_err("up: attach TC to lo: %s", strerror(-err));
+		return err;
+	}
+	t->lo_on = 1;
+	return 0;
 }
 
 /* The point of no return: the host record, then the programs' pins. */
@@ -266,22 +370,30 @@ static int commit(struct up_txn *t)
 	return err;
 }
 
-/* The new decap hook off again; the previous one back if it was replaced. */
-static void undo_decap(const struct up_txn *t)
+/* A TC hook this up attached off again, or the program it replaced back. */
+static void undo_tc(int ifindex, int old_fd)
 {
-	int ifindex = t->host.ifindex, xdp = t->a->decap == VXNET_DECAP_XDP;
-	int same = t->old_up && t->old.ifindex == t->host.ifindex && t->old.decap == t->a->decap;
-	int fd = same ? t->old_prog[prog_index(xdp ? VXNET_PIN_PROG_XDP_DECAP :
-					       VXNET_PIN_PROG_TC_DECAP)] : -1;
-
-	if (fd >= 0 && xdp)
-		bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL);
-	else if (fd >= 0)
-		dp_tc_attach(ifindex, fd);
-	else if (xdp)
-		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (old_fd >= 0)
+		dp_tc_attach(ifindex, old_fd);
 	else
 		dp_tc_detach(ifindex);
+}
+
+/* The new hooks off again; the previous ones back where they were replaced. */
+static void undo_hooks(const struct up_txn *t)
+{
+	int ifindex = t->host.ifindex;
+	int same = t->old_up && t->old.ifindex == ifindex && t->old.decap == VXNET_DECAP_XDP;
+	int fd = same ? t->old_prog[prog_index(VXNET_PIN_PROG_XDP_DECAP)] : -1;
+
+	if (t->xdp_on && fd >= 0)
+		bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL);
+	else if (t->xdp_on)
+		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (t->tc_on)
+		undo_tc(ifindex, old_tc_prog(t, 0));
+	if (t->lo_on)
+		undo_tc(if_nametoindex("lo"), old_tc_prog(t, 1));
 }
 
 /* Puts back what up changed before its commit failed. */
@@ -291,8 +403,7 @@ static void rollback(const struct up_txn *t)
 	char path[512];
 	__u32 zero = 0;
 
-	if (t->decap_on)
-		undo_decap(t);
+	undo_hooks(t);
 	if (t->host_written)
 		bpf_map_update_elem(bpf_map__fd(t->skel->maps.host), &zero, &t->old, BPF_ANY);
 	for (int i = 0; t->progs_touched && i < DP_PROG_COUNT; i++) {
@@ -304,6 +415,8 @@ static void rollback(const struct up_txn *t)
 	}
 	if (t->fwd_was_off)
 		fwd_write(t->a->dev, "0");
+	if (t->ports_written)
+		ports_write(VX_RESERVED_PORTS, &t->ports_before);
 	for (int m = 0; m < DP_MAP_COUNT; m++)
 		if (!(t->old_maps & 1u << m) && !pin_path(path, sizeof(path), dir, dp_maps[m].name))
 			unlink(path);
@@ -311,17 +424,16 @@ static void rollback(const struct up_txn *t)
 		rmdir(dir);
 }
 
-/* After the commit: the hooks this up no longer uses (the other decap mode
- * on dev; everything on the previous up's device when it was another one,
- * whose forwarding goes back to off if that up turned it on).
+/* After the commit: the hooks this up no longer uses (XDP decap on dev in
+ * tc mode; in XDP mode vxnet_nat_in replaced tc decap on dev's tc ingress;
+ * everything on the previous up's device when it was another one, whose
+ * forwarding goes back to off if that up turned it on).
  */
 static void leave_old_hooks(const struct up_txn *t)
 {
 	char old_dev[IF_NAMESIZE];
 
-	if (t->a->decap == VXNET_DECAP_XDP)
-		dp_tc_detach(t->host.ifindex);
-	else
+	if (t->a->decap == VXNET_DECAP_TC)
 		dp_xdp_detach_ours(t->host.ifindex);
 	if (!t->old_up || t->old.ifindex == t->host.ifindex)
 		return;
@@ -422,7 +534,8 @@ static int up_locked(struct up_txn *t, const struct vx_state *st, struct kv_resu
 
 	snapshot(t);
 	/* Everything is checked before anything is loaded or pinned. */
-	err = check(t, st) ?: load(t) ?: set_forwarding(t) ?: attach_decap(t) ?: commit(t);
+	err = check(t, st) ?: load(t) ?: set_forwarding(t) ?: reserve_ports(t) ?:
+	      attach_decap(t) ?: attach_nat_lo(t) ?: commit(t);
 	if (err) {
 		rollback(t);
 		return err;
@@ -438,7 +551,9 @@ static int up_locked(struct up_txn *t, const struct vx_state *st, struct kv_resu
 
 int dp_up(const struct dp_up_opts *a, struct vx_store *store, struct kv_result *res)
 {
-	struct up_txn t = { .a = a, .host = { .port = a->port, .decap = a->decap } };
+	struct up_txn t = { .a = a, .host = { .port = a->port, .decap = a->decap,
+					      .nat_port_min = a->nat_port_min,
+					      .nat_port_max = a->nat_port_max } };
 	struct vx_state st;
 	struct stat sb;
 	int err;
@@ -463,6 +578,24 @@ int dp_up(const struct dp_up_opts *a, struct vx_store *store, struct kv_result *
 	txn_free(&t);
 	dp_unlock();
 	return err;
+}
+
+/* The NAT ports up reserved, out of ip_local_reserved_ports again (the
+ * rest stays as it is).
+ */
+static void unreserve_ports(const struct vxnet_host *host)
+{
+	struct port_set set;
+	int err;
+
+	err = ports_read(VX_RESERVED_PORTS, &set);
+	if (!err) {
+		ports_set_range(&set, host->nat_port_min, host->nat_port_max, 0);
+		err = ports_write(VX_RESERVED_PORTS, &set);
+	}
+	if (err)
+		pr_warn("down: cannot take the NAT ports %u-%u out of %s: %s", host->nat_port_min,
+			host->nat_port_max, VX_RESERVED_PORTS, strerror(-err));
 }
 
 /* Local veths down, then without the program: those of node's endpoints in
@@ -507,9 +640,12 @@ int dp_down(const char *dir, const struct vx_state *st, struct vxnet_host *host)
 	veths_down(dir, st, host->node);
 	dp_xdp_detach_ours(host->ifindex);
 	dp_tc_detach(host->ifindex);
+	dp_tc_detach(if_nametoindex("lo"));
 	gro_dev_remove();
 	if ((host->restore & VXNET_RESTORE_FWD) && if_indextoname(host->ifindex, dev) && fwd_write(dev, "0"))
 		pr_warn("down: cannot turn IPv4 forwarding on %s off again", dev);
+	if (host->restore & VXNET_RESTORE_PORTS)
+		unreserve_ports(host);
 	for (int i = 0; i < DP_PROG_COUNT; i++)
 		if (!pin_path(path, sizeof(path), dir, dp_progs[i].pin))
 			unlink(path);

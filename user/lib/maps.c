@@ -26,6 +26,8 @@ const struct dp_map dp_maps[DP_MAP_COUNT] = {
 			   "per-CPU drops by reason" },
 	[DP_MAP_HOST] = { VXNET_PIN_HOST, sizeof(__u32), sizeof(struct vxnet_host),
 			  "this host's datapath (vxnet up)" },
+	[DP_MAP_NAT] = { VXNET_PIN_NAT, sizeof(struct vxnet_nat_key), sizeof(struct vxnet_nat),
+			 "egress translations, two entries a flow (LRU)" },
 };
 
 const struct dp_prog dp_progs[DP_PROG_COUNT] = {
@@ -33,6 +35,7 @@ const struct dp_prog dp_progs[DP_PROG_COUNT] = {
 	{ VXNET_PIN_PROG_XDP_DECAP, "vxnet_xdp_decap" },
 	{ VXNET_PIN_PROG_TC_DECAP, "vxnet_tc_decap" },
 	{ VXNET_PIN_PROG_GRO_SINK, "vxnet_gro_sink" },
+	{ VXNET_PIN_PROG_NAT_IN, "vxnet_nat_in" },
 };
 
 void dp_close_maps(int *fds, int n)

@@ -23,6 +23,7 @@ enum dp_map_id {
 	DP_MAP_STATS = DP_MAP_NSYNCED,
 	DP_MAP_DROPS,
 	DP_MAP_HOST,
+	DP_MAP_NAT,     /* the datapath's own: egress translations, kept across up */
 	DP_MAP_COUNT,
 };
 
@@ -39,7 +40,7 @@ struct dp_prog {
 	const char *name; /* the program's name in bpf/vxnet.bpf.c */
 };
 
-enum { DP_PROG_COUNT = 4 };
+enum { DP_PROG_COUNT = 5 };
 extern const struct dp_prog dp_progs[DP_PROG_COUNT];
 
 /* Opens the pinned maps of the state (DP_MAP_NODES .. DP_MAP_NSYNCED - 1)
