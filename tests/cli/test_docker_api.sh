@@ -178,6 +178,8 @@ check "h1: $SRC1 with the MAC and the MTU, down" \
 	bash -c "ip -n $H1 -o link show $SRC1 | grep -q 'mtu 1400 .*state DOWN.*link/ether 02:42:0a:05:00:02'"
 check "h1: $HOST1 up" bash -c "ip -n $H1 -o link show $HOST1 | grep -q '<.*,UP'"
 check "h1: $HOST1 carries vxnet's TC program" bash -c "tc -n $H1 filter show dev $HOST1 ingress | grep -q 'vxnet_from_con'"
+check "h1: $HOST1 accepts local sources (accept_local 1, for egress to the host)" \
+	bash -c "[ \$(ip netns exec $H1 sysctl -n net.ipv4.conf.$HOST1.accept_local) = 1 ]"
 st_is "the record has the host side and the sandbox" \
 	"[.endpoints[] | select(.container_id == \"$EP1\") | .host_ifname, .netns]" "[\"$HOST1\",\"/var/run/docker/netns/c1\"]"
 bad "Join twice" 1 /NetworkDriver.Join \

@@ -4,13 +4,15 @@
 # the NAT ports (--nat-ports) in h1's ip_local_reserved_ports beside what is
 # there, puts vxnet_nat_in on lo (and on eth0's tc ingress in XDP mode),
 # rolls all of it back when it fails; `vxnet down` takes out exactly what up
-# added. No traffic: the maps, sysctls and filters are checked.
+# added. A container's host veth gets accept_local at attach and at up. No
+# traffic: the maps, sysctls and filters are checked.
 #
 #   +-------------- h1 --------------+
 #   | lo: tc ingress vxnet_nat_in    |
 #   | eth0 198.18.1.2 (tc: decap, or |---- r
 #   |   xdp: decap + tc: nat_in)     |
 #   | br0 (a bridge: no XDP)       |
+#   | vxXXXXXXXX: c1's veth (blue)   |---- c1 10.1.0.x
 #   +--------------------------------+
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../e2e/topo.sh"
@@ -88,6 +90,17 @@ is "lo has one vxnet filter" "$(tc_filters lo)" 1
 bad "up with another --nat-entries over the pinned table" 1 \
 	"^vxnet: up: the NAT table $PIN1/nat has 4096 entries, --nat-entries asks for 8192; vxnet down first" \
 	up --node h1 --dev eth0 --nat-entries 8192
+
+# --- a container's host veth accepts local sources (egress to the host's
+# own address comes up its stack from there); up sets it on existing veths
+check "network create blue, attach c1" sh -c "'$VXNET' --state '$STATE' network create blue --subnet 10.1.0.0/24 >/dev/null &&
+	'$VXNET' --state '$STATE' --pin-dir '$PIN1' -n '$H1' attach '$C1' blue >/dev/null"
+VETH=$(vxs endpoint ls | awk 'NR == 2 { print $6 }')
+accept_local() { ip netns exec "$H1" sysctl -n "net.ipv4.conf.$VETH.accept_local"; }
+is "attach: $VETH has accept_local 1" "$(accept_local)" 1
+ip netns exec "$H1" sysctl -qw "net.ipv4.conf.$VETH.accept_local=0"
+check "up again" vx1 up --node h1 --dev eth0
+is "up: $VETH has accept_local 1 again" "$(accept_local)" 1
 
 # --- XDP decap: vxnet_nat_in on eth0's tc ingress in place of tc decap
 check "up --decap xdp" vx1 up --node h1 --dev eth0 --decap xdp

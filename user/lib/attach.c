@@ -201,6 +201,11 @@ static int build_veth(struct attach_ctx *r, const struct vx_network *n, int prog
 		       strerror(-err));
 		return err;
 	}
+	err = dp_veth_accept_local(r->ep.host_ifname);
+	if (err) {
+		pr_err("attach: set accept_local on %s: %s", r->ep.host_ifname, strerror(-err));
+		return err;
+	}
 	ifindex = if_nametoindex(r->ep.host_ifname);
 	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
 	if (err)
@@ -497,6 +502,11 @@ static int do_attach_veth(struct vx_state *st, void *arg)
 	err = nl_link_set_mac(v->peer, r->ep.mac);
 	if (err) {
 		pr_err("attach: set the MAC address of %s: %s", v->peer, strerror(-err));
+		goto cleanup;
+	}
+	err = dp_veth_accept_local(r->ep.host_ifname);
+	if (err) {
+		pr_err("attach: set accept_local on %s: %s", r->ep.host_ifname, strerror(-err));
 		goto cleanup;
 	}
 	ifindex = if_nametoindex(r->ep.host_ifname);

@@ -21,6 +21,7 @@
 #include "datapath.h"
 #include "log.h"
 #include "netlink.h"
+#include "proc.h"
 
 static int on_bpffs(const char *path)
 {
@@ -247,6 +248,16 @@ int dp_veth_detach(int ifindex)
 
 	dp_tc_detach(ifindex);
 	return err;
+}
+
+int dp_veth_accept_local(const char *ifname)
+{
+	char path[128];
+
+	if (snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local", ifname) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return proc_write(path, "1");
 }
 
 /* Device MTU through an ioctl on a socket of the current network namespace

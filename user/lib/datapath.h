@@ -51,6 +51,12 @@ void dp_xdp_detach_ours(int ifindex);
  */
 int dp_veth_attach(int ifindex, int prog_fd);
 int dp_veth_detach(int ifindex);
+/* net.ipv4.conf.IFNAME.accept_local = 1 on a container's host-side veth:
+ * egress to one of this host's own addresses is translated to the host's
+ * address and handed to its stack from the veth, which would otherwise
+ * drop it as a martian (a local source). Quiet; a negative errno.
+ */
+int dp_veth_accept_local(const char *ifname);
 
 /* MTU of the containers' interfaces: the underlay's minus the VXLAN
  * overhead, or a network's own.

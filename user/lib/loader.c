@@ -480,9 +480,10 @@ static void gro_dev_setup(const struct dp_up_opts *a, struct vxnet_bpf *skel)
 	gro_dev_remove();
 }
 
-/* Every local endpoint's veth (of node, in st) gets the from-container
- * program, then goes up. A veth that is gone (its container too) is
- * skipped: the sync said so already.
+/* Every local endpoint's veth (of node, in st) gets accept_local (veths
+ * made before egress NAT had none) and the from-container program, then
+ * goes up. A veth that is gone (its container too) is skipped: the sync
+ * said so already.
  */
 static int attach_endpoints(const struct vx_state *st, const char *node, int prog_fd)
 {
@@ -495,7 +496,15 @@ static int attach_endpoints(const struct vx_state *st, const char *node, int pro
 		if (strcmp(ep->node, node) || !ep->host_ifname[0])
 			continue;
 		ifindex = if_nametoindex(ep->host_ifname);
-		e = ifindex ? dp_veth_attach(ifindex, prog_fd) : 0;
+		if (!ifindex)
+			continue;
+		e = dp_veth_accept_local(ep->host_ifname);
+		if (e) { /* only egress to this host's own addresses needs it */
+			pr_err("up: set accept_local on %s (endpoint %s): %s", ep->host_ifname,
+			       ep->name, strerror(-e));
+			err = err ?: e;
+		}
+		e = dp_veth_attach(ifindex, prog_fd);
 		if (e) {
 			pr_err("up: attach the container program to %s (endpoint %s): %s",
 			       ep->host_ifname, ep->name, strerror(-e));
