@@ -28,6 +28,7 @@ static const struct {
 	[CLI_CIDR] = { sizeof(struct vx_subnet), "an", "IPv4 CIDR subnet" },
 	[CLI_MAC] = { 6, "a", "MAC address", " (expected xx:xx:xx:xx:xx:xx)" },
 	[CLI_ENUM] = { sizeof(int) },
+	[CLI_PUBLISH] = { sizeof(struct vx_publish) },
 };
 
 /* A parse in progress. */
@@ -204,7 +205,21 @@ static int bad_value(const struct parse *p, const struct cli_opt *o, const char 
 	return 1;
 }
 
-/* The value s of row o into dst; 0, or 1 after one error line. */
+/* A published port; 0, or 2 after one error line. */
+static int convert_publish(const struct parse *p, const struct cli_opt *o, const char *s, void *dst)
+{
+	int err = parse_publish(s, dst);
+
+	if (err == -ERANGE)
+		pr_err("%s: --%s '%s': ports are 1..65535", p->where, o->name, s);
+	else if (err)
+		pr_err("%s: --%s '%s' is not %s", p->where, o->name, s, VX_PUBLISH_SYNTAX);
+	return err ? 2 : 0;
+}
+
+/* The value s of row o into dst; 0, or the exit code (1, or 2 for a usage
+ * error) after one error line.
+ */
 static int convert(const struct parse *p, const struct cli_opt *o, const char *s, void *dst)
 {
 	char list[128];
@@ -255,6 +270,8 @@ static int convert(const struct parse *p, const struct cli_opt *o, const char *s
 		pr_err("%s: --%s must be %s, not '%s'", p->where, o->name,
 		       join_choices(o->choices, NULL, list, sizeof(list)), s);
 		return 1;
+	case CLI_PUBLISH:
+		return convert_publish(p, o, s, dst);
 	}
 	return 1;
 }
@@ -372,7 +389,9 @@ static int scan_arguments(struct parse *p, const struct cli_verb *v, int argc, c
 	return -1;
 }
 
-/* Turns the values given into the verb's struct arg; -1 or 1. */
+/* Turns the values given into the verb's struct arg; -1, or convert's
+ * exit code.
+ */
 static int convert_all(struct parse *p, const struct cli_verb *v, const struct given *g, char *arg)
 {
 	if (p->subject && p->object)
@@ -384,10 +403,13 @@ static int convert_all(struct parse *p, const struct cli_verb *v, const struct g
 		int k = 0;
 
 		for (int j = 0; j < g->n; j++) {
+			int ret;
+
 			if (g->v[j].o != o)
 				continue;
-			if (convert(p, o, g->v[j].s, arg + o->off + k * types[o->type].size))
-				return 1;
+			ret = convert(p, o, g->v[j].s, arg + o->off + k * types[o->type].size);
+			if (ret)
+				return ret;
 			k += !!o->many; /* a single option: the last one given wins */
 		}
 		if (o->many || (o->flags & CLI_COUNTED))
@@ -398,7 +420,7 @@ static int convert_all(struct parse *p, const struct cli_verb *v, const struct g
 
 /* Reads argv against v's rows into arg. Returns -1 to run the verb, else
  * the exit code: 0 after --help, 1 for a malformed value, 2 for a usage
- * error, each error one line.
+ * error (a malformed --publish too), each error one line.
  */
 static int parse(struct parse *p, const struct cli_verb *v, int argc, char **argv, char *arg)
 {

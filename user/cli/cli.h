@@ -53,6 +53,8 @@ enum cli_type {
 	CLI_CIDR, /* struct vx_subnet: addr (host bits kept) and prefix */
 	CLI_MAC,  /* uint8_t[6] */
 	CLI_ENUM, /* int: the value of one of choices */
+	CLI_PUBLISH, /* struct vx_publish: VX_PUBLISH_SYNTAX; malformed is a
+		      * usage error (exit 2) */
 };
 
 struct cli_choice {
@@ -135,7 +137,7 @@ void cli_table_print(const struct cli_table *t, FILE *f);
 void cli_table_free(struct cli_table *t);
 
 /* The verbs (cmd_*.c, status.c). */
-extern const struct cli_verb node_verbs[], network_verbs[], endpoint_verbs[];
+extern const struct cli_verb node_verbs[], network_verbs[], endpoint_verbs[], nat_verbs[];
 extern const struct cli_verb up_verb, down_verb, attach_verb, detach_verb, sync_verb,
 	agent_verb, status_verb, stats_verb;
 

@@ -12,6 +12,8 @@ struct attach_arg {
 	uint32_t ip;
 	uint8_t mac[6];
 	int has_ip, has_mac;
+	struct vx_publish publish[VX_MAX_PUBLISH];
+	int npublish;
 };
 
 static int attach(void *arg)
@@ -26,6 +28,8 @@ static int attach(void *arg)
 		a->req.ip = &a->ip;
 	if (a->has_mac)
 		a->req.mac = a->mac;
+	a->req.publish = a->publish;
+	a->req.npublish = a->npublish;
 	err = cli_open_store(&a->req.store) ?: vx_attach(&a->req, &ep);
 	if (!err) {
 		inet_ntop(AF_INET, &ep.ip, ipbuf, sizeof(ipbuf));
@@ -61,6 +65,10 @@ static const struct cli_opt attach_opts[] = {
 	  CLI_COUNTED, .count = ARG(has_mac) },
 	{ "ifname", "IF", CLI_STR, ARG(req.ifname), "its interface in NETNS (default: eth0)" },
 	{ "name", "NAME", CLI_STR, ARG(req.name), "the endpoint's name (default: NETNS-NETWORK)" },
+	{ "publish", VX_PUBLISH_SYNTAX, CLI_PUBLISH, ARG(publish),
+	  "HOSTPORT (default PORT) on every node reaches its PORT (default tcp);\n"
+	  "endpoints of one network publishing the same form a service",
+	  .many = VX_MAX_PUBLISH, .count = ARG(npublish) },
 	{},
 };
 

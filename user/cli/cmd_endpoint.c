@@ -78,12 +78,29 @@ static int endpoint_rm(void *arg)
 	return cli_store_update(rm_fn, (void *)name, name);
 }
 
+/* "8080:80/tcp,53:53/udp" into buf, or "-". */
+static const char *ports_cell(const struct vx_endpoint *e, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	snprintf(buf, size, "-");
+	for (int i = 0; i < e->npublish && off < size; i++) {
+		char p[24];
+
+		format_publish(&e->publish[i], p);
+		off += snprintf(buf + off, size - off, "%s%s", i ? "," : "", p);
+	}
+	return buf;
+}
+
 static int endpoint_ls(void *arg)
 {
+	static const char *const head[] = { "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME" };
 	const char *network = *(const char **)arg;
 	struct cli_table t = {};
+	const char *c[8] = {};
 	struct vx_state st;
-	int ret = 1, cni = 0;
+	int ret = 1, cni = 0, ports = 0, n = 6;
 
 	if (cli_read_state(&st))
 		return 1;
@@ -91,28 +108,41 @@ static int endpoint_ls(void *arg)
 		pr_err("no such network %s", network);
 		goto cleanup;
 	}
-	/* CONTAINER (the CNI container ID) only when vxnet-cni attached one. */
-	for (size_t i = 0; i < st.nendpoints; i++)
-		if (st.endpoints[i].container_id[0] &&
-		    (!network || !strcmp(st.endpoints[i].network, network)))
-			cni = 1;
-	if (cni ? cli_table_init(&t, 7, "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME",
-				 "CONTAINER") :
-		  cli_table_init(&t, 6, "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME")) {
+	/* CONTAINER (the CNI container ID) only when vxnet-cni attached one,
+	 * PORTS only when one publishes.
+	 */
+	for (size_t i = 0; i < st.nendpoints; i++) {
+		if (network && strcmp(st.endpoints[i].network, network))
+			continue;
+		cni |= !!st.endpoints[i].container_id[0];
+		ports |= !!st.endpoints[i].npublish;
+	}
+	memcpy(c, head, sizeof(head));
+	if (cni)
+		c[n++] = "CONTAINER";
+	if (ports)
+		c[n++] = "PORTS";
+	if (cli_table_init(&t, n, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])) {
 		pr_err("endpoint ls: out of memory");
 		goto cleanup;
 	}
 	for (size_t i = 0; i < st.nendpoints; i++) {
 		const struct vx_endpoint *e = &st.endpoints[i];
-		char ip[16], mac[18];
+		char ip[16], mac[18], pub[VX_MAX_PUBLISH * 24];
 
 		if (network && strcmp(e->network, network))
 			continue;
 		format_ipv4(e->ip, ip);
 		format_mac(e->mac, mac);
-		if (cli_table_row(&t, e->name, e->network, e->node, ip, mac,
-				  e->host_ifname[0] ? e->host_ifname : "-",
-				  e->container_id[0] ? e->container_id : "-")) { /* the 7th cell is read only with CONTAINER */
+		c[0] = e->name, c[1] = e->network, c[2] = e->node, c[3] = ip, c[4] = mac;
+		c[5] = e->host_ifname[0] ? e->host_ifname : "-";
+		n = 6;
+		if (cni)
+			c[n++] = e->container_id[0] ? e->container_id : "-";
+		if (ports)
+			c[n++] = ports_cell(e, pub, sizeof(pub));
+		/* cells past the table's columns are not read */
+		if (cli_table_row(&t, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])) {
 			pr_err("endpoint ls: out of memory");
 			goto cleanup;
 		}
@@ -136,6 +166,10 @@ static const struct cli_opt add_opts[] = {
 	{ "mac", "MAC", CLI_MAC, ARG(e.mac),
 	  "its MAC address (default: 02:42 then the four address bytes)",
 	  CLI_COUNTED, .count = ARG(has_mac) },
+	{ "publish", VX_PUBLISH_SYNTAX, CLI_PUBLISH, ARG(e.publish),
+	  "HOSTPORT (default PORT) on every node reaches its PORT (default tcp);\n"
+	  "endpoints of one network publishing the same form a service",
+	  .many = VX_MAX_PUBLISH, .count = ARG(e.npublish) },
 	{},
 };
 

@@ -141,6 +141,13 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 		memcpy(ep->mac, r->req->mac, 6);
 	else
 		default_mac(ep->ip, ep->mac);
+	if (r->req->npublish < 0 || r->req->npublish > VX_MAX_PUBLISH) {
+		pr_err("attach: more than %d published ports", VX_MAX_PUBLISH);
+		return -EINVAL;
+	}
+	ep->npublish = r->req->npublish; /* ports, clashes: state_validate judges */
+	if (ep->npublish)
+		memcpy(ep->publish, r->req->publish, ep->npublish * sizeof(*ep->publish));
 	crc = crc32(0, (const unsigned char *)ep->name, strlen(ep->name));
 	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "vx%08x", crc);
 	if (nl_link_exists(-1, ep->host_ifname)) {

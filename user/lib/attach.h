@@ -22,6 +22,8 @@ struct vx_attach_req {
 	struct vx_store *store;
 	const char *pin_dir;
 	const char *container_id; /* CNI_CONTAINERID, kept in the record; NULL: none */
+	const struct vx_publish *publish; /* npublish published ports */
+	int npublish;
 };
 
 /* Attaches and records the endpoint; *ep gets it. On failure one pr_err

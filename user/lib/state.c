@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The cluster state model (state.h): records, lookups, appends, removals. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,4 +204,62 @@ int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, co
 		return -ENOMEM;
 	memmove(p, rec, a.size);
 	return 0;
+}
+
+const char *publish_proto(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+}
+
+int publish_proto_of(const char *name)
+{
+	return !strcmp(name, "tcp") ? IPPROTO_TCP : !strcmp(name, "udp") ? IPPROTO_UDP : -1;
+}
+
+/* A port: 1 to 5 digits; -EINVAL when malformed, -ERANGE outside 1..65535. */
+static int parse_port(const char *s, size_t len, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	if (!len || len > 5)
+		return len ? -ERANGE : -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -ERANGE;
+	*port = v;
+	return 0;
+}
+
+int parse_publish(const char *s, struct vx_publish *p)
+{
+	const char *slash = strchr(s, '/'), *colon = strchr(s, ':');
+	size_t end = slash ? (size_t)(slash - s) : strlen(s);
+	int proto = IPPROTO_TCP, err;
+
+	for (size_t i = 0; i < end; i++) /* digits and at most one colon */
+		if ((s[i] < '0' || s[i] > '9') && s[i] != ':')
+			return -EINVAL;
+	if (slash && (proto = publish_proto_of(slash + 1)) < 0)
+		return -EINVAL;
+	if (colon && (colon > s + end || strchr(colon + 1, ':')))
+		return -EINVAL;
+	*p = (struct vx_publish){ .proto = proto };
+	if (!colon) {
+		err = parse_port(s, end, &p->port);
+		p->host_port = p->port;
+		return err;
+	}
+	err = parse_port(s, colon - s, &p->host_port);
+	if (err == -EINVAL)
+		return err;
+	return parse_port(colon + 1, s + end - colon - 1, &p->port) ?: err;
+}
+
+void format_publish(const struct vx_publish *p, char buf[24])
+{
+	snprintf(buf, 24, "%u:%u/%s", p->host_port, p->port, publish_proto(p->proto));
 }

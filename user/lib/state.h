@@ -33,6 +33,9 @@
  */
 #define VX_CONTAINER_ID_MAX 128
 #define VX_CONTAINER_ID_RULE "[A-Za-z0-9][A-Za-z0-9_.-]*"
+/* Published ports of one endpoint (`--publish`). */
+#define VX_MAX_PUBLISH 16
+#define VX_PUBLISH_SYNTAX "[HOSTPORT:]PORT[/tcp|/udp]"
 
 /* Records. Each starts with its name. */
 struct vx_node {
@@ -56,6 +59,16 @@ struct vx_network {
 	struct vx_subnet subnets[VX_MAX_SUBNETS];
 };
 
+/* One published port: host_port on every node's underlay address reaches
+ * port of the endpoint. Endpoints publishing the same host_port and proto
+ * form a service (same network, same port: state_validate).
+ */
+struct vx_publish {
+	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port; /* host order */
+	uint16_t port;      /* the container's, host order */
+};
+
 struct vx_endpoint {
 	char name[VX_NAME_MAX];
 	char network[VX_NAME_MAX];
@@ -68,6 +81,8 @@ struct vx_endpoint {
 	char host_ifname[IFNAMSIZ]; /* host side of the veth */
 	/* set by vxnet-cni only: the runtime's container ID (CNI_CONTAINERID) */
 	char container_id[VX_CONTAINER_ID_MAX];
+	int npublish;
+	struct vx_publish publish[VX_MAX_PUBLISH];
 };
 
 /* A record's kind, where a function takes any of the three (const void *). */
@@ -119,6 +134,17 @@ void state_del_endpoint(struct vx_state *st, struct vx_endpoint *e);
  * 0 or -ENOMEM.
  */
 int state_apply(struct vx_state *st, enum vx_rec_kind kind, const char *name, const void *rec);
+
+/* Published ports. parse_publish reads VX_PUBLISH_SYNTAX (HOSTPORT
+ * defaults to PORT, the protocol to tcp): 0, -EINVAL when malformed,
+ * -ERANGE for a port outside 1..65535. format_publish writes
+ * "HOSTPORT:PORT/PROTO". publish_proto: "tcp", "udp" or "?".
+ */
+int parse_publish(const char *s, struct vx_publish *p);
+void format_publish(const struct vx_publish *p, char buf[24]);
+const char *publish_proto(uint8_t proto);
+/* The IPPROTO_ number of "tcp" or "udp", else -1. */
+int publish_proto_of(const char *name);
 
 /* Validation. valid_name: whether s matches VX_NAME_RULE (1 or 0).
  * state_validate checks names, addresses, VNIs, MTUs, subnets, references

@@ -8,11 +8,14 @@
  *  "endpoints": [{"name": "c1", "network": "blue", "node": "h1",
  *                 "ip": "10.1.0.2", "mac": "02:42:0a:01:00:02",
  *                 "netns": "/run/netns/c1", "ifname": "eth0",
- *                 "host_ifname": "vx1a2b3c4d", "container_id": "0123abcd"}]}
+ *                 "host_ifname": "vx1a2b3c4d", "container_id": "0123abcd",
+ *                 "publish": [{"proto": "tcp", "host_port": 8080, "port": 80}]}]}
  *
  * "version" is required; the three arrays may be absent (empty); "mtu" may be
  * absent (0), "egress" too (true; written only when false); netns/ifname/host_ifname are absent until `vxnet attach`,
- * container_id unless vxnet-cni attached it.
+ * container_id unless vxnet-cni attached it, "publish" when it publishes
+ * no port (at most VX_MAX_PUBLISH; "proto" is "tcp" or "udp", the ports
+ * 0..65535: state_validate wants 1..65535).
  * Unknown keys and wrong types are errors. Reading only checks the shape and
  * the syntax of each value; state_validate checks the meaning.
  */
@@ -284,13 +287,72 @@ static int network_from_json(struct vx_state *st, const json_t *j, const char *s
 	return state_add_network(st, &n) ? 0 : -ENOMEM;
 }
 
+/* A port as read: 0..65535 (state_validate refuses 0). */
+static int get_port(const json_t *v, const char *key, uint16_t *out, const char *src,
+		    const struct where *where)
+{
+	uint32_t u;
+	int err = get_u32(v, key, 1, &u, src, where);
+
+	if (err)
+		return err;
+	if (u > 65535)
+		return jerr(src, where, "'%s' %u is out of range", key, u);
+	*out = u;
+	return 0;
+}
+
+static int publish_from_json(struct vx_publish *p, const json_t *j, const char *src,
+			     const struct where *where)
+{
+	static const char *const keys[] = { "proto", "host_port", "port", NULL };
+	enum { PROTO, HOST_PORT, PORT };
+	json_t *v[3];
+	char proto[8];
+	int err;
+
+	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, v, src, where)) ||
+	    (err = get_str(v[PROTO], "proto", 1, proto, sizeof(proto), src, where)))
+		return err;
+	if (publish_proto_of(proto) < 0)
+		return jerr(src, where, "'proto' must be tcp or udp, not '%s'", proto);
+	p->proto = publish_proto_of(proto);
+	return get_port(v[HOST_PORT], "host_port", &p->host_port, src, where) ?:
+	       get_port(v[PORT], "port", &p->port, src, where);
+}
+
+static int publish_list_from_json(struct vx_endpoint *e, const json_t *v, const char *src,
+				  const struct where *where)
+{
+	const json_t *list;
+	json_t *pv;
+	size_t i;
+	int err;
+
+	list = get_array(v, "publish", 0, src, where, &err);
+	if (err || !list)
+		return err;
+	if (json_array_size(list) > VX_MAX_PUBLISH)
+		return jerr(src, where, "more than %d published ports", VX_MAX_PUBLISH);
+	json_array_foreach(list, i, pv) {
+		struct where w = { .up = where, .name = ".publish", .idx = i };
+
+		err = publish_from_json(&e->publish[i], pv, src, &w);
+		if (err)
+			return err;
+		e->npublish++;
+	}
+	return 0;
+}
+
 static int endpoint_from_json(struct vx_state *st, const json_t *j, const char *src, const struct where *where)
 {
 	static const char *const keys[] = { "name", "network", "node", "ip", "mac",
-					    "netns", "ifname", "host_ifname", "container_id", NULL };
-	enum { NAME, NETWORK, NODE, IP, MAC, NETNS, IFNAME, HOST_IFNAME, CONTAINER_ID };
+					    "netns", "ifname", "host_ifname", "container_id", "publish",
+					    NULL };
+	enum { NAME, NETWORK, NODE, IP, MAC, NETNS, IFNAME, HOST_IFNAME, CONTAINER_ID, PUBLISH };
 	struct vx_endpoint e = {};
-	json_t *v[9];
+	json_t *v[10];
 	char mac[32];
 	int err;
 
@@ -305,7 +367,8 @@ static int endpoint_from_json(struct vx_state *st, const json_t *j, const char *
 	    (err = get_str(v[HOST_IFNAME], "host_ifname", 0, e.host_ifname, sizeof(e.host_ifname),
 			   src, where)) ||
 	    (err = get_str(v[CONTAINER_ID], "container_id", 0, e.container_id,
-			   sizeof(e.container_id), src, where)))
+			   sizeof(e.container_id), src, where)) ||
+	    (err = publish_list_from_json(&e, v[PUBLISH], src, where)))
 		return err;
 	if (parse_mac(mac, e.mac))
 		return jerr(src, where, "'mac' is not a MAC address: '%s'", mac);
@@ -509,6 +572,24 @@ static json_t *node_to_json(const struct vx_node *n)
 	return json_pack("{s:s, s:s}", "name", n->name, "address", a);
 }
 
+/* "publish": [...], or NULL on ENOMEM. */
+static json_t *publish_to_json(const struct vx_endpoint *e)
+{
+	json_t *list = json_array();
+
+	for (int i = 0; list && i < e->npublish; i++) {
+		const struct vx_publish *p = &e->publish[i];
+
+		if (json_array_append_new(list, json_pack("{s:s, s:i, s:i}", "proto",
+							  publish_proto(p->proto), "host_port",
+							  p->host_port, "port", p->port))) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
 static json_t *endpoint_to_json(const struct vx_endpoint *e)
 {
 	char ip[16], mac[18];
@@ -524,7 +605,8 @@ static json_t *endpoint_to_json(const struct vx_endpoint *e)
 	    (e->ifname[0] && json_object_set_new(j, "ifname", json_string(e->ifname))) ||
 	    (e->host_ifname[0] && json_object_set_new(j, "host_ifname", json_string(e->host_ifname))) ||
 	    (e->container_id[0] &&
-	     json_object_set_new(j, "container_id", json_string(e->container_id)))) {
+	     json_object_set_new(j, "container_id", json_string(e->container_id))) ||
+	    (e->npublish && json_object_set_new(j, "publish", publish_to_json(e)))) {
 		json_decref(j);
 		return NULL;
 	}

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "state.h"
+#include "vxnet.h"
 
 static int name_char(char c)
 {
@@ -260,6 +261,40 @@ static int endpoint_fits(const struct vx_endpoint *e, const struct vx_network *n
 	return 0;
 }
 
+/* Endpoint e's published ports on their own (n is its network): ports,
+ * the host ports the datapath keeps for itself, no host port twice.
+ */
+static int check_publish(const struct vx_endpoint *e, const struct vx_network *n, const char *src)
+{
+	if (e->npublish < 0 || e->npublish > VX_MAX_PUBLISH)
+		return pr_err_at(src, "endpoint %s: more than %d published ports", e->name, VX_MAX_PUBLISH);
+	if (e->npublish && n->no_egress)
+		return pr_err_at(src, "endpoint %s: network %s has no egress; it cannot publish ports",
+				 e->name, n->name);
+	for (int i = 0; i < e->npublish; i++) {
+		const struct vx_publish *p = &e->publish[i];
+		const char *proto = publish_proto(p->proto);
+
+		if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+			return pr_err_at(src, "endpoint %s: published protocol %u is not tcp or udp",
+					 e->name, p->proto);
+		if (!p->host_port || !p->port)
+			return pr_err_at(src, "endpoint %s: published port %u:%u/%s: ports are 1..65535",
+					 e->name, p->host_port, p->port, proto);
+		if (p->host_port >= VXNET_NAT_PORT_MIN && p->host_port <= VXNET_NAT_PORT_MAX)
+			return pr_err_at(src, "endpoint %s: host port %u/%s is in the NAT port range %d-%d",
+					 e->name, p->host_port, proto, VXNET_NAT_PORT_MIN, VXNET_NAT_PORT_MAX);
+		if (p->host_port == VXNET_DEFAULT_PORT && p->proto == IPPROTO_UDP)
+			return pr_err_at(src, "endpoint %s: host port %u/udp is the VXLAN port", e->name,
+					 p->host_port);
+		for (int j = 0; j < i; j++)
+			if (e->publish[j].proto == p->proto && e->publish[j].host_port == p->host_port)
+				return pr_err_at(src, "endpoint %s: host port %u/%s is published twice",
+						 e->name, p->host_port, proto);
+	}
+	return 0;
+}
+
 /* An endpoint on its own and its references: n is its network and
  * has_node whether its node exists (NULL, 0: they do not).
  */
@@ -295,7 +330,108 @@ static int check_endpoint(const struct vx_endpoint *e, const struct vx_network *
 		return pr_err_at(src, "endpoint %s: invalid container ID '%s' (must match %s, at most %d characters)",
 				 e->name, log_printable(e->container_id, esc, sizeof(esc)),
 				 VX_CONTAINER_ID_RULE, VX_CONTAINER_ID_MAX - 1);
+	return check_publish(e, n, src);
+}
+
+/* e's publication of p, or NULL. */
+static const struct vx_publish *find_publish(const struct vx_endpoint *e, const struct vx_publish *p)
+{
+	for (int i = 0; i < e->npublish; i++)
+		if (e->publish[i].proto == p->proto && e->publish[i].host_port == p->host_port)
+			return &e->publish[i];
+	return NULL;
+}
+
+/* Endpoint e publishing p against o, which publishes the same host port
+ * and protocol as op: they make one service only in the same network
+ * with the same container port.
+ */
+static int publish_clash(const struct vx_endpoint *o, const struct vx_publish *op,
+			 const struct vx_endpoint *e, const struct vx_publish *p, const char *src)
+{
+	if (!strcmp(o->network, e->network) && op->port == p->port)
+		return 0;
+	return pr_err_at(src, "host port %u/%s: published by %s (port %u, network %s) and %s (port %u, network %s)",
+			 p->host_port, publish_proto(p->proto), o->name, op->port, o->network,
+			 e->name, p->port, e->network);
+}
+
+/* The owner table of the published host ports: slot (udp, host port)
+ * holds 1 + the index of the first endpoint to publish it, 0 when none.
+ */
+#define PUBLISH_SLOTS (2 << 16)
+
+static size_t publish_slot(const struct vx_publish *p)
+{
+	return (size_t)(p->proto == IPPROTO_UDP) << 16 | p->host_port;
+}
+
+/* Endpoint i of st against the owners of its host ports (taking the free
+ * ones); *nsvc counts the services. 0 or the line's -EINVAL.
+ */
+static int publish_owned(const struct vx_state *st, size_t i, uint32_t *owner, size_t *nsvc,
+			 const char *src)
+{
+	const struct vx_endpoint *e = &st->endpoints[i];
+
+	for (int k = 0; k < e->npublish; k++) {
+		const struct vx_publish *p = &e->publish[k];
+		uint32_t *own = &owner[publish_slot(p)];
+		const struct vx_endpoint *o;
+		int err;
+
+		if (!*own) {
+			if (++*nsvc > VXNET_MAX_SERVICES)
+				return pr_err_at(src, "endpoint %s: host port %u/%s: more than %d published host ports",
+						 e->name, p->host_port, publish_proto(p->proto),
+						 VXNET_MAX_SERVICES);
+			continue;
+		}
+		o = &st->endpoints[*own - 1];
+		err = publish_clash(o, find_publish(o, p), e, p, src);
+		if (err)
+			return err;
+	}
+	for (int k = 0; k < e->npublish; k++) {
+		uint32_t *own = &owner[publish_slot(&e->publish[k])];
+
+		*own = *own ?: i + 1;
+	}
 	return 0;
+}
+
+/* Published host ports across the endpoints: the first endpoint to
+ * publish one owns it, every later one must join its service. drop NULL:
+ * one line for the first problem; else endpoints marked in drop are left
+ * out and each that clashes is marked, with its line from d (0 or
+ * -ENOMEM).
+ */
+struct drop_ctx;
+static const char *drop_src(struct drop_ctx *d, enum vx_rec_kind kind, const char *name);
+
+static int validate_services(const struct vx_state *st, unsigned char *drop, struct drop_ctx *d,
+			     const char *src)
+{
+	uint32_t *owner = NULL;
+	size_t nsvc = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < st->nendpoints && !owner; i++)
+		if (st->endpoints[i].npublish && !(drop && drop[i]) &&
+		    !(owner = calloc(PUBLISH_SLOTS, sizeof(*owner))))
+			return drop ? -ENOMEM : pr_err_at(src, "validating published ports: out of memory");
+	for (size_t i = 0; owner && i < st->nendpoints && !err; i++) {
+		if (drop && drop[i])
+			continue;
+		if (!drop) {
+			err = publish_owned(st, i, owner, &nsvc, src);
+			continue;
+		}
+		drop[i] = !!publish_owned(st, i, owner, &nsvc,
+					  drop_src(d, VX_REC_ENDPOINT, st->endpoints[i].name));
+	}
+	free(owner);
+	return err;
 }
 
 static int validate_endpoint(const struct vx_state *st, struct vx_state_index *ix,
@@ -556,7 +692,7 @@ int state_validate(const struct vx_state *st, const char *source)
 	state_index_free(ix);
 	if (!err)
 		err = validate_endpoint_dups(st, source);
-	return err;
+	return err ?: validate_services(st, NULL, NULL, source);
 }
 
 /* ---- one record at a time: the agent's view of a store (store.h) ---- */
@@ -583,6 +719,23 @@ static int endpoint_clashes(const struct vx_state *st, const struct vx_endpoint 
 	return 0;
 }
 
+/* Endpoint e's published ports against every other endpoint's. */
+static int publish_clashes(const struct vx_state *st, const struct vx_endpoint *e, const char *src)
+{
+	for (size_t i = 0; i < st->nendpoints && e->npublish; i++) {
+		const struct vx_endpoint *o = &st->endpoints[i];
+
+		for (int k = 0; k < e->npublish && o != e; k++) {
+			const struct vx_publish *op = find_publish(o, &e->publish[k]);
+			int err = op ? publish_clash(o, op, e, &e->publish[k], src) : 0;
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 static int validate_one_node(const struct vx_state *st, const struct vx_node *n, const char *src)
 {
 	int err = check_node(n, src);
@@ -602,9 +755,16 @@ static int validate_one_network(const struct vx_state *st, const struct vx_netwo
 		if (&st->networks[i] != n)
 			err = network_clash(&st->networks[i], n, src);
 	err = err ?: check_subnets(n, src);
-	for (size_t i = 0; i < st->nendpoints && !err; i++)
-		if (!strcmp(st->endpoints[i].network, n->name))
-			err = endpoint_fits(&st->endpoints[i], n, src);
+	for (size_t i = 0; i < st->nendpoints && !err; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		if (strcmp(e->network, n->name))
+			continue;
+		err = endpoint_fits(e, n, src);
+		if (!err && e->npublish && n->no_egress)
+			err = pr_err_at(src, "network %s: no egress, but endpoint %s publishes ports",
+					n->name, e->name);
+	}
 	return err;
 }
 
@@ -628,7 +788,7 @@ int state_validate_record(const struct vx_state *st, enum vx_rec_kind kind, cons
 			return 0;
 		return check_endpoint(e, state_find_network(st, e->network),
 				      state_find_node(st, e->node) != NULL, source) ?:
-		       endpoint_clashes(st, e, source);
+		       endpoint_clashes(st, e, source) ?: publish_clashes(st, e, source);
 	}
 	return 0;
 }
@@ -742,7 +902,7 @@ static int drop_endpoints(const struct vx_state *st, unsigned char *drop, struct
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		if (n > 1 && ep_may_clash(st, net, keys[k], vals))
 			drop_dups(st, net, keys[k], v, drop, d);
-	err = 0;
+	err = validate_services(st, drop, d, NULL); /* 0 or -ENOMEM */
 cleanup:
 	state_index_free(ix);
 	free(vals);
