@@ -99,6 +99,36 @@ END {
 	print "XDP decap is for underlays that deliver complete checksums, as a NIC does (the wire rows)."
 	print ""
 
+	# egress (issue 13): a container to a server outside the overlay
+	ne = 0
+	for (k in vals) if (index(k, "dp" SUBSEP "egress-") == 1) ne++
+	if (ne) {
+		print "## Egress: a container to a server outside the overlay (issue 13)"
+		print ""
+		print "c1 on h1 to a server namespace behind the router (198.18.100.2). `egress-gwbridge`: Docker'"'"'s way out, c1 on a"
+		print "veth into the Linux bridge docker_gwbridge on h1, h1 forwarding, iptables MASQUERADE (`-s 172.18.0.0/16 ! -o"
+		print "docker_gwbridge`, as Docker writes it). `egress-vxnet`: vxnet (tc decap), egress NAT in BPF to h1'"'"'s address."
+		print "The same client, server, CPUs and methods as above."
+		print ""
+		print "| figure | mode | egress-gwbridge | egress-vxnet | vxnet / gwbridge |"
+		print "|---|---|---|---|---|"
+		for (i = 1; i <= nm; i++) for (w = 1; w <= nmodes; w++) {
+			g = "dp" SUBSEP "egress-gwbridge" SUBSEP W[w] SUBSEP M[i]; e = "dp" SUBSEP "egress-vxnet" SUBSEP W[w] SUBSEP M[i]
+			if (!(g in vals) && !(e in vals)) continue
+			print "| " name[M[i]] " | " W[w] " | " cell(g) " | " cell(e) " | " ratio(med(e), med(g)) " |"
+		}
+		print ""
+		print "| target (issue 13) | vxnet / gwbridge | met |"
+		print "|---|---|---|"
+		for (w = 1; w <= nmodes; w++) {
+			g = med("dp" SUBSEP "egress-gwbridge" SUBSEP W[w] SUBSEP "lat-same-p50"); e = med("dp" SUBSEP "egress-vxnet" SUBSEP W[w] SUBSEP "lat-same-p50")
+			if (g != "" || e != "") printf "| TCP p50 same CPU ≤ 0.8× gwbridge (%s) | %s | %s |\n", W[w], ratio(e, g), (e != "" && g != "" && e / g <= 0.8) ? "yes" : "**no**"
+			g = med("dp" SUBSEP "egress-gwbridge" SUBSEP W[w] SUBSEP "udp-kpps"); e = med("dp" SUBSEP "egress-vxnet" SUBSEP W[w] SUBSEP "udp-kpps")
+			if (g != "" || e != "") printf "| UDP 64 B rate ≥ 1.3× gwbridge (%s) | %s | %s |\n", W[w], ratio(e, g), (e != "" && g != "" && e / g >= 1.3) ? "yes" : "**no**"
+		}
+		print ""
+	}
+
 	print "## BPF per-packet cost (BPF_PROG_TEST_RUN)"
 	print ""
 	print "Each figure: the mean of the kernel-measured duration over the calls of one round, median (min–max) over the"

@@ -11,9 +11,11 @@
 # `make bench` uses none of them.)
 #
 # Five topologies of the same shape (bench/topo.sh): two hosts on separate L2
-# segments joined by a router, one container per host. Each figure is taken
-# in interleaved rounds (underlay routed kernel-vxlan vxnet-xdp vxnet-tc,
-# then again), first with the underlay veths' offloads as they are, then in
+# segments joined by a router, one container per host; and two egress paths
+# (a container to a server namespace behind the router: Docker's
+# docker_gwbridge with MASQUERADE, and vxnet's egress NAT). Each figure is
+# taken in interleaved rounds (underlay routed kernel-vxlan vxnet-xdp
+# vxnet-tc egress-gwbridge egress-vxnet, then again), first with the underlay veths' offloads as they are, then in
 # wire mode (tx checksum, TSO and GSO off on the sending underlay veths:
 # 1500-byte frames with complete checksums, as a NIC link carries). Medians
 # and min-max over the rounds; no round is dropped.
@@ -169,7 +171,7 @@ for n in $CP_SIZES; do
 done
 
 # ---- 1-4. data plane ---------------------------------------------------------
-log "building the five topologies"
+log "building the topologies: $PATHS"
 for path in $PATHS; do
 	path_build "$path" >"$TMP/build.out" 2>&1 || { echo "bench: building $path: $(tail -2 "$TMP/build.out")" >&2; exit 1; }
 done

@@ -15,15 +15,30 @@
 #   vxnet-xdp     vxnet up --decap xdp on both hosts, vxnet attach c1 / c2.
 #   vxnet-tc      the same with --decap tc.
 #
-# Every namespace is ${P}<tag>-<name>; tags u r k x t. Container addresses:
-# 10.1.0.2 -> 10.1.0.3 (routed: 10.1.1.2 -> 10.1.2.2).
+# Two egress paths (issue 13): c1 on h1 to a server outside every overlay,
+# in a namespace "out" behind the router (r3 198.18.100.1/24, out's eth0
+# 198.18.100.2/24); h2 carries nothing.
+#
+#   c1 -- h1 eth0 198.18.1.2 -- r1 [r] r3 198.18.100.1 -- eth0 198.18.100.2 out
+#
+#   egress-gwbridge  Docker's way out (docker_gwbridge): c1 172.18.0.2/16 on a
+#                    veth into the Linux bridge docker_gwbridge 172.18.0.1/16
+#                    in h1, h1 forwards, and iptables' MASQUERADE as Docker
+#                    writes it (-s 172.18.0.0/16 ! -o docker_gwbridge).
+#   egress-vxnet     vxnet up --decap tc on h1, c1 10.1.0.2 in blue
+#                    10.1.0.0/24: egress NAT in BPF to h1's 198.18.1.2.
+#
+# Every namespace is ${P}<tag>-<name>; tags u r k x t g e. Container
+# addresses: 10.1.0.2 -> 10.1.0.3 (routed: 10.1.1.2 -> 10.1.2.2; egress:
+# c1 -> 198.18.100.2).
 
-PATHS="underlay routed kernel-vxlan vxnet-xdp vxnet-tc"
+PATHS="underlay routed kernel-vxlan vxnet-xdp vxnet-tc egress-gwbridge egress-vxnet"
 
 tag_of() {
 	case $1 in
 	underlay) echo u ;; routed) echo r ;; kernel-vxlan) echo k ;;
 	vxnet-xdp) echo x ;; vxnet-tc) echo t ;;
+	egress-gwbridge) echo g ;; egress-vxnet) echo e ;;
 	esac
 }
 
@@ -32,10 +47,15 @@ ns() { echo "${P}$(tag_of "$1")-$2"; }
 
 # client_ns / server_ns / server_ip PATH
 client_ns() { if [ "$1" = underlay ]; then ns "$1" h1; else ns "$1" c1; fi; }
-server_ns() { if [ "$1" = underlay ]; then ns "$1" h2; else ns "$1" c2; fi; }
+server_ns() {
+	case $1 in
+	underlay) ns "$1" h2 ;; egress-*) ns "$1" out ;; *) ns "$1" c2 ;;
+	esac
+}
 server_ip() {
 	case $1 in
-	underlay) echo 198.18.2.2 ;; routed) echo 10.1.2.2 ;; *) echo 10.1.0.3 ;;
+	underlay) echo 198.18.2.2 ;; routed) echo 10.1.2.2 ;; egress-*) echo 198.18.100.2 ;;
+	*) echo 10.1.0.3 ;;
 	esac
 }
 
@@ -81,6 +101,12 @@ wire_mode() {
 	ip netns exec "$(ns "$path" r)" ethtool -K r2 tx $off tso $off gso $off >/dev/null 2>&1
 	ip netns exec "$(ns "$path" h1)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
 	ip netns exec "$(ns "$path" h2)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
+	case $path in
+	egress-*) # the outside link: r3 sends to out, out's eth0 back to r
+		ip netns exec "$(ns "$path" r)" ethtool -K r3 tx $off tso $off gso $off >/dev/null 2>&1
+		ip netns exec "$(ns "$path" out)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
+		ip netns exec "$(ns "$path" out)" ethtool -K eth0 gro "$v" >/dev/null 2>&1 ;;
+	esac
 }
 
 routed_build() {
@@ -142,6 +168,48 @@ vxnet_build() {
 	vxh "$path" h1 sync && vxh "$path" h2 sync
 }
 
+# outside_build PATH: the server namespace out behind r (r3).
+outside_build() {
+	local path=$1 r o
+	r=$(ns "$path" r) o=$(ns "$path" out)
+	mkns "$o" || return 1
+	ip netns exec "$o" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip link add r3 netns "$r" type veth peer name eth0 netns "$o" &&
+	ip -n "$r" addr add 198.18.100.1/24 dev r3 &&
+	ip -n "$o" addr add 198.18.100.2/24 dev eth0 &&
+	ip -n "$r" link set r3 up && ip -n "$o" link set eth0 up &&
+	ip -n "$o" route add default via 198.18.100.1
+}
+
+# gwbridge_build: Docker's docker_gwbridge on h1 for c1, MASQUERADE out.
+gwbridge_build() {
+	local path=egress-gwbridge h c
+	h=$(ns $path h1) c=$(ns $path c1)
+	mkns "$c" || return 1
+	ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$h" link add docker_gwbridge type bridge &&
+	ip -n "$h" addr add 172.18.0.1/16 dev docker_gwbridge &&
+	ip -n "$h" link set docker_gwbridge up &&
+	ip -n "$h" link add veth0 type veth peer name eth0 netns "$c" &&
+	ip -n "$h" link set veth0 master docker_gwbridge up &&
+	ip -n "$c" addr add 172.18.0.2/16 dev eth0 &&
+	ip -n "$c" link set eth0 up &&
+	ip -n "$c" route add default via 172.18.0.1 &&
+	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1 &&
+	ip netns exec "$h" iptables -t nat -A POSTROUTING -s 172.18.0.0/16 ! -o docker_gwbridge -j MASQUERADE
+}
+
+# vxnet_egress_build: vxnet on h1 alone, c1 in blue.
+vxnet_egress_build() {
+	local path=egress-vxnet
+	mkns "$(ns "$path" c1)" || return 1
+	vxst "$path" node add h1 198.18.1.2 &&
+	vxst "$path" network create blue --subnet 10.1.0.0/24 &&
+	vxh "$path" h1 up --node h1 --dev eth0 --decap tc &&
+	vxh "$path" h1 attach "$(ns "$path" c1)" blue --ip 10.1.0.2 &&
+	vxh "$path" h1 sync
+}
+
 # path_build PATH: the whole topology of PATH, offloads as they are.
 path_build() {
 	local path=$1
@@ -152,12 +220,14 @@ path_build() {
 	kernel-vxlan) kvxlan_build ;;
 	vxnet-xdp) vxnet_build "$path" xdp ;;
 	vxnet-tc) vxnet_build "$path" tc ;;
+	egress-gwbridge) outside_build "$path" && gwbridge_build ;;
+	egress-vxnet) outside_build "$path" && vxnet_egress_build ;;
 	esac
 }
 
 paths_cleanup() {
 	local path h
-	for path in vxnet-xdp vxnet-tc; do
+	for path in vxnet-xdp vxnet-tc egress-vxnet; do
 		for h in h1 h2; do
 			[ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
 			rm -rf "/sys/fs/bpf/$(ns "$path" "$h")"
