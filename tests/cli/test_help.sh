@@ -15,7 +15,7 @@ vx() { "$VXNET" --state "$ST" --pin-dir "$TMP/pins" "$@"; }
 VERBS=("node add" "node rm" "node ls"
 	"network create" "network rm" "network ls" "network inspect"
 	"endpoint add" "endpoint rm" "endpoint ls"
-	up down attach detach sync agent status stats docker-plugin)
+	up down attach detach sync agent status stats "nat ls" docker-plugin)
 
 # help_ok NAME ARGS...: `vx ARGS` exits 0, "usage:" first on stdout, empty stderr.
 help_ok() {
@@ -83,7 +83,7 @@ if [ "$n" = "${#VERBS[@]}" ]; then ok "vxnet --help lists ${#VERBS[@]} verbs"
 else fail "vxnet --help lists $n verbs, expected ${#VERBS[@]}"; fi
 
 # Objects: --help lists their verbs; aliases reach the same verb.
-for o in node network endpoint; do
+for o in node network endpoint nat; do
 	help_ok "$o --help" "$o" --help
 	want=$(grep "^  vxnet $o " "$TMP/top" | sed 's/^  //')
 	got=$(sed 's/^usage: //; s/^ *//' "$TMP/out")

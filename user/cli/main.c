@@ -32,6 +32,7 @@ static const struct cli_cmd commands[] = {
 	{ .verb = &agent_verb },
 	{ .verb = &status_verb },
 	{ .verb = &stats_verb },
+	{ "nat", nat_verbs },
 	{ .verb = &docker_verb },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
