@@ -11,9 +11,11 @@
  *   vxnet_xdp_decap       XDP on the underlay: decapsulate VXLAN for local
  *                         endpoints, pass everything else to the host.
  *   vxnet_tc_decap        the same on tc ingress, for drivers without XDP;
- *                         and egress NAT's answers, translated back.
- *   vxnet_nat_in          egress NAT's answers on tc ingress of the
- *                         underlay in XDP mode and of the loopback device.
+ *                         and egress NAT's answers, translated back, and
+ *                         clients of published ports.
+ *   vxnet_nat_in          egress NAT's answers and published ports on tc
+ *                         ingress of the underlay in XDP mode and of the
+ *                         loopback device.
  *   vxnet_gro_sink        tc ingress of the GRO device (VXNET_GRO_DEV):
  *                         drops what the kernel's tunnel would decapsulate.
  */
@@ -57,9 +59,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 	 BPF_F_ADJ_ROOM_FIXED_GSO)
 
 /* Longest header chain decap reads: eth, IPv4 with options, UDP, VXLAN,
- * inner eth and IPv4.
+ * inner eth, IPv4 with options and ports (of a published flow).
  */
-#define VXNET_DECAP_HDRS (ETH_HLEN + 60 + 8 + VXLAN_HLEN + ETH_HLEN + 20)
+#define VXNET_DECAP_HDRS (ETH_HLEN + 60 + 8 + VXLAN_HLEN + ETH_HLEN + 60 + 4)
 
 /* ARP request from a container: answer it for any endpoint or gateway of
  * its network by turning it around on the same veth.
@@ -231,6 +233,100 @@ static __noinline int egress_route(struct __sk_buff *skb, __be32 daddr, struct e
 	return rc;
 }
 
+/* Out of this host towards daddr, translated to this host's address and
+ * port (the flow f from saddr), as a router that masquerades: TTL - 1 (the
+ * caller checked it), the next hop's MACs, then to the FIB's device, or up
+ * the host's stack for what the FIB does not forward (rc: egress_route's).
+ */
+static __always_inline int egress_send(struct __sk_buff *skb, int rc, const struct egress_hop *hop,
+				       const struct nat_flow *f, __be32 saddr, __be16 port,
+				       enum vxnet_stat stat)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+	struct bpf_redir_neigh nh = {};
+	struct ethhdr *eth;
+	struct iphdr *ip;
+
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip)
+		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
+	ipv4_dec_ttl(ip);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		mac_copy(eth->h_dest, hop->dmac);
+	if (rc != BPF_FIB_LKUP_RET_NOT_FWDED)
+		mac_copy(eth->h_source, hop->smac);
+	if (nat_rewrite_out(skb, f, saddr, port))
+		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
+	vxnet_stat(stat, skb->len);
+
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		bpf_skb_change_type(skb, 0 /* PACKET_HOST */);
+		return TC_ACT_OK;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		nh.nh_family = AF_INET;
+		nh.ipv4_nh = hop->nh;
+		return bpf_redirect_neigh(hop->ifindex, &nh, sizeof(nh), 0);
+	default:
+		return bpf_redirect(hop->ifindex, 0);
+	}
+}
+
+/* Through the tunnel to node with the published-port mark, the frame as it
+ * is: the backend's answer back to the node the client came through; or,
+ * given dmac and gw (the backend's MAC and gateway), routed to it (TTL - 1,
+ * from the gateway's MAC): a client's packet to its backend's host. Not
+ * bigger than the network's MTU.
+ */
+static __noinline int published_encap(struct __sk_buff *skb, __u32 vni, __be32 node,
+				      const __u8 *dmac, __be32 gw)
+{
+	void *data = skb_data(skb);
+	void *data_end = skb_data_end(skb);
+	struct vxnet_encap_hdr h = {};
+	struct vxnet_network *net;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	__u32 *l4, ports = 0;
+
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	net = bpf_map_lookup_elem(&networks, &vni);
+	if (net && !skb_ipv4_fits(skb, net->mtu, ip->ihl * 4, ip->protocol))
+		return tc_drop(skb, VXNET_DROP_TOO_BIG);
+	data = skb_data(skb);
+	data_end = skb_data_end(skb);
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (dmac)
+		ipv4_dec_ttl(ip);
+	l4 = (void *)ip + ip->ihl * 4;
+	if ((void *)(l4 + 1) <= data_end)
+		ports = *l4;
+
+	__builtin_memcpy(&h.inner, eth, sizeof(h.inner));
+	if (dmac) {
+		mac_copy(h.inner.h_dest, dmac);
+		mac_from_ipv4(h.inner.h_source, gw);
+	}
+	h.udp.source = vxlan_src_port(vxnet_flow_hash(ip->saddr, ip->daddr, ports, ip->protocol));
+	vxlan_build(&h.vx, vni);
+	h.vx.vx_flags |= bpf_htonl(VXNET_VXLAN_F_PUBLISHED << 24);
+	return container_encap(skb, &h, ip->tos, node);
+}
+
 /* IPv4 from a container to an address that is no endpoint of its network:
  * inside one of the network's subnets there is nobody (no-endpoint);
  * outside all of them it is egress, unless the network has it off: routed
@@ -240,13 +336,17 @@ static __noinline int egress_route(struct __sk_buff *skb, __be32 daddr, struct e
  * own addresses; no route at all: the kernel's lookup tells neither apart)
  * goes up the host's stack, from the veth, which accepts a local source
  * address: it delivers it, or answers "unreachable", translated back by
- * vxnet_nat_in on the loopback device.
+ * vxnet_nat_in on the loopback device. The answer of a published flow goes
+ * back to the port it was published on: from here, or through the node
+ * the client came through (-1 and *via set: the caller sends it there, so
+ * that the tunnel's stack frames do not add to this one's).
  */
-static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet_iface *ifc)
+static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet_iface *ifc,
+				       __be32 *via)
 {
 	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = ifc->vni };
-	struct bpf_redir_neigh nh = {};
 	struct vxnet_network *net;
+	struct nat_out_res r = {};
 	struct vxnet_nat_key k;
 	struct egress_hop hop;
 	struct nat_flow f = {};
@@ -254,9 +354,8 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	__be32 saddr, daddr;
-	__u32 hash;
-	__be16 port;
 	int rc, reason;
+	__u32 hash;
 
 	skb_pull_headers(skb, NAT_OUT_HDRS);
 	data = skb_data(skb);
@@ -280,6 +379,17 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	if (nat_parse(ip, data_end, &f, ICMP_ECHO_))
 		return tc_drop(skb, VXNET_DROP_NAT_UNSUPPORTED);
 
+	hash = vxnet_flow_hash(saddr ^ ifc->vni, daddr, f.sport | (__u32)f.dport << 16, f.proto);
+	nat_out_key(&k, ifc->vni, saddr, daddr, &f);
+	reason = nat_out(&k, &f, hash, &r);
+	if (reason)
+		return tc_drop(skb, reason);
+	if (r.flags & VXNET_NAT_F_VIA) {
+		vxnet_stat(VXNET_STAT_PUBLISHED_REPLY, skb->len);
+		*via = r.node;
+		return -1;
+	}
+
 	rc = egress_route(skb, daddr, &hop);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
 		if (!ipv4_df(ip))
@@ -289,33 +399,87 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
 		return tc_drop(skb, VXNET_DROP_FIB);
+	return egress_send(skb, rc, &hop, &f, saddr, r.port,
+			   r.flags & VXNET_NAT_F_PUBLISHED ? VXNET_STAT_PUBLISHED_REPLY :
+							     VXNET_STAT_EGRESS);
+}
 
-	hash = vxnet_flow_hash(saddr ^ ifc->vni, daddr, f.sport | (__u32)f.dport << 16, f.proto);
-	nat_out_key(&k, ifc->vni, saddr, daddr, &f);
-	reason = nat_out(&k, &f, hash, &port);
-	if (reason)
-		return tc_drop(skb, reason);
+/* A backend's answer to a client this host forwarded (VXNET_RX_PUBLISHED_
+ * REPLY), still encapsulated: decapsulated, then out to the client from
+ * the published port, if the flow is one of this host's (its OUT entry,
+ * made when the client's first packet came: else NOT_PUBLISHED).
+ */
+static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_rx *rx)
+{
+	struct vxnet_nat_key k;
+	struct egress_hop hop;
+	struct nat_flow f = {};
+	void *data, *data_end;
+	struct vxnet_nat *o;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	__be32 saddr, daddr;
+	__be16 port;
+	int rc;
 
-	ipv4_dec_ttl(ip);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
-		mac_copy(eth->h_dest, hop.dmac);
-	if (rc != BPF_FIB_LKUP_RET_NOT_FWDED)
-		mac_copy(eth->h_source, hop.smac);
-	if (nat_rewrite_out(skb, &f, saddr, port))
-		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
-	vxnet_stat(VXNET_STAT_EGRESS, skb->len);
+	if (bpf_skb_adjust_room(skb, -(__s32)(rx->outer_len), BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_FIXED_GSO))
+		return tc_drop(skb, VXNET_DROP_DECAP);
+	skb_pull_headers(skb, NAT_OUT_HDRS);
+	data = skb_data(skb);
+	data_end = skb_data_end(skb);
+	eth = eth_hdr(data, data_end);
+	if (!eth)
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	ip = ipv4_hdr(eth, data_end);
+	if (!ip || nat_parse(ip, data_end, &f, ICMP_ECHO_) || f.proto == IPPROTO_ICMP_)
+		return tc_drop(skb, VXNET_DROP_NOT_PUBLISHED);
+	saddr = ip->saddr;
+	daddr = ip->daddr;
+	nat_out_key(&k, rx->vni, saddr, daddr, &f);
+	o = bpf_map_lookup_elem(&nat, &k);
+	if (!o || (o->flags & (VXNET_NAT_F_PUBLISHED | VXNET_NAT_F_VIA)) != VXNET_NAT_F_PUBLISHED)
+		return tc_drop(skb, VXNET_DROP_NOT_PUBLISHED);
+	nat_touch(o, &f, bpf_ktime_get_ns(), 0);
+	port = o->port;
+	if (ip->ttl <= 1)
+		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);
 
-	switch (rc) {
-	case BPF_FIB_LKUP_RET_NOT_FWDED:
-		bpf_skb_change_type(skb, 0 /* PACKET_HOST */);
-		return TC_ACT_OK;
-	case BPF_FIB_LKUP_RET_NO_NEIGH:
-		nh.nh_family = AF_INET;
-		nh.ipv4_nh = hop.nh;
-		return bpf_redirect_neigh(hop.ifindex, &nh, sizeof(nh), 0);
-	default:
-		return bpf_redirect(hop.ifindex, 0);
-	}
+	rc = egress_route(skb, daddr, &hop);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
+	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
+		return tc_drop(skb, VXNET_DROP_FIB);
+	return egress_send(skb, rc, &hop, &f, saddr, port, VXNET_STAT_PUBLISHED_REPLY);
+}
+
+/* A packet nat_in() translated, on to its container: here, or, for a
+ * published flow's backend on another host, through the tunnel.
+ */
+static __always_inline int nat_forward(struct __sk_buff *skb, const struct nat_target *t,
+				       enum vxnet_stat stat)
+{
+	if (!t->node)
+		return nat_deliver(skb, t, stat);
+	vxnet_stat(stat, skb->len);
+	return published_encap(skb, t->vni, t->node, t->mac, t->gateway);
+}
+
+/* What reaches this host's own address from outside or from itself (tc
+ * decap's pass path, vxnet_nat_in): an answer or a client for a container,
+ * or the host's (-1).
+ */
+static __always_inline int host_in(struct __sk_buff *skb)
+{
+	enum vxnet_stat stat = VXNET_STAT_EGRESS_REPLY;
+	struct nat_target t;
+	int rc;
+
+	rc = nat_in(skb, &t, &stat);
+	if (rc < 0)
+		return -rc;
+	if (!rc)
+		return -1;
+	return nat_forward(skb, &t, stat);
 }
 
 /* IPv4 from a container: anti-spoofing, routing between subnets, then local
@@ -331,7 +495,8 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	__u32 ihl, mtu, hash;
-	int routed;
+	int routed, rc;
+	__be32 via;
 
 	eth = eth_hdr(data, data_end);
 	if (!eth)
@@ -345,8 +510,10 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
 
 	ep = ep_lookup(ifc->vni, ip->daddr);
-	if (!ep)
-		return container_egress(skb, ifc);
+	if (!ep) {
+		rc = container_egress(skb, ifc, &via);
+		return rc >= 0 ? rc : published_encap(skb, ifc->vni, via, NULL, 0);
+	}
 	if (ep->flags & VXNET_EP_GATEWAY)
 		return container_gw_ipv4(skb, ep);
 
@@ -431,6 +598,8 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 		return XDP_PASS;
 	case VXNET_RX_DROP:
 		return xdp_drop(ctx, rx.reason);
+	case VXNET_RX_PUBLISHED_REPLY: /* translated in tc (vxnet_nat_in) */
+		return XDP_PASS;
 	}
 
 	if (bpf_xdp_adjust_head(ctx, rx.outer_len))
@@ -458,13 +627,15 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 
 	switch (vxlan_classify(data, data_end, &rx)) {
 	case VXNET_RX_PASS:
-		rc = nat_in(skb);
+		rc = host_in(skb);
 		if (rc >= 0)
 			return rc;
 		vxnet_stat(VXNET_STAT_PASS, skb->len);
 		return TC_ACT_OK;
 	case VXNET_RX_DROP:
 		return tc_drop(skb, rx.reason);
+	case VXNET_RX_PUBLISHED_REPLY:
+		return published_reply(skb, &rx);
 	}
 
 	/* Removes what follows the outer MAC header: outer IPv4, UDP, VXLAN and
@@ -513,7 +684,12 @@ int vxnet_gro_sink(struct __sk_buff *skb)
 SEC("tc")
 int vxnet_nat_in(struct __sk_buff *skb)
 {
-	int rc = nat_in(skb);
+	struct vxnet_rx rx = {};
+	int rc;
 
+	skb_pull_headers(skb, VXNET_DECAP_HDRS);
+	if (vxlan_classify(skb_data(skb), skb_data_end(skb), &rx) == VXNET_RX_PUBLISHED_REPLY)
+		return published_reply(skb, &rx);
+	rc = host_in(skb);
 	return rc >= 0 ? rc : TC_ACT_OK;
 }

@@ -201,14 +201,24 @@ static __always_inline void nat_out_key(struct vxnet_nat_key *k, __u32 vni, __be
 				     .rport = f->dport };
 }
 
-/* The NAT port of the egress flow f (OUT key k), made when new. The flow's
- * IN entry is looked up on every packet so that the LRU keeps it as long
- * as the OUT one (a flow that only sends), and written again if it was
- * evicted anyway. 0, or a drop reason. Not inlined: its keys would
+/* What nat_out decided for an egress flow: the NAT port, or for the
+ * answer of a published flow whose client came through another node,
+ * that node (VXNET_NAT_F_VIA: sent back there untranslated).
+ */
+struct nat_out_res {
+	__be16 port;
+	__u16 flags;
+	__be32 node;
+};
+
+/* The translation of the egress flow f (OUT key k), made when new. The
+ * flow's IN entry is looked up on every packet so that the LRU keeps it as
+ * long as the OUT one (a flow that only sends), and written again if it
+ * was evicted anyway. 0, or a drop reason. Not inlined: its keys would
  * otherwise share a stack frame with the FIB lookup's.
  */
 static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_flow *f,
-			      __u32 hash, __be16 *port)
+			      __u32 hash, struct nat_out_res *r)
 {
 	struct vxnet_nat v = { .addr = cfg_local_addr };
 	__u64 now = bpf_ktime_get_ns();
@@ -217,18 +227,24 @@ static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_fl
 
 	o = bpf_map_lookup_elem(&nat, k);
 	if (o) {
-		*port = o->port;
+		r->port = o->port;
+		r->flags = o->flags;
+		r->node = o->node;
 		nat_touch(o, f, now, 0);
+		if (r->flags & VXNET_NAT_F_VIA)
+			return 0;
 		nat_in_key(&ik, k, o->port);
 		if (!bpf_map_lookup_elem(&nat, &ik)) {
 			struct vxnet_nat in = { .last_seen = now, .vni = k->vni, .addr = k->addr,
-						.port = k->port };
+						.port = k->port,
+						.flags = r->flags & VXNET_NAT_F_PUBLISHED };
 
 			bpf_map_update_elem(&nat, &ik, &in, BPF_ANY);
 		}
 		return 0;
 	}
 
+	r->flags = 0;
 	if (nat_alloc(k, hash, now, &v.port))
 		return VXNET_DROP_NAT_EXHAUSTED;
 	nat_touch(&v, f, now, 0);
@@ -239,10 +255,10 @@ static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_fl
 		o = bpf_map_lookup_elem(&nat, k);
 		if (!o)
 			return VXNET_DROP_NAT_FAILED;
-		*port = o->port;
+		r->port = o->port;
 		return 0;
 	}
-	*port = v.port;
+	r->port = v.port;
 	vxnet_stat(VXNET_STAT_NAT_NEW, 0);
 	return 0;
 }
@@ -302,7 +318,9 @@ struct nat_target {
 	__u32 vni;
 	__be32 addr;
 	__be16 port;
-	__u32 ifindex;
+	__u16 flags;     /* the IN entry's */
+	__u32 ifindex;   /* a local container's veth, else 0 */
+	__be32 node;     /* a published flow's backend elsewhere: its host */
 	__u8 mac[ETH_ALEN];
 	__be32 gateway;
 };
@@ -323,12 +341,20 @@ static __always_inline int nat_in_lookup(const struct vxnet_nat_key *k,
 	if (f)
 		nat_touch(v, f, bpf_ktime_get_ns(), VXNET_NAT_F_REPLIED);
 	ep = ep_lookup(v->vni, v->addr);
-	if (!ep || !(ep->flags & VXNET_EP_LOCAL))
+	if (!ep || (ep->flags & VXNET_EP_GATEWAY))
+		return -VXNET_DROP_NAT_FAILED;
+	t->ifindex = 0;
+	t->node = 0;
+	if (ep->flags & VXNET_EP_LOCAL)
+		t->ifindex = ep->ifindex;
+	else if (v->flags & VXNET_NAT_F_PUBLISHED)
+		t->node = ep->node; /* where the backend lives now */
+	else
 		return -VXNET_DROP_NAT_FAILED;
 	t->vni = v->vni;
 	t->addr = v->addr;
 	t->port = v->port;
-	t->ifindex = ep->ifindex;
+	t->flags = v->flags;
 	mac_copy(t->mac, ep->mac);
 	t->gateway = ep->gateway;
 	return 0;
@@ -444,8 +470,52 @@ static __always_inline int nat_in_icmp_error(struct __sk_buff *skb, struct iphdr
 	return 0;
 }
 
+/* A client's first packet to a published port (IN key k: this host's
+ * address and the host port, the client's address and port): a backend
+ * from the service's Maglev slot for the client, kept as a published flow
+ * (IN: towards the backend; OUT: its answers, back to the host port). As
+ * nat_in_lookup.
+ */
+static __always_inline int nat_published_new(const struct vxnet_nat_key *k,
+					     struct nat_target *t)
+{
+	struct vxnet_backend_key bk = { .proto = k->proto, .port = k->port };
+	struct vxnet_nat_key ok = { .dir = VXNET_NAT_OUT, .proto = k->proto, .remote = k->remote,
+				    .rport = k->rport };
+	struct vxnet_nat v = { .last_seen = bpf_ktime_get_ns(), .flags = VXNET_NAT_F_PUBLISHED };
+	struct vxnet_backend *b;
+
+	bk.slot = vxnet_flow_hash(k->remote, k->addr, k->rport | (__u32)k->port << 16, k->proto) %
+		  VXNET_SERVICE_SLOTS;
+	b = bpf_map_lookup_elem(&backends, &bk);
+	if (!b)
+		return -VXNET_DROP_NO_BACKEND;
+	v.vni = ok.vni = b->vni;
+	v.addr = ok.addr = b->ip;
+	v.port = ok.port = b->port;
+	v.node = b->node;
+	if (!bpf_map_update_elem(&nat, k, &v, BPF_NOEXIST)) {
+		v.vni = 0;
+		v.addr = cfg_local_addr;
+		v.port = k->port;
+		v.node = 0;
+		bpf_map_update_elem(&nat, &ok, &v, BPF_ANY);
+		vxnet_stat(VXNET_STAT_PUBLISHED_NEW, 0);
+	}
+	return nat_in_lookup(k, NULL, t);
+}
+
+/* Whether proto/port (network order) is published on this host. */
+static __always_inline int nat_is_published(__u8 proto, __be16 port)
+{
+	struct vxnet_service_key k = { .proto = proto, .port = port };
+
+	return bpf_map_lookup_elem(&services, &k) != NULL;
+}
+
 /* The answer (TCP/UDP to a NAT port, an ICMP echo reply with a NAT id) in
- * ip: translated back, as nat_in_icmp_error.
+ * ip, or a client's packet to a published port: translated, as
+ * nat_in_icmp_error.
  */
 static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip,
 					 void *data_end, struct nat_target *t)
@@ -453,14 +523,17 @@ static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip
 	struct vxnet_nat_key k = { .dir = VXNET_NAT_IN };
 	struct nat_flow f = {};
 	__be32 daddr = ip->daddr;
+	int rc, published = 0;
 	__u16 port;
-	int rc;
 
 	if (nat_parse(ip, data_end, &f, ICMP_ECHOREPLY_))
 		return 1;
 	port = bpf_ntohs(f.dport);
-	if (f.proto != IPPROTO_ICMP_ && (port < cfg_nat_port_min || port > cfg_nat_port_max))
-		return 1;
+	if (f.proto != IPPROTO_ICMP_ && (port < cfg_nat_port_min || port > cfg_nat_port_max)) {
+		if (!nat_is_published(f.proto, f.dport))
+			return 1;
+		published = 1;
+	}
 	k.proto = f.proto;
 	k.addr = daddr;
 	k.remote = ip->saddr;
@@ -472,6 +545,8 @@ static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip
 		f.port_off += sizeof(__be16); /* the destination port */
 	}
 	rc = nat_in_lookup(&k, &f, t);
+	if (rc > 0 && published)
+		rc = nat_published_new(&k, t);
 	if (rc)
 		return rc;
 	if (ip->ttl <= 1)
@@ -485,45 +560,51 @@ static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip
 	return 0;
 }
 
-/* An IPv4 packet to this host's address: the answer to an egress flow, or
- * an ICMP error about one, is translated back and delivered to its
- * container; anything else is the host's (-1). The verdict, or -1.
+/* An IPv4 packet to this host's address: the answer to an egress flow, an
+ * ICMP error about one, or a client's packet to a published port, is
+ * translated; the caller sends it on to t (nat_forward). Anything else is
+ * the host's. 1: translated (t, stat filled), 0: the host's, or the verdict
+ * of a drop (TC_ACT_SHOT, counted) as its negation.
  */
-static __always_inline int nat_in(struct __sk_buff *skb)
+static __always_inline int nat_in(struct __sk_buff *skb, struct nat_target *t,
+				  enum vxnet_stat *stat)
 {
-	enum vxnet_stat stat = VXNET_STAT_EGRESS_REPLY;
-	struct nat_target t;
 	void *data, *data_end;
 	struct icmphdr *ih;
 	struct ethhdr *eth;
 	struct iphdr *ip;
-	int rc;
+	int rc, error;
 
 	if (skb->protocol != bpf_htons(ETH_P_IP))
-		return -1;
+		return 0;
 	skb_pull_headers(skb, NAT_IN_HDRS);
 	data = skb_data(skb);
 	data_end = skb_data_end(skb);
 	eth = eth_hdr(data, data_end);
 	if (!eth)
-		return -1;
+		return 0;
 	ip = ipv4_hdr(eth, data_end);
 	if (!ip || ip->daddr != cfg_local_addr || ip->ihl < 5 || ipv4_is_fragment(ip))
-		return -1;
+		return 0;
 
 	ih = (void *)ip + ip->ihl * 4;
-	if (ip->protocol == IPPROTO_ICMP_ && (void *)(ih + 1) <= data_end &&
-	    (ih->type == ICMP_DEST_UNREACH || ih->type == ICMP_TIME_EXCEEDED_)) {
-		stat = VXNET_STAT_NAT_ICMP_ERROR;
-		rc = nat_in_icmp_error(skb, ip, data_end, &t);
-	} else {
-		rc = nat_in_answer(skb, ip, data_end, &t);
-	}
+	error = ip->protocol == IPPROTO_ICMP_ && (void *)(ih + 1) <= data_end &&
+		(ih->type == ICMP_DEST_UNREACH || ih->type == ICMP_TIME_EXCEEDED_);
+	if (error)
+		rc = nat_in_icmp_error(skb, ip, data_end, t);
+	else
+		rc = nat_in_answer(skb, ip, data_end, t);
 	if (rc > 0)
-		return -1;
+		return 0;
 	if (rc < 0)
-		return tc_drop(skb, -rc);
-	return nat_deliver(skb, &t, stat);
+		return -tc_drop(skb, -rc);
+	if (error)
+		*stat = VXNET_STAT_NAT_ICMP_ERROR;
+	else if (t->flags & VXNET_NAT_F_PUBLISHED)
+		*stat = VXNET_STAT_PUBLISHED;
+	else
+		*stat = VXNET_STAT_EGRESS_REPLY;
+	return 1;
 }
 
 #endif /* VXNET_LIB_NAT_H */

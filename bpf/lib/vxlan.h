@@ -90,12 +90,15 @@ enum vxnet_rx_verdict {
 	VXNET_RX_PASS,  /* not VXLAN for us: hand to the host stack */
 	VXNET_RX_DECAP, /* deliver the inner frame to rx.ep */
 	VXNET_RX_DROP,  /* drop, for rx.reason */
+	VXNET_RX_PUBLISHED_REPLY, /* a backend's answer to a client this host
+				   * forwarded: tc translates it (rx.vni) */
 };
 
 struct vxnet_rx {
 	__u32 outer_len;     /* outer eth + IPv4 + UDP + VXLAN: bytes to strip */
 	__u32 ifindex;       /* host-side veth of the destination endpoint */
 	__u32 reason;        /* enum vxnet_drop, when VXNET_RX_DROP */
+	__u32 vni;
 	struct ethhdr inner; /* the inner frame's Ethernet header */
 };
 
@@ -119,14 +122,8 @@ static __always_inline int rx_drop(struct vxnet_rx *rx, enum vxnet_drop reason)
  * One lookup: the source's endpoint entry; dst is the destination's, found
  * already.
  *
- * Published ports (a later step) will have a node forward frames from
- * clients outside the overlay, whose inner source is no endpoint at all.
- * Those must not pass through here by relaxing this check: the forwarding
- * node will mark them (a flag in the VXLAN header), its nodes entry will say
- * that it may forward for outsiders, and the destination endpoint that it
- * publishes that port; only a frame that is marked, from such a node, to
- * such an endpoint, may skip the source check, in a branch of its own
- * before the call of this function, with a drop reason of its own.
+ * A client's packet to a published port, which a node forwards with the
+ * client's address, does not pass here: rx_published() takes marked frames.
  */
 static __always_inline int rx_source_ok(__u32 vni, __be32 node, const struct ethhdr *ieth,
 					const struct iphdr *iip,
@@ -145,8 +142,61 @@ static __always_inline int rx_source_ok(__u32 vni, __be32 node, const struct eth
 	return mac_equal(ieth->h_source, gw_mac);
 }
 
+/* A marked frame (VXNET_VXLAN_F_PUBLISHED) from the registered host node,
+ * in a branch of its own: the client's source is no endpoint, so
+ * rx_source_ok() cannot hold for it.
+ *  - To a local endpoint: a client's packet to a published port that node
+ *    received, allowed only to an endpoint that publishes that protocol
+ *    and port (published map; else NOT_PUBLISHED). Its answers go back
+ *    through node: the flow's OUT entry says so (VXNET_NAT_F_VIA), made or
+ *    refreshed here.
+ *  - To no endpoint here: a backend's answer to the client of a published
+ *    flow this host forwarded; node must speak for its source (an endpoint
+ *    of node, else SPOOF_REMOTE). tc translates it (published_reply()),
+ *    which also checks that the flow is one this host forwarded.
+ */
+static __always_inline int rx_published(struct vxnet_rx *rx, __u32 vni, __be32 node,
+					const struct iphdr *iip, const struct vxnet_endpoint *ep,
+					void *data_end)
+{
+	struct vxnet_published_key pk = { .vni = vni, .ip = iip->daddr, .proto = iip->protocol };
+	const __be16 *ports = (const void *)iip + iip->ihl * 4;
+	const struct vxnet_endpoint *src;
+	struct vxnet_nat_key k;
+	struct vxnet_nat v = {}, *o;
+
+	if ((void *)(ports + 2) > data_end || ipv4_is_fragment(iip) ||
+	    (iip->protocol != IPPROTO_TCP_ && iip->protocol != IPPROTO_UDP_))
+		return rx_drop(rx, VXNET_DROP_NOT_PUBLISHED);
+	if (!ep || !(ep->flags & VXNET_EP_LOCAL)) {
+		src = ep_lookup(vni, iip->saddr);
+		if (!src || src->node != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
+			return rx_drop(rx, VXNET_DROP_SPOOF_REMOTE);
+		rx->vni = vni;
+		return VXNET_RX_PUBLISHED_REPLY;
+	}
+	pk.port = ports[1];
+	if (!bpf_map_lookup_elem(&published, &pk))
+		return rx_drop(rx, VXNET_DROP_NOT_PUBLISHED);
+	k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = iip->protocol, .vni = vni,
+				    .addr = iip->daddr, .remote = iip->saddr, .port = ports[1],
+				    .rport = ports[0] };
+	v.last_seen = bpf_ktime_get_ns();
+	o = bpf_map_lookup_elem(&nat, &k);
+	if (o && o->node == node && (o->flags & VXNET_NAT_F_VIA)) {
+		o->last_seen = v.last_seen;
+	} else {
+		v.flags = VXNET_NAT_F_VIA | VXNET_NAT_F_PUBLISHED;
+		v.node = node;
+		bpf_map_update_elem(&nat, &k, &v, BPF_ANY);
+	}
+	rx->ifindex = ep->ifindex;
+	return VXNET_RX_DECAP;
+}
+
 /* Classify an underlay frame in [data, data_end): pass it, drop it (with a
- * reason) or decapsulate it towards a local endpoint. Reads only.
+ * reason) or decapsulate it towards a local endpoint. Reads only, but for
+ * a published flow's entry (rx_published()).
  */
 static __always_inline int vxlan_classify(void *data, void *data_end, struct vxnet_rx *rx)
 {
@@ -155,7 +205,7 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	struct udphdr *udp;
 	struct vxlanhdr *vx;
 	struct vxnet_endpoint *ep;
-	__u32 ihl, ip_len, vni;
+	__u32 ihl, ip_len, vni, marked;
 
 	eth = eth_hdr(data, data_end);
 	if (!eth || eth->h_proto != bpf_htons(ETH_P_IP))
@@ -191,7 +241,10 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	 * host with endpoints in a network we serve. On a miss, tell why.
 	 */
 	vni = vxlan_vni(vx);
-	if (!node_in_vni(ip->saddr, vni)) {
+	marked = vx->vx_flags & bpf_htonl(VXNET_VXLAN_F_PUBLISHED << 24);
+	if (marked && !node_known(ip->saddr))
+		return rx_drop(rx, VXNET_DROP_UNKNOWN_HOST);
+	if (!marked && !node_in_vni(ip->saddr, vni)) {
 		if (!node_known(ip->saddr))
 			return rx_drop(rx, VXNET_DROP_UNKNOWN_HOST);
 		if (!bpf_map_lookup_elem(&networks, &vni))
@@ -211,7 +264,11 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	    iip->version != 4 || iip->ihl < 5)
 		return rx_drop(rx, VXNET_DROP_MALFORMED);
 
+	rx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + sizeof(*vx);
+	__builtin_memcpy(&rx->inner, ieth, sizeof(rx->inner));
 	ep = ep_lookup(vni, iip->daddr);
+	if (marked)
+		return rx_published(rx, vni, ip->saddr, iip, ep, data_end);
 	if (!ep)
 		return rx_drop(rx, VXNET_DROP_NO_ENDPOINT);
 	if (!(ep->flags & VXNET_EP_LOCAL))
@@ -219,9 +276,7 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	if (!rx_source_ok(vni, ip->saddr, ieth, iip, ep))
 		return rx_drop(rx, VXNET_DROP_SPOOF_REMOTE);
 
-	rx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + sizeof(*vx);
 	rx->ifindex = ep->ifindex;
-	__builtin_memcpy(&rx->inner, ieth, sizeof(rx->inner));
 	return VXNET_RX_DECAP;
 }
 

@@ -8,6 +8,10 @@
  * 198.18.2.10 (routed via 198.18.0.2, GW_MAC). NAT ports: 61001-61004, so
  * that exhaustion takes four flows. Cases run in order: later ones use
  * the translations earlier ones made.
+ *
+ * Published ports: 8080/tcp -> c1 10.0.1.2:80 (here), 9090/tcp -> r1
+ * 10.0.1.4:80 (node 198.18.2.10), 7070/udp has no backend. Clients come
+ * from 198.18.2.50.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,7 +46,7 @@ static struct vxnet_bpf *skel;
 static int ncpus, failed;
 static __u32 c1h, c3h;
 
-enum prog { FROM_CONTAINER, TC_DECAP, NAT_IN };
+enum prog { FROM_CONTAINER, TC_DECAP, NAT_IN, XDP_DECAP_ };
 
 static int prog_fd(enum prog p)
 {
@@ -51,6 +55,8 @@ static int prog_fd(enum prog p)
 		return bpf_program__fd(skel->progs.vxnet_from_container);
 	case TC_DECAP:
 		return bpf_program__fd(skel->progs.vxnet_tc_decap);
+	case XDP_DECAP_:
+		return bpf_program__fd(skel->progs.vxnet_xdp_decap);
 	default:
 		return bpf_program__fd(skel->progs.vxnet_nat_in);
 	}
@@ -63,6 +69,11 @@ static int run(enum prog p, __u32 ifindex, struct pkt in, struct pkt *out)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in.b, .data_size_in = in.len,
 		    .data_out = out->b, .data_size_out = PKT_MAX, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (p == XDP_DECAP_) {
+		opts.ctx_in = NULL;
+		opts.ctx_size_in = 0;
+	}
 
 	if (bpf_prog_test_run_opts(prog_fd(p), &opts))
 		return -1000 - errno;
@@ -180,6 +191,27 @@ static struct pkt icmp_err(const __u8 *dmac, const __u8 *smac, const char *src, 
 
 	return eth(dmac, smac, ETH_P_IP,
 		   ipv4x(h, icmp(type, code, rest, bytes(quoted.b + ETH_HLEN, 28))));
+}
+
+/* A VXLAN frame carrying inner as vxnet_from_container or a published
+ * port's forwarding sends it to node (flags 0x08, or 0x09 marked); the
+ * UDP source port is left 0 and masked in the comparison.
+ */
+#define SPORT_OFF (ETH_HLEN + 20)
+static struct pkt encap_flags(const char *node, __u8 flags, struct pkt inner)
+{
+	struct pkt p = encap_of(GW_MAC, node, 0, inner);
+
+	p.b[ETH_HLEN + 20 + 8] = flags;
+	return p;
+}
+
+/* As differ(), the outer UDP source port not compared. */
+static int differ_encap(struct pkt *got, const struct pkt *want, char *why, size_t n)
+{
+	if (got->len > SPORT_OFF + 2)
+		got->b[SPORT_OFF] = got->b[SPORT_OFF + 1] = 0;
+	return differ(got, want, why, n);
 }
 
 /* ---- cases --------------------------------------------------------------- */
@@ -597,6 +629,156 @@ static void test_endpoint_gone(void)
 	report("answers: a translation whose container is gone dropped NAT_FAILED", why);
 }
 
+/* ---- published ports ------------------------------------------------------ */
+
+static struct pkt client_tcp(const char *dst, __u16 sport, __u16 dport, __u8 ttl,
+			     const __u8 *dmac, const __u8 *smac)
+{
+	return eth(dmac, smac, ETH_P_IP,
+		   ipv4_ttl("198.18.2.50", dst, IPPROTO_TCP, ttl,
+			    tcp(sport, dport, TCP_SYN, text(""))));
+}
+
+static struct pkt backend_tcp(const char *src, __u16 sport, __u16 dport, __u8 ttl,
+			      const __u8 *dmac, const __u8 *smac)
+{
+	return eth(dmac, smac, ETH_P_IP,
+		   ipv4_ttl(src, "198.18.2.50", IPPROTO_TCP, ttl,
+			    tcp(sport, dport, TCP_SYN | TCP_ACK, text(""))));
+}
+
+static void expect(const char *name, enum prog p, __u32 ifindex, struct pkt in, int verdict,
+		   const struct pkt *want, int encap, int stat_id, int drop_id)
+{
+	__u64 s0 = stat_id == NONE ? 0 : stat(stat_id), d0 = drop_id == NONE ? 0 : drop(drop_id);
+	struct pkt out;
+	char why[256] = "";
+	int rc;
+
+	rc = run(p, ifindex, in, &out);
+	if (rc != verdict)
+		snprintf(why, sizeof(why), "verdict %d, want %d", rc, verdict);
+	else if (want && (encap ? differ_encap(&out, want, why, sizeof(why)) :
+				  differ(&out, want, why, sizeof(why))))
+		;
+	else if (stat_id != NONE && stat(stat_id) != s0 + 1)
+		snprintf(why, sizeof(why), "counter %d moved by %llu, want 1", stat_id,
+			 (unsigned long long)(stat(stat_id) - s0));
+	else if (drop_id != NONE && drop(drop_id) != d0 + 1)
+		snprintf(why, sizeof(why), "drop %d moved by %llu, want 1", drop_id,
+			 (unsigned long long)(drop(drop_id) - d0));
+	report(name, why);
+}
+
+static void test_published(void)
+{
+	__u32 ul0 = if_nametoindex("ul0");
+	struct pkt want;
+	struct vxnet_nat v;
+	char why[256] = "";
+
+	/* Entry node, backend here: destination translated, client kept. */
+	want = client_tcp("10.0.1.2", 5555, 80, 63, C1_MAC, SUBNET_GW_MAC);
+	expect("published: client 198.18.2.50:5555 -> 198.18.0.1:8080 reaches c1 10.0.1.2:80, client's address kept",
+	       TC_DECAP, ul0, client_tcp("198.18.0.1", 5555, 8080, 64, UL_MAC, GW_MAC),
+	       TC_ACT_REDIRECT, &want, 0, VXNET_STAT_PUBLISHED_NEW, NONE);
+	if (nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.50", 80, 5555, &v) ||
+	    v.addr != ip("198.18.0.1") || ntohs(v.port) != 8080 || !(v.flags & VXNET_NAT_F_PUBLISHED))
+		snprintf(why, sizeof(why), "no OUT entry 10.0.1.2:80 -> 198.18.0.1:8080");
+	report("published: the flow is kept (OUT entry back to the host port)", why);
+	want = backend_tcp("198.18.0.1", 8080, 5555, 63, GW_MAC, UL_MAC);
+	expect("published: c1's answer leaves from 198.18.0.1:8080",
+	       FROM_CONTAINER, c1h, backend_tcp("10.0.1.2", 80, 5555, 64, SUBNET_GW_MAC, C1_MAC),
+	       TC_ACT_REDIRECT, &want, 0, VXNET_STAT_PUBLISHED_REPLY, NONE);
+
+	/* Entry node, backend r1 on 198.18.2.10: through the tunnel, marked. */
+	want = encap_flags("198.18.2.10", 0x09,
+			   client_tcp("10.0.1.4", 5556, 80, 63, R1_MAC, SUBNET_GW_MAC));
+	expect("published: client -> 198.18.0.1:9090 goes to r1 10.0.1.4:80 through the tunnel, marked, client kept",
+	       TC_DECAP, ul0, client_tcp("198.18.0.1", 5556, 9090, 64, UL_MAC, GW_MAC),
+	       TC_ACT_REDIRECT, &want, 1, VXNET_STAT_PUBLISHED, NONE);
+	want = backend_tcp("198.18.0.1", 9090, 5556, 63, GW_MAC, UL_MAC);
+	expect("published: r1's answer, marked from 198.18.2.10, leaves from 198.18.0.1:9090",
+	       TC_DECAP, ul0,
+	       vx_frame("198.18.2.10", 0x09, VNI,
+			backend_tcp("10.0.1.4", 80, 5556, 64, SUBNET_GW_MAC, R1_MAC)),
+	       TC_ACT_REDIRECT, &want, 0, VXNET_STAT_PUBLISHED_REPLY, NONE);
+	expect("published: the same answer through vxnet_nat_in (XDP mode)", NAT_IN, ul0,
+	       vx_frame("198.18.2.10", 0x09, VNI,
+			backend_tcp("10.0.1.4", 80, 5556, 64, SUBNET_GW_MAC, R1_MAC)),
+	       TC_ACT_REDIRECT, &want, 0, VXNET_STAT_PUBLISHED_REPLY, NONE);
+	expect("published: a marked answer for a flow this host never forwarded dropped NOT_PUBLISHED",
+	       TC_DECAP, ul0,
+	       vx_frame("198.18.2.10", 0x09, VNI,
+			backend_tcp("10.0.1.4", 80, 5999, 64, SUBNET_GW_MAC, R1_MAC)),
+	       TC_ACT_SHOT, NULL, 0, NONE, VXNET_DROP_NOT_PUBLISHED);
+	expect("published: a marked answer from r2 (not 198.18.2.10's endpoint) dropped SPOOF_REMOTE",
+	       TC_DECAP, ul0,
+	       vx_frame("198.18.2.10", 0x09, VNI,
+			backend_tcp("10.0.1.5", 80, 5556, 64, SUBNET_GW_MAC, R2_MAC)),
+	       TC_ACT_SHOT, NULL, 0, NONE, VXNET_DROP_SPOOF_REMOTE);
+
+	/* Backend's host: a client's marked frame from the entry node. */
+	want = client_tcp("10.0.1.2", 6000, 80, 63, C1_MAC, SUBNET_GW_MAC);
+	expect("published: marked frame from 198.18.2.10 for c1:80 (published) decapsulated to c1 (XDP)",
+	       XDP_DECAP_, ul0,
+	       vx_frame("198.18.2.10", 0x09, VNI, client_tcp("10.0.1.2", 6000, 80, 63, C1_MAC,
+							      SUBNET_GW_MAC)),
+	       XDP_REDIRECT, &want, 0, VXNET_STAT_DECAP, NONE);
+	why[0] = 0;
+	if (nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.50", 80, 6000, &v) ||
+	    !(v.flags & VXNET_NAT_F_VIA) || v.node != ip("198.18.2.10"))
+		snprintf(why, sizeof(why), "no OUT entry via 198.18.2.10");
+	report("published: the backend's host remembers the client's node (OUT via 198.18.2.10)", why);
+	want = encap_flags("198.18.2.10", 0x09,
+			   backend_tcp("10.0.1.2", 80, 6000, 64, SUBNET_GW_MAC, C1_MAC));
+	expect("published: c1's answer goes back through 198.18.2.10, marked, untranslated",
+	       FROM_CONTAINER, c1h, backend_tcp("10.0.1.2", 80, 6000, 64, SUBNET_GW_MAC, C1_MAC),
+	       TC_ACT_REDIRECT, &want, 1, VXNET_STAT_PUBLISHED_REPLY, NONE);
+	expect("published: marked frame for c2:80 (publishes nothing) dropped NOT_PUBLISHED",
+	       TC_DECAP, ul0,
+	       vx_frame("198.18.2.10", 0x09, VNI, client_tcp("10.0.1.3", 6001, 80, 63, C2_MAC,
+							      SUBNET_GW_MAC)),
+	       TC_ACT_SHOT, NULL, 0, NONE, VXNET_DROP_NOT_PUBLISHED);
+	expect("published: marked frame from an unregistered address dropped UNKNOWN_HOST",
+	       TC_DECAP, ul0,
+	       vx_frame("198.18.2.99", 0x09, VNI, client_tcp("10.0.1.2", 6002, 80, 63, C1_MAC,
+							      SUBNET_GW_MAC)),
+	       TC_ACT_SHOT, NULL, 0, NONE, VXNET_DROP_UNKNOWN_HOST);
+	expect("published: unmarked frame with a client's source still dropped SPOOF_REMOTE",
+	       TC_DECAP, ul0,
+	       vx_frame("198.18.2.10", 0x08, VNI, client_tcp("10.0.1.2", 6003, 80, 63, C1_MAC,
+							      SUBNET_GW_MAC)),
+	       TC_ACT_SHOT, NULL, 0, NONE, VXNET_DROP_SPOOF_REMOTE);
+	expect("published: 7070/udp without a backend dropped NO_BACKEND", TC_DECAP, ul0,
+	       udp_pkt(UL_MAC, GW_MAC, "198.18.2.50", "198.18.0.1", 5000, 7070, 64, 1),
+	       TC_ACT_SHOT, NULL, 0, NONE, VXNET_DROP_NO_BACKEND);
+}
+
+static int add_service(__u8 proto, __u16 hostport, const char *bip, __u16 port,
+		       const char *node)
+{
+	struct vxnet_service_key sk = { .proto = proto, .port = htons(hostport) };
+	struct vxnet_service sv = { .backends = bip ? 1 : 0 };
+	struct vxnet_backend b = { .vni = VNI, .ip = bip ? ip(bip) : 0, .port = htons(port),
+				   .node = node ? ip(node) : 0 };
+	int err = bpf_map__update_elem(skel->maps.services, &sk, sizeof(sk), &sv, sizeof(sv), 0);
+
+	for (__u32 i = 0; bip && !err && i < VXNET_SERVICE_SLOTS; i++) {
+		struct vxnet_backend_key bk = { .proto = proto, .port = htons(hostport), .slot = i };
+
+		err = bpf_map__update_elem(skel->maps.backends, &bk, sizeof(bk), &b, sizeof(b), 0);
+	}
+	if (bip && !err) {
+		struct vxnet_published_key pk = { .vni = VNI, .ip = ip(bip), .proto = proto,
+						  .port = htons(port) };
+		struct vxnet_published pv = { .hostport = htons(hostport) };
+
+		err = bpf_map__update_elem(skel->maps.published, &pk, sizeof(pk), &pv, sizeof(pv), 0);
+	}
+	return err;
+}
+
 static int setup(void)
 {
 	struct vxnet_iface ifc = { .vni = VNI2, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
@@ -618,7 +800,10 @@ static int setup(void)
 	    bpf_map__update_elem(skel->maps.networks, &vni2, sizeof(vni2), &net, sizeof(net), 0) ||
 	    bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &ep, sizeof(ep), 0) ||
 	    bpf_map__update_elem(skel->maps.endpoints, &gk, sizeof(gk), &gw, sizeof(gw), 0) ||
-	    add_subnet(skel, VNI2, "10.0.1.0", 24, "10.0.1.1")) {
+	    add_subnet(skel, VNI2, "10.0.1.0", 24, "10.0.1.1") ||
+	    add_service(IPPROTO_TCP, 8080, "10.0.1.2", 80, "198.18.0.1") ||
+	    add_service(IPPROTO_TCP, 9090, "10.0.1.4", 80, "198.18.2.10") ||
+	    add_service(IPPROTO_UDP, 7070, NULL, 0, NULL)) {
 		fprintf(stderr, "test_nat: filling maps: %s\n", strerror(errno));
 		return -1;
 	}
@@ -663,6 +848,7 @@ int main(void)
 	test_host_local();
 	test_exhaustion();
 	test_endpoint_gone();
+	test_published();
 	vxnet_bpf__destroy(skel);
 	return failed ? 1 : 0;
 }
