@@ -124,6 +124,53 @@ elif mode == "bulk":
     print(got)
     sys.exit(0 if got.startswith("%s %d " % (sha, len(data))) else 1)
 EOF
+# icmp.py ADDR ID TEXT: ICMP echo requests with identifier ID and TEXT as
+# data (raw socket, one every 0.2 s) until the reply with ID and TEXT comes;
+# prints it. A reply with ID but other data: "crossed ..." (exit 2); none
+# within 3 s: exit 1.
+cat >"$TMP/icmp.py" <<'EOF'
+import socket, struct, sys, time
+addr, ident, text = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+def csum(b):
+    b += b"\0" * (len(b) & 1)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.2)
+end, seq = time.time() + 3, 0
+while time.time() < end:
+    seq += 1
+    h = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+    s.sendto(struct.pack("!BBHHH", 8, 0, csum(h + text), ident, seq) + text, (addr, 0))
+    try:
+        while True:
+            d = s.recv(2048)
+            icmp = d[(d[0] & 15) * 4:]
+            t, _, _, i, q = struct.unpack("!BBHHH", icmp[:8])
+            if t != 0 or i != ident:
+                continue
+            if icmp[8:] != text:
+                print("crossed: got %r" % icmp[8:]); sys.exit(2)
+            print("reply id %d seq %d %s" % (i, q, icmp[8:].decode())); sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+EOF
+# udp_frag.py ADDR PORT: one 3000-byte UDP datagram, fragmented by the
+# sender (IP_PMTUDISC_DONT); "timeout" (exit 4) without an answer.
+cat >"$TMP/udp_frag.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT
+s.settimeout(3)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.send(b"f" * 3000)
+try:
+    print("answer: %d bytes" % len(s.recv(65535)))
+except socket.timeout:
+    print("timeout"); sys.exit(4)
+EOF
 srv() { # srv NS ADDR NAME: a server in NS on ADDR, logging to $TMP/NAME.log
 	in_ns "$1" python3 "$TMP/srv.py" "$2" "$TMP/$3.log" >"$TMP/$3.err" 2>&1 &
 	wait_for 3 test -e "$TMP/$3.log.ready" || { fail "$T: server $3 did not start: $(cat "$TMP/$3.err")"; exit 1; }
@@ -237,6 +284,25 @@ if answered "$ub" blue-udp 198.18.1.2 $NAT1 2>"$TMP/err" && answered "$ut" teal-
 else
 	fail "$T: twin UDP: blue '$ub', teal '$ut' $(cat "$TMP/err")"
 fi
+# ICMP echo: both send identifier 4242 at once; the server sees two
+# identifiers from 198.18.1.2, each container gets its own data back.
+in_ns "$OUT" timeout 10 tcpdump -nn -i eth0 -l 'icmp[icmptype] == icmp-echo' >"$TMP/echo.cap" 2>/dev/null &
+capecho=$!
+sleep 1
+in_ns "$C1" timeout 10 python3 "$TMP/icmp.py" 198.18.100.2 4242 blue-echo >"$TMP/echo-blue" 2>&1 &
+eb=$!
+in_ns "$C4" timeout 10 python3 "$TMP/icmp.py" 198.18.100.2 4242 teal-echo >"$TMP/echo-teal" 2>&1 &
+et=$!
+wait $eb; rb=$?
+wait $et; rt=$?
+sleep 0.5
+kill "$capecho" 2>/dev/null; wait "$capecho" 2>/dev/null
+ids=$(sed -n 's/.*198\.18\.1\.2 > 198\.18\.100\.2: ICMP echo request, id \([0-9]*\),.*/\1/p' "$TMP/echo.cap" | sort -u | wc -l)
+if [ "$rb" = 0 ] && [ "$rt" = 0 ] && [ "$ids" -ge 2 ]; then
+	ok "$T: same-address containers ping with one echo id (4242) at once: $ids ids on the wire, each reply to its sender"
+else
+	fail "$T: twin echo id 4242: blue rc $rb '$(cat "$TMP/echo-blue")', teal rc $rt '$(cat "$TMP/echo-teal")', $ids ids: $(head -3 "$TMP/echo.cap" | tr '\n' '|')"
+fi
 if grep -qx "tcp 198.18.1.2:$pb" "$TMP/out.log" && grep -qx "tcp 198.18.1.2:$pt" "$TMP/out.log"; then ok "$T: the server saw two connections from 198.18.1.2 ($pb, $pt)"
 else fail "$T: server log: $(grep '^tcp' "$TMP/out.log" | tail -3 | tr '\n' '|')"; fi
 # vxnet nat ls (while both connections were open): each flow with its inside
@@ -265,9 +331,9 @@ ie1=$(counter vx1 nat-icmp-error)
 if is_count "$ie0" "$ie1" && [ "$ie1" -gt "$ie0" ]; then ok "$T: nat-icmp-error counted the fragmentation needed ($ie0 -> $ie1)"
 else fail "$T: nat-icmp-error $ie0 -> $ie1"; fi
 in_ns "$C1" ip route flush cache
-in_ns "$C1" ping -c 2 -i 0.3 -W 2 -M do -s 1300 198.18.100.3 >"$TMP/ping" 2>&1
+in_ns "$C1" ping -c 2 -i 0.3 -W 2 -M 'do' -s 1300 198.18.100.3 >"$TMP/ping" 2>&1
 if grep -Eq 'Frag needed and DF set \(mtu = 1200\)|mtu ?= ?1200' "$TMP/ping"; then ok "$T: c1's 1328-byte DF ping learns mtu 1200 (ICMP echo translated back)"
-else fail "$T: c1 ping -M do -s 1300 198.18.100.3: $(tr '\n' ' ' <"$TMP/ping")"; fi
+else fail "$T: c1 ping -M 'do' -s 1300 198.18.100.3: $(tr '\n' ' ' <"$TMP/ping")"; fi
 
 # --- UDP to a closed port: the server's port unreachable reaches the sender.
 for src in "c1 $C1 vx1" "c2 $C2 vx2"; do
@@ -281,6 +347,32 @@ for src in "c1 $C1 vx1" "c2 $C2 vx2"; do
 		fail "$T: $cn UDP to a closed port: '$a', nat-icmp-error $ie0 -> $ie1"
 	fi
 done
+
+# The host itself answers port unreachable (from lo) for its own address.
+ie0=$(counter vx1 nat-icmp-error)
+a=$(cli "$C1" udp 198.18.1.2 7999 closed 2>&1)
+ie1=$(counter vx1 nat-icmp-error)
+if [ "$a" = refused ] && is_count "$ie0" "$ie1" && [ "$ie1" -gt "$ie0" ]; then
+	ok "$T: c1 UDP to a closed port of h1's own address: connection refused, nat-icmp-error $ie0 -> $ie1"
+else
+	fail "$T: c1 UDP to a closed port of 198.18.1.2: '$a', nat-icmp-error $ie0 -> $ie1"
+fi
+
+# --- what NAT cannot translate is dropped and counted: a fragmented
+# datagram, a protocol other than TCP, UDP and ICMP.
+nu0=$(counter vx1 nat-unsupported) l0=$(wc -l <"$TMP/out.log")
+a=$(in_ns "$C1" timeout 10 python3 "$TMP/udp_frag.py" 198.18.100.2 7001 2>&1)
+nu1=$(counter vx1 nat-unsupported) l1=$(wc -l <"$TMP/out.log")
+if [ "$a" = timeout ] && is_count "$nu0" "$nu1" && [ "$nu1" -ge $((nu0 + 2)) ] && [ "$l1" = "$l0" ]; then
+	ok "$T: a 3000-byte UDP datagram in fragments is dropped as nat-unsupported ($nu0 -> $nu1)"
+else
+	fail "$T: fragmented UDP: '$a', nat-unsupported $nu0 -> $nu1, server log $l0 -> $l1 lines"
+fi
+nu0=$(counter vx1 nat-unsupported)
+in_ns "$C1" python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47); s.sendto(b"\0" * 8, ("198.18.100.2", 0))'
+nu1=$(counter vx1 nat-unsupported)
+if is_count "$nu0" "$nu1" && [ "$nu1" = $((nu0 + 1)) ]; then ok "$T: a GRE packet to outside is dropped as nat-unsupported ($nu0 -> $nu1)"
+else fail "$T: GRE to outside: nat-unsupported $nu0 -> $nu1"; fi
 
 # --- --no-egress: sealed's containers reach each other, not outside.
 if [ "$SEALED" = 1 ]; then
@@ -325,11 +417,9 @@ else
 fi
 check "$T: the nat map holds c1's flow out (key dir 0, udp, 10.1.0.2, 198.18.100.2)" \
 	map_has "$PIN1" nat ".dir == 0 and .proto == 17 and .addr == $(ip_le 10.1.0.2) and .remote == $(ip_le 198.18.100.2)"
-for v in vx2; do
-	e=$(counter $v egress) r=$(counter $v egress-reply) n=$(counter $v nat-new)
-	if is_count "$e" "$r" "$n" && [ "$e" -gt 0 ] && [ "$r" -gt 0 ] && [ "$n" -gt 0 ]; then ok "$T: h2 counted egress $e, egress-reply $r, nat-new $n"
-	else fail "$T: h2 egress '$e', egress-reply '$r', nat-new '$n'"; fi
-done
+e=$(counter vx2 egress) r=$(counter vx2 egress-reply) n=$(counter vx2 nat-new)
+if is_count "$e" "$r" "$n" && [ "$e" -gt 0 ] && [ "$r" -gt 0 ] && [ "$n" -gt 0 ]; then ok "$T: h2 counted egress $e, egress-reply $r, nat-new $n"
+else fail "$T: h2 egress '$e', egress-reply '$r', nat-new '$n'"; fi
 
 # --- the host's own traffic: untouched by vxnet's NAT (its own source port
 # from the ephemeral range, no egress-reply).
