@@ -3,7 +3,7 @@
 # "publish" list of a record in the state file, endpoint ls and network
 # inspect, and what is refused: malformed --publish (exit 2), ports out of
 # range, the NAT port range, the VXLAN port, a network without egress, a
-# host port published twice by one endpoint, two endpoints on one host port
+# host port or container port published twice by one endpoint, two endpoints on one host port
 # that are not one service (other network or other container port). Each
 # refusal is one "vxnet: " line and leaves the state file byte-identical.
 # A state file without "publish" reads and writes unchanged.
@@ -99,6 +99,10 @@ bad "a network without egress publishes nothing" 1 "^vxnet: endpoint x: network 
 	endpoint add x --network dark --node h1 --publish 8081:80
 bad "one host port twice in an endpoint" 1 "^vxnet: endpoint x: host port 9000/tcp is published twice$" \
 	endpoint add x --network red --node h1 --publish 9000:80 --publish 9000:81
+bad "one container port twice in an endpoint" 1 "^vxnet: endpoint x: port 80/tcp is published twice \(host ports 9000 and 9001\)$" \
+	endpoint add x --network red --node h1 --publish 9000:80 --publish 9001:80
+check "one port as tcp and udp" vx endpoint add x --network red --node h1 --publish 9000:80 --publish 9000:80/udp
+check "endpoint rm x" vx endpoint rm x
 bad "same host port, other network" 1 "^vxnet: host port 8080/tcp: published by web1 \(port 80, network red\) and x \(port 80, network blue\)$" \
 	endpoint add x --network blue --node h1 --publish 8080:80
 bad "same host port, other container port" 1 "^vxnet: host port 8080/tcp: published by web1 \(port 80, network red\) and x \(port 81, network red\)$" \

@@ -5,8 +5,12 @@
  * full, then applies a seeded random series of store events (three seeds) (nodes moved
  * or removed, networks with their MTU, egress and subnets changed or removed
  * (a /16 in place of a /24 with the same gateway: the subnets LPM trie),
- * endpoints put, moved between hosts, re-addressed or deleted) through
- * dp_sync_event, as the agent does. After every event a full sync of the
+ * endpoints put, moved between hosts, re-addressed, publishing ports or
+ * not, or deleted) through dp_sync_event, as the agent does. Endpoints of
+ * one network publish the same host ports (8000 + network/tcp to port 80,
+ * 9000 + network/udp to 53): services of several backends on several
+ * hosts, whose Maglev tables change with any of their endpoints, their
+ * nodes' addresses and their network. After every event a full sync of the
  * same state must find nothing to do: "0 added, 0 changed, 0 removed".
  *
  * Local endpoints e0..e7 sit behind the veths vxnet names for them, in a
@@ -82,8 +86,11 @@ static void veth_name(int i, char buf[IFNAMSIZ])
 	snprintf(buf, IFNAMSIZ, "vx%08lx", crc32(0, (const unsigned char *)name, strlen(name)));
 }
 
-/* Endpoint i of network i % NNETS on host `host`, in subnet `sub`. */
-static struct vx_endpoint make_endpoint(int i, int host, int sub, int mac)
+/* Endpoint i of network i % NNETS on host `host`, in subnet `sub`,
+ * publishing (pub: bit 0) 8000 + network/tcp to port 80 and (bit 1) 9000 +
+ * network/udp to port 53.
+ */
+static struct vx_endpoint make_endpoint(int i, int host, int sub, int mac, int pub)
 {
 	struct vx_endpoint e = { .ip = htonl(0x0a000000 | (i % NNETS) << 16 | sub << 8 | (10 + i)) };
 
@@ -94,6 +101,12 @@ static struct vx_endpoint make_endpoint(int i, int host, int sub, int mac)
 	e.mac[5] ^= mac;
 	if (i <= 8) /* e8's veth is never made */
 		veth_name(i, e.host_ifname);
+	if (pub & 1)
+		e.publish[e.npublish++] = (struct vx_publish){ .proto = IPPROTO_TCP,
+							       .host_port = 8000 + i % NNETS, .port = 80 };
+	if (pub & 2)
+		e.publish[e.npublish++] = (struct vx_publish){ .proto = IPPROTO_UDP,
+							       .host_port = 9000 + i % NNETS, .port = 53 };
 	return e;
 }
 
@@ -115,7 +128,7 @@ static struct vx_store_event random_event(unsigned int *seed, char *what, size_t
 		i = rand_r(seed) % NEPS;
 		ev.kind = VX_REC_ENDPOINT;
 		ev.rec.endpoint = make_endpoint(i, rand_r(seed) % NNODES, rand_r(seed) % 2,
-						rand_r(seed) % 2);
+						rand_r(seed) % 2, rand_r(seed) % 4);
 	}
 	memcpy(ev.name, &ev.rec, VX_NAME_MAX); /* every record starts with its name */
 	snprintf(what, len, "%s %s %s", ev.deleted ? "delete" : "put",
@@ -166,7 +179,7 @@ static int initial_state(struct vx_state *st)
 			return -ENOMEM;
 	}
 	for (int i = 0; i < NEPS; i += 2) {
-		struct vx_endpoint e = make_endpoint(i, i % NNODES, 0, 0);
+		struct vx_endpoint e = make_endpoint(i, i % NNODES, 0, 0, 3);
 
 		if (!state_add_endpoint(st, &e))
 			return -ENOMEM;
@@ -209,6 +222,46 @@ static int check_initial(const struct dp_sync *s)
 	return bpf_map_lookup_elem(s->fds[DP_MAP_SUBNETS], &k, &sn) ? 0 : -1; /* 10.0.1.99: none */
 }
 
+/* After the initial sync: every endpoint publishes both ports, so each
+ * network has two services of NEPS / 2 / NNETS backends, each with every
+ * slot; n0's e0, e6, e12 and e18 hold 8000/tcp's slots, each about a
+ * quarter, with their nodes' addresses; published has each endpoint's two
+ * ports.
+ */
+static int check_services(const struct dp_sync *s)
+{
+	struct vxnet_service_key sk = { .proto = IPPROTO_TCP, .port = htons(8000) };
+	struct vxnet_published_key pk = { .vni = 100, .ip = htonl(0x0a00000a), .proto = IPPROTO_UDP,
+					  .port = htons(53) };
+	int per = NEPS / 2 / NNETS, held[NEPS] = {};
+	struct vxnet_published pv;
+	struct vxnet_service sv;
+
+	if (map_entries(s->fds[DP_MAP_SERVICES]) != 2 * NNETS ||
+	    map_entries(s->fds[DP_MAP_BACKENDS]) != 2 * NNETS * VXNET_SERVICE_SLOTS ||
+	    map_entries(s->fds[DP_MAP_PUBLISHED]) != NEPS ||
+	    bpf_map_lookup_elem(s->fds[DP_MAP_SERVICES], &sk, &sv) || sv.backends != (__u32)per ||
+	    bpf_map_lookup_elem(s->fds[DP_MAP_PUBLISHED], &pk, &pv) || pv.hostport != htons(9000))
+		return -1;
+	for (__u32 slot = 0; slot < VXNET_SERVICE_SLOTS; slot++) {
+		struct vxnet_backend_key bk = { .proto = IPPROTO_TCP, .port = htons(8000), .slot = slot };
+		struct vxnet_backend b;
+		int i;
+
+		if (bpf_map_lookup_elem(s->fds[DP_MAP_BACKENDS], &bk, &b) || b.vni != 100 ||
+		    b.port != htons(80))
+			return -1;
+		i = (ntohl(b.ip) & 0xff) - 10; /* e_i is 10.0.0.(10 + i) */
+		if (i < 0 || i >= NEPS || i % (2 * NNETS) || b.node != make_node(i % NNODES, 0).addr)
+			return -1;
+		held[i]++;
+	}
+	for (int i = 0; i < NEPS; i += 2 * NNETS)
+		if (held[i] < VXNET_SERVICE_SLOTS / per - 1 || held[i] > VXNET_SERVICE_SLOTS / per + 1)
+			return -1;
+	return 0;
+}
+
 /* Runs the events; 0 when a full sync agreed after each. */
 static int run(unsigned int seed)
 {
@@ -239,6 +292,13 @@ static int run(unsigned int seed)
 		       map_entries(agent.fds[DP_MAP_SUBNETS]));
 		return 1;
 	}
+	if (check_services(&agent)) {
+		printf("not ok sync seed %u: services %d, backends %d, published %d entries, or "
+		       "a service, backend or publication is wrong\n", seed,
+		       map_entries(agent.fds[DP_MAP_SERVICES]), map_entries(agent.fds[DP_MAP_BACKENDS]),
+		       map_entries(agent.fds[DP_MAP_PUBLISHED]));
+		return 1;
+	}
 	for (step = 0; step < STEPS && !err; step++) {
 		struct vx_store_event ev = random_event(&rng, what, sizeof(what));
 
@@ -265,8 +325,9 @@ static int run(unsigned int seed)
 	}
 	if (!err)
 		printf("ok sync seed %u: %d random events applied one by one equal a full sync "
-		       "after each (%zu nodes, %zu networks, %zu endpoints at the end)\n", seed,
-		       STEPS, st.nnodes, st.nnetworks, st.nendpoints);
+		       "after each (%zu nodes, %zu networks, %zu endpoints, %d services at the end)\n",
+		       seed, STEPS, st.nnodes, st.nnetworks, st.nendpoints,
+		       map_entries(agent.fds[DP_MAP_SERVICES]));
 	dp_sync_close(&agent);
 	state_free(&st);
 	return err ? 1 : 0;

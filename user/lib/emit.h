@@ -10,7 +10,20 @@
  *   endpoint  node_vnis[{node address, VNI}];
  *             endpoints[{VNI, IP}] (unless attached here and its veth is gone
  *             or is not the one vxnet names for it: "vx" + crc32 of its name);
- *             ifaces[veth ifindex] when attached on this host
+ *             ifaces[veth ifindex] when attached on this host;
+ *             published[{VNI, IP, proto, port}] per published port
+ *   service   (the endpoints publishing one host port and protocol, whose
+ *             network and node exist) services[{proto, host port}] and
+ *             backends[{proto, host port, slot}] for every Maglev slot
+ *             (maglev.h; the endpoints sorted by name), each backend's node
+ *             the underlay address of the endpoint's node
+ *
+ * A service's entries depend on all of its endpoints, so they are emitted
+ * per service, not per record: emit_all does every service once; for one
+ * changed record the caller collects the services the record's endpoints
+ * publish, in its old and its new version (emit_record_services,
+ * emit_endpoint_services), and emits those before and after the change
+ * (emit_services).
  */
 #ifndef VXNET_EMIT_H
 #define VXNET_EMIT_H
@@ -45,7 +58,20 @@ int emit_endpoint(struct emit_ctx *c, const struct vx_endpoint *ep);
  * depend on it: a node's or a network's endpoints.
  */
 int emit_record(struct emit_ctx *c, enum vx_rec_kind kind, const char *name);
-/* Every record of the state. */
+/* Every record and every service of the state. */
 int emit_all(struct emit_ctx *c);
+
+/* Services, as sets of struct vxnet_service_key without values: those
+ * endpoint ep publishes, and those of record kind/name of st (an
+ * endpoint, or the endpoints of a node or a network, valid or not), added
+ * to svc. 0 or -ENOMEM.
+ */
+int emit_endpoint_services(const struct vx_endpoint *ep, struct kv_set *svc);
+int emit_record_services(const struct vx_state *st, enum vx_rec_kind kind, const char *name,
+			 struct kv_set *svc);
+/* The entries of each service of svc as c->st has it (none when no
+ * endpoint publishes it any more). svc must be sorted (no key twice).
+ */
+int emit_services(struct emit_ctx *c, const struct kv_set *svc);
 
 #endif

@@ -19,6 +19,9 @@ enum dp_map_id {
 	DP_MAP_NODE_VNIS,
 	DP_MAP_IFACES,
 	DP_MAP_ENDPOINTS,
+	DP_MAP_BACKENDS, /* a service's slots: after the endpoints they name */
+	DP_MAP_SERVICES, /* after its slots: a service found has them */
+	DP_MAP_PUBLISHED,
 	DP_MAP_NSYNCED, /* the maps above are the state's; those below are not */
 	DP_MAP_STATS = DP_MAP_NSYNCED,
 	DP_MAP_DROPS,

@@ -150,7 +150,7 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 		  struct kv_result *res)
 {
 	struct emit_ctx before, after;
-	struct kv_set scope[DP_MAP_NSYNCED];
+	struct kv_set scope[DP_MAP_NSYNCED], svc;
 	int err;
 
 	*res = (struct kv_result){};
@@ -158,9 +158,18 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 	before.ifindex = emitted_ifindex;
 	before.arg = s;
 	before.quiet = 1;
-	err = emit_record(&before, ev->kind, ev->name) ?: state_apply(st, ev->kind, ev->name, ev->deleted ? NULL : &ev->rec);
+	/* The services of the record's endpoints, old and new version: each
+	 * table is emitted whole before and after.
+	 */
+	kv_init(&svc, sizeof(struct vxnet_service_key), 0);
+	err = emit_record_services(st, ev->kind, ev->name, &svc);
+	if (!err && ev->kind == VX_REC_ENDPOINT && !ev->deleted)
+		err = emit_endpoint_services(&ev->rec.endpoint, &svc);
+	err = err ?: kv_sort(&svc);
+	err = err ?: emit_record(&before, ev->kind, ev->name) ?: emit_services(&before, &svc) ?:
+		     state_apply(st, ev->kind, ev->name, ev->deleted ? NULL : &ev->rec);
 	emit_init(&after, st, &s->host);
-	err = err ?: emit_record(&after, ev->kind, ev->name);
+	err = err ?: emit_record(&after, ev->kind, ev->name) ?: emit_services(&after, &svc);
 	for (int m = 0; m < DP_MAP_NSYNCED; m++)
 		kv_init(&scope[m], dp_maps[m].key_size, 0);
 	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++) {
@@ -179,6 +188,7 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 		pr_err("%s: out of memory", s->who);
 	for (int m = 0; m < DP_MAP_NSYNCED; m++)
 		kv_free(&scope[m]);
+	kv_free(&svc);
 	emit_free(&before);
 	emit_free(&after);
 	return err;

@@ -262,7 +262,8 @@ static int endpoint_fits(const struct vx_endpoint *e, const struct vx_network *n
 }
 
 /* Endpoint e's published ports on their own (n is its network): ports,
- * the host ports the datapath keeps for itself, no host port twice.
+ * the host ports the datapath keeps for itself, no host port and no
+ * container port twice.
  */
 static int check_publish(const struct vx_endpoint *e, const struct vx_network *n, const char *src)
 {
@@ -287,10 +288,19 @@ static int check_publish(const struct vx_endpoint *e, const struct vx_network *n
 		if (p->host_port == VXNET_DEFAULT_PORT && p->proto == IPPROTO_UDP)
 			return pr_err_at(src, "endpoint %s: host port %u/udp is the VXLAN port", e->name,
 					 p->host_port);
-		for (int j = 0; j < i; j++)
-			if (e->publish[j].proto == p->proto && e->publish[j].host_port == p->host_port)
+		for (int j = 0; j < i; j++) {
+			const struct vx_publish *q = &e->publish[j];
+
+			if (q->proto != p->proto)
+				continue;
+			if (q->host_port == p->host_port)
 				return pr_err_at(src, "endpoint %s: host port %u/%s is published twice",
 						 e->name, p->host_port, proto);
+			/* published[{VNI, IP, proto, port}] holds one host port */
+			if (q->port == p->port)
+				return pr_err_at(src, "endpoint %s: port %u/%s is published twice (host ports %u and %u)",
+						 e->name, p->port, proto, q->host_port, p->host_port);
+		}
 	}
 	return 0;
 }
