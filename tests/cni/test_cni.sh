@@ -2,6 +2,8 @@
 # vxnet-cni, run as a runtime runs it: every verb in every supported version,
 # the result field by field and the kernel state it stands for, the spec's
 # errors, DEL twice and without a namespace, CHECK finding a removed route,
+# runtimeConfig.portMappings as published ports (a service of two, a clash
+# and bad mappings refused with one message),
 # GC, delegation to Debian's host-local, and a chain vxnet-cni + tuning +
 # bandwidth + portmap passing prevResult along.
 #
@@ -209,6 +211,39 @@ bcfg=$(jq -c '.ipam.ranges[0][0] = {subnet: "10.9.0.0/24"}' <<<"$hcfg")
 cni_err "$T: host-local address outside the network" 7 ADD cidh eth0 /run/netns/"${P}h" "$bcfg"
 check "$T: ... released again at host-local" sh -c "! ls $IPAM/blue/ 2>/dev/null | grep -q '^10\.9\.'"
 check "$T: ... no veth, no record" sh -c "! ip -n ${P}h link show eth0 2>/dev/null && [ -z \"\$(jq -c '.endpoints[] | select(.container_id == \"cidh\")' $STATE)\" ]"
+
+# ---- runtimeConfig.portMappings (capability portMappings): published ports ----
+# pm_conf MAPPINGS: the configuration as libcni passes it to a plugin that
+# declares the capability
+pm_conf() { conf 1.0.0 ". + {capabilities: {portMappings: true}, runtimeConfig: {portMappings: $1}}"; }
+svc_of() { map_has "$PIN1" services ".proto == $1 and .port == $((($2 & 255) << 8 | $2 >> 8))"; }
+mkns "${P}p1" && mkns "${P}p2"
+pcfg=$(pm_conf '[{"hostPort": 18081, "containerPort": 80, "protocol": "tcp"}, {"hostPort": 15353, "containerPort": 53, "protocol": "udp", "hostIP": ""}]')
+check "$T: ADD with portMappings 18081:80/tcp, 15353:53/udp" cni ADD cidp1 eth0 /run/netns/"${P}p1" "$pcfg"
+check "$T: ... the record publishes them" test "$(record cidp1 eth0 | jq -c .publish)" = \
+	'[{"proto":"tcp","host_port":18081,"port":80},{"proto":"udp","host_port":15353,"port":53}]'
+check "$T: ... services has 18081/tcp" svc_of 6 18081
+check "$T: ... and 15353/udp" svc_of 17 15353
+cni_err "$T: ADD with 18081 to another container port" 7 ADD cidp2 eth0 /run/netns/"${P}p2" \
+	"$(pm_conf '[{"hostPort": 18081, "containerPort": 8080, "protocol": "tcp"}]')"
+check "$T: ... the message names both endpoints" jq -e '.msg | test("^attach: host port 18081/tcp: published by cidp1-[0-9a-f]{8} \\(port 80, network blue\\) and cidp2-[0-9a-f]{8} \\(port 8080, network blue\\)$")' "$TMP/res"
+check "$T: ... no veth in the container, no record" sh -c "! ip -n ${P}p2 link show eth0 2>/dev/null && [ -z \"\$(jq -c '.endpoints[] | select(.container_id == \"cidp2\")' $STATE)\" ]"
+cni_err "$T: portMappings with protocol sctp" 7 ADD cidp2 eth0 /run/netns/"${P}p2" \
+	"$(pm_conf '[{"hostPort": 18082, "containerPort": 80, "protocol": "sctp"}]')"
+check "$T: ... says so" jq -e '.msg == "runtimeConfig.portMappings[0]: protocol must be tcp or udp"' "$TMP/res"
+cni_err "$T: portMappings with hostPort 0" 7 ADD cidp2 eth0 /run/netns/"${P}p2" \
+	"$(pm_conf '[{"hostPort": 0, "containerPort": 80}]')"
+cni_err "$T: portMappings in the NAT port range" 7 ADD cidp2 eth0 /run/netns/"${P}p2" \
+	"$(pm_conf '[{"hostPort": 62000, "containerPort": 80}]')"
+check "$T: ... says so" jq -e '.msg | endswith("host port 62000/tcp is in the NAT port range 61001-65535")' "$TMP/res"
+check "$T: ADD with the same mapping joins the service" cni ADD cidp2 eth0 /run/netns/"${P}p2" \
+	"$(pm_conf '[{"hostPort": 18081, "containerPort": 80}]')"
+check "$T: ... 18081/tcp has 2 backends" map_has "$PIN1" services ".proto == 6 and .port == $(((18081 & 255) << 8 | 18081 >> 8))"
+check "$T: ... services' value says 2" sh -c "bpftool -j map dump pinned $PIN1/services | jq -e 'any(.[]; .formatted.value.backends == 2)' >/dev/null"
+check "$T: DEL the first" cni DEL cidp1 eth0 /run/netns/"${P}p1" "$pcfg"
+check "$T: DEL the second" cni DEL cidp2 eth0 /run/netns/"${P}p2" "$pcfg"
+check "$T: ... records gone" sh -c "[ -z \"\$(jq -c '.endpoints[] | select(.container_id | startswith(\"cidp\"))' $STATE)\" ]"
+check "$T: ... services empty" sh -c "[ \"\$(bpftool -j map dump pinned $PIN1/services | jq length)\" = 0 ]"
 
 # ---- a chain: vxnet-cni, tuning, bandwidth, portmap ----
 # chain CMD CID NS: runs the list as libcni runs it (ADD in order, each with

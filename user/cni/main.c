@@ -13,6 +13,10 @@
  *   storeCA, storeCert, storeKey   TLS files for etcds://
  *   pinDir    vxnet's pins (default /sys/fs/bpf/vxnet)
  * CNI_ARGS: IP=A.B.C.D and MAC=xx:..:xx (without ipam); other keys ignored.
+ * runtimeConfig.portMappings (when the conflist gives the plugin
+ * "capabilities": {"portMappings": true}; podman -p): the endpoint's
+ * published ports, [{"hostPort", "containerPort", "protocol"}]; hostIP
+ * empty or 0.0.0.0 only. DEL removes them with the endpoint.
  * Endpoint names: the container ID's first 24 characters, '-', and the
  * CRC-32 of "CONTAINERID/IFNAME" in hex.
  */
@@ -255,6 +259,60 @@ static int read_args(const char *args, uint32_t *ip, int *has_ip, uint8_t *mac, 
 	return 0;
 }
 
+/* One element of runtimeConfig.portMappings. */
+static int read_port_mapping(const json_t *m, size_t i, struct vx_publish *p, struct cni_err *e)
+{
+	const json_t *host = json_object_get(m, "hostPort"), *port = json_object_get(m, "containerPort");
+	const json_t *proto = json_object_get(m, "protocol"), *hip = json_object_get(m, "hostIP");
+	const char *ps = json_is_string(proto) ? json_string_value(proto) : "tcp";
+	char lower[8] = "";
+
+	if (!json_is_object(m))
+		return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.portMappings[%zu] must be an object", i);
+	if (!json_is_integer(host) || json_integer_value(host) < 1 || json_integer_value(host) > 65535 ||
+	    !json_is_integer(port) || json_integer_value(port) < 1 || json_integer_value(port) > 65535)
+		return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.portMappings[%zu]: hostPort and containerPort must be 1..65535", i);
+	for (size_t k = 0; ps[k] && k < sizeof(lower) - 1; k++)
+		lower[k] = ps[k] >= 'A' && ps[k] <= 'Z' ? ps[k] - 'A' + 'a' : ps[k];
+	if ((proto && !json_is_string(proto)) || strlen(ps) >= sizeof(lower) ||
+	    publish_proto_of(lower) < 0)
+		return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.portMappings[%zu]: protocol must be tcp or udp", i);
+	/* vxnet publishes on every node's underlay address */
+	if (hip && !json_is_null(hip) && (!json_is_string(hip) || (*json_string_value(hip) &&
+	    strcmp(json_string_value(hip), "0.0.0.0"))))
+		return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.portMappings[%zu]: hostIP is not supported (a published port is on every node's address)", i);
+	*p = (struct vx_publish){ .proto = publish_proto_of(lower), .host_port = json_integer_value(host),
+				  .port = json_integer_value(port) };
+	return 0;
+}
+
+/* runtimeConfig.portMappings, the portMappings capability (podman -p):
+ * [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}], the
+ * endpoint's published ports. Absent: none.
+ */
+static int read_port_mappings(const struct cni_conf *c, struct vx_publish *pub, int *n,
+			      struct cni_err *e)
+{
+	const json_t *rc = json_object_get(c->root, "runtimeConfig"), *pm, *m;
+	size_t i;
+
+	*n = 0;
+	pm = json_is_object(rc) ? json_object_get(rc, "portMappings") : NULL;
+	if (!pm || json_is_null(pm))
+		return 0;
+	if (!json_is_array(pm))
+		return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.portMappings must be an array");
+	if (json_array_size(pm) > VX_MAX_PUBLISH)
+		return cni_fail(e, CNI_ERR_CONFIG, "runtimeConfig.portMappings: more than %d ports",
+				VX_MAX_PUBLISH);
+	json_array_foreach(pm, i, m) {
+		if (read_port_mapping(m, i, &pub[i], e))
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
 static int open_store(const struct cni_conf *c, struct vx_store **s, struct cni_err *e)
 {
 	struct vx_store_opts o = { .ca = c->ca, .cert = c->cert, .key = c->key };
@@ -372,6 +430,7 @@ static int cmd_add(const struct cni_env *env, const struct cni_conf *c, struct c
 	json_t *ipam = NULL, *res;
 	struct vx_endpoint ep;
 	struct vx_state st;
+	struct vx_publish pub[VX_MAX_PUBLISH];
 	int has_ip, has_mac, err, ret = -1;
 	uint32_t ip;
 	uint8_t mac[6];
@@ -379,8 +438,10 @@ static int cmd_add(const struct cni_env *env, const struct cni_conf *c, struct c
 	state_init(&st);
 	if (access(env->netns, F_OK))
 		return cni_fail(e, CNI_ERR_ENV, "CNI_NETNS %.256s: %s", env->netns, strerror(errno));
-	if (read_args(env->args, &ip, &has_ip, mac, &has_mac, e) || open_store(c, &req.store, e))
+	if (read_args(env->args, &ip, &has_ip, mac, &has_mac, e) ||
+	    read_port_mappings(c, pub, &req.npublish, e) || open_store(c, &req.store, e))
 		return -1;
+	req.publish = pub;
 	if (read_state(req.store, &st, e))
 		goto cleanup;
 	n = state_find_network(&st, c->network);
