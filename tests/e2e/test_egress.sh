@@ -305,14 +305,27 @@ else
 fi
 if grep -qx "tcp 198.18.1.2:$pb" "$TMP/out.log" && grep -qx "tcp 198.18.1.2:$pt" "$TMP/out.log"; then ok "$T: the server saw two connections from 198.18.1.2 ($pb, $pt)"
 else fail "$T: server log: $(grep '^tcp' "$TMP/out.log" | tail -3 | tr '\n' '|')"; fi
-# vxnet nat ls (while both connections were open): each flow with its inside
-# address and port and its outside address and port.
-natline() { grep -F "$1" "$TMP/natls" | grep -F "$2" | grep -qF "$3"; }
-if [ "$natls_rc" = 0 ] && natline 10.1.0.2:40000 "198.18.1.2:$pb" 198.18.100.2:7000 &&
-   natline 10.1.0.2:40000 "198.18.1.2:$pt" 198.18.100.2:7000; then
-	ok "$T: vxnet nat ls lists both TCP flows (10.1.0.2:40000 as 198.18.1.2:$pb and :$pt to 198.18.100.2:7000)"
+# vxnet nat ls (while both connections were open): each flow with its
+# network, inside and outside address and port, remote, and its way back.
+# natline PROTO NETWORK INSIDE OUTSIDE REMOTE [FLAGS-REGEX]: a row of nat ls
+# with these columns and its IN entry there (and FLAGS matching).
+natline() {
+	awk -v p="$1" -v n="$2" -v i="$3" -v o="$4" -v r="$5" -v fl="${6:-.}" \
+		'$1 == p && $2 == n && $3 == i && $4 == o && $5 == r && $7 ~ fl && $8 == "yes" { f = 1 } END { exit !f }' "$TMP/natls"
+}
+natrows() { grep -F "$1" "$TMP/natls" | tr -s ' ' | tr '\n' '|'; }
+if [ "$natls_rc" = 0 ] && natline tcp blue 10.1.0.2:40000 "198.18.1.2:$pb" 198.18.100.2:7000 &&
+   natline tcp teal 10.1.0.2:40000 "198.18.1.2:$pt" 198.18.100.2:7000; then
+	ok "$T: vxnet nat ls lists both TCP flows (10.1.0.2:40000 in blue as 198.18.1.2:$pb, in teal as :$pt, to 198.18.100.2:7000)"
 else
-	fail "$T: vxnet nat ls (rc $natls_rc): $(head -6 "$TMP/natls" | tr '\n' '|')"
+	fail "$T: vxnet nat ls (rc $natls_rc): $(head -1 "$TMP/natls")|$(natrows 10.1.0.2:40000)"
+fi
+# Both had answers ("blue-before ..." came back): FLAGS says replied.
+if natline tcp blue 10.1.0.2:40000 "198.18.1.2:$pb" 198.18.100.2:7000 replied &&
+   natline tcp teal 10.1.0.2:40000 "198.18.1.2:$pt" 198.18.100.2:7000 replied; then
+	ok "$T: vxnet nat ls shows both answered TCP flows as replied"
+else
+	fail "$T: answered flows not shown as replied: $(natrows 10.1.0.2:40000)"
 fi
 
 # --- Path MTU: 198.18.100.3 lies behind r's 1200-byte link. c1's 1450-byte
@@ -410,10 +423,10 @@ else
 	fail "$T: one UDP exchange '$a': egress $eg0 -> $eg1, egress-reply $er0 -> $er1, nat-new $nn0 -> $nn1 $(cat "$TMP/err")"
 fi
 vx1 nat ls >"$TMP/natls" 2>&1
-if grep -F 10.1.0.2:5601 "$TMP/natls" | grep -F "198.18.1.2:${a##*:}" | grep -qF 198.18.100.2:7001; then
+if natline udp blue 10.1.0.2:5601 "198.18.1.2:${a##*:}" 198.18.100.2:7001; then
 	ok "$T: vxnet nat ls lists the UDP flow 10.1.0.2:5601 as 198.18.1.2:${a##*:} to 198.18.100.2:7001"
 else
-	fail "$T: vxnet nat ls: $(head -6 "$TMP/natls" | tr '\n' '|')"
+	fail "$T: vxnet nat ls: $(head -1 "$TMP/natls")|$(natrows 10.1.0.2:5601)"
 fi
 check "$T: the nat map holds c1's flow out (key dir 0, udp, 10.1.0.2, 198.18.100.2)" \
 	map_has "$PIN1" nat ".dir == 0 and .proto == 17 and .addr == $(ip_le 10.1.0.2) and .remote == $(ip_le 198.18.100.2)"
