@@ -4,7 +4,9 @@
 # as {"Err": one line} with the state file unchanged, IPAM reservations in
 # the store (two hosts never hand out one address), Join's veth with the TC
 # program on its host side, the container side moved into a namespace as
-# Docker moves it and pinging across hosts, Leave, DeleteEndpoint,
+# Docker moves it and pinging across hosts, ProgramExternalConnectivity's
+# port bindings (docker run -p) as published ports and Revoke taking them
+# away, Leave, DeleteEndpoint,
 # DeleteNetwork (created vs adopted), SIGTERM and a restart (nothing kept in
 # memory), a stale socket after SIGKILL.
 #
@@ -89,7 +91,7 @@ good "NetworkDriver.GetCapabilities: local scope" 1 /NetworkDriver.GetCapabiliti
 good "IpamDriver.GetCapabilities" 1 /IpamDriver.GetCapabilities '{}' '. == {"RequiresMACAddress": false}'
 good "IpamDriver.GetDefaultAddressSpaces" 1 /IpamDriver.GetDefaultAddressSpaces '{}' \
 	'(.LocalDefaultAddressSpace | length > 0) and (.GlobalDefaultAddressSpace | length > 0)'
-for c in DiscoverNew DiscoverDelete ProgramExternalConnectivity RevokeExternalConnectivity AllocateNetwork FreeNetwork; do
+for c in DiscoverNew DiscoverDelete AllocateNetwork FreeNetwork; do
 	good "$c answers {}" 1 /NetworkDriver.$c "{\"NetworkID\":\"$NET1\"}" '. == {}'
 done
 bad "unknown call: 404" 1 /NetworkDriver.Frob '{}' '^vxnet: docker: unknown call /NetworkDriver.Frob$' 404
@@ -204,6 +206,64 @@ check "c1 and c2 take the interfaces" bash -c "$(declare -f dock); dock $H1 $SRC
 check "c2 has Docker's MAC" bash -c "ip -n $C2 link show eth0 | grep -q 02:00:00:00:05:03"
 check "c1 pings c2 across hosts" in_ns "$C1" ping -c 2 -W 2 -i 0.2 10.5.0.3
 check "c2 pings c1's gateway-routed address back" in_ns "$C2" ping -c 1 -W 2 10.5.0.2
+
+# --- External connectivity: docker run -p as published ports ----------------
+# libnetwork's ProgramExternalConnectivity passes the sandbox's labels as
+# Options; its port bindings (types.PortBinding) under
+# com.docker.network.portmap, a binding once per host address family
+port_le() { echo $((($1 & 255) << 8 | $1 >> 8)); }
+svc_backends() { # svc_backends PIN PROTO PORT: the service's backends, or none
+	map_dump "$1" services | jq -r --argjson p "$2" --argjson h "$(port_le "$3")" \
+		'[.[] | select(.formatted.key.proto == $p and .formatted.key.port == $h) | .formatted.value.backends] | if length == 0 then "none" else .[0] end'
+}
+binding() { # binding PROTO PORT HOSTIP HOSTPORT HOSTPORTEND
+	printf '{"Proto":%s,"IP":"","Port":%s,"HostIP":"%s","HostPort":%s,"HostPortEnd":%s}' "$@"
+}
+ext() { # ext NET EP BINDING...: a ProgramExternalConnectivity request
+	local net=$1 ep=$2 pm; shift 2
+	pm=$(IFS=,; echo "$*")
+	printf '{"NetworkID":"%s","EndpointID":"%s","Options":{"com.docker.network.endpoint.exposedports":[{"Proto":6,"Port":80}],"com.docker.network.portmap":[%s]}}' "$net" "$ep" "$pm"
+}
+PROG=/NetworkDriver.ProgramExternalConnectivity REVOKE=/NetworkDriver.RevokeExternalConnectivity
+D1=docker-${EP1:0:12} D2=docker-${EP2:0:12}
+good "Program EP1: -p 8080:80 -p 5353:53/udp (8080 for 0.0.0.0 and ::)" 1 "$PROG" \
+	"$(ext "$NET1" "$EP1" "$(binding 6 80 "" 8080 8080)" "$(binding 17 53 "" 5353 5353)" "$(binding 6 80 :: 8080 8080)")" '. == {}'
+st_is "EP1's record publishes them, once each" "[.endpoints[] | select(.container_id == \"$EP1\") | .publish]" \
+	'[[{"proto":"tcp","host_port":8080,"port":80},{"proto":"udp","host_port":5353,"port":53}]]'
+is_svc() { # is_svc NAME PIN PROTO PORT WANT
+	local got; got=$(svc_backends "$2" "$3" "$4")
+	if [ "$got" = "$5" ]; then ok "$1"; else fail "$1: $got, expected $5"; fi
+}
+is_svc "h1: 8080/tcp has 1 backend" "$PIN1" 6 8080 1
+is_svc "h1: 5353/udp has 1 backend" "$PIN1" 17 5353 1
+cp "$STATE" "$TMP/before-again"
+good "Program EP1 again: the same" 1 "$PROG" \
+	"$(ext "$NET1" "$EP1" "$(binding 6 80 "" 8080 8080)" "$(binding 17 53 "" 5353 5353)")" '. == {}'
+check "  the state file unchanged" cmp -s "$STATE" "$TMP/before-again"
+bad "Program EP2: 8080 to another container port" 2 "$PROG" "$(ext "$NET2" "$EP2" "$(binding 6 81 "" 8080 8080)")" \
+	"^vxnet: docker: host port 8080/tcp: published by $D1 \(port 80, network dblue\) and $D2 \(port 81, network dblue\)$"
+bad "Program EP2: sctp" 2 "$PROG" "$(ext "$NET2" "$EP2" "$(binding 132 80 "" 8080 8080)")" \
+	'^vxnet: docker: ProgramExternalConnectivity: port 80: protocol 132 is not tcp or udp$'
+bad "Program EP2: -p 80 (no host port)" 2 "$PROG" "$(ext "$NET2" "$EP2" "$(binding 6 80 "" 0 0)")" \
+	'^vxnet: docker: ProgramExternalConnectivity: port 80/tcp needs a host port \(-p HOSTPORT:80\): vxnet does not choose one$'
+bad "Program EP2: a host port range" 2 "$PROG" "$(ext "$NET2" "$EP2" "$(binding 6 80 "" 8000 8010)")" \
+	'^vxnet: docker: ProgramExternalConnectivity: host port range 8000-8010 is not supported \(one host port per -p\)$'
+bad "Program EP2: -p 127.0.0.1:8080:80" 2 "$PROG" "$(ext "$NET2" "$EP2" "$(binding 6 80 127.0.0.1 8080 8080)")" \
+	"^vxnet: docker: ProgramExternalConnectivity: host address 127.0.0.1 is not supported"
+bad "Program EP2: a host port in the NAT range" 2 "$PROG" "$(ext "$NET2" "$EP2" "$(binding 6 80 "" 62000 62000)")" \
+	"^vxnet: docker: endpoint $D2: host port 62000/tcp is in the NAT port range 61001-65535$"
+bad "Program an unknown endpoint" 1 "$PROG" "$(ext "$NET1" "$EP3" "$(binding 6 80 "" 8080 8080)")" \
+	"^vxnet: docker: ProgramExternalConnectivity: unknown endpoint $EP3$"
+good "Program EP2 on h2: 8080:80 joins the service" 2 "$PROG" "$(ext "$NET2" "$EP2" "$(binding 6 80 "" 8080 8080)")" '. == {}'
+is_svc "h2: 8080/tcp has 2 backends" "$PIN2" 6 8080 2
+good "Revoke EP1" 1 "$REVOKE" "{\"NetworkID\":\"$NET1\",\"EndpointID\":\"$EP1\"}" '. == {}'
+st_is "EP1 publishes nothing" "[.endpoints[] | select(.container_id == \"$EP1\") | .publish]" '[null]'
+is_svc "h1: 8080/tcp has 1 backend (EP2)" "$PIN1" 6 8080 1
+is_svc "h1: 5353/udp is gone" "$PIN1" 17 5353 none
+good "Revoke EP2 on h2" 2 "$REVOKE" "{\"NetworkID\":\"$NET2\",\"EndpointID\":\"$EP2\"}" '. == {}'
+is_svc "h2: 8080/tcp is gone" "$PIN2" 6 8080 none
+good "Revoke an unknown endpoint: nothing to do" 1 "$REVOKE" "{\"NetworkID\":\"$NET1\",\"EndpointID\":\"$EP3\"}" '. == {}'
+good "Program without port bindings" 1 "$PROG" "{\"NetworkID\":\"$NET1\",\"EndpointID\":\"$EP1\",\"Options\":{}}" '. == {}'
 
 # --- Leave, DeleteEndpoint, ReleaseAddress, DeleteNetwork -------------------
 good "Leave EP1 (after the restart)" 1 /NetworkDriver.Leave "{\"NetworkID\":\"$NET1\",\"EndpointID\":\"$EP1\"}" '. == {}'

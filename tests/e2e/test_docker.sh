@@ -322,6 +322,31 @@ else
 	fail "$T: restarted: new container: $(tr '\n' '|' <"$TMP/out") $(tails 3 "$(hdir 1)/plugin.log")"
 fi
 
+# ---- docker run -p: published ports (ProgramExternalConnectivity) ----
+# port_le P: a __be16 as bpftool shows it; svc_has PIN PROTO PORT
+port_le() { echo $((($1 & 255) << 8 | $1 >> 8)); }
+svc_has() { map_has "$1" services ".proto == $2 and .port == $(port_le "$3")"; }
+svc_lacks() { map_lacks "$1" services ".proto == $2 and .port == $(port_le "$3")"; }
+if dk 1 run -d --name "${P}dp" --network "$NET" --ip 10.1.0.20 -p 18080:80 -p 15353:53/udp "$IMG" sleep 600 >"$TMP/out" 2>&1; then
+	ok "$T: h1: docker run -d -p 18080:80 -p 15353:53/udp"
+	got=$(ep_field 10.1.0.20 PORTS)
+	[ "$got" = "18080:80/tcp,15353:53/udp" ] && ok "$T: -p: endpoint ls PORTS $got" || fail "$T: -p: endpoint ls PORTS '$got'"
+	check "$T: -p: 18080/tcp in h1's services map" svc_has "$PIN1" 6 18080
+	check "$T: -p: 15353/udp in h1's services map" svc_has "$PIN1" 17 15353
+	if dk 1 run -d --name "${P}dq" --network "$NET" -p 18080:81 "$IMG" sleep 600 >"$TMP/out" 2>&1; then
+		fail "$T: -p 18080:81 on another container was not refused"
+	elif grep -q 'host port 18080/tcp: published by docker-[0-9a-f]* (port 80, network '"$VXNET_NET"') and docker-[0-9a-f]* (port 81' "$TMP/out"; then
+		ok "$T: -p 18080:81 on another container refused naming both"
+	else fail "$T: -p 18080:81: $(tr '\n' '|' <"$TMP/out")"; fi
+	dk 1 rm -f "${P}dq" >/dev/null 2>&1
+	check "$T: -p: docker rm -f" dk 1 rm -f "${P}dp"
+	check "$T: -p: rm: the endpoint is gone" ep_gone 10.1.0.20
+	check "$T: -p: rm: 18080/tcp gone from h1's services map" svc_lacks "$PIN1" 6 18080
+	check "$T: -p: rm: 15353/udp gone" svc_lacks "$PIN1" 17 15353
+else
+	fail "$T: h1: docker run -p: $(tr '\n' '|' <"$TMP/out") $(tails 3 "$(hdir 1)/plugin.log")"
+fi
+
 # ---- rm -f frees the address and the veth ----
 check "$T: h1: docker rm -f d1" dk 1 rm -f "${P}d1"
 check "$T: rm: 10.1.0.10's endpoint is gone" ep_gone 10.1.0.10

@@ -610,6 +610,152 @@ static int leave(struct vx_docker *d, json_t *req, json_t *res)
 	       vx_detach_veth(d->store, d->pin_dir, ep.name);
 }
 
+/* ---- published ports: docker run -p ------------------------------------ */
+
+#define PORTMAP_OPTION "com.docker.network.portmap"
+
+struct publish_op {
+	const char *who, *id;
+	char name[VX_NAME_MAX];
+	int npublish;
+	struct vx_publish publish[VX_MAX_PUBLISH];
+};
+
+/* A host address Docker binds: every one (vxnet publishes on every node's
+ * underlay address, nothing else).
+ */
+static int any_host_ip(const char *ip)
+{
+	return !*ip || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+}
+
+/* One of Options' com.docker.network.portmap, a libnetwork
+ * types.PortBinding: {"Proto": 6, "IP": "", "Port": 80, "HostIP": "",
+ * "HostPort": 8080, "HostPortEnd": 8080}. Appended to o unless there
+ * already (Docker may list a binding once per host address family).
+ */
+static int read_binding(struct publish_op *o, json_t *b)
+{
+	json_int_t proto = json_integer_value(json_object_get(b, "Proto"));
+	json_int_t port = json_integer_value(json_object_get(b, "Port"));
+	json_int_t host = json_integer_value(json_object_get(b, "HostPort"));
+	json_int_t end = json_integer_value(json_object_get(b, "HostPortEnd"));
+	const char *hip = jstr(b, "HostIP");
+	struct vx_publish p;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		pr_err("docker: %s: port %lld: protocol %lld is not tcp or udp", o->who, port, proto);
+		return -EINVAL;
+	}
+	if (port < 1 || port > 65535) {
+		pr_err("docker: %s: invalid port %lld", o->who, port);
+		return -EINVAL;
+	}
+	if (host < 1 || host > 65535) {
+		pr_err("docker: %s: port %lld/%s needs a host port (-p HOSTPORT:%lld): vxnet does not choose one",
+		       o->who, port, publish_proto(proto), port);
+		return -EINVAL;
+	}
+	if (end && end != host) {
+		pr_err("docker: %s: host port range %lld-%lld is not supported (one host port per -p)",
+		       o->who, host, end);
+		return -EINVAL;
+	}
+	if (!any_host_ip(hip)) {
+		pr_err("docker: %s: host address %.64s is not supported (a published port is on every node's address)",
+		       o->who, hip);
+		return -EINVAL;
+	}
+	p = (struct vx_publish){ .proto = proto, .host_port = host, .port = port };
+	for (int i = 0; i < o->npublish; i++)
+		if (!memcmp(&o->publish[i], &p, sizeof(p)))
+			return 0;
+	if (o->npublish == VX_MAX_PUBLISH) {
+		pr_err("docker: %s: more than %d published ports", o->who, VX_MAX_PUBLISH);
+		return -EINVAL;
+	}
+	o->publish[o->npublish++] = p;
+	return 0;
+}
+
+static int read_portmap(struct publish_op *o, json_t *req)
+{
+	json_t *pm = json_object_get(json_object_get(req, "Options"), PORTMAP_OPTION), *b;
+	size_t i;
+	int err = 0;
+
+	if (!pm || json_is_null(pm))
+		return 0;
+	if (!json_is_array(pm)) {
+		pr_err("docker: %s: %s is not a list", o->who, PORTMAP_OPTION);
+		return -EINVAL;
+	}
+	json_array_foreach(pm, i, b) {
+		err = json_is_object(b) ? read_binding(o, b) : -EINVAL;
+		if (err == -EINVAL && !json_is_object(b))
+			pr_err("docker: %s: %s[%zu] is not an object", o->who, PORTMAP_OPTION, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The endpoint's published ports become o's. Revoke of an endpoint gone
+ * already: nothing to do.
+ */
+static int do_set_publish(struct vx_state *st, void *arg)
+{
+	struct publish_op *o = arg;
+	struct vx_endpoint *e = state_find_endpoint(st, o->name);
+
+	if (!e || strcmp(e->container_id, o->id)) {
+		if (!o->npublish)
+			return 0;
+		pr_err("docker: %s: unknown endpoint %.64s", o->who, o->id);
+		return -ENOENT;
+	}
+	if (e->npublish == o->npublish &&
+	    !memcmp(e->publish, o->publish, o->npublish * sizeof(*o->publish)))
+		return 0;
+	e->npublish = o->npublish;
+	memcpy(e->publish, o->publish, sizeof(e->publish));
+	return state_validate(st, "docker");
+}
+
+static int set_publish(struct vx_docker *d, struct publish_op *o)
+{
+	char node[VX_NAME_MAX];
+	int err = valid_id(o->who, o->id), up;
+
+	if (err)
+		return err;
+	endpoint_name(o->id, o->name, sizeof(o->name));
+	up = !host_node(d, node); /* down: the store only, up syncs the maps */
+	err = store_update(d->store, do_set_publish, o);
+	if (!err && up)
+		sync_maps(d);
+	return err;
+}
+
+/* docker run -p: the sandbox's port bindings, given to the endpoint that
+ * is its gateway (the first network's, not an --internal one), become the
+ * endpoint's published ports; Revoke takes them away (the gateway moves to
+ * another network, or the container stops).
+ */
+static int program_external(struct vx_docker *d, json_t *req, json_t *res)
+{
+	struct publish_op o = { .who = "ProgramExternalConnectivity", .id = jstr(req, "EndpointID") };
+
+	return read_portmap(&o, req) ?: set_publish(d, &o);
+}
+
+static int revoke_external(struct vx_docker *d, json_t *req, json_t *res)
+{
+	struct publish_op o = { .who = "RevokeExternalConnectivity", .id = jstr(req, "EndpointID") };
+
+	return set_publish(d, &o);
+}
+
 static int empty(struct vx_docker *d, json_t *req, json_t *res)
 {
 	return 0;
@@ -831,8 +977,8 @@ static const struct {
 	{ "/NetworkDriver.Leave", leave },
 	{ "/NetworkDriver.DiscoverNew", empty },
 	{ "/NetworkDriver.DiscoverDelete", empty },
-	{ "/NetworkDriver.ProgramExternalConnectivity", empty },
-	{ "/NetworkDriver.RevokeExternalConnectivity", empty },
+	{ "/NetworkDriver.ProgramExternalConnectivity", program_external },
+	{ "/NetworkDriver.RevokeExternalConnectivity", revoke_external },
 	{ "/NetworkDriver.AllocateNetwork", empty },
 	{ "/NetworkDriver.FreeNetwork", empty },
 	{ "/IpamDriver.GetCapabilities", ipam_capabilities },
