@@ -70,33 +70,57 @@ static void addr_port(__be32 addr, __be16 port, int with_port, char *buf, size_t
 		snprintf(buf, len, "%s", a);
 }
 
-/* Whether the flow's IN entry is in the map: "yes", "no", or "other"
- * when its key translates back to another flow.
+/* The flow's IN entry (the answers' way back), NULL when it is not in the
+ * map; *state: "yes", "no", or "other" when its key translates back to
+ * another flow.
  */
-static const char *in_state(const struct kv_set *all, const struct flow *f)
+static const struct vxnet_nat *in_entry(const struct kv_set *all, const struct flow *f,
+					const char **state)
 {
 	struct vxnet_nat_key in = { .dir = VXNET_NAT_IN, .proto = f->k->proto, .addr = f->v->addr,
 				    .remote = f->k->remote, .port = f->v->port, .rport = f->k->rport };
 	ptrdiff_t i = kv_find(all, &in);
 	const struct vxnet_nat *v = i < 0 ? NULL : kv_val(all, i);
 
+	*state = "no";
 	if (!v)
-		return "no";
-	return v->vni == f->k->vni && v->addr == f->k->addr && v->port == f->k->port ? "yes" : "other";
+		return NULL;
+	if (v->vni != f->k->vni || v->addr != f->k->addr || v->port != f->k->port) {
+		*state = "other";
+		return NULL;
+	}
+	*state = "yes";
+	return v;
 }
 
 static const char *flags_text(__u16 flags, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s", flags & VXNET_NAT_F_CLOSING ? "closing" : "",
-		 (flags & VXNET_NAT_F_CLOSING) && (flags & VXNET_NAT_F_REPLIED) ? "," : "",
-		 flags & VXNET_NAT_F_REPLIED ? "replied" : "");
+	static const char *const names[] = { "closing", "replied", "published", "via" };
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int b = 0; b < sizeof(names) / sizeof(names[0]) && off < len; b++)
+		if (flags & 1u << b)
+			off += snprintf(buf + off, len - off, "%s%s", off ? "," : "", names[b]);
 	return buf[0] ? buf : "-";
 }
 
+/* A flow's row: flags and last packet of both entries (the datapath marks
+ * REPLIED, and times the answers, on the IN entry).
+ */
 static int flow_row(struct cli_table *t, const struct kv_set *all, const struct flow *f, __u64 now)
 {
 	int port = f->k->proto != IPPROTO_ICMP;
-	char proto[8], net[VX_NAME_MAX], inside[24], outside[24], remote[24], age[24], flags[24];
+	char proto[8], net[VX_NAME_MAX], inside[24], outside[24], remote[24], age[24], flags[48];
+	const char *state;
+	const struct vxnet_nat *in = in_entry(all, f, &state);
+	__u64 seen = f->v->last_seen;
+	__u16 fl = f->v->flags;
+
+	if (in) {
+		seen = in->last_seen > seen ? in->last_seen : seen;
+		fl |= in->flags;
+	}
 
 	if (f->network)
 		snprintf(net, sizeof(net), "%s", f->network);
@@ -106,10 +130,9 @@ static int flow_row(struct cli_table *t, const struct kv_set *all, const struct 
 	addr_port(f->v->addr, f->v->port, 1, outside, sizeof(outside));
 	addr_port(f->k->remote, f->k->rport, port, remote, sizeof(remote));
 	snprintf(age, sizeof(age), "%llu",
-		 (unsigned long long)(now > f->v->last_seen ? (now - f->v->last_seen) / 1000000000 : 0));
+		 (unsigned long long)(now > seen ? (now - seen) / 1000000000 : 0));
 	return cli_table_row(t, proto_name(f->k->proto, proto, sizeof(proto)), net,
-			     inside, outside, remote, age,
-			     flags_text(f->v->flags, flags, sizeof(flags)), in_state(all, f));
+			     inside, outside, remote, age, flags_text(fl, flags, sizeof(flags)), state);
 }
 
 /* The OUT entries of all (of network, when not NULL), sorted; *n of them. */
@@ -207,7 +230,8 @@ const struct cli_verb nat_verbs[] = {
 	{ "ls list",
 	  "Lists the egress translations of this host: protocol, network, inside address:port\n"
 	  "(ICMP: echo id), outside (this host's address:NAT port), remote, seconds since the\n"
-	  "last packet, flags (closing, replied), whether the answers' entry (IN) is there.",
+	  "last packet either way, flags of both entries (closing, replied, published, via),\n"
+	  "whether the answers' entry (IN) is there.",
 	  ls_opts, sizeof(const char *), NULL, nat_ls },
 	{},
 };
