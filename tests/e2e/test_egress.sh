@@ -11,11 +11,11 @@
 #   | 61001-65535 (default)|   +-----------|-----+   | 62000-62999         |
 #   +---------------------+               |         +---------------------+
 #                                  eth0 198.18.100.2 (.3 behind mtu 1200)
-#                                  $OUT: the outside server
+#                                  $OUTSIDE: the outside server
 #
 # blue and teal have the same subnet 10.1.0.0/24; c1 and c4 the same address.
 # Servers (python: TCP 7000 answers each line with "LINE PEER:PORT", UDP 7001
-# each datagram the same way) run in $OUT and in both hosts' namespaces, so
+# each datagram the same way) run in $OUTSIDE and in both hosts' namespaces, so
 # every answer says which source address and port the server saw.
 # Usage: test_egress.sh [tc|xdp]   (decap mode; xdp runs on the wire topology)
 source "$(dirname "$0")/../lib.sh"
@@ -171,6 +171,37 @@ try:
 except socket.timeout:
     print("timeout"); sys.exit(4)
 EOF
+# udp_many.py ADDR PORT SPORT N: N flows at once, one datagram each from
+# ports SPORT..SPORT+N-1; prints how many were answered, then the source
+# ports the server saw (one a line); an answer with another flow's text
+# (crossed): "crossed I got TEXT" lines on stderr, exit 2.
+cat >"$TMP/udp_many.py" <<'EOF'
+import select, socket, sys, time
+addr, port, sport, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+socks = []
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("", sport + i))
+    s.connect((addr, port))
+    s.send(b"many%d" % i)
+    socks.append(s)
+seen, crossed, end = {}, 0, time.time() + 3
+while len(seen) < n and time.time() < end:
+    r, _, _ = select.select([s for s in socks if s not in seen], [], [], 0.2)
+    for s in r:
+        try:
+            text, peer = s.recv(100).decode().split(" ")
+        except OSError:
+            seen[s] = "error"
+            continue
+        seen[s] = peer.rsplit(":", 1)[1]
+        if text != "many%d" % socks.index(s):
+            crossed += 1
+            print("crossed %d got %s %s" % (socks.index(s), text, peer), file=sys.stderr)
+print(len([p for p in seen.values() if p != "error"]))
+print("\n".join(p for p in seen.values() if p != "error"))
+sys.exit(2 if crossed else 0)
+EOF
 srv() { # srv NS ADDR NAME: a server in NS on ADDR, logging to $TMP/NAME.log
 	in_ns "$1" python3 "$TMP/srv.py" "$2" "$TMP/$3.log" >"$TMP/$3.err" 2>&1 &
 	wait_for 3 test -e "$TMP/$3.log.ready" || { fail "$T: server $3 did not start: $(cat "$TMP/$3.err")"; exit 1; }
@@ -219,7 +250,7 @@ else
 fi
 vx1 sync >/dev/null && vx2 sync >/dev/null || { fail "$T: sync"; exit 1; }
 
-srv "$OUT" 0.0.0.0 out
+srv "$OUTSIDE" 0.0.0.0 out
 srv "$H1" 198.18.1.2 h1
 srv "$H2" 198.18.2.2 h2
 
@@ -227,7 +258,7 @@ srv "$H2" 198.18.2.2 h2
 # and to both hosts' own addresses: the server sees the container's host,
 # from a port of that host's NAT range. A capture on the outside server
 # shows the pings from the hosts' addresses only.
-in_ns "$OUT" timeout 30 tcpdump -nn -i eth0 -l icmp >"$TMP/out-icmp.cap" 2>/dev/null &
+in_ns "$OUTSIDE" timeout 30 tcpdump -nn -i eth0 -l icmp >"$TMP/out-icmp.cap" 2>/dev/null &
 capicmp=$!
 sleep 1
 for src in "c1 $C1 198.18.1.2 $NAT1" "c2 $C2 198.18.2.2 $NAT2"; do
@@ -286,7 +317,7 @@ else
 fi
 # ICMP echo: both send identifier 4242 at once; the server sees two
 # identifiers from 198.18.1.2, each container gets its own data back.
-in_ns "$OUT" timeout 10 tcpdump -nn -i eth0 -l 'icmp[icmptype] == icmp-echo' >"$TMP/echo.cap" 2>/dev/null &
+in_ns "$OUTSIDE" timeout 10 tcpdump -nn -i eth0 -l 'icmp[icmptype] == icmp-echo' >"$TMP/echo.cap" 2>/dev/null &
 capecho=$!
 sleep 1
 in_ns "$C1" timeout 10 python3 "$TMP/icmp.py" 198.18.100.2 4242 blue-echo >"$TMP/echo-blue" 2>&1 &
@@ -433,6 +464,28 @@ check "$T: the nat map holds c1's flow out (key dir 0, udp, 10.1.0.2, 198.18.100
 e=$(counter vx2 egress) r=$(counter vx2 egress-reply) n=$(counter vx2 nat-new)
 if is_count "$e" "$r" "$n" && [ "$e" -gt 0 ] && [ "$r" -gt 0 ] && [ "$n" -gt 0 ]; then ok "$T: h2 counted egress $e, egress-reply $r, nat-new $n"
 else fail "$T: h2 egress '$e', egress-reply '$r', nat-new '$n'"; fi
+
+# --- NAT ports run out: h2 up again with 64 of them; 100 new UDP flows
+# from c2 to one server port at once. Those that got a port were answered
+# from a port of the range, each its own; the others were dropped and counted
+# as nat-exhausted, one each.
+if vx2 up --node h2 --dev eth0 --decap "$MODE" --nat-ports 62000-62063 >"$TMP/out" 2>&1; then
+	if [ "$(reserved "$H2")" = 7100,62000-62063 ]; then ok "$T: h2 up again with --nat-ports 62000-62063: reserved 7100,62000-62063"
+	else fail "$T: h2 up with 62000-62063: ip_local_reserved_ports '$(reserved "$H2")'"; fi
+	ex0=$(counter vx2 nat-exhausted)
+	in_ns "$C2" timeout 20 python3 "$TMP/udp_many.py" 198.18.100.2 7001 20000 100 >"$TMP/many" 2>"$TMP/many.err"
+	ex1=$(counter vx2 nat-exhausted)
+	got=$(head -1 "$TMP/many") ports=$(tail -n +2 "$TMP/many")
+	inrange=$(awk '$1 >= 62000 && $1 <= 62063' <<<"$ports" | wc -l) distinct=$(sort -u <<<"$ports" | grep -c .)
+	if [ ! -s "$TMP/many.err" ] && is_count "$got" "$ex0" "$ex1" && [ "$got" -gt 0 ] && [ "$got" -le 64 ] && [ "$inrange" = "$got" ] &&
+	   [ "$distinct" = "$got" ] && [ $((ex1 - ex0)) = $((100 - got)) ]; then
+		ok "$T: 100 flows, 64 NAT ports: $got answered from distinct ports of 62000-62063, nat-exhausted $ex0 -> $ex1"
+	else
+		fail "$T: 100 flows, 64 NAT ports: '$got' answered, $inrange in range, $distinct distinct, nat-exhausted $ex0 -> $ex1 $(head -4 "$TMP/many.err" | tr '\n' '|')"
+	fi
+else
+	fail "$T: vxnet up --nat-ports 62000-62063 on h2: $(cat "$TMP/out")"
+fi
 
 # --- the host's own traffic: untouched by vxnet's NAT (its own source port
 # from the ephemeral range, no egress-reply).

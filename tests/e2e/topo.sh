@@ -134,21 +134,21 @@ tcp_transfer() {
 # topo_outside: a server namespace outside every overlay, behind the router
 # (after topo_build); the hosts reach it through their default route via r.
 #
-#   h1/h2 --- r r3 198.18.100.1/24 ---- eth0 198.18.100.2/24  $OUT
+#   h1/h2 --- r r3 198.18.100.1/24 ---- eth0 198.18.100.2/24  $OUTSIDE
 #               route 198.18.100.3 mtu 1200  eth0 198.18.100.3/32
 #
 # 198.18.100.3 lies behind a smaller-MTU link on r (a route of MTU 1200): r
 # answers larger packets with DF set with ICMP fragmentation needed, mtu 1200,
 # as a router in front of a narrower link does. 198.18.100.2 has no limit.
-OUT=${P}out
+OUTSIDE=${P}out
 topo_outside() {
-	mkns "$OUT" || return 1
-	ip link add r3 netns "$R" type veth peer name eth0 netns "$OUT" || return 1
-	ip netns exec "$OUT" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	mkns "$OUTSIDE" || return 1
+	ip link add r3 netns "$R" type veth peer name eth0 netns "$OUTSIDE" || return 1
+	ip netns exec "$OUTSIDE" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$R" addr add 198.18.100.1/24 dev r3 &&
-	ip -n "$OUT" addr add 198.18.100.2/24 dev eth0 &&
-	ip -n "$OUT" addr add 198.18.100.3/32 dev eth0 &&
-	ip -n "$R" link set r3 up && ip -n "$OUT" link set eth0 up &&
-	ip -n "$OUT" route add default via 198.18.100.1 &&
+	ip -n "$OUTSIDE" addr add 198.18.100.2/24 dev eth0 &&
+	ip -n "$OUTSIDE" addr add 198.18.100.3/32 dev eth0 &&
+	ip -n "$R" link set r3 up && ip -n "$OUTSIDE" link set eth0 up &&
+	ip -n "$OUTSIDE" route add default via 198.18.100.1 &&
 	ip -n "$R" route add 198.18.100.3/32 dev r3 mtu 1200
 }
