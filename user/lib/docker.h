@@ -14,7 +14,9 @@
  * without egress (vxnet network create --no-egress); it cannot adopt one
  * with egress. --subnet is required (the pool's
  * ID is the subnet); --gateway, --ip and --mac-address work; no IPv6, no
- * --ip-range.
+ * --ip-range. docker run -p HOSTPORT:PORT[/udp] publishes the port
+ * (ProgramExternalConnectivity; Revoke takes it away); -p without a host
+ * port, host port ranges and -p ADDRESS:... are refused.
  */
 #ifndef VXNET_DOCKER_H
 #define VXNET_DOCKER_H
