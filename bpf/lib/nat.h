@@ -155,7 +155,9 @@ static __always_inline int nat_port_stale(const struct vxnet_nat_key *k, __u64 n
 	out = bpf_map_lookup_elem(&nat, &ok);
 	if (out && out->last_seen > seen)
 		seen = out->last_seen;
-	if (now - seen <= nat_timeout_ns(k->proto, in->flags | (out ? out->flags : 0)))
+	/* seen may be later than now: another CPU's packet since */
+	if (seen >= now ||
+	    now - seen <= nat_timeout_ns(k->proto, in->flags | (out ? out->flags : 0)))
 		return 0;
 	if (out && out->port == k->port)
 		bpf_map_delete_elem(&nat, &ok);
