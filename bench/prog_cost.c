@@ -28,6 +28,11 @@
  *    ul0/ul1 (veth, ul0 02:00:00:00:00:01) 198.18.0.1/24, forwarding=1
  *     `-- 198.18.0.2 gateway (permanent neighbour) to 198.18.2.0/24,
  *         remote node 198.18.2.10 with r1 10.0.1.4
+ *
+ * Egress NAT and published ports: "egress" is c1's TCP segment to
+ * 198.18.2.10:80 (a translated flow: the first run makes it), "egress-reply"
+ * the answer to its NAT port on ul0, "published-in" a segment of client
+ * 198.18.2.50 to this host's 8080/tcp, published by c1's port 80.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -160,6 +165,56 @@ static double run_calls(const struct bench *b, long calls, __u32 repeat)
 	return sum / calls;
 }
 
+/* Runs the egress bench's frame once (making its translation) and builds
+ * the server's answer to the NAT port it got.
+ */
+static int nat_answer(const struct bench *egress, struct pkt *answer)
+{
+	struct __sk_buff ctx = { .ifindex = egress->ifindex };
+	struct pkt out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = egress->in.b,
+		    .data_size_in = egress->in.len, .data_out = out.b,
+		    .data_size_out = sizeof(out.b), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .repeat = 1);
+	__u16 port;
+
+	if (bpf_prog_test_run_opts(egress->fd, &opts) || opts.retval != TC_ACT_REDIRECT) {
+		fprintf(stderr, "prog_cost: the egress frame was not translated\n");
+		return -1;
+	}
+	port = out.b[ETH_HLEN + 20] << 8 | out.b[ETH_HLEN + 21];
+	*answer = eth(UL_MAC, GW_MAC, ETH_P_IP,
+		      ipv4("198.18.2.10", "198.18.0.1", IPPROTO_TCP,
+			   tcp(80, port, TCP_PSH | TCP_ACK, filler(64))));
+	return 0;
+}
+
+/* 8080/tcp published by c1 (10.0.1.2:80) on this host, all slots; client
+ * becomes a client's segment to it.
+ */
+static int publish_c1(struct pkt *client)
+{
+	struct vxnet_service_key sk = { .proto = IPPROTO_TCP, .port = htons(8080) };
+	struct vxnet_service sv = { .backends = 1 };
+	struct vxnet_backend b = { .vni = VNI, .ip = ip("10.0.1.2"), .port = htons(80),
+				   .node = ip("198.18.0.1") };
+	int err = bpf_map__update_elem(skel->maps.services, &sk, sizeof(sk), &sv, sizeof(sv), 0);
+
+	for (__u32 i = 0; !err && i < VXNET_SERVICE_SLOTS; i++) {
+		struct vxnet_backend_key bk = { .proto = IPPROTO_TCP, .port = htons(8080), .slot = i };
+
+		err = bpf_map__update_elem(skel->maps.backends, &bk, sizeof(bk), &b, sizeof(b), 0);
+	}
+	if (err) {
+		fprintf(stderr, "prog_cost: publishing 8080/tcp: %s\n", strerror(errno));
+		return -1;
+	}
+	*client = eth(UL_MAC, GW_MAC, ETH_P_IP,
+		      ipv4("198.18.2.50", "198.18.0.1", IPPROTO_TCP,
+			   tcp(40000, 8080, TCP_PSH | TCP_ACK, filler(64))));
+	return 0;
+}
+
 static int cmd_progs(long calls, int rounds, const char *only)
 {
 	__u32 c1h, ul0;
@@ -176,6 +231,9 @@ static int cmd_progs(long calls, int rounds, const char *only)
 		return 1;
 
 	struct pkt to_r1 = tcp_frame(R1_MAC, C1_MAC, "10.0.1.2", "10.0.1.4");
+	struct pkt to_world = tcp_frame(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10");
+	struct pkt client = tcp_frame(UL_MAC, GW_MAC, "198.18.2.50", "198.18.0.1");
+	struct pkt answer;
 	struct pkt to_c2 = tcp_frame(C2_MAC, C1_MAC, "10.0.1.2", "10.0.1.3");
 	struct pkt vx = vxlan_frame(tcp_frame(C1_MAC, R1_MAC, "10.0.1.4", "10.0.1.2"));
 	int from = bpf_program__fd(skel->progs.vxnet_from_container);
@@ -188,8 +246,21 @@ static int cmd_progs(long calls, int rounds, const char *only)
 		{ "local-forward", from, 0, to_c2, c1h, TC_ACT_REDIRECT },
 		{ "arp-reply", from, 0, arp_request(), c1h, TC_ACT_REDIRECT },
 		{ "gateway-echo", from, 0, echo_request(), c1h, TC_ACT_REDIRECT },
+		{ "egress", from, 0, to_world, c1h, TC_ACT_REDIRECT },
+		{ "egress-reply", bpf_program__fd(skel->progs.vxnet_tc_decap), 0, {}, ul0,
+		  TC_ACT_REDIRECT },
+		{ "published-in", bpf_program__fd(skel->progs.vxnet_tc_decap), 0, client, ul0,
+		  TC_ACT_REDIRECT },
 	};
 	const int n = sizeof(benches) / sizeof(benches[0]);
+
+	/* The egress flow's translation made, and its answer to the NAT port;
+	 * 8080/tcp published by c1's port 80 (client 198.18.2.50:40000).
+	 */
+	if (nat_answer(&benches[n - 3], &answer) || publish_c1(&client))
+		return 1;
+	benches[n - 2].in = answer;
+	benches[n - 1].in = client;
 
 	for (int r = 1; r <= rounds; r++) {
 		for (int i = 0; i < n; i++) {

@@ -139,7 +139,7 @@ END {
 	print ""
 	print "| program | fixture | ns per packet | × floor | ns above floor |"
 	print "|---|---|---|---|---|"
-	nc = split("floor-tc floor-xdp floor-tc-repeat encap xdp-decap tc-decap local-forward arp-reply", C, " ")
+	nc = split("floor-tc floor-xdp floor-tc-repeat encap xdp-decap tc-decap local-forward arp-reply gateway-echo egress egress-reply published-in", C, " ")
 	fx["floor-tc"] = "tc: `r0 = TC_ACT_OK; exit`"
 	fx["floor-xdp"] = "XDP: `r0 = XDP_PASS; exit`"
 	fx["floor-tc-repeat"] = "tc floor, repeat = calls"
@@ -148,6 +148,10 @@ END {
 	fx["tc-decap"] = "tc_decap: the same frame at tc ingress"
 	fx["local-forward"] = "from_container: c1 -> c2 on the same host (redirect_peer)"
 	fx["arp-reply"] = "from_container: ARP request c1 for c2, answered"
+	fx["gateway-echo"] = "from_container: ping c1 -> its gateway, answered"
+	fx["egress"] = "from_container: 138 B TCP c1 -> 198.18.2.10 outside, translated (flow known)"
+	fx["egress-reply"] = "tc_decap: the answer to its NAT port, translated back to c1"
+	fx["published-in"] = "tc_decap: a client TCP segment to published 8080 -> c1:80 here"
 	ftc = med("cost" SUBSEP "floor-tc" SUBSEP "-" SUBSEP "ns")
 	fxdp = med("cost" SUBSEP "floor-xdp" SUBSEP "-" SUBSEP "ns")
 	for (i = 1; i <= nc; i++) {
@@ -159,6 +163,11 @@ END {
 		if (C[i] !~ /floor/) printf "%s %s %s\n", C[i], v, (v == "" ? 0 : v - fl) > (dat "/cost.dat")
 	}
 	close(dat "/cost.dat")
+	print ""
+	e = med("cost" SUBSEP "egress" SUBSEP "-" SUBSEP "ns"); en = med("cost" SUBSEP "encap" SUBSEP "-" SUBSEP "ns")
+	er = med("cost" SUBSEP "egress-reply" SUBSEP "-" SUBSEP "ns"); td = med("cost" SUBSEP "tc-decap" SUBSEP "-" SUBSEP "ns")
+	print "A translated packet against an untranslated one on the same hook (issue 13 target: <= 2x): egress / encap "
+	print ratio(e, en) ", egress-reply / tc-decap " ratio(er, td) "."
 	print ""
 
 	print "## Control plane: programming N remote endpoints"
