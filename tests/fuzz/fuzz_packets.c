@@ -97,7 +97,7 @@
  *
  * The fixture adds published ports (as test_nat.c: 8080/tcp -> c1:80 here,
  * 9090/tcp -> r1 10.0.1.4:80 on 198.18.2.10, 7070/udp without a backend),
- * the NAT port range 61001-62000, blackhole and unreachable routes, and a
+ * the NAT port range 61001-61256, blackhole and unreachable routes, and a
  * few translations written again before every run (nat_fixture()), so that
  * the answer seeds find theirs in any run.
  *
@@ -119,7 +119,9 @@
  * -B: the datapath bugs this fuzzer found and notes are failures: a frame
  * counted as sent (PUBLISHED, PUBLISHED_REPLY, NAT_ICMP_ERROR) that
  * published_encap() then drops (TOO_BIG, FIB, ENCAP); a malformed IPv4
- * answer translated (nat_in() checks neither version nor total length).
+ * answer translated (nat_in() checks neither version nor total length);
+ * a translated packet (egress or answer) whose IPv4 header checksum is
+ * invalid, as the input's was (neither direction checks it).
  * -v: each seed's outcome.
  * Needs root (a network namespace, BPF).
  *
@@ -271,7 +273,7 @@ static int ifindex_known(__u32 ifindex)
 
 /* The NAT port range (cfg_nat_port_min..max). */
 #define NAT_PORT_MIN 61001
-#define NAT_PORT_MAX 62000
+#define NAT_PORT_MAX 61256
 
 /* Published ports, as test_nat.c's add_service: 8080/tcp -> c1 10.0.1.2:80
  * (a backend here), 9090/tcp -> r1 10.0.1.4:80 (on 198.18.2.10), 7070/udp
@@ -306,6 +308,25 @@ static int publishes(__u32 vni, __be32 a, __u8 proto, __u16 port)
 		    svcs[i].port == port)
 			return 1;
 	return 0;
+}
+
+/* c3h: a container 10.7.0.2 of network VNI 7, which has egress off. */
+#define C3_MAC_ "\x02\x42\x0a\x07\x00\x02"
+static int add_no_egress(void)
+{
+	struct vxnet_iface ifc = { .vni = 7, .ip = ip("10.7.0.2"), .gateway = ip("10.7.0.1"),
+				   .mtu = 1450 };
+	struct vxnet_network net = { .mtu = 1450, .flags = VXNET_NET_NO_EGRESS };
+	struct vxnet_ep_key k = { .vni = 7, .ip = ifc.ip };
+	struct vxnet_endpoint ep = { .flags = VXNET_EP_LOCAL, .ifindex = ifindexes[2],
+				     .node = local_addr, .gateway = ifc.gateway };
+	__u32 vni = 7;
+
+	memcpy(ifc.mac, C3_MAC_, 6);
+	memcpy(ep.mac, C3_MAC_, 6);
+	return bpf_map__update_elem(skel->maps.ifaces, &ifindexes[2], 4, &ifc, sizeof(ifc), 0) ||
+	       bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0) ||
+	       bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &ep, sizeof(ep), 0) ? -1 : 0;
 }
 
 static int add_services(void)
@@ -343,12 +364,14 @@ static int add_services(void)
  *           to 198.18.2.10 as id 61003;
  *   published  client 198.18.2.50:5555 -> 8080 on c1 10.0.1.2:80,
  *           198.18.2.50:5556 -> 9090 on r1 10.0.1.4:80 (198.18.2.10);
- *   via     c1:80's client 198.18.2.50:6000 came through 198.18.2.10.
+ *   via     c1:80's client 198.18.2.50:6000 came through 198.18.2.10;
+ *   broken  UDP from 198.18.2.10:99 to NAT ports 61004-61006 for 10.0.1.99
+ *           (no endpoint), 10.0.1.1 (a gateway), 10.0.1.4 (remote).
  */
 static struct nat_row {
 	struct vxnet_nat_key k;
 	struct vxnet_nat v;
-} nat_rows[16];
+} nat_rows[24];
 static int nnat_rows;
 
 static void nat_pair(__u8 proto, const char *inside, __u16 iport, const char *remote, __u16 rport,
@@ -378,6 +401,12 @@ static void nat_fixture(void)
 		 "198.18.0.1");
 	nat_pair(IPPROTO_TCP, "10.0.1.4", 80, "198.18.2.50", 5556, 9090, VXNET_NAT_F_PUBLISHED,
 		 "198.18.2.10");
+	/* answers whose container is gone, a gateway, or remote (not published):
+	 * NAT_FAILED
+	 */
+	nat_pair(IPPROTO_UDP, "10.0.1.99", 5353, "198.18.2.10", 99, 61004, 0, NULL);
+	nat_pair(IPPROTO_UDP, "10.0.1.1", 5353, "198.18.2.10", 99, 61005, 0, NULL);
+	nat_pair(IPPROTO_UDP, "10.0.1.4", 5353, "198.18.2.10", 99, 61006, 0, NULL);
 	via = &nat_rows[nnat_rows++];
 	via->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = IPPROTO_TCP, .vni = VNI,
 					 .addr = ip("10.0.1.2"), .remote = ip("198.18.2.50"),
@@ -779,13 +808,16 @@ static int check_ip_translated(const __u8 *ip, const __u8 *oip, __u32 addr_off, 
 	if (get_addr(oip + addr_off) != a)
 		return bad("%s: IPv4 %s %s, want %s", what, addr_off == 12 ? "source" : "destination",
 			   addr_str(get_addr(oip + addr_off)), addr_str(a));
-	if (oip[8] != (__u8)(ip[8] - 1))
+	if (ip[8] <= 1 || oip[8] != (__u8)(ip[8] - 1))
 		return bad("%s: TTL %u from %u", what, oip[8], ip[8]);
 	if (!sum16(oip, ihl) != !sum16(ip, ihl))
 		return bad("%s: IPv4 header checksum %s, the input's %s", what,
 			   sum16(oip, ihl) ? "invalid" : "valid", sum16(ip, ihl) ? "invalid" : "valid");
-	if (sum16(ip, ihl))
+	if (sum16(ip, ihl)) {
 		bad_csum_forwarded++;
+		if (strict_bugs)
+			return bad("%s: IPv4 header checksum invalid (as the input's)", what);
+	}
 	return 0;
 }
 
@@ -1750,7 +1782,7 @@ static struct pkt nat_icmp_err(const char *src, __u8 type, __u8 code, __u32 rest
  */
 static void nat_seeds(void)
 {
-	struct pkt answers[16];
+	struct pkt answers[32];
 	int n = 0;
 
 	/* egress from c1: the fixture's flows, new ones, the host itself (up
@@ -1791,6 +1823,13 @@ static void nat_seeds(void)
 		put16(big.b + ETH_HLEN + 10, sum16(big.b + ETH_HLEN, 20));
 		add_seed(FROM_CONTAINER, big);
 	}
+	{
+		struct input *in = &seeds[nseeds];
+
+		add_seed(FROM_CONTAINER, nat_udp(R1_MAC, (const __u8 *)C3_MAC_, "10.7.0.2", "198.18.2.10",
+						 5353, 53, 64, 1, 0));
+		in->ifsel = 2; /* c3h: VNI 7, egress off */
+	}
 	/* c1's answers as a published port's backend: to the client here
 	 * (translated to 8080), through 198.18.2.10 (via, marked), too big
 	 * for the tunnel
@@ -1822,6 +1861,19 @@ static void nat_seeds(void)
 					    TCP_PSH | TCP_ACK, 63));
 	answers[n++] = nat_icmp_err("198.18.0.2", 11, 0, 0,
 				    nat_echo(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, 61003, 63));
+	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 99, 61004, 64, 1, 0);
+	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 99, 61005, 64, 1, 0);
+	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 99, 61006, 64, 1, 0);
+	/* ... about the published flows' answers (from the host ports) */
+	answers[n++] = nat_icmp_err("198.18.0.2", 3, 1, 0,
+				    nat_tcp(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.50", 8080, 5555,
+					    TCP_SYN | TCP_ACK, 63));
+	answers[n++] = nat_icmp_err("198.18.0.2", 3, 1, 0,
+				    nat_tcp(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.50", 9090, 5556,
+					    TCP_SYN | TCP_ACK, 63));
+	/* an echo reply with no translation, a request to the host */
+	answers[n++] = nat_echo(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, 61999, 64);
+	answers[n++] = nat_echo(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 8, 61003, 64);
 	answers[n++] = nat_tcp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 80, 61001, TCP_ACK, 1);
 	answers[n++] = nat_tcp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 50022, 22, TCP_SYN, 64);
 	/* clients of the published ports: the fixture's flows, new ones (a
@@ -2096,7 +2148,7 @@ static void make_input(struct input *in)
 
 /* ---- main ------------------------------------------------------------------------------ */
 
-static unsigned long long runs[NPROGS][O_N], refused, failures;
+static unsigned long long runs[NPROGS][O_N], refused, failures, drop_reasons[VXNET_DROP__MAX];
 static int verbose;
 
 static const char *drop_reason_str(const struct result *r)
@@ -2157,6 +2209,8 @@ static int one(const struct input *in, unsigned long long i, const char *artifac
 		return 0;
 	}
 	runs[in->prog][o]++;
+	for (int k = 0; k < VXNET_DROP__MAX; k++)
+		drop_reasons[k] += r.ddrop[k].packets;
 	if (verbose && i < (unsigned long long)nseeds)
 		printf("# seed %llu %s: %s verdict %u%s\n", i, prog_names[in->prog], outcome_names[o],
 		       r.verdict, drop_reason_str(&r));
@@ -2184,6 +2238,7 @@ static int load(void)
 	skel->rodata->cfg_nat_port_max = NAT_PORT_MAX;
 	nat_fixture();
 	if (vxnet_bpf__load(skel) || fill_maps(skel, ifindexes[0], ifindexes[1]) || add_services() ||
+	    add_no_egress() ||
 	    read_maps() || nat_restore() || read_counters(&last))
 		return -1;
 	return 0;
@@ -2208,6 +2263,15 @@ static void summary(unsigned long long n, double secs, unsigned long long seed)
 	printf("# %llu runs in %.1f s, seed %llu, %llu refused by the kernel's test_run "
 	       "(frames too short for their ethertype), %llu failed\n", n, secs, seed, refused,
 	       failures);
+	{
+		char line[512];
+		size_t off = 0;
+
+		for (int k = 0; k < VXNET_DROP__MAX; k++)
+			if (drop_reasons[k])
+				off += snprintf(line + off, sizeof(line) - off, " %d:%llu", k, drop_reasons[k]);
+		printf("# drops by reason:%s\n", off ? line : " none");
+	}
 	if (sent_and_dropped)
 		printf("# note: %llu frames counted as sent to another node (published, published-reply, "
 		       "nat-icmp-error) and then dropped by published_encap (-B fails on them)\n",
@@ -2217,7 +2281,7 @@ static void summary(unsigned long long n, double secs, unsigned long long seed)
 		       "(-B fails on them)\n", malformed_translated);
 	if (bad_csum_forwarded)
 		printf("# note: %llu frames with an invalid IPv4 header checksum were translated and "
-		       "sent on\n", bad_csum_forwarded);
+		       "sent on (-B fails on them)\n", bad_csum_forwarded);
 	if (malformed_forwarded)
 		printf("# note: %llu malformed IPv4 frames from a container were forwarded "
 		       "(version, ihl or length wrong; -S fails on them)\n", malformed_forwarded);
