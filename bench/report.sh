@@ -40,7 +40,8 @@ function cell(k) {
 }
 function med(k) { return stat(k) ? MED : "" }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
-{ k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4; vals[k] = vals[k] " " $6; if ($1 == "cp") cpv[$2, $5] = cpv[$2, $5] " " $6 }
+{ k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4; vals[k] = vals[k] " " $6; if ($1 == "cp") cpv[$2, $5] = cpv[$2, $5] " " $6
+  if ($1 == "dp") { rv[$2, $3, $4, $5] = $6; if ($5 + 0 > nround) nround = $5 + 0 } }
 END {
 	# control plane: the median of the runs of each figure
 	for (k in cpv) {
@@ -110,12 +111,21 @@ END {
 		print "docker_gwbridge`, as Docker writes it). `egress-vxnet`: vxnet (tc decap), egress NAT in BPF to h1'"'"'s address."
 		print "The same client, server, CPUs and methods as above."
 		print ""
-		print "| figure | mode | egress-gwbridge | egress-vxnet | vxnet / gwbridge |"
-		print "|---|---|---|---|---|"
+		print "Ratios: of the medians, and the median (min–max) of the ratios round by round (both paths run back to back in"
+		print "each round, so a round ratio is less exposed to the machine changing speed between rounds)."
+		print ""
+		print "| figure | mode | egress-gwbridge | egress-vxnet | vxnet / gwbridge | round ratios |"
+		print "|---|---|---|---|---|---|"
 		for (i = 1; i <= nm; i++) for (w = 1; w <= nmodes; w++) {
 			g = "dp" SUBSEP "egress-gwbridge" SUBSEP W[w] SUBSEP M[i]; e = "dp" SUBSEP "egress-vxnet" SUBSEP W[w] SUBSEP M[i]
 			if (!(g in vals) && !(e in vals)) continue
-			print "| " name[M[i]] " | " W[w] " | " cell(g) " | " cell(e) " | " ratio(med(e), med(g)) " |"
+			rl = ""
+			for (r = 1; r <= nround; r++) {
+				a = rv["egress-vxnet", W[w], M[i], r]; b = rv["egress-gwbridge", W[w], M[i], r]
+				if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) rl = rl " " a / b
+			}
+			rr = statl(rl) ? sprintf("%.2f× (%.2f–%.2f)", MED, MIN, MAX) : "–"
+			print "| " name[M[i]] " | " W[w] " | " cell(g) " | " cell(e) " | " ratio(med(e), med(g)) " | " rr " |"
 		}
 		print ""
 		print "| target (issue 13) | vxnet / gwbridge | met |"
