@@ -63,7 +63,9 @@
  *                   all else the input's; MACs ul0's to the next hop's,
  *                   (no neighbour: left to bpf_redirect_neigh), or up the
  *                   host's stack (OK) the input's; after the run the OUT
- *                   entry gives that port and the IN entry points back;
+ *                   entry gives that port and the IN entry points back, the
+ *                   OUT entry's flags as nat_touch() leaves them (TCP FIN or
+ *                   RST: closing; SYN: open again);
  *            PUBLISHED-OUT  a published flow's answer (OUT entry before,
  *                   PUBLISHED, not VIA) translated as egress from its host
  *                   port: c1's, or a remote backend's marked answer from an
@@ -77,7 +79,9 @@
  *                   run; a client's first packet: the service's backend,
  *                   PUBLISHED_NEW, the flow's IN and OUT entries after):
  *                   counted EGRESS_REPLY, PUBLISHED or NAT_ICMP_ERROR as
- *                   the entry says; to a local endpoint from its gateway's
+ *                   the entry says; the entry after: replied (and TCP's
+ *                   closing) for an answer, untouched for an ICMP error,
+ *                   exactly PUBLISHED for a new flow; to a local endpoint from its gateway's
  *                   MAC, destination address and port (echo id) the
  *                   entry's, TTL-1, checksums valid as they were; an ICMP
  *                   error's quote: source address, port, IPv4 checksum,
@@ -661,7 +665,23 @@ struct snap {
 	struct vxnet_nat_key k;
 	int found;
 	struct vxnet_nat v;
+	__u8 tcp_flags; /* of the frame whose flow k is (TCP) */
 };
+
+/* The flags nat_touch() leaves on an entry with flags for a packet of the
+ * flow (TCP: FIN or RST closing, else SYN reopening), set added.
+ */
+static __u16 touched(__u16 flags, const struct snap *s, __u16 set)
+{
+	flags |= set;
+	if (s->k.proto == IPPROTO_TCP) {
+		if (s->tcp_flags & 0x05) /* FIN, RST */
+			flags |= VXNET_NAT_F_CLOSING;
+		else if (s->tcp_flags & 0x02) /* SYN */
+			flags &= ~VXNET_NAT_F_CLOSING;
+	}
+	return flags;
+}
 
 /* The IN key of the packet quoted by the ICMP error at ip (ihl, avail
  * bytes), as nat_in_icmp_error() reads it: 0, or -1 when it is not about
@@ -702,6 +722,7 @@ static void take_snap(const struct input *in, struct snap *s)
 		    uparse(ip, in->len - ETH_HLEN, &f, U_ICMP_ECHO))
 			return;
 		s->kind = SNAP_OUT;
+		s->tcp_flags = f.proto == IPPROTO_TCP ? ip[f.port_off + 13] : 0;
 		s->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = f.proto, .vni = ifc->vni,
 					       .addr = get_addr(ip + 12), .remote = get_addr(ip + 16),
 					       .port = htons(f.sport), .rport = htons(f.dport) };
@@ -714,6 +735,7 @@ static void take_snap(const struct input *in, struct snap *s)
 			    uparse(iip, in->len - outer - ETH_HLEN, &f, U_ICMP_ECHO))
 				return;
 			s->kind = SNAP_OUT;
+			s->tcp_flags = f.proto == IPPROTO_TCP ? iip[f.port_off + 13] : 0;
 			s->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = f.proto,
 						       .vni = vxlan_vni_of(b, outer),
 						       .addr = get_addr(iip + 12),
@@ -732,6 +754,7 @@ static void take_snap(const struct input *in, struct snap *s)
 			} else {
 				if (uparse(ip, in->len - ETH_HLEN, &f, U_ICMP_ECHOREPLY))
 					return;
+				s->tcp_flags = f.proto == IPPROTO_TCP ? ip[f.port_off + 13] : 0;
 				s->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = f.proto,
 							       .addr = local_addr,
 							       .remote = get_addr(ip + 12) };
@@ -1528,6 +1551,9 @@ static int check_egress(const struct input *in, const struct result *r, const st
 		return -1;
 	if (!nat_get(&s->k, &o) || o.addr != local_addr || ntohs(o.port) != port)
 		return bad("egress: no OUT entry giving %s:%u", addr_str(local_addr), port);
+	if (o.flags != touched(s->found ? s->v.flags : 0, s, 0))
+		return bad("egress: OUT entry flags 0x%x after, 0x%x before, TCP flags 0x%02x", o.flags,
+			   s->found ? s->v.flags : 0, s->tcp_flags);
 	ik = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = s->k.proto, .addr = local_addr,
 				     .remote = s->k.remote, .port = htons(port), .rport = s->k.rport };
 	if (!nat_get(&ik, &i) || i.vni != s->k.vni || i.addr != s->k.addr || i.port != s->k.port)
@@ -1562,6 +1588,13 @@ static int check_pub_out(const struct input *in, const struct result *r, const s
 	}
 	if (check_translated_well_formed(in->b + outer, in->len - outer, "published answer"))
 		return -1;
+	{
+		struct vxnet_nat o;
+
+		if (!nat_get(&s->k, &o) || o.flags != touched(s->v.flags, s, 0) || o.port != s->v.port)
+			return bad("published answer: OUT entry gone or flags 0x%x from 0x%x",
+				   o.flags, s->v.flags);
+	}
 	return check_out_translated(in->b + outer, in->len - outer, in->b, r->out, r->len,
 				    r->verdict == TC_ACT_OK, ntohs(s->v.port), "published answer");
 }
@@ -1605,6 +1638,10 @@ static int check_answer(const struct input *in, const struct result *r, int o, i
 		t = s->v;
 		if (r->dstat[VXNET_STAT_PUBLISHED_NEW].packets)
 			return bad("answer: a new published flow counted for an existing one");
+		/* an answer refreshes its entry (replied, TCP's end), an ICMP error not */
+		if (!nat_get(&s->k, &v) ||
+		    v.flags != (s->error ? s->v.flags : touched(s->v.flags, s, VXNET_NAT_F_REPLIED)))
+			return bad("answer: IN entry gone or flags 0x%x from 0x%x", v.flags, s->v.flags);
 	} else {
 		const struct svc *sv = s->error || s->k.proto == IPPROTO_ICMP ? NULL :
 				       svc_find(s->k.proto, kport);
@@ -1617,13 +1654,13 @@ static int check_answer(const struct input *in, const struct result *r, int o, i
 		if (r->dstat[VXNET_STAT_PUBLISHED_NEW].packets != 1)
 			return bad("answer: a new published flow not counted");
 		if (!nat_get(&s->k, &v) || v.vni != t.vni || v.addr != t.addr || v.port != t.port ||
-		    !(v.flags & VXNET_NAT_F_PUBLISHED) || v.node != ip(sv->node))
+		    v.flags != VXNET_NAT_F_PUBLISHED || v.node != ip(sv->node))
 			return bad("answer: the new published flow's IN entry is not its backend's");
 		ok = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = s->k.proto, .vni = t.vni,
 					     .addr = t.addr, .remote = s->k.remote, .port = t.port,
 					     .rport = s->k.rport };
 		if (!nat_get(&ok, &v) || v.addr != local_addr || v.port != s->k.port ||
-		    !(v.flags & VXNET_NAT_F_PUBLISHED))
+		    v.flags != VXNET_NAT_F_PUBLISHED)
 			return bad("answer: the new published flow has no OUT entry back to port %u", kport);
 	}
 	want = s->error ? VXNET_STAT_NAT_ICMP_ERROR :
