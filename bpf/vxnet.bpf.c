@@ -276,22 +276,23 @@ static __always_inline int egress_send(struct __sk_buff *skb, int rc, const stru
 	}
 }
 
-/* Through the tunnel to node with the published-port mark, the frame as it
- * is: the backend's answer back to the node the client came through; or,
- * given dmac and gw (the backend's MAC and gateway), routed to it (TTL - 1,
- * from the gateway's MAC): a client's packet to its backend's host. Not
- * bigger than the network's MTU.
+/* Through the tunnel to t->node with the published-port mark, the frame as
+ * it is: the backend's answer back to the node the client came through
+ * (t->gateway 0); or routed to the backend t (TTL - 1, from its gateway's
+ * MAC to its own): a client's packet to its backend's host. Not bigger than
+ * the network's MTU. stat counts it once it is on its way.
  */
-static __noinline int published_encap(struct __sk_buff *skb, __u32 vni, __be32 node,
-				      const __u8 *dmac, __be32 gw)
+static __noinline int published_encap(struct __sk_buff *skb, const struct nat_target *t,
+				      enum vxnet_stat stat)
 {
 	void *data = skb_data(skb);
 	void *data_end = skb_data_end(skb);
 	struct vxnet_encap_hdr h = {};
 	struct vxnet_network *net;
+	__u32 *l4, ports = 0, len;
 	struct ethhdr *eth;
 	struct iphdr *ip;
-	__u32 *l4, ports = 0;
+	int rc;
 
 	eth = eth_hdr(data, data_end);
 	if (!eth)
@@ -299,7 +300,7 @@ static __noinline int published_encap(struct __sk_buff *skb, __u32 vni, __be32 n
 	ip = ipv4_hdr(eth, data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	net = bpf_map_lookup_elem(&networks, &vni);
+	net = bpf_map_lookup_elem(&networks, &t->vni);
 	if (net && !skb_ipv4_fits(skb, net->mtu, ip->ihl * 4, ip->protocol))
 		return tc_drop(skb, VXNET_DROP_TOO_BIG);
 	data = skb_data(skb);
@@ -310,21 +311,25 @@ static __noinline int published_encap(struct __sk_buff *skb, __u32 vni, __be32 n
 	ip = ipv4_hdr(eth, data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	if (dmac)
+	if (t->gateway)
 		ipv4_dec_ttl(ip);
 	l4 = (void *)ip + ip->ihl * 4;
 	if ((void *)(l4 + 1) <= data_end)
 		ports = *l4;
 
 	__builtin_memcpy(&h.inner, eth, sizeof(h.inner));
-	if (dmac) {
-		mac_copy(h.inner.h_dest, dmac);
-		mac_from_ipv4(h.inner.h_source, gw);
+	if (t->gateway) {
+		mac_copy(h.inner.h_dest, t->mac);
+		mac_from_ipv4(h.inner.h_source, t->gateway);
 	}
 	h.udp.source = vxlan_src_port(vxnet_flow_hash(ip->saddr, ip->daddr, ports, ip->protocol));
-	vxlan_build(&h.vx, vni);
+	vxlan_build(&h.vx, t->vni);
 	h.vx.vx_flags |= bpf_htonl(VXNET_VXLAN_F_PUBLISHED << 24);
-	return container_encap(skb, &h, ip->tos, node);
+	len = skb->len;
+	rc = container_encap(skb, &h, ip->tos, t->node);
+	if (rc == TC_ACT_REDIRECT)
+		vxnet_stat(stat, len);
+	return rc;
 }
 
 /* IPv4 from a container to an address that is no endpoint of its network:
@@ -371,6 +376,8 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	sk.addr = daddr;
 	if (!ipv4_is_unicast(daddr) || bpf_map_lookup_elem(&subnets, &sk))
 		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
+	if (!ipv4_csum_ok(ip, data_end))
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	net = bpf_map_lookup_elem(&networks, &ifc->vni);
 	if (!net || (net->flags & VXNET_NET_NO_EGRESS))
 		return tc_drop(skb, VXNET_DROP_NO_EGRESS);
@@ -385,7 +392,6 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	if (reason)
 		return tc_drop(skb, reason);
 	if (r.flags & VXNET_NAT_F_VIA) {
-		vxnet_stat(VXNET_STAT_PUBLISHED_REPLY, skb->len);
 		*via = r.node;
 		return -1;
 	}
@@ -432,7 +438,9 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 	if (!eth)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	ip = ipv4_hdr(eth, data_end);
-	if (!ip || nat_parse(ip, data_end, &f, ICMP_ECHO_) || f.proto == IPPROTO_ICMP_)
+	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN) || !ipv4_csum_ok(ip, data_end))
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (nat_parse(ip, data_end, &f, ICMP_ECHO_) || f.proto == IPPROTO_ICMP_)
 		return tc_drop(skb, VXNET_DROP_NOT_PUBLISHED);
 	saddr = ip->saddr;
 	daddr = ip->daddr;
@@ -460,8 +468,7 @@ static __always_inline int nat_forward(struct __sk_buff *skb, const struct nat_t
 {
 	if (!t->node)
 		return nat_deliver(skb, t, stat);
-	vxnet_stat(stat, skb->len);
-	return published_encap(skb, t->vni, t->node, t->mac, t->gateway);
+	return published_encap(skb, t, stat);
 }
 
 /* What reaches this host's own address from outside or from itself (tc
@@ -495,6 +502,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	__u32 ihl, mtu, hash;
+	struct nat_target via_t = {};
 	int routed, rc;
 	__be32 via;
 
@@ -512,7 +520,11 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	ep = ep_lookup(ifc->vni, ip->daddr);
 	if (!ep) {
 		rc = container_egress(skb, ifc, &via);
-		return rc >= 0 ? rc : published_encap(skb, ifc->vni, via, NULL, 0);
+		if (rc >= 0)
+			return rc;
+		via_t.vni = ifc->vni;
+		via_t.node = via;
+		return published_encap(skb, &via_t, VXNET_STAT_PUBLISHED_REPLY);
 	}
 	if (ep->flags & VXNET_EP_GATEWAY)
 		return container_gw_ipv4(skb, ep);

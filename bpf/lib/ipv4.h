@@ -33,6 +33,27 @@ static __always_inline int ipv4_valid(const struct iphdr *ip, __u32 l3_len)
 	return ip->version == 4 && ip->ihl >= 5 && tot >= ip->ihl * 4u && tot <= l3_len;
 }
 
+/* Whether the header checksum of ip (options too) is right, as ip_rcv()
+ * checks it: what vxnet translates it forwards as a router, and a router
+ * does not forward a corrupt header (incremental updates would carry the
+ * error on).
+ */
+static __always_inline int ipv4_csum_ok(const struct iphdr *ip, void *data_end)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 sum = 0, n = ip->ihl * 2;
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		if (i >= n)
+			break;
+		if ((void *)(w + i + 1) > data_end)
+			return 0;
+		sum += w[i];
+	}
+	return csum_fold32(sum) == 0;
+}
+
 static __always_inline int ipv4_is_fragment(const struct iphdr *ip)
 {
 	return (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) != 0;

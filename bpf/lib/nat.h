@@ -586,8 +586,10 @@ static __always_inline int nat_in(struct __sk_buff *skb, struct nat_target *t,
 	if (!eth)
 		return 0;
 	ip = ipv4_hdr(eth, data_end);
-	if (!ip || ip->daddr != cfg_local_addr || ip->ihl < 5 || ipv4_is_fragment(ip))
+	if (!ip || ip->daddr != cfg_local_addr || ipv4_is_fragment(ip))
 		return 0;
+	if (!ipv4_valid(ip, skb->len - ETH_HLEN) || !ipv4_csum_ok(ip, data_end))
+		return 0; /* a header ip_rcv() refuses: the host's to drop */
 
 	ih = (void *)ip + ip->ihl * 4;
 	error = ip->protocol == IPPROTO_ICMP_ && (void *)(ih + 1) <= data_end &&

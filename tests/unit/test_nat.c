@@ -463,10 +463,18 @@ static void test_refusals(void)
 		  tcp_reply("198.18.0.1", 22, 64, UL_MAC, GW_MAC), TC_ACT_OK, NONE },
 		{ "answers: a translated flow's answer with TTL 1 dropped TTL_EXCEEDED", TC_DECAP, 0,
 		  tcp_reply("198.18.0.1", 0, 1, UL_MAC, GW_MAC), TC_ACT_SHOT, VXNET_DROP_TTL_EXCEEDED },
+		{ "egress: a corrupt IPv4 header checksum dropped MALFORMED, not forwarded", FROM_CONTAINER,
+		  c1h, tcp_out(C1_MAC, "10.0.1.2", 40000, 64), TC_ACT_SHOT, VXNET_DROP_MALFORMED },
+		{ "answers: a corrupt IPv4 header checksum is the host's to drop, untranslated", TC_DECAP,
+		  0, {}, TC_ACT_OK, NONE },
 	};
 
 	/* the TTL-1 answer goes to the TCP flow's NAT port */
 	cases[8].in = tcp_reply("198.18.0.1", tcp_port, 1, UL_MAC, GW_MAC);
+	/* corrupt IPv4 header checksums */
+	cases[9].in.b[ETH_HLEN + 10] ^= 0x5a;
+	cases[10].in = tcp_reply("198.18.0.1", tcp_port, 64, UL_MAC, GW_MAC);
+	cases[10].in.b[ETH_HLEN + 10] ^= 0x5a;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		__u64 d0 = cases[i].drop == NONE ? 0 : drop(cases[i].drop);
 		__u64 e0 = stat(VXNET_STAT_EGRESS), r0 = stat(VXNET_STAT_EGRESS_REPLY);
