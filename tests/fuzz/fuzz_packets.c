@@ -116,16 +116,10 @@
  * hex and saves it (-a DIR) in the corpus format for a regression run.
  *
  * Usage: fuzz_packets [-n RUNS] [-t SECONDS] [-s SEED] [-c CORPUS_DIR]
- *                     [-a ARTIFACT_DIR] [-w DIR (write the seeds, exit)] [-S] [-B] [-v]
+ *                     [-a ARTIFACT_DIR] [-w DIR (write the seeds, exit)] [-S] [-v]
  * -S: a malformed IPv4 frame from a container (version not 4, ihl < 5,
  * header or tot_len beyond the frame) that is forwarded, today counted and
  * noted, is a failure.
- * -B: the datapath bugs this fuzzer found and notes are failures: a frame
- * counted as sent (PUBLISHED, PUBLISHED_REPLY, NAT_ICMP_ERROR) that
- * published_encap() then drops (TOO_BIG, FIB, ENCAP); a malformed IPv4
- * answer translated (nat_in() checks neither version nor total length);
- * a translated packet (egress or answer) whose IPv4 header checksum is
- * invalid, as the input's was (neither direction checks it).
  * -v: each seed's outcome.
  * Needs root (a network namespace, BPF).
  *
@@ -179,7 +173,6 @@ static struct vxnet_bpf *skel;
 static int ncpus;
 static __u32 ifindexes[4]; /* c1h, c2h, c3h, ul0: every device in the namespace */
 static __be32 local_addr;
-static int strict_bugs; /* -B: the datapath bugs noted below fail */
 
 #define MAX_ROWS 256
 static struct { struct vxnet_ep_key k; struct vxnet_endpoint v; } eps[MAX_ROWS];
@@ -813,7 +806,6 @@ static int l4_csum_state(const __u8 *ip, __u32 avail, const struct uflow *f)
 
 static const char *const csum_states[] = { "invalid", "valid", "none" };
 
-static unsigned long long bad_csum_forwarded; /* IPv4 header checksum invalid, translated */
 
 /* The IPv4 header of out is in's with TTL - 1, the address at addr_off
  * (12: source, 16: destination) a, its checksum valid exactly when in's
@@ -836,11 +828,8 @@ static int check_ip_translated(const __u8 *ip, const __u8 *oip, __u32 addr_off, 
 	if (!sum16(oip, ihl) != !sum16(ip, ihl))
 		return bad("%s: IPv4 header checksum %s, the input's %s", what,
 			   sum16(oip, ihl) ? "invalid" : "valid", sum16(ip, ihl) ? "invalid" : "valid");
-	if (sum16(ip, ihl)) {
-		bad_csum_forwarded++;
-		if (strict_bugs)
-			return bad("%s: IPv4 header checksum invalid (as the input's)", what);
-	}
+	if (sum16(ip, ihl))
+		return bad("%s: IPv4 header checksum invalid (as the input's)", what);
 	return 0;
 }
 
@@ -1076,12 +1065,6 @@ static __u64 drops_moved(const struct result *r, int *reason)
 	return n;
 }
 
-/* A frame counted as sent (PUBLISHED, PUBLISHED_REPLY, NAT_ICMP_ERROR
- * towards another node) and then dropped by published_encap() (TOO_BIG,
- * FIB, ENCAP): a datapath bug, reported; -B makes it a failure.
- */
-static unsigned long long sent_and_dropped;
-
 /* The outcome of the run from verdict and counters, their bytes as
  * test_datapath expects them; -1 with why set.
  */
@@ -1107,16 +1090,8 @@ static int run_outcome(const struct input *in, const struct result *r, int *stat
 	if (o == -2)
 		return bad("the outcome counters moved are no outcome's (mask 0x%x)", mask);
 	if (kind == O_DROP) {
-		if (o >= 0 && (mask == SB(PUBLISHED) || mask == SB(PUBLISHED_REPLY) ||
-			       mask == SB(NAT_ICMP_ERROR)) &&
-		    (reason == VXNET_DROP_TOO_BIG || reason == VXNET_DROP_FIB ||
-		     reason == VXNET_DROP_ENCAP) && drops == 1) {
-			sent_and_dropped++;
-			if (strict_bugs)
-				return bad("counted as sent (stats 0x%x) and dropped (reason %d)", mask, reason);
-		} else if (o >= 0) {
-			return bad("a drop moved outcome counters (0x%x)", mask);
-		}
+		if (o >= 0)
+			return bad("a drop moved outcome counters (0x%x, reason %d)", mask, reason);
 		o = O_DROP;
 	} else if (o == -1) {
 		/* nothing counted: vxnet_nat_in's pass, XDP's marked answer */
@@ -1219,18 +1194,15 @@ static int ipv4_well_formed(const struct input *in)
 	return frame_ipv4_well_formed(in->b, in->len);
 }
 
-/* Answers and published answers translated with an IPv4 header ip_rcv()
- * would refuse (version, ihl, total length): nat_in() checks none of them.
- * Noted; -B makes them failures.
+/* Answers and published answers are never translated with an IPv4
+ * header ip_rcv() would refuse (version, ihl, total length).
  */
-static unsigned long long malformed_translated;
 
 static int check_translated_well_formed(const __u8 *b, __u32 len, const char *what)
 {
 	if (frame_ipv4_well_formed(b, len))
 		return 0;
-	malformed_translated++;
-	return strict_bugs ? bad("%s: a malformed IPv4 packet was translated", what) : 0;
+	return bad("%s: a malformed IPv4 packet was translated", what);
 }
 
 /* The forwarded frame f (its length that of the input) is the input from
@@ -2309,16 +2281,6 @@ static void summary(unsigned long long n, double secs, unsigned long long seed)
 				off += snprintf(line + off, sizeof(line) - off, " %d:%llu", k, drop_reasons[k]);
 		printf("# drops by reason:%s\n", off ? line : " none");
 	}
-	if (sent_and_dropped)
-		printf("# note: %llu frames counted as sent to another node (published, published-reply, "
-		       "nat-icmp-error) and then dropped by published_encap (-B fails on them)\n",
-		       sent_and_dropped);
-	if (malformed_translated)
-		printf("# note: %llu malformed IPv4 answers (version, ihl or length wrong) were translated "
-		       "(-B fails on them)\n", malformed_translated);
-	if (bad_csum_forwarded)
-		printf("# note: %llu frames with an invalid IPv4 header checksum were translated and "
-		       "sent on (-B fails on them)\n", bad_csum_forwarded);
 	if (malformed_forwarded)
 		printf("# note: %llu malformed IPv4 frames from a container were forwarded "
 		       "(version, ihl or length wrong; -S fails on them)\n", malformed_forwarded);
@@ -2332,7 +2294,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:t:s:c:a:w:SBv")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:s:c:a:w:Sv")) != -1) {
 		switch (c) {
 		case 'n': max_runs = strtoull(optarg, NULL, 10); break;
 		case 't': max_secs = atof(optarg); break;
@@ -2341,11 +2303,10 @@ int main(int argc, char **argv)
 		case 'a': artifacts = optarg; break;
 		case 'w': write_dir = optarg; break;
 		case 'S': strict = 1; break;
-		case 'B': strict_bugs = 1; break;
 		case 'v': verbose = 1; break;
 		default:
 			fprintf(stderr, "usage: fuzz_packets [-n RUNS] [-t SECONDS] [-s SEED] [-c CORPUS_DIR] "
-				"[-a ARTIFACT_DIR] [-w DIR] [-S] [-B] [-v]\n");
+				"[-a ARTIFACT_DIR] [-w DIR] [-S] [-v]\n");
 			return 2;
 		}
 	}
