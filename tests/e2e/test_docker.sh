@@ -5,16 +5,21 @@
 # cross the router as VXLAN (UDP 4789, the network's VNI); they reach a
 # container that `vxnet attach` put on h2; --ip, a taken address refused on
 # either host, network connect and disconnect, the plugin and dockerd
-# (--live-restore) restarted under running containers, rm -f and network rm.
+# (--live-restore) restarted under running containers, docker run -p with a
+# client outside every overlay and egress from that container, rm -f and
+# network rm.
 #
 #   d1 10.1.0.10 (--ip)                   d2 10.1.0.x (the plugin's IPAM)
 #   + eth1 10.9.0.10 (network connect)    d3 10.9.0.3 (--ip, on red)
-#        |                                c2 10.1.0.50 (vxnet attach)
+#   dp 10.1.0.20 (-p 18080:80, httpd)     c2 10.1.0.50 (vxnet attach)
 #        |                                     |
 #   +--- h1 -----------------------+  +-- r --+  +--- h2 -----------------------+
 #   | dockerd, vxnet docker-plugin |--|r1   r2|--| dockerd, vxnet docker-plugin |
-#   | vxnet agent    198.18.1.2    |  +-------+  | vxnet agent    198.18.2.2    |
-#   +------------------------------+  tcpdump r1 +------------------------------+
+#   | vxnet agent    198.18.1.2    |  |  r3   |  | vxnet agent    198.18.2.2    |
+#   +------------------------------+  +--|----+  +------------------------------+
+#                           tcpdump r1   |
+#                           eth0 198.18.100.2 ${P}out (topo_outside): the client
+#                           of dp's published port, an httpd dp reaches (egress)
 #   Docker networks, made on both hosts (one file store $TMP/state.json):
 #     NET  --subnet 10.1.0.0/24                      -> vxnet network docker-10.1.0.0-24
 #     NET2 --subnet 10.9.0.0/24 -o vxnet.network=red -> vxnet network red
@@ -28,7 +33,8 @@
 # containers, dockerds, plugins, leftover processes of either mount
 # namespace or cgroup, and the directories it made. No registry: the image
 # is a busybox-static rootfs (docker import) with iperf3 and its libraries
-# copied in. About 15 s.
+# copied in, and a CGI for busybox httpd that answers and logs the client's
+# address. About 15 s.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
 
@@ -126,6 +132,21 @@ done
 mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/sys" "$ROOTFS/dev" "$ROOTFS/etc" "$ROOTFS/tmp" "$DOCKER_CONFIG"
 cp /bin/busybox "$ROOTFS/bin/busybox"
 for a in sh ip ping cat sleep seq true; do ln -s busybox "$ROOTFS/bin/$a"; done
+# /www/cgi-bin/who for busybox httpd: answers "who QUERY REMOTE_ADDR:REMOTE_PORT"
+# (the client's address as the server's socket saw it) and logs the same
+# line to /tmp/who.log; the outside server runs the same script
+mkdir -p "$ROOTFS/www/cgi-bin" "$TMP/outwww/cgi-bin"
+who_cgi() { # who_cgi LOG
+	sed "s|@LOG@|$1|" <<'EOF'
+#!/bin/sh
+l="who $QUERY_STRING $REMOTE_ADDR:$REMOTE_PORT"
+echo "$l" >>@LOG@
+printf 'Content-Type: text/plain\r\n\r\n%s\n' "$l"
+EOF
+}
+who_cgi /tmp/who.log >"$ROOTFS/www/cgi-bin/who"
+who_cgi "$TMP/out-who.log" >"$TMP/outwww/cgi-bin/who"
+chmod 755 "$ROOTFS/www/cgi-bin/who" "$TMP/outwww/cgi-bin/who"
 cp "$(command -v iperf3)" "$ROOTFS/bin/iperf3"
 for lib in $(ldd "$(command -v iperf3)" | grep -o '/[^ ]*'); do
 	mkdir -p "$ROOTFS${lib%/*}" && cp -L "$lib" "$ROOTFS$lib"
@@ -140,7 +161,7 @@ for d in $PRIVATE_DIRS; do
 done
 
 # ---- two vxnet hosts with agents; dockerd and the plugin on each ----
-topo_build || { fail "$T: build topology"; exit 1; }
+topo_build && topo_outside || { fail "$T: build topology"; exit 1; }
 topo_hosts tc || { fail "$T: vxnet up"; exit 1; }
 "$VXNET" --state "$STATE" --pin-dir "$PIN1" -n "$H1" agent >"$TMP/agent1.log" 2>&1 & A1=$!
 "$VXNET" --state "$STATE" --pin-dir "$PIN2" -n "$H2" agent >"$TMP/agent2.log" 2>&1 & A2=$!
@@ -323,16 +344,56 @@ else
 fi
 
 # ---- docker run -p: published ports (ProgramExternalConnectivity) ----
+# dp runs busybox httpd on 0.0.0.0:80 (IPv4, so REMOTE_ADDR is plain). A
+# client in the outside namespace (198.18.100.2, behind r) reaches 18080
+# through h1's and h2's underlay addresses; the answer is dp's CGI, which
+# saw the client's own address. dp fetches from an httpd on the outside
+# server (egress): the server saw h1's address and a port of its NAT range.
+# rm -f takes the publication away: 18080 answers on neither host.
+ME=198.18.100.2 HOST1=198.18.1.2 HOST2=198.18.2.2
+# get URL: an HTTP GET from the outside namespace, 3 s at most; the body
+get() { in_ns "$OUTSIDE" curl -sS --noproxy '*' -m 3 "$1"; }
+in_ns "$OUTSIDE" busybox httpd -f -p "$ME:8000" -h "$TMP/outwww" >"$TMP/out-httpd.log" 2>&1 &
 # port_le P: a __be16 as bpftool shows it; svc_has PIN PROTO PORT
 port_le() { echo $((($1 & 255) << 8 | $1 >> 8)); }
 svc_has() { map_has "$1" services ".proto == $2 and .port == $(port_le "$3")"; }
 svc_lacks() { map_lacks "$1" services ".proto == $2 and .port == $(port_le "$3")"; }
-if dk 1 run -d --name "${P}dp" --network "$NET" --ip 10.1.0.20 -p 18080:80 -p 15353:53/udp "$IMG" sleep 600 >"$TMP/out" 2>&1; then
-	ok "$T: h1: docker run -d -p 18080:80 -p 15353:53/udp"
+if dk 1 run -d --name "${P}dp" --network "$NET" --ip 10.1.0.20 -p 18080:80 -p 15353:53/udp "$IMG" \
+	busybox httpd -f -p 0.0.0.0:80 -h /www >"$TMP/out" 2>&1; then
+	ok "$T: h1: docker run -d -p 18080:80 -p 15353:53/udp (httpd on 80)"
 	got=$(ep_field 10.1.0.20 PORTS)
 	[ "$got" = "18080:80/tcp,15353:53/udp" ] && ok "$T: -p: endpoint ls PORTS $got" || fail "$T: -p: endpoint ls PORTS '$got'"
 	check "$T: -p: 18080/tcp in h1's services map" svc_has "$PIN1" 6 18080
 	check "$T: -p: 15353/udp in h1's services map" svc_has "$PIN1" 17 15353
+	wait_for 10 svc_has "$PIN2" 6 18080 && ok "$T: -p: 18080/tcp in h2's services map" ||
+		fail "$T: -p: 18080/tcp not in h2's services map: $(waited)"
+	for via in "h1 $HOST1 vx1" "h2 $HOST2 vx2"; do
+		read -r hn addr vx <<<"$via"
+		if wait_for 10 get "http://$addr:18080/cgi-bin/who?via-$hn" && a=$(cat "$TMP/wait.out") &&
+		   [[ $a == "who via-$hn $ME:"* ]]; then
+			ok "$T: -p: the outside client reaches dp through $hn $addr:18080; dp saw it as ${a##* }"
+		else
+			fail "$T: -p: outside -> $hn $addr:18080: '$(waited)'; $hn published-new $(counter "$vx" published-new), stats: $($vx stats 2>&1 | awk '$2 > 0' | tr '\n' ' ' | cut -c 1-300)"
+		fi
+	done
+	dk 1 exec "${P}dp" cat /tmp/who.log >"$TMP/dp-who" 2>&1
+	if grep -qx "who via-h1 $ME:[0-9]*" "$TMP/dp-who" && grep -qx "who via-h2 $ME:[0-9]*" "$TMP/dp-who" &&
+	   ! grep -q ' 198\.18\.[12]\.2:' "$TMP/dp-who"; then
+		ok "$T: -p: dp's log has both requests from $ME, none from a node address"
+	else
+		fail "$T: -p: dp's log: $(tr '\n' '|' <"$TMP/dp-who")"
+	fi
+	# egress: dp fetches from the outside server (busybox-static's wget
+	# crashes resolving even an address; nc does not)
+	wait_for 3 in_ns "$OUTSIDE" sh -c 'cat /proc/net/tcp | grep -q " 026412C6:1F40 00000000:0000 0A "'
+	a=$(dk 1 exec "${P}dp" sh -c "printf 'GET /cgi-bin/who?egress-dp HTTP/1.0\r\n\r\n' | busybox nc -w 3 $ME 8000" 2>&1 | tail -n 1)
+	src=${a##* } sport=${a##*:}
+	if [[ $a == "who egress-dp $HOST1:"* ]] && is_count "$sport" 2>/dev/null && [ "$sport" -ge 61001 ] && [ "$sport" -le 65535 ] &&
+	   grep -qx "who egress-dp $src" "$TMP/out-who.log"; then
+		ok "$T: egress: dp reaches the outside server, which saw $src (h1's address, a NAT port) in its log"
+	else
+		fail "$T: egress: dp -> $ME:8000: '$a', server log: $(tr '\n' '|' <"$TMP/out-who.log" 2>/dev/null), h1 nat ls: $(vx1 nat ls 2>&1 | tr -s ' ' | tr '\n' '|' | cut -c 1-300)"
+	fi
 	if dk 1 run -d --name "${P}dq" --network "$NET" -p 18080:81 "$IMG" sleep 600 >"$TMP/out" 2>&1; then
 		fail "$T: -p 18080:81 on another container was not refused"
 	elif grep -q 'host port 18080/tcp: published by docker-[0-9a-f]* (port 80, network '"$VXNET_NET"') and docker-[0-9a-f]* (port 81' "$TMP/out"; then
@@ -343,6 +404,16 @@ if dk 1 run -d --name "${P}dp" --network "$NET" --ip 10.1.0.20 -p 18080:80 -p 15
 	check "$T: -p: rm: the endpoint is gone" ep_gone 10.1.0.20
 	check "$T: -p: rm: 18080/tcp gone from h1's services map" svc_lacks "$PIN1" 6 18080
 	check "$T: -p: rm: 15353/udp gone" svc_lacks "$PIN1" 17 15353
+	wait_for 10 svc_lacks "$PIN2" 6 18080 && ok "$T: -p: rm: 18080/tcp gone from h2's services map" ||
+		fail "$T: -p: rm: 18080/tcp still in h2's services map: $(waited)"
+	for via in "h1 $HOST1" "h2 $HOST2"; do
+		read -r hn addr <<<"$via"
+		if a=$(get "http://$addr:18080/cgi-bin/who?after-rm-$hn" 2>&1); then
+			fail "$T: -p: after rm, $hn $addr:18080 still answers: '$a'"
+		else
+			ok "$T: -p: after rm, $hn $addr:18080 no longer answers ($(tr '\n' ' ' <<<"$a" | cut -c 1-80))"
+		fi
+	done
 else
 	fail "$T: h1: docker run -p: $(tr '\n' '|' <"$TMP/out") $(tails 3 "$(hdir 1)/plugin.log")"
 fi
