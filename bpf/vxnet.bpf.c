@@ -181,16 +181,12 @@ static __noinline int container_frag_needed(struct __sk_buff *skb,
 static __noinline int container_gw_ipv4(struct __sk_buff *skb,
 					     const struct vxnet_endpoint *ep)
 {
-	void *data = skb_data(skb);
-	void *data_end = skb_data_end(skb);
+	void *data_end;
 	struct icmphdr *icmp;
 	struct ethhdr *eth;
 	struct iphdr *ip;
 
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (ip->protocol != IPPROTO_ICMP_ || ip->ihl != 5 || ipv4_is_fragment(ip))
@@ -242,16 +238,12 @@ static __always_inline int egress_send(struct __sk_buff *skb, int rc, const stru
 				       const struct nat_flow *f, __be32 saddr, __be16 port,
 				       enum vxnet_stat stat)
 {
-	void *data = skb_data(skb);
-	void *data_end = skb_data_end(skb);
+	void *data_end;
 	struct bpf_redir_neigh nh = {};
 	struct ethhdr *eth;
 	struct iphdr *ip;
 
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
 	ipv4_dec_ttl(ip);
@@ -285,8 +277,7 @@ static __always_inline int egress_send(struct __sk_buff *skb, int rc, const stru
 static __noinline int published_encap(struct __sk_buff *skb, const struct nat_target *t,
 				      enum vxnet_stat stat)
 {
-	void *data = skb_data(skb);
-	void *data_end = skb_data_end(skb);
+	void *data_end;
 	struct vxnet_encap_hdr h = {};
 	struct vxnet_network *net;
 	__u32 *l4, ports = 0, len;
@@ -294,21 +285,13 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 	struct iphdr *ip;
 	int rc;
 
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	net = bpf_map_lookup_elem(&networks, &t->vni);
 	if (net && !skb_ipv4_fits(skb, net->mtu, ip->ihl * 4, ip->protocol))
 		return tc_drop(skb, VXNET_DROP_TOO_BIG);
-	data = skb_data(skb);
-	data_end = skb_data_end(skb);
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (t->gateway)
@@ -355,7 +338,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	struct vxnet_nat_key k;
 	struct egress_hop hop;
 	struct nat_flow f = {};
-	void *data, *data_end;
+	void *data_end;
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	__be32 saddr, daddr;
@@ -363,12 +346,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	__u32 hash;
 
 	skb_pull_headers(skb, NAT_OUT_HDRS);
-	data = skb_data(skb);
-	data_end = skb_data_end(skb);
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	saddr = ip->saddr;
@@ -420,7 +398,7 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 	struct vxnet_nat_key k;
 	struct egress_hop hop;
 	struct nat_flow f = {};
-	void *data, *data_end;
+	void *data_end;
 	struct vxnet_nat *o;
 	struct ethhdr *eth;
 	struct iphdr *ip;
@@ -432,12 +410,7 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 				BPF_F_ADJ_ROOM_FIXED_GSO))
 		return tc_drop(skb, VXNET_DROP_DECAP);
 	skb_pull_headers(skb, NAT_OUT_HDRS);
-	data = skb_data(skb);
-	data_end = skb_data_end(skb);
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN) || !ipv4_csum_ok(ip, data_end))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (nat_parse(ip, data_end, &f, ICMP_ECHO_) || f.proto == IPPROTO_ICMP_)
@@ -495,8 +468,7 @@ static __always_inline int host_in(struct __sk_buff *skb)
  */
 static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vxnet_iface *ifc)
 {
-	void *data = skb_data(skb);
-	void *data_end = skb_data_end(skb);
+	void *data_end;
 	struct vxnet_encap_hdr h = {};
 	struct vxnet_endpoint *ep;
 	struct ethhdr *eth;
@@ -506,10 +478,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	int routed, rc;
 	__be32 via;
 
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (!mac_equal(eth->h_source, ifc->mac))

@@ -4,6 +4,7 @@
 
 #include "lib/eth.h"
 #include "lib/csum.h"
+#include "lib/skb.h"
 
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
@@ -21,6 +22,21 @@ static __always_inline struct iphdr *ipv4_hdr(struct ethhdr *eth, void *data_end
 	if ((void *)(ip + 1) > data_end)
 		return NULL;
 	return ip;
+}
+
+/* The skb's IPv4 header with its fixed 20 bytes in the linear area, *eth
+ * its Ethernet header and *data_end the end of that area; NULL when either
+ * is not there. Reads the packet pointers afresh: call it again after a
+ * helper that changes the packet.
+ */
+static __always_inline struct iphdr *skb_ipv4(struct __sk_buff *skb, struct ethhdr **eth,
+					      void **data_end)
+{
+	void *data = skb_data(skb);
+
+	*data_end = skb_data_end(skb);
+	*eth = eth_hdr(data, *data_end);
+	return *eth ? ipv4_hdr(*eth, *data_end) : NULL;
 }
 
 /* A header ip_rcv() would accept: version 4, 20 to 60 bytes, a total length

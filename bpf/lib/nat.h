@@ -368,14 +368,11 @@ static __always_inline int nat_in_lookup(const struct vxnet_nat_key *k,
 static __always_inline int nat_deliver(struct __sk_buff *skb, const struct nat_target *t,
 				       enum vxnet_stat stat)
 {
-	void *data = skb_data(skb);
-	void *data_end = skb_data_end(skb);
-	struct ethhdr *eth = eth_hdr(data, data_end);
+	struct ethhdr *eth;
 	struct iphdr *ip;
+	void *data_end;
 
-	if (!eth)
-		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
 	ipv4_dec_ttl(ip);
@@ -571,7 +568,7 @@ static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip
 static __always_inline int nat_in(struct __sk_buff *skb, struct nat_target *t,
 				  enum vxnet_stat *stat)
 {
-	void *data, *data_end;
+	void *data_end;
 	struct icmphdr *ih;
 	struct ethhdr *eth;
 	struct iphdr *ip;
@@ -580,12 +577,7 @@ static __always_inline int nat_in(struct __sk_buff *skb, struct nat_target *t,
 	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return 0;
 	skb_pull_headers(skb, NAT_IN_HDRS);
-	data = skb_data(skb);
-	data_end = skb_data_end(skb);
-	eth = eth_hdr(data, data_end);
-	if (!eth)
-		return 0;
-	ip = ipv4_hdr(eth, data_end);
+	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip || ip->daddr != cfg_local_addr || ipv4_is_fragment(ip))
 		return 0;
 	if (!ipv4_valid(ip, skb->len - ETH_HLEN) || !ipv4_csum_ok(ip, data_end))
