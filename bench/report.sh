@@ -106,7 +106,8 @@ END {
 	if (ne) {
 		print "## Egress: a container to a server outside the overlay (issue 13)"
 		print ""
-		print "c1 on h1 to a server namespace behind the router (198.18.100.2). `egress-gwbridge`: Docker'"'"'s way out, c1 on a"
+		print "c1 on h1 to a server namespace behind the router (198.18.100.2). `egress-host`: no container, the client in h1"
+		print "itself (the floor: the rest of the way). `egress-gwbridge`: Docker'"'"'s way out, c1 on a"
 		print "veth into the Linux bridge docker_gwbridge on h1, h1 forwarding, iptables MASQUERADE (`-s 172.18.0.0/16 ! -o"
 		print "docker_gwbridge`, as Docker writes it). `egress-vxnet`: vxnet (tc decap), egress NAT in BPF to h1'"'"'s address."
 		print "The same client, server, CPUs and methods as above."
@@ -114,18 +115,19 @@ END {
 		print "Ratios: of the medians, and the median (min–max) of the ratios round by round (both paths run back to back in"
 		print "each round, so a round ratio is less exposed to the machine changing speed between rounds)."
 		print ""
-		print "| figure | mode | egress-gwbridge | egress-vxnet | vxnet / gwbridge | round ratios |"
-		print "|---|---|---|---|---|---|"
+		print "| figure | mode | egress-host | egress-gwbridge | egress-vxnet | vxnet / gwbridge | round ratios | host / gwbridge |"
+		print "|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= nm; i++) for (w = 1; w <= nmodes; w++) {
 			g = "dp" SUBSEP "egress-gwbridge" SUBSEP W[w] SUBSEP M[i]; e = "dp" SUBSEP "egress-vxnet" SUBSEP W[w] SUBSEP M[i]
-			if (!(g in vals) && !(e in vals)) continue
+			hh = "dp" SUBSEP "egress-host" SUBSEP W[w] SUBSEP M[i]
+			if (!(g in vals) && !(e in vals) && !(hh in vals)) continue
 			rl = ""
 			for (r = 1; r <= nround; r++) {
 				a = rv["egress-vxnet", W[w], M[i], r]; b = rv["egress-gwbridge", W[w], M[i], r]
 				if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) rl = rl " " a / b
 			}
 			rr = statl(rl) ? sprintf("%.2f× (%.2f–%.2f)", MED, MIN, MAX) : "–"
-			print "| " name[M[i]] " | " W[w] " | " cell(g) " | " cell(e) " | " ratio(med(e), med(g)) " | " rr " |"
+			print "| " name[M[i]] " | " W[w] " | " cell(hh) " | " cell(g) " | " cell(e) " | " ratio(med(e), med(g)) " | " rr " | " ratio(med(hh), med(g)) " |"
 		}
 		print ""
 		print "| target (issue 13) | vxnet / gwbridge | met |"

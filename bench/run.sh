@@ -11,14 +11,16 @@
 # `make bench` uses none of them.)
 #
 # Five topologies of the same shape (bench/topo.sh): two hosts on separate L2
-# segments joined by a router, one container per host; and two egress paths
-# (a container to a server namespace behind the router: Docker's
-# docker_gwbridge with MASQUERADE, and vxnet's egress NAT). Each figure is
-# taken in interleaved rounds (underlay routed kernel-vxlan vxnet-xdp
-# vxnet-tc egress-gwbridge egress-vxnet, then again), first with the underlay veths' offloads as they are, then in
-# wire mode (tx checksum, TSO and GSO off on the sending underlay veths:
-# 1500-byte frames with complete checksums, as a NIC link carries). Medians
-# and min-max over the rounds; no round is dropped.
+# segments joined by a router, one container per host; and three egress
+# paths to a server namespace behind the router (a container through
+# Docker's docker_gwbridge with MASQUERADE, through vxnet's egress NAT, and
+# the host's own client, the floor). Each figure is taken in interleaved
+# rounds (underlay routed kernel-vxlan vxnet-xdp vxnet-tc egress-host
+# egress-gwbridge egress-vxnet, then again), first with the underlay veths'
+# offloads as they are, then in wire mode (tx checksum, TSO and GSO off on
+# the sending underlay veths: 1500-byte frames with complete checksums, as a
+# NIC link carries). Medians and min-max over the rounds; no round is
+# dropped.
 source "$(dirname "$0")/../tests/lib.sh"
 P=vxb$$-                 # per-run prefix: namespaces, pins
 BENCH=$TOP/bench

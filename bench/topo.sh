@@ -21,6 +21,8 @@
 #
 #   c1 -- h1 eth0 198.18.1.2 -- r1 [r] r3 198.18.100.1 -- eth0 198.18.100.2 out
 #
+#   egress-host      no container: the client runs in h1 itself (the floor:
+#                    what the rest of the way costs).
 #   egress-gwbridge  Docker's way out (docker_gwbridge): c1 172.18.0.2/16 on a
 #                    veth into the Linux bridge docker_gwbridge 172.18.0.1/16
 #                    in h1, h1 forwards, and iptables' MASQUERADE as Docker
@@ -28,17 +30,17 @@
 #   egress-vxnet     vxnet up --decap tc on h1, c1 10.1.0.2 in blue
 #                    10.1.0.0/24: egress NAT in BPF to h1's 198.18.1.2.
 #
-# Every namespace is ${P}<tag>-<name>; tags u r k x t g e. Container
+# Every namespace is ${P}<tag>-<name>; tags u r k x t h g e. Container
 # addresses: 10.1.0.2 -> 10.1.0.3 (routed: 10.1.1.2 -> 10.1.2.2; egress:
 # c1 -> 198.18.100.2).
 
-PATHS="underlay routed kernel-vxlan vxnet-xdp vxnet-tc egress-gwbridge egress-vxnet"
+PATHS="underlay routed kernel-vxlan vxnet-xdp vxnet-tc egress-host egress-gwbridge egress-vxnet"
 
 tag_of() {
 	case $1 in
 	underlay) echo u ;; routed) echo r ;; kernel-vxlan) echo k ;;
 	vxnet-xdp) echo x ;; vxnet-tc) echo t ;;
-	egress-gwbridge) echo g ;; egress-vxnet) echo e ;;
+	egress-host) echo h ;; egress-gwbridge) echo g ;; egress-vxnet) echo e ;;
 	esac
 }
 
@@ -46,7 +48,7 @@ tag_of() {
 ns() { echo "${P}$(tag_of "$1")-$2"; }
 
 # client_ns / server_ns / server_ip PATH
-client_ns() { if [ "$1" = underlay ]; then ns "$1" h1; else ns "$1" c1; fi; }
+client_ns() { case $1 in underlay | egress-host) ns "$1" h1 ;; *) ns "$1" c1 ;; esac; }
 server_ns() {
 	case $1 in
 	underlay) ns "$1" h2 ;; egress-*) ns "$1" out ;; *) ns "$1" c2 ;;
@@ -220,6 +222,7 @@ path_build() {
 	kernel-vxlan) kvxlan_build ;;
 	vxnet-xdp) vxnet_build "$path" xdp ;;
 	vxnet-tc) vxnet_build "$path" tc ;;
+	egress-host) outside_build "$path" ;;
 	egress-gwbridge) outside_build "$path" && gwbridge_build ;;
 	egress-vxnet) outside_build "$path" && vxnet_egress_build ;;
 	esac
