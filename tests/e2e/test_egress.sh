@@ -202,6 +202,32 @@ print(len([p for p in seen.values() if p != "error"]))
 print("\n".join(p for p in seen.values() if p != "error"))
 sys.exit(2 if crossed else 0)
 EOF
+# udp_open.py ADDR PORT SPORT GO: from SPORT, unconnected: asks the server,
+# prints "nat PORT" (the NAT port it saw), waits for the file GO, asks
+# again, then prints "got PEER TEXT" for every datagram that arrives within
+# 2 s, from anyone.
+cat >"$TMP/udp_open.py" <<'EOF'
+import os, socket, sys, time
+addr, port, sport, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", sport))
+s.settimeout(3)
+s.sendto(b"probe1", (addr, port))
+d, _ = s.recvfrom(100)
+print("nat %s" % d.decode().rsplit(":", 1)[1], flush=True)
+end = time.time() + 20
+while not os.path.exists(go) and time.time() < end:
+    time.sleep(0.05)
+s.sendto(b"probe2", (addr, port))
+end = time.time() + 2
+while time.time() < end:
+    s.settimeout(max(0.01, end - time.time()))
+    try:
+        d, peer = s.recvfrom(100)
+    except socket.timeout:
+        break
+    print("got %s:%d %s" % (peer[0], peer[1], d.decode(errors="replace")), flush=True)
+EOF
 srv() { # srv NS ADDR NAME: a server in NS on ADDR, logging to $TMP/NAME.log
 	in_ns "$1" python3 "$TMP/srv.py" "$2" "$TMP/$3.log" >"$TMP/$3.err" 2>&1 &
 	wait_for 3 test -e "$TMP/$3.log.ready" || { fail "$T: server $3 did not start: $(cat "$TMP/$3.err")"; exit 1; }
@@ -485,6 +511,30 @@ if vx2 up --node h2 --dev eth0 --decap "$MODE" --nat-ports 62000-62063 >"$TMP/ou
 	fi
 else
 	fail "$T: vxnet up --nat-ports 62000-62063 on h2: $(cat "$TMP/out")"
+fi
+
+# --- a translation lets in only its own remote: datagrams to c1's NAT
+# port from another host, or from the server's address but another port, do
+# not reach c1; the server's next answer does.
+rm -f "$TMP/go"
+in_ns "$C1" timeout 30 python3 "$TMP/udp_open.py" 198.18.100.2 7001 5700 "$TMP/go" >"$TMP/open" 2>&1 &
+op=$!
+wait_for 5 grep -q '^nat ' "$TMP/open"
+np=$(sed -n 's/^nat //p' "$TMP/open")
+er0=$(counter vx1 egress-reply)
+if is_count "$np"; then
+	in_ns "$H2" python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"intruder-h2", ("198.18.1.2", int(sys.argv[1])))' "$np"
+	in_ns "$OUTSIDE" python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("198.18.100.2", 7002)); s.sendto(b"intruder-7002", ("198.18.1.2", int(sys.argv[1])))' "$np"
+	sleep 0.5
+fi
+touch "$TMP/go"
+wait $op
+er1=$(counter vx1 egress-reply)
+if is_count "$np" && [ "$(grep -c '^got ' "$TMP/open")" = 1 ] && grep -q "^got 198.18.100.2:7001 probe2 198.18.1.2:$np$" "$TMP/open" &&
+   [ "$er1" = $((er0 + 1)) ]; then
+	ok "$T: c1's NAT port $np lets in only 198.18.100.2:7001's answer, not h2's nor 198.18.100.2:7002's datagram (egress-reply +1)"
+else
+	fail "$T: c1's open UDP socket behind NAT port '$np': $(tr '\n' '|' <"$TMP/open"), egress-reply $er0 -> $er1"
 fi
 
 # --- the host's own traffic: untouched by vxnet's NAT (its own source port
