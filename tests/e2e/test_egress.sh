@@ -6,17 +6,28 @@
 #   c1 blue 10.1.0.2  c4 teal 10.1.0.2                 c2 blue 10.1.0.3
 #   c5 sealed 10.5.0.5 (--no-egress)                   c6 sealed 10.5.0.6
 #        |                                                  |
-#   +--- h1 198.18.1.2 ---+   +------- r -------+   +--- h2 198.18.2.2 ---+
-#   | vxnet, NAT ports    |---| r1  r2       r3 |---| vxnet, --nat-ports  |
-#   | 61001-65535 (default)|   +-----------|-----+   | 62000-62999         |
-#   +---------------------+               |         +---------------------+
-#                                  eth0 198.18.100.2 (.3 behind mtu 1200)
-#                                  $OUTSIDE: the outside server
+#   +--- h1 198.18.1.2 ----+   +------ r -------+   +--- h2 198.18.2.2 ---+
+#   | vxnet, NAT ports     |---| r1  r2      r3 |---| vxnet, --nat-ports  |
+#   | 61001-65535 (default)|   +----------|-----+   | 62000-62999         |
+#   +----------------------+              |         +---------------------+
+#                                 eth0 198.18.100.2 (.3 behind mtu 1200)
+#                                 $OUTSIDE: the outside server
 #
 # blue and teal have the same subnet 10.1.0.0/24; c1 and c4 the same address.
 # Servers (python: TCP 7000 answers each line with "LINE PEER:PORT", UDP 7001
-# each datagram the same way) run in $OUTSIDE and in both hosts' namespaces, so
-# every answer says which source address and port the server saw.
+# each datagram the same way) run in $OUTSIDE and in both hosts' namespaces,
+# so every answer says which source address and port the server saw.
+# Checked: TCP, UDP and ping from c1 and c2 to the outside server and to both
+# hosts' own addresses, seen from the container's host's address and a port
+# of its NAT range; c1 and c4 at once (TCP, UDP, one echo id) on two NAT
+# ports, answers not crossed; PMTU through r's fragmentation needed; port
+# unreachable from the server and from h1 itself; fragments and GRE dropped
+# nat-unsupported; --no-egress (no-egress, sealed still reaches c6); a
+# destination inside the subnet without endpoint (no-endpoint); counters,
+# vxnet nat ls and the nat map; NAT ports running out (nat-exhausted); only
+# the flow's remote gets in through its NAT port; the host's own traffic
+# untouched; a connection across a second vxnet up (same nat map);
+# ip_local_reserved_ports after up, second up and down.
 # Usage: test_egress.sh [tc|xdp]   (decap mode; xdp runs on the wire topology)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
