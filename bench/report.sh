@@ -141,6 +141,39 @@ END {
 		print ""
 	}
 
+	# published ports (issue 13): a client outside to a container on h2
+	np = 0
+	for (k in vals) if (index(k, "dp" SUBSEP "published-") == 1) np++
+	if (np) {
+		print "## Published ports: a client outside to a container on another node (issue 13)"
+		print ""
+		print "The client in the namespace behind the router (198.18.100.2, where the egress paths'"'"' server is), the servers in c2"
+		print "on h2, which publishes tcp 5201 11110 11111 and udp 5201. `published-remote`: vxnet (tc decap), the client"
+		print "connects to h1'"'"'s address, h1 sends it through VXLAN (marked) to h2, the answers come back through h1."
+		print "`published-local`: the same to h2'"'"'s address. `published-mesh`: Docker'"'"'s routing mesh entered at h1 (h1 DNATs"
+		print "to ingress_sbox on docker_gwbridge, ingress_sbox NATs to the task over the kernel-VXLAN ingress network and"
+		print "SNATs, so the task sees ingress_sbox, not the client), with iptables DNAT in place of IPVS (this kernel has no"
+		print "CONFIG_IP_VS). `published-routed`: no NAT, no encap, the client to c2'"'"'s routed address (the floor)."
+		print "The same servers, CPUs and methods as above. Ratios: of the medians, and the median (min–max) of the"
+		print "ratios round by round."
+		print ""
+		print "| figure | mode | published-local | published-remote | published-mesh | published-routed | remote / mesh | round ratios | remote / local | remote / routed |"
+		print "|---|---|---|---|---|---|---|---|---|---|"
+		for (i = 1; i <= nm; i++) for (w = 1; w <= nmodes; w++) {
+			pl = "dp" SUBSEP "published-local" SUBSEP W[w] SUBSEP M[i]; pr = "dp" SUBSEP "published-remote" SUBSEP W[w] SUBSEP M[i]
+			pm = "dp" SUBSEP "published-mesh" SUBSEP W[w] SUBSEP M[i]; pd = "dp" SUBSEP "published-routed" SUBSEP W[w] SUBSEP M[i]
+			if (!(pl in vals) && !(pr in vals) && !(pm in vals) && !(pd in vals)) continue
+			rl = ""
+			for (r = 1; r <= nround; r++) {
+				a = rv["published-remote", W[w], M[i], r]; b = rv["published-mesh", W[w], M[i], r]
+				if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) rl = rl " " a / b
+			}
+			rr = statl(rl) ? sprintf("%.2f× (%.2f–%.2f)", MED, MIN, MAX) : "–"
+			print "| " name[M[i]] " | " W[w] " | " cell(pl) " | " cell(pr) " | " cell(pm) " | " cell(pd) " | " ratio(med(pr), med(pm)) " | " rr " | " ratio(med(pr), med(pl)) " | " ratio(med(pr), med(pd)) " |"
+		}
+		print ""
+	}
+
 	print "## BPF per-packet cost (BPF_PROG_TEST_RUN)"
 	print ""
 	print "Each figure: the mean of the kernel-measured duration over the calls of one round, median (min–max) over the"

@@ -14,9 +14,12 @@
 # segments joined by a router, one container per host; and three egress
 # paths to a server namespace behind the router (a container through
 # Docker's docker_gwbridge with MASQUERADE, through vxnet's egress NAT, and
-# the host's own client, the floor). Each figure is taken in interleaved
-# rounds (underlay routed kernel-vxlan vxnet-xdp vxnet-tc egress-host
-# egress-gwbridge egress-vxnet, then again), first with the underlay veths'
+# the host's own client, the floor); and four published-port paths from a
+# client in that namespace to servers in c2 on h2 (vxnet's published ports
+# through h1 and through h2, Docker's routing mesh with iptables NAT for
+# IPVS, and the plain routed path to c2). Each figure is taken in
+# interleaved rounds (every path in $PATHS of bench/topo.sh, then
+# again), first with the underlay veths'
 # offloads as they are, then in wire mode (tx checksum, TSO and GSO off on
 # the sending underlay veths: 1500-byte frames with complete checksums, as a
 # NIC link carries). Medians and min-max over the rounds; no round is
@@ -178,9 +181,11 @@ for path in $PATHS; do
 	path_build "$path" >"$TMP/build.out" 2>&1 || { echo "bench: building $path: $(tail -2 "$TMP/build.out")" >&2; exit 1; }
 done
 # Servers, each in the server container: sockperf on the client's CPU (same
-# CPU) and on the other one (cross CPU), iperf3 on the other one.
+# CPU) and on the other one (cross CPU), iperf3 on the other one. The
+# published paths' client connects to a host's address (server_ip), the
+# servers listen on the container's (server_bind).
 for path in $PATHS; do
-	s=$(server_ns "$path") ip=$(server_ip "$path")
+	s=$(server_ns "$path") ip=$(server_bind "$path")
 	ip netns exec "$s" taskset -c $CPU_A sockperf sr --tcp -i "$ip" -p 11110 >/dev/null 2>&1 &
 	ip netns exec "$s" taskset -c $CPU_B sockperf sr --tcp -i "$ip" -p 11111 >/dev/null 2>&1 &
 	ip netns exec "$s" taskset -c $CPU_B iperf3 -s -B "$ip" -p 5201 >/dev/null 2>&1 &
@@ -189,6 +194,11 @@ sleep 1
 for path in $PATHS; do
 	ip netns exec "$(client_ns "$path")" ping -c 2 -i 0.2 -W 2 "$(server_ip "$path")" >/dev/null ||
 		{ echo "bench: $path: the client does not reach the server" >&2; exit 1; }
+	case $path in
+	published-*) # ping reaches the host: a TCP connection to a published port
+		ip netns exec "$(client_ns "$path")" timeout 5 bash -c "exec 3<>/dev/tcp/$(server_ip "$path")/11110" 2>/dev/null ||
+			{ echo "bench: $path: no TCP connection to $(server_ip "$path"):11110" >&2; exit 1; } ;;
+	esac
 done
 
 # rec PATH MODE METRIC ROUND VALUE

@@ -1,4 +1,4 @@
-# The five topologies `make bench` compares, all of the same shape. Source
+# The topologies `make bench` compares, all on the same underlay. Source
 # after tests/lib.sh (mkns, cleanup_netns, $P, $TMP, $VXNET).
 #
 #   c1 (container)                                        c2 (container)
@@ -30,25 +30,61 @@
 #   egress-vxnet     vxnet up --decap tc on h1, c1 10.1.0.2 in blue
 #                    10.1.0.0/24: egress NAT in BPF to h1's 198.18.1.2.
 #
-# Every namespace is ${P}<tag>-<name>; tags u r k x t h g e. Container
-# addresses: 10.1.0.2 -> 10.1.0.3 (routed: 10.1.1.2 -> 10.1.2.2; egress:
-# c1 -> 198.18.100.2).
+# Four published-port paths (issue 13): the client in out (as the egress
+# paths' server), the servers in c2 on h2, which publishes their ports
+# (tcp 5201 11110 11111, udp 5201: iperf3 and the two sockperf servers).
+#
+#   out 198.18.100.2 -- r -- h1 198.18.1.2 ==VXLAN== h2 198.18.2.2 -- c2
+#
+#   published-remote  vxnet up --decap tc on both hosts, c2 10.1.0.3 attached
+#                     on h2 with --publish; the client connects to h1's
+#                     address: h1 translates, sends it marked through VXLAN
+#                     to h2, the answers come back the same way.
+#   published-local   the same, the client connects to h2's address.
+#   published-mesh    Docker's routing mesh, as far as this kernel allows
+#                     (no CONFIG_IP_VS): the ingress network as kernel-vxlan
+#                     lays it out (c1 10.1.0.2 on h1 is ingress_sbox, c2
+#                     10.1.0.3 the task on h2), ingress_sbox on h1's
+#                     docker_gwbridge as 172.18.0.2/16, h1's DNAT of the
+#                     published ports to 172.18.0.2 (Docker's DOCKER-INGRESS
+#                     chain), and in ingress_sbox Docker's mangle MARK rules
+#                     with an iptables DNAT to the task in place of IPVS's
+#                     fwmark service, and Docker's SNAT to 10.1.0.2 (the task
+#                     sees ingress_sbox, not the client).
+#   published-routed  no publication, no NAT, no encap: c2 10.1.2.2/24 on a
+#                     veth routed by h2 and r; the client connects to
+#                     10.1.2.2 (the floor of a remote container).
+#
+# Every namespace is ${P}<tag>-<name>; tags u r k x t h g e q l m d.
+# Container addresses: 10.1.0.2 -> 10.1.0.3 (routed: 10.1.1.2 -> 10.1.2.2;
+# egress: c1 -> 198.18.100.2; published: 198.18.100.2 -> h1's or h2's
+# address, or 10.1.2.2).
 
 PATHS="underlay routed kernel-vxlan vxnet-xdp vxnet-tc egress-host egress-gwbridge egress-vxnet"
+PATHS="$PATHS published-remote published-local published-mesh published-routed"
+PUB_TCP="5201 11110 11111" PUB_UDP=5201 # what c2 publishes on the published paths
 
 tag_of() {
 	case $1 in
 	underlay) echo u ;; routed) echo r ;; kernel-vxlan) echo k ;;
 	vxnet-xdp) echo x ;; vxnet-tc) echo t ;;
 	egress-host) echo h ;; egress-gwbridge) echo g ;; egress-vxnet) echo e ;;
+	published-remote) echo q ;; published-local) echo l ;;
+	published-mesh) echo m ;; published-routed) echo d ;;
 	esac
 }
 
 # ns PATH NAME: the namespace NAME (h1 h2 r c1 c2 o1 o2) of PATH
 ns() { echo "${P}$(tag_of "$1")-$2"; }
 
-# client_ns / server_ns / server_ip PATH
-client_ns() { case $1 in underlay | egress-host) ns "$1" h1 ;; *) ns "$1" c1 ;; esac; }
+# client_ns / server_ns PATH; server_ip PATH: where the client connects;
+# server_bind PATH: the address the servers listen on (the same but for the
+# published paths, where the client connects to a host's address).
+client_ns() {
+	case $1 in
+	underlay | egress-host) ns "$1" h1 ;; published-*) ns "$1" out ;; *) ns "$1" c1 ;;
+	esac
+}
 server_ns() {
 	case $1 in
 	underlay) ns "$1" h2 ;; egress-*) ns "$1" out ;; *) ns "$1" c2 ;;
@@ -56,8 +92,15 @@ server_ns() {
 }
 server_ip() {
 	case $1 in
-	underlay) echo 198.18.2.2 ;; routed) echo 10.1.2.2 ;; egress-*) echo 198.18.100.2 ;;
+	underlay | published-local) echo 198.18.2.2 ;; routed | published-routed) echo 10.1.2.2 ;;
+	egress-*) echo 198.18.100.2 ;; published-remote | published-mesh) echo 198.18.1.2 ;;
 	*) echo 10.1.0.3 ;;
+	esac
+}
+server_bind() {
+	case $1 in
+	published-local | published-remote | published-mesh) echo 10.1.0.3 ;;
+	*) server_ip "$1" ;;
 	esac
 }
 
@@ -104,17 +147,18 @@ wire_mode() {
 	ip netns exec "$(ns "$path" h1)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
 	ip netns exec "$(ns "$path" h2)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
 	case $path in
-	egress-*) # the outside link: r3 sends to out, out's eth0 back to r
+	egress-* | published-*) # the outside link: r3 sends to out, out's eth0 back to r
 		ip netns exec "$(ns "$path" r)" ethtool -K r3 tx $off tso $off gso $off >/dev/null 2>&1
 		ip netns exec "$(ns "$path" out)" ethtool -K eth0 tx $off tso $off gso $off >/dev/null 2>&1
 		ip netns exec "$(ns "$path" out)" ethtool -K eth0 gro "$v" >/dev/null 2>&1 ;;
 	esac
 }
 
+# routed_build [PATH [I...]]: containers cI 10.1.I.2/24 on veths, routed.
 routed_build() {
-	local path=routed i h c
-	for i in 1 2; do
-		h=$(ns $path h$i) c=$(ns $path c$i)
+	local path=${1:-routed} i h c is=${2:-1 2}
+	for i in $is; do
+		h=$(ns "$path" h$i) c=$(ns "$path" c$i)
 		mkns "$c" || return 1
 		ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 		ip -n "$h" link add c$i type veth peer name eth0 netns "$c" &&
@@ -125,14 +169,15 @@ routed_build() {
 		ip -n "$c" route add default via 10.1.$i.1 &&
 		ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1 || return 1
 	done
-	ip -n "$(ns $path r)" route add 10.1.1.0/24 via 198.18.1.2 &&
-	ip -n "$(ns $path r)" route add 10.1.2.0/24 via 198.18.2.2
+	ip -n "$(ns "$path" r)" route add 10.1.1.0/24 via 198.18.1.2 &&
+	ip -n "$(ns "$path" r)" route add 10.1.2.0/24 via 198.18.2.2
 }
 
-# kvxlan_host I PEER_UNDERLAY: Docker's layout on host hI for container cI
-# (10.1.0.(I+1), MAC 02:42:0a:01:00:0(I+1)); the other container is static.
+# kvxlan_host I PEER_UNDERLAY [PATH]: Docker's layout on host hI for
+# container cI (10.1.0.(I+1), MAC 02:42:0a:01:00:0(I+1)); the other
+# container is static.
 kvxlan_host() {
-	local path=kernel-vxlan i=$1 peer=$2 h o c me other
+	local path=${3:-kernel-vxlan} i=$1 peer=$2 h o c me other
 	h=$(ns $path h$i) o=$(ns $path o$i) c=$(ns $path c$i)
 	me=$((i + 1)) other=$((i == 1 ? 3 : 2))
 	mkns "$o" && mkns "$c" || return 1
@@ -152,8 +197,8 @@ kvxlan_host() {
 	ip -n "$o" neigh add 10.1.0.$other lladdr 02:42:0a:01:00:0$other dev vxlan0 nud permanent
 }
 
-kvxlan_build() {
-	kvxlan_host 1 198.18.2.2 && kvxlan_host 2 198.18.1.2
+kvxlan_build() { # kvxlan_build [PATH]
+	kvxlan_host 1 198.18.2.2 "${1:-kernel-vxlan}" && kvxlan_host 2 198.18.1.2 "${1:-kernel-vxlan}"
 }
 
 # vxnet_build PATH xdp|tc
@@ -212,6 +257,56 @@ vxnet_egress_build() {
 	vxh "$path" h1 sync
 }
 
+# vxnet_publish_build PATH: vxnet (tc decap) on h1 and h2, c2 10.1.0.3 on h2
+# publishing $PUB_TCP and $PUB_UDP (host port = container port).
+vxnet_publish_build() {
+	local path=$1 p pub=()
+	for p in $PUB_TCP; do pub+=(--publish "$p"); done
+	for p in $PUB_UDP; do pub+=(--publish "$p/udp"); done
+	mkns "$(ns "$path" c2)" || return 1
+	vxst "$path" node add h1 198.18.1.2 &&
+	vxst "$path" node add h2 198.18.2.2 &&
+	vxst "$path" network create blue --subnet 10.1.0.0/24 &&
+	vxh "$path" h1 up --node h1 --dev eth0 --decap tc &&
+	vxh "$path" h2 up --node h2 --dev eth0 --decap tc &&
+	vxh "$path" h2 attach "$(ns "$path" c2)" blue --ip 10.1.0.3 "${pub[@]}" &&
+	vxh "$path" h1 sync && vxh "$path" h2 sync
+}
+
+# mesh_build: Docker's routing mesh for the same ports, entered at h1, IPVS
+# replaced by iptables NAT (this kernel has no CONFIG_IP_VS). c1 plays
+# ingress_sbox: on the ingress overlay (br0 + vxlan0 in o1) as 10.1.0.2 and
+# on h1's docker_gwbridge as 172.18.0.2.
+mesh_build() {
+	local path=published-mesh h c p proto ports
+	h=$(ns $path h1) c=$(ns $path c1)
+	kvxlan_build $path || return 1
+	ip -n "$h" link add docker_gwbridge type bridge &&
+	ip -n "$h" addr add 172.18.0.1/16 dev docker_gwbridge &&
+	ip -n "$h" link set docker_gwbridge up &&
+	ip -n "$h" link add veth0 type veth peer name eth1 netns "$c" &&
+	ip -n "$h" link set veth0 master docker_gwbridge up &&
+	ip -n "$c" addr add 172.18.0.2/16 dev eth1 &&
+	ip -n "$c" link set eth1 up &&
+	ip -n "$c" route add default via 172.18.0.1 &&
+	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1 &&
+	ip netns exec "$c" sysctl -qw net.ipv4.ip_forward=1 &&
+	ip netns exec "$h" iptables -t nat -N DOCKER-INGRESS &&
+	ip netns exec "$h" iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER-INGRESS &&
+	ip netns exec "$c" iptables -t nat -A POSTROUTING -d 10.1.0.0/24 -j SNAT --to-source 10.1.0.2 || return 1
+	for proto in tcp udp; do
+		ports=$PUB_TCP; [ $proto = udp ] && ports=$PUB_UDP
+		for p in $ports; do
+			ip netns exec "$h" iptables -t nat -A DOCKER-INGRESS -p $proto --dport "$p" \
+				-j DNAT --to-destination "172.18.0.2:$p" &&
+			ip netns exec "$c" iptables -t mangle -A PREROUTING -p $proto --dport "$p" \
+				-j MARK --set-xmark 0x100/0xffffffff &&
+			ip netns exec "$c" iptables -t nat -A PREROUTING -p $proto --dport "$p" -m mark --mark 0x100 \
+				-j DNAT --to-destination 10.1.0.3 || return 1
+		done
+	done
+}
+
 # path_build PATH: the whole topology of PATH, offloads as they are.
 path_build() {
 	local path=$1
@@ -225,12 +320,15 @@ path_build() {
 	egress-host) outside_build "$path" ;;
 	egress-gwbridge) outside_build "$path" && gwbridge_build ;;
 	egress-vxnet) outside_build "$path" && vxnet_egress_build ;;
+	published-remote | published-local) outside_build "$path" && vxnet_publish_build "$path" ;;
+	published-mesh) outside_build "$path" && mesh_build ;;
+	published-routed) outside_build "$path" && routed_build "$path" 2 ;;
 	esac
 }
 
 paths_cleanup() {
 	local path h
-	for path in vxnet-xdp vxnet-tc egress-vxnet; do
+	for path in vxnet-xdp vxnet-tc egress-vxnet published-remote published-local; do
 		for h in h1 h2; do
 			[ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
 			rm -rf "/sys/fs/bpf/$(ns "$path" "$h")"
