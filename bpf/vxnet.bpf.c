@@ -95,6 +95,7 @@ static __noinline int container_arp(struct __sk_buff *skb, const struct vxnet_if
 
 	arp_make_reply(eth, arp, ep->mac);
 	vxnet_stat(VXNET_STAT_ARP_REPLY, skb->len);
+	ep_rx(skb->ifindex, skb->len);
 	return bpf_redirect(skb->ifindex, 0);
 }
 
@@ -169,6 +170,7 @@ static __noinline int container_frag_needed(struct __sk_buff *skb,
 		return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, TC_ACT_SHOT);
 
 	vxnet_stat(VXNET_STAT_ICMP_FRAG_NEEDED, len);
+	ep_rx(skb->ifindex, len);
 	return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, bpf_redirect(skb->ifindex, 0));
 }
 
@@ -199,6 +201,7 @@ static __noinline int container_gw_ipv4(struct __sk_buff *skb,
 
 	icmp_make_echo_reply(eth, ip, icmp, ep->mac);
 	vxnet_stat(VXNET_STAT_GW_ECHO, skb->len);
+	ep_rx(skb->ifindex, skb->len);
 	return bpf_redirect(skb->ifindex, 0);
 }
 
@@ -518,6 +521,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	if (ep->flags & VXNET_EP_LOCAL) {
 		mac_copy(eth->h_dest, ep->mac);
 		vxnet_stat(VXNET_STAT_LOCAL, skb->len);
+		ep_rx(ep->ifindex, skb->len);
 		return bpf_redirect_peer(ep->ifindex, 0);
 	}
 
@@ -552,6 +556,7 @@ int vxnet_from_container(struct __sk_buff *skb)
 	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
 	if (!ifc)
 		return tc_drop(skb, VXNET_DROP_UNKNOWN_IFACE);
+	ep_tx(ifindex, skb->len);
 	if (skb->vlan_present) /* tag stripped into metadata: not carried */
 		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
 	skb_pull_headers(skb, ETH_HLEN + sizeof(struct arp_eth_ipv4));
@@ -591,6 +596,7 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 		return xdp_drop(ctx, VXNET_DROP_DECAP);
 
 	vxnet_stat(VXNET_STAT_DECAP, data_end - data);
+	ep_rx(rx.ifindex, data_end - data);
 	return bpf_redirect(rx.ifindex, 0);
 }
 
@@ -634,6 +640,7 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 	vxnet_stat(VXNET_STAT_DECAP, skb->len);
 	if (segs > 1)
 		vxnet_stat(VXNET_STAT_DECAP_GRO, skb->len);
+	ep_rx(rx.ifindex, skb->len);
 	/* Straight into the container's namespace (its ingress, no second
 	 * pass through the veth and its backlog). Measured against
 	 * bpf_redirect(rx.ifindex, 0), out of the host-side veth: bench/run.sh

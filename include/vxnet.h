@@ -43,6 +43,7 @@
 #define VXNET_PIN_SERVICES "services"
 #define VXNET_PIN_BACKENDS "backends"
 #define VXNET_PIN_PUBLISHED "published"
+#define VXNET_PIN_EP_STATS "ep_stats"
 #define VXNET_PIN_PROG_FROM_CONTAINER "prog_from_container"
 #define VXNET_PIN_PROG_XDP_DECAP "prog_xdp_decap"
 #define VXNET_PIN_PROG_TC_DECAP "prog_tc_decap"
@@ -351,6 +352,26 @@ _Static_assert(VXNET_DROP__MAX <= VXNET_COUNTER_SLOTS, "drops slots");
 struct vxnet_counter {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* ep_stats: per-CPU traffic of each local endpoint, keyed by its host-side
+ * veth ifindex (__u32, the key of ifaces). The datapath creates an entry on
+ * the endpoint's first packet; detach deletes it (a later endpoint that
+ * gets the same ifindex starts from zero). Sum the CPUs' values.
+ *   tx: every frame the endpoint sent (seen by vxnet_from_container on its
+ *       veth, with an ifaces entry), whatever became of it (forwarded,
+ *       answered, or dropped: the drops map says why);
+ *   rx: every frame vxnet handed to it: local delivery from a neighbour,
+ *       decapsulated from another host, egress answers and published
+ *       ports translated to it, and the answers vxnet makes itself (ARP
+ *       replies, gateway echo replies, ICMP "fragmentation needed").
+ * Bytes are the frame's length at that point (L2, inner frame).
+ */
+struct vxnet_ep_stats {
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 rx_packets;
+	__u64 rx_bytes;
 };
 
 #endif /* VXNET_H */

@@ -27,6 +27,41 @@ static __always_inline void vxnet_stat(enum vxnet_stat stat, __u64 bytes)
 	vxnet_counter_add(&stats, stat, bytes);
 }
 
+/* A local endpoint's first packet: its ep_stats entry, zero. Not inlined:
+ * the zero value would take stack in every caller's frame.
+ */
+static __noinline void ep_stats_create(__u32 ifindex)
+{
+	struct vxnet_ep_stats z = {};
+
+	bpf_map_update_elem(&ep_stats, &ifindex, &z, BPF_NOEXIST);
+}
+
+/* Traffic of the local endpoint behind host veth ifindex: sent (tx) by it
+ * or handed (rx) to it.
+ */
+static __always_inline void ep_count(__u32 ifindex, int rx, __u64 bytes)
+{
+	struct vxnet_ep_stats *s = bpf_map_lookup_elem(&ep_stats, &ifindex);
+
+	if (!s) {
+		ep_stats_create(ifindex);
+		s = bpf_map_lookup_elem(&ep_stats, &ifindex);
+		if (!s)
+			return;
+	}
+	if (rx) {
+		s->rx_packets++;
+		s->rx_bytes += bytes;
+	} else {
+		s->tx_packets++;
+		s->tx_bytes += bytes;
+	}
+}
+
+#define ep_tx(ifindex, bytes) ep_count(ifindex, 0, bytes)
+#define ep_rx(ifindex, bytes) ep_count(ifindex, 1, bytes)
+
 static __always_inline int vxnet_drop(enum vxnet_drop reason, __u64 bytes, int verdict)
 {
 	vxnet_counter_add(&drops, reason, bytes);

@@ -99,6 +99,14 @@ struct {
 	__type(value, struct vxnet_published);
 } published SEC(".maps");
 
+/* Per-endpoint traffic (struct vxnet_ep_stats), created on first use. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VXNET_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct vxnet_ep_stats);
+} ep_stats SEC(".maps");
+
 /* Written by userspace only; here so that it has BTF and gets pinned. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -379,6 +379,7 @@ static __always_inline int nat_deliver(struct __sk_buff *skb, const struct nat_t
 	mac_copy(eth->h_dest, t->mac);
 	mac_from_ipv4(eth->h_source, t->gateway);
 	vxnet_stat(stat, skb->len);
+	ep_rx(t->ifindex, skb->len);
 	return bpf_redirect_peer(t->ifindex, 0);
 }
 

@@ -628,6 +628,69 @@ static int gso_setup(__u32 c1h, int *tx, int *rx)
 
 /* ---- the table ------------------------------------------------------------ */
 
+/* ep_stats[ifindex] summed over CPUs; zero when it has no entry. */
+static void read_ep(__u32 ifindex, struct vxnet_ep_stats *sum)
+{
+	struct vxnet_ep_stats vals[ncpus];
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map__lookup_elem(skel->maps.ep_stats, &ifindex, sizeof(ifindex), vals,
+				 sizeof(vals), 0))
+		return;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		sum->tx_packets += vals[cpu].tx_packets;
+		sum->tx_bytes += vals[cpu].tx_bytes;
+		sum->rx_packets += vals[cpu].rx_packets;
+		sum->rx_bytes += vals[cpu].rx_bytes;
+	}
+}
+
+/* Per-endpoint counters: c runs once; then src's tx and dst's rx moved by
+ * one packet of the input's length (0: that side not checked), and
+ * nothing else of the two. unchanged: the endpoint whose counters must
+ * not move at all (0: none).
+ */
+static int ep_case(const char *name, const struct tcase *c, __u32 src, __u32 dst,
+		   __u32 unchanged)
+{
+	struct vxnet_ep_stats s0, d0, u0, s1, d1, u1;
+	__u8 out[PKT_MAX];
+	__u32 len, verdict;
+	char why[200] = "";
+
+	read_ep(src, &s0);
+	read_ep(dst, &d0);
+	read_ep(unchanged, &u0);
+	if (run(c, out, &len, &verdict)) {
+		printf("not ok %s: test run: %s\n", name, strerror(errno));
+		return -1;
+	}
+	read_ep(src, &s1);
+	read_ep(dst, &d1);
+	read_ep(unchanged, &u1);
+	if (verdict != (__u32)c->verdict)
+		snprintf(why, sizeof(why), "verdict %u, expected %d", verdict, c->verdict);
+	else if (src && (s1.tx_packets != s0.tx_packets + 1 ||
+			 s1.tx_bytes != s0.tx_bytes + c->in.len))
+		snprintf(why, sizeof(why), "sender's tx %llu/%llu, was %llu/%llu",
+			 s1.tx_packets, s1.tx_bytes, s0.tx_packets, s0.tx_bytes);
+	else if (dst && (d1.rx_packets != d0.rx_packets + 1 || d1.rx_bytes <= d0.rx_bytes))
+		snprintf(why, sizeof(why), "receiver's rx %llu/%llu, was %llu/%llu",
+			 d1.rx_packets, d1.rx_bytes, d0.rx_packets, d0.rx_bytes);
+	else if (src && src != dst && s1.rx_packets != s0.rx_packets)
+		snprintf(why, sizeof(why), "sender's rx moved");
+	else if (dst && src != dst && d1.tx_packets != d0.tx_packets)
+		snprintf(why, sizeof(why), "receiver's tx moved");
+	else if (unchanged && memcmp(&u0, &u1, sizeof(u0)))
+		snprintf(why, sizeof(why), "a third endpoint's counters moved");
+	if (why[0]) {
+		printf("not ok %s: %s\n", name, why);
+		return -1;
+	}
+	printf("ok %s\n", name);
+	return 0;
+}
+
 int main(void)
 {
 	__u32 c1h, c2h, c3h;
@@ -1070,6 +1133,34 @@ int main(void)
 			snprintf(name, sizeof(name), "%s decap: %s", progs[p].tag, dcases[i].name);
 			failed |= run_case(&c) != 0;
 		}
+	}
+
+	/* Per-endpoint counters (ep_stats), by host veth ifindex. */
+	{
+		struct tcase local = { .prog = FROM_CONTAINER, .in = c1_to(C2_MAC, "10.0.1.3"),
+				       .ifindex = c1h, .verdict = TC_ACT_REDIRECT };
+		struct tcase encap = { .prog = FROM_CONTAINER, .in = to_r1, .ifindex = c1h,
+				       .verdict = TC_ACT_REDIRECT };
+		struct tcase spoof = { .prog = FROM_CONTAINER,
+				       .in = eth(C2_MAC, C2_MAC, ETH_P_IP,
+						 ipv4("10.0.1.2", "10.0.1.3", IPPROTO_UDP,
+						      udp(1, 2, text("x")))),
+				       .ifindex = c1h, .verdict = TC_ACT_SHOT };
+		struct tcase arp = { .prog = FROM_CONTAINER, .in = arp_req_c2, .ifindex = c1h,
+				     .verdict = TC_ACT_REDIRECT };
+		struct tcase tcd = { .prog = TC_DECAP, .in = vx_good, .verdict = TC_ACT_REDIRECT };
+		struct tcase xdpd = { .prog = XDP_DECAP, .in = vx_good, .verdict = XDP_REDIRECT };
+
+		failed |= ep_case("ep_stats: c1 to c2 on this host: c1 tx +1, c2 rx +1", &local,
+				  c1h, c2h, 0) != 0;
+		failed |= ep_case("ep_stats: c1 to r1 (encap): c1 tx +1, c2 unchanged", &encap,
+				  c1h, 0, c2h) != 0;
+		failed |= ep_case("ep_stats: c1's spoofed frame (dropped) counts as sent", &spoof,
+				  c1h, 0, c2h) != 0;
+		failed |= ep_case("ep_stats: an ARP request answered: c1 tx +1 and rx +1", &arp,
+				  c1h, c1h, c2h) != 0;
+		failed |= ep_case("ep_stats: tc decap to c1: c1 rx +1", &tcd, 0, c1h, c2h) != 0;
+		failed |= ep_case("ep_stats: xdp decap to c1: c1 rx +1", &xdpd, 0, c1h, c2h) != 0;
 	}
 
 	/* GSO: the segment sizes the sender chose reach the wire (container

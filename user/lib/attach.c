@@ -343,6 +343,27 @@ static int do_detach(struct vx_state *st, void *arg)
 	return 0;
 }
 
+/* Deletes the host veth ifname and the endpoint's traffic counters
+ * (ep_stats, keyed by the veth's ifindex, read before it goes). 0 or the
+ * netlink error; the counters' entry may be missing (no packet yet, or
+ * vxnet down).
+ */
+static int delete_veth(const char *pin_dir, const char *ifname)
+{
+	__u32 ifindex = if_nametoindex(ifname);
+	int err, fd;
+
+	err = nl_link_delete(ifname);
+	if (!ifindex || !pin_dir)
+		return err;
+	fd = dp_open_pin(pin_dir, VXNET_PIN_EP_STATS);
+	if (fd >= 0) {
+		bpf_map_delete_elem(fd, &ifindex);
+		close(fd);
+	}
+	return err;
+}
+
 int vx_detach(const struct vx_attach_req *req, struct vx_endpoint *ep)
 {
 	struct attach_ctx r = { .req = req, .netns_fd = -1 };
@@ -355,7 +376,7 @@ int vx_detach(const struct vx_attach_req *req, struct vx_endpoint *ep)
 		return err; /* the record stays, and so does the veth */
 	*ep = r.ep;
 	err = dp_sync_store(req->store, req->pin_dir, &res);
-	del = nl_link_delete(r.ep.host_ifname);
+	del = delete_veth(req->pin_dir, r.ep.host_ifname);
 	if (del && del != -ENODEV) {
 		pr_err("detach: delete %s: %s", r.ep.host_ifname, strerror(-del));
 		err = err ?: del;
@@ -425,7 +446,7 @@ int vx_detach_container(const struct vx_attach_req *req, struct vx_endpoint *ep)
 	*ep = r.ep;
 	if (up)
 		err = dp_sync_store(req->store, req->pin_dir, &res);
-	del = r.ep.host_ifname[0] ? nl_link_delete(r.ep.host_ifname) : 0;
+	del = r.ep.host_ifname[0] ? delete_veth(req->pin_dir, r.ep.host_ifname) : 0;
 	if (del && del != -ENODEV) {
 		pr_err("detach: delete %s: %s", r.ep.host_ifname, strerror(-del));
 		err = err ?: del;
@@ -575,7 +596,7 @@ int vx_detach_veth(struct vx_store *store, const char *pin_dir, const char *name
 		return err;
 	if (up)
 		err = dp_sync_store(store, pin_dir, &res);
-	del = nl_link_delete(v.a.ep.host_ifname);
+	del = delete_veth(pin_dir, v.a.ep.host_ifname);
 	if (del && del != -ENODEV) {
 		pr_err("detach: delete %s: %s", v.a.ep.host_ifname, strerror(-del));
 		err = err ?: del;

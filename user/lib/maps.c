@@ -36,6 +36,8 @@ const struct dp_map dp_maps[DP_MAP_COUNT] = {
 			  "this host's datapath (vxnet up)" },
 	[DP_MAP_NAT] = { VXNET_PIN_NAT, sizeof(struct vxnet_nat_key), sizeof(struct vxnet_nat),
 			 "egress translations, two entries a flow (LRU)" },
+	[DP_MAP_EP_STATS] = { VXNET_PIN_EP_STATS, sizeof(__u32), sizeof(struct vxnet_ep_stats),
+			      "per-CPU traffic of each local endpoint, by host veth ifindex" },
 };
 
 const struct dp_prog dp_progs[DP_PROG_COUNT] = {

@@ -27,6 +27,7 @@ enum dp_map_id {
 	DP_MAP_DROPS,
 	DP_MAP_HOST,
 	DP_MAP_NAT,     /* the datapath's own: egress translations, kept across up */
+	DP_MAP_EP_STATS, /* per-endpoint traffic, by host veth ifindex (per-CPU) */
 	DP_MAP_COUNT,
 };
 
