@@ -15,7 +15,7 @@ vx() { "$VXNET" --state "$ST" --pin-dir "$TMP/pins" "$@"; }
 VERBS=("node add" "node rm" "node ls"
 	"network create" "network rm" "network ls" "network inspect"
 	"endpoint add" "endpoint rm" "endpoint ls"
-	up down attach detach sync agent status stats "nat ls" docker-plugin)
+	up down attach detach sync agent status stats metrics "nat ls" "map dump" docker-plugin)
 
 # help_ok NAME ARGS...: `vx ARGS` exits 0, "usage:" first on stdout, empty stderr.
 help_ok() {
@@ -47,7 +47,10 @@ for v in "${VERBS[@]}"; do
 
 	# The options the listing shows (with a value when it shows one) are the
 	# synopsis' and are accepted: each given before --help still gets the help.
-	listed=$(grep -oE '^  --[a-z][a-z-]*( [^ ]+)?' "$TMP/verb" | sed 's/^  //')
+	# (an option with a letter is listed "-j, --json" and shown "[-j|--json]")
+	listed=$(grep -oE '^  (-[a-z], )?--[a-z][a-z-]*( [^ ]+)?' "$TMP/verb" | grep -v '^  -h, --help' |
+		sed -E 's/^  (-[a-z], )?//')
+	letters=$(grep -oE '^  -[a-z], --[a-z][a-z-]*' "$TMP/verb" | grep -v '^  -h, --help' | sed 's/^  //; s/,//')
 	in_syn=$(echo "$syn" | grep -oE -- '--[a-z][a-z-]*' | sort -u)
 	if [ "$(echo "$listed" | awk 'NF { print $1 }' | sort -u)" = "$in_syn" ]; then
 		ok "$v: options listed = options in the synopsis"
@@ -65,6 +68,18 @@ for v in "${VERBS[@]}"; do
 			fail "$v accepts $opt: exit $rc: $(head -1 "$TMP/err")"
 		fi
 	done <<<"$listed"
+	# A letter is the same option: -j as --json, and in the synopsis as -j|--json.
+	while read -r letter long; do
+		[ -n "$letter" ] || continue
+		# shellcheck disable=SC2086
+		vx $v "$letter" --help >"$TMP/out" 2>"$TMP/err"; rc=$?
+		if [ $rc = 0 ] && [ ! -s "$TMP/err" ] && grep -q '^usage: ' "$TMP/out" &&
+		   grep -qF -- "[$letter|$long" <<<"$syn"; then
+			ok "$v accepts $letter ($long)"
+		else
+			fail "$v accepts $letter ($long): exit $rc: $(head -1 "$TMP/err"); synopsis '$syn'"
+		fi
+	done <<<"$letters"
 
 	# An unknown option: one line naming it, exit 2, nothing on stdout.
 	# shellcheck disable=SC2086
@@ -83,7 +98,7 @@ if [ "$n" = "${#VERBS[@]}" ]; then ok "vxnet --help lists ${#VERBS[@]} verbs"
 else fail "vxnet --help lists $n verbs, expected ${#VERBS[@]}"; fi
 
 # Objects: --help lists their verbs; aliases reach the same verb.
-for o in node network endpoint nat; do
+for o in node network endpoint nat map; do
 	help_ok "$o --help" "$o" --help
 	want=$(grep "^  vxnet $o " "$TMP/top" | sed 's/^  //')
 	got=$(sed 's/^usage: //; s/^ *//' "$TMP/out")

@@ -83,16 +83,25 @@ static const char *meta_of(const struct cli_opt *o, char *buf, size_t len)
 	return o->meta;
 }
 
-/* "--subnet CIDR", "--timestamps" or, for a positional, "NAME". */
-static int format_opt(const struct cli_opt *o, char *buf, size_t len)
+/* "--subnet CIDR", "--timestamps" or, for a positional, "NAME"; an option
+ * with a letter: "-j|--json" (sep "|", the synopsis) or "-j, --json".
+ */
+static int format_opt_sep(const struct cli_opt *o, const char *sep, char *buf, size_t len)
 {
-	char m[64];
+	char m[64], l[8] = "";
 
 	if (!o->name)
 		return snprintf(buf, len, "%s", o->meta);
+	if (o->letter)
+		snprintf(l, sizeof(l), "-%c%s", o->letter, sep);
 	if (o->type == CLI_FLAG)
-		return snprintf(buf, len, "--%s", o->name);
-	return snprintf(buf, len, "--%s %s", o->name, meta_of(o, m, sizeof(m)));
+		return snprintf(buf, len, "%s--%s", l, o->name);
+	return snprintf(buf, len, "%s--%s %s", l, o->name, meta_of(o, m, sizeof(m)));
+}
+
+static int format_opt(const struct cli_opt *o, char *buf, size_t len)
+{
+	return format_opt_sep(o, ", ", buf, len);
 }
 
 static void print_synopsis(FILE *f, const char *cmd, const struct cli_verb *v)
@@ -105,7 +114,7 @@ static void print_synopsis(FILE *f, const char *cmd, const struct cli_verb *v)
 		int optional = o->name && !(o->flags & CLI_REQUIRED);
 		char s[96];
 
-		format_opt(o, s, sizeof(s));
+		format_opt_sep(o, "|", s, sizeof(s));
 		fprintf(f, " %s%s%s%s", optional ? "[" : "", s, optional ? "]" : "",
 			o->many ? "..." : "");
 	}
@@ -317,6 +326,8 @@ static int scan_options(struct parse *p, const struct cli_verb *v, int argc, cha
 {
 	int n = nrows(v), nlo = 0, c, ret = -1;
 	struct option *lo = calloc(n + 2, sizeof(*lo));
+	char optstring[64] = ":h";
+	size_t ol = 2;
 
 	if (!lo) {
 		pr_err("%s: out of memory", p->cmd);
@@ -327,10 +338,24 @@ static int scan_options(struct parse *p, const struct cli_verb *v, int argc, cha
 			lo[nlo++] = (struct option){ v->opts[i].name,
 				v->opts[i].type == CLI_FLAG ? no_argument : required_argument, NULL, 256 + i };
 	lo[nlo] = (struct option){ "help", no_argument, NULL, 'h' };
+	for (int i = 0; i < n && ol + 3 < sizeof(optstring); i++) {
+		if (!v->opts[i].name || !v->opts[i].letter)
+			continue;
+		optstring[ol++] = v->opts[i].letter;
+		if (v->opts[i].type != CLI_FLAG)
+			optstring[ol++] = ':';
+	}
+	optstring[ol] = '\0';
 	optind = 0;
 	opterr = 0;
-	while (ret < 0 && (c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		const struct cli_opt *o = c < 256 ? NULL : &v->opts[c - 256];
+	while (ret < 0 && (c = getopt_long(argc, argv, optstring, lo, NULL)) != -1) {
+		const struct cli_opt *o = NULL;
+
+		for (int i = 0; c != 'h' && c < 256 && c > 0 && i < n; i++)
+			if (v->opts[i].name && v->opts[i].letter == c)
+				c = 256 + i;
+		if (c >= 256)
+			o = &v->opts[c - 256];
 
 		if (c == 'h') {
 			print_help(stdout, p->cmd, v);

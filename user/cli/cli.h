@@ -81,6 +81,7 @@ struct cli_opt {
 	const char *label;  /* names the value in errors, e.g. "VNI" */
 	uint32_t min, max;  /* CLI_U32 */
 	const struct cli_choice *choices; /* CLI_ENUM, ending with {} */
+	char letter;        /* a one-letter alias (-j for --json), or 0 */
 };
 
 /* A verb: `vxnet OBJECT NAME ...` or `vxnet NAME ...`. run gets a struct of
@@ -137,8 +138,9 @@ void cli_table_print(const struct cli_table *t, FILE *f);
 void cli_table_free(struct cli_table *t);
 
 /* The verbs (cmd_*.c, status.c). */
-extern const struct cli_verb node_verbs[], network_verbs[], endpoint_verbs[], nat_verbs[];
+extern const struct cli_verb node_verbs[], network_verbs[], endpoint_verbs[], nat_verbs[],
+	map_verbs[];
 extern const struct cli_verb up_verb, down_verb, attach_verb, detach_verb, sync_verb,
-	agent_verb, status_verb, stats_verb;
+	agent_verb, status_verb, stats_verb, metrics_verb;
 
 #endif

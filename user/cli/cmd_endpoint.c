@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "cli.h"
 #include "log.h"
@@ -93,10 +94,58 @@ static const char *ports_cell(const struct vx_endpoint *e, char *buf, size_t siz
 	return buf;
 }
 
+struct ls_arg {
+	const char *network;
+	int json;
+};
+
+/* -j: [{"name", "network", "node", "ip", "mac", "host_ifname",
+ * "container_id", "publish": ["HOSTPORT:PORT/PROTO"]}], null for what is
+ * not set.
+ */
+static int endpoint_ls_json(const struct vx_state *st, const char *network)
+{
+	json_t *a = json_array();
+	int err = !a;
+
+	for (size_t i = 0; !err && i < st->nendpoints; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+		json_t *pub = json_array();
+		char ip[16], mac[18];
+
+		if (network && strcmp(e->network, network)) {
+			json_decref(pub);
+			continue;
+		}
+		for (int k = 0; pub && k < e->npublish; k++) {
+			char p[24];
+
+			format_publish(&e->publish[k], p);
+			json_array_append_new(pub, json_string(p));
+		}
+		format_ipv4(e->ip, ip);
+		format_mac(e->mac, mac);
+		err = json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}",
+			"name", e->name, "network", e->network, "node", e->node, "ip", ip, "mac", mac,
+			"host_ifname", e->host_ifname[0] ? json_string(e->host_ifname) : json_null(),
+			"container_id", e->container_id[0] ? json_string(e->container_id) : json_null(),
+			"publish", pub));
+	}
+	err = err || json_dumpf(a, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(a);
+	if (err) {
+		pr_err("endpoint ls: out of memory");
+		return 1;
+	}
+	putchar('\n');
+	return 0;
+}
+
 static int endpoint_ls(void *arg)
 {
 	static const char *const head[] = { "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME" };
-	const char *network = *(const char **)arg;
+	const struct ls_arg *la = arg;
+	const char *network = la->network;
 	struct cli_table t = {};
 	const char *c[8] = {};
 	struct vx_state st;
@@ -106,6 +155,10 @@ static int endpoint_ls(void *arg)
 		return 1;
 	if (network && !state_find_network(&st, network)) {
 		pr_err("no such network %s", network);
+		goto cleanup;
+	}
+	if (la->json) {
+		ret = endpoint_ls_json(&st, network);
 		goto cleanup;
 	}
 	/* CONTAINER (the CNI container ID) only when vxnet-cni attached one,
@@ -179,7 +232,10 @@ static const struct cli_opt rm_opts[] = {
 	{},
 };
 static const struct cli_opt ls_opts[] = {
-	{ "network", "N", CLI_STR, 0, "only the endpoints of network N" },
+	{ "network", "N", CLI_STR, offsetof(struct ls_arg, network), "only the endpoints of network N" },
+	{ "json", NULL, CLI_FLAG, offsetof(struct ls_arg, json),
+	  "print a JSON array: name, network, node, ip, mac, host_ifname,\n"
+	  "container_id, publish", .letter = 'j' },
 	{},
 };
 
@@ -189,6 +245,6 @@ const struct cli_verb endpoint_verbs[] = {
 	{ "rm remove del", "Removes endpoint NAME from the state.",
 	  rm_opts, sizeof(const char *), NULL, endpoint_rm },
 	{ "ls list", "Lists the endpoints, or those of network N.",
-	  ls_opts, sizeof(const char *), NULL, endpoint_ls },
+	  ls_opts, sizeof(struct ls_arg), NULL, endpoint_ls },
 	{},
 };

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 
 #include "cli.h"
 #include "log.h"
@@ -101,6 +102,40 @@ static void join_subnets(const struct vx_network *n, int gateways, char *buf, si
 	}
 }
 
+/* -j: [{"name", "vni", "mtu" (null: auto), "egress", "subnets": [{"subnet",
+ * "gateway"}], "endpoints"}]
+ */
+static int network_ls_json(const struct vx_state *st)
+{
+	json_t *a = json_array();
+	int err = !a;
+
+	for (size_t i = 0; !err && i < st->nnetworks; i++) {
+		const struct vx_network *n = &st->networks[i];
+		json_t *subs = json_array();
+
+		for (int k = 0; subs && k < n->nsubnets; k++) {
+			char cidr[20], gw[16];
+
+			format_cidr(n->subnets[k].addr, n->subnets[k].prefix, cidr);
+			format_ipv4(n->subnets[k].gateway, gw);
+			json_array_append_new(subs, json_pack("{s:s,s:s}", "subnet", cidr, "gateway", gw));
+		}
+		err = json_array_append_new(a, json_pack("{s:s,s:I,s:o,s:b,s:o,s:I}", "name", n->name,
+			"vni", (json_int_t)n->vni, "mtu", n->mtu ? json_integer(n->mtu) : json_null(),
+			"egress", !n->no_egress, "subnets", subs,
+			"endpoints", (json_int_t)state_count_endpoints(st, n->name, NULL)));
+	}
+	err = err || json_dumpf(a, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(a);
+	if (err) {
+		pr_err("network ls: out of memory");
+		return 1;
+	}
+	putchar('\n');
+	return 0;
+}
+
 static int network_ls(void *arg)
 {
 	struct cli_table t = {};
@@ -109,6 +144,10 @@ static int network_ls(void *arg)
 
 	if (cli_read_state(&st))
 		return 1;
+	if (*(int *)arg) {
+		ret = network_ls_json(&st);
+		goto cleanup;
+	}
 	if (cli_table_init(&t, 7, "NAME", "VNI", "MTU", "EGRESS", "SUBNETS", "GATEWAYS", "ENDPOINTS")) {
 		pr_err("network ls: out of memory");
 		goto cleanup;
@@ -193,13 +232,19 @@ static const struct cli_opt name_opts[] = {
 	{},
 };
 
+static const struct cli_opt ls_opts[] = {
+	{ "json", NULL, CLI_FLAG, 0,
+	  "print a JSON array: name, vni, mtu, egress, subnets, endpoints", .letter = 'j' },
+	{},
+};
+
 const struct cli_verb network_verbs[] = {
 	{ "create add", "Creates overlay network NAME.",
 	  create_opts, sizeof(struct create_arg), NULL, network_create },
 	{ "rm remove del", "Removes network NAME; it must have no endpoints.",
 	  name_opts, sizeof(const char *), NULL, network_rm },
 	{ "ls list", "Lists the networks: name, VNI, MTU, egress, subnets, gateways, number of endpoints.",
-	  .run = network_ls },
+	  ls_opts, sizeof(int), NULL, network_ls },
 	{ "inspect show", "Prints network NAME and its endpoints as JSON.",
 	  name_opts, sizeof(const char *), NULL, network_inspect },
 	{},

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "cli.h"
 #include "log.h"
@@ -59,6 +60,30 @@ static int node_rm(void *arg)
 	return ret;
 }
 
+/* -j: [{"name", "address", "endpoints"}] */
+static int node_ls_json(const struct vx_state *st)
+{
+	json_t *a = json_array();
+	int err = !a;
+
+	for (size_t i = 0; !err && i < st->nnodes; i++) {
+		char addr[16];
+
+		format_ipv4(st->nodes[i].addr, addr);
+		err = json_array_append_new(a, json_pack("{s:s,s:s,s:I}", "name", st->nodes[i].name,
+			"address", addr,
+			"endpoints", (json_int_t)state_count_endpoints(st, NULL, st->nodes[i].name)));
+	}
+	err = err || json_dumpf(a, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(a);
+	if (err) {
+		pr_err("node ls: out of memory");
+		return 1;
+	}
+	putchar('\n');
+	return 0;
+}
+
 static int node_ls(void *arg)
 {
 	struct cli_table t = {};
@@ -67,6 +92,10 @@ static int node_ls(void *arg)
 
 	if (cli_read_state(&st))
 		return 1;
+	if (*(int *)arg) {
+		ret = node_ls_json(&st);
+		goto cleanup;
+	}
 	if (cli_table_init(&t, 3, "NAME", "ADDRESS", "ENDPOINTS")) {
 		pr_err("node ls: out of memory");
 		goto cleanup;
@@ -102,12 +131,17 @@ static const struct cli_opt rm_opts[] = {
 	{},
 };
 
+static const struct cli_opt ls_opts[] = {
+	{ "json", NULL, CLI_FLAG, 0, "print a JSON array: name, address, endpoints", .letter = 'j' },
+	{},
+};
+
 const struct cli_verb node_verbs[] = {
 	{ "add", "Registers host NAME with its underlay IPv4 ADDRESS (its VXLAN tunnel endpoint).",
 	  add_opts, sizeof(struct vx_node), NULL, node_add },
 	{ "rm remove del", "Removes host NAME and every endpoint on it.",
 	  rm_opts, sizeof(struct rm_arg), NULL, node_rm },
 	{ "ls list", "Lists the hosts: name, underlay address, number of endpoints.",
-	  .run = node_ls },
+	  ls_opts, sizeof(int), NULL, node_ls },
 	{},
 };

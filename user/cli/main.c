@@ -32,7 +32,9 @@ static const struct cli_cmd commands[] = {
 	{ .verb = &agent_verb },
 	{ .verb = &status_verb },
 	{ .verb = &stats_verb },
+	{ .verb = &metrics_verb },
 	{ "nat", nat_verbs },
+	{ "map", map_verbs },
 	{ .verb = &docker_verb },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `vxnet status` (programs, attach points, map fill levels) and `vxnet stats`
- * (per-CPU counters summed, drops by reason).
+ * (per-CPU counters summed, drops by reason); -j prints either as one JSON
+ * object (field names in README's CLI reference).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -11,156 +12,192 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <jansson.h>
 
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
 #include "maps.h"
+#include "metrics.h"
 
-static const char *const stat_names[VXNET_STAT__MAX] = {
-	[VXNET_STAT_FROM_CONTAINER] = "from-container",
-	[VXNET_STAT_LOCAL] = "local-delivery",
-	[VXNET_STAT_ENCAP] = "encap",
-	[VXNET_STAT_DECAP] = "decap",
-	[VXNET_STAT_ARP_REPLY] = "arp-reply",
-	[VXNET_STAT_PASS] = "underlay-pass",
-	[VXNET_STAT_ICMP_FRAG_NEEDED] = "icmp-frag-needed",
-	[VXNET_STAT_DECAP_GRO] = "decap-gro",
-	[VXNET_STAT_GW_ECHO] = "gateway-echo",
-	[VXNET_STAT_EGRESS] = "egress",
-	[VXNET_STAT_EGRESS_REPLY] = "egress-reply",
-	[VXNET_STAT_NAT_NEW] = "nat-new",
-	[VXNET_STAT_NAT_ICMP_ERROR] = "nat-icmp-error",
-	[VXNET_STAT_PUBLISHED] = "published",
-	[VXNET_STAT_PUBLISHED_REPLY] = "published-reply",
-	[VXNET_STAT_PUBLISHED_NEW] = "published-new",
+struct show_arg {
+	int json;
 };
 
-static const char *const drop_names[VXNET_DROP__MAX] = {
-	[VXNET_DROP_MALFORMED] = "malformed",
-	[VXNET_DROP_UNKNOWN_IFACE] = "unknown-iface",
-	[VXNET_DROP_SPOOF_MAC] = "spoofed-mac",
-	[VXNET_DROP_SPOOF_IP] = "spoofed-ip",
-	[VXNET_DROP_NO_ENDPOINT] = "no-endpoint",
-	[VXNET_DROP_UNSUPPORTED] = "unsupported",
-	[VXNET_DROP_UNKNOWN_HOST] = "unknown-host",
-	[VXNET_DROP_UNKNOWN_VNI] = "unknown-vni",
-	[VXNET_DROP_NOT_LOCAL] = "not-local",
-	[VXNET_DROP_BAD_VXLAN] = "bad-vxlan",
-	[VXNET_DROP_FIB] = "no-route",
-	[VXNET_DROP_ENCAP] = "encap-failed",
-	[VXNET_DROP_DECAP] = "decap-failed",
-	[VXNET_DROP_TTL_EXCEEDED] = "ttl-exceeded",
-	[VXNET_DROP_TOO_BIG] = "too-big",
-	[VXNET_DROP_FRAG_NEEDED] = "frag-needed",
-	[VXNET_DROP_HOST_NOT_IN_VNI] = "host-not-in-vni",
-	[VXNET_DROP_KERNEL_TUNNEL] = "kernel-tunnel",
-	[VXNET_DROP_SPOOF_REMOTE] = "spoofed-remote",
-	[VXNET_DROP_NOT_FOR_HOST] = "not-for-host",
-	[VXNET_DROP_NO_EGRESS] = "no-egress",
-	[VXNET_DROP_NAT_EXHAUSTED] = "nat-exhausted",
-	[VXNET_DROP_NAT_FAILED] = "nat-failed",
-	[VXNET_DROP_NAT_UNSUPPORTED] = "nat-unsupported",
-	[VXNET_DROP_NO_BACKEND] = "no-backend",
-	[VXNET_DROP_NOT_PUBLISHED] = "not-published",
-};
-
-/* Sums a per-CPU counter array into out[n]. */
-static int read_counters(const char *name, struct vxnet_counter *out, unsigned int n)
+/* Prints j compactly on one line and frees it; 1 when it is NULL. */
+static int print_json(json_t *j, const char *cmd)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct vxnet_counter *pc;
-	int fd, err = 0;
+	int err = !j || json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-	if (ncpu < 0)
-		return ncpu;
-	fd = dp_open_pin(vx_opts.pin_dir, name);
-	if (fd < 0) {
-		pr_err("open %s/%s: %s", vx_opts.pin_dir, name, strerror(-fd));
-		return fd;
+	json_decref(j);
+	if (err) {
+		pr_err("%s: out of memory", cmd);
+		return 1;
 	}
-	pc = calloc(ncpu, sizeof(*pc));
-	for (__u32 k = 0; k < n && pc; k++) {
-		out[k] = (struct vxnet_counter){};
-		if (bpf_map_lookup_elem(fd, &k, pc)) {
-			err = -errno;
-			break;
-		}
-		for (int c = 0; c < ncpu; c++) {
-			out[k].packets += pc[c].packets;
-			out[k].bytes += pc[c].bytes;
-		}
+	putchar('\n');
+	return 0;
+}
+
+static json_t *counter_json(const struct vxnet_counter *c)
+{
+	return json_pack("{s:I,s:I}", "packets", (json_int_t)c->packets, "bytes", (json_int_t)c->bytes);
+}
+
+static int read_all(struct vxnet_counter *stats, struct vxnet_counter *drops)
+{
+	const char *pin = VXNET_PIN_STATS;
+	struct vxnet_host host;
+	int err;
+
+	if (dp_read_host(vx_opts.pin_dir, &host))
+		return 1;
+	err = metrics_read_counters(vx_opts.pin_dir, pin, stats, VXNET_STAT__MAX);
+	if (!err) {
+		pin = VXNET_PIN_DROPS;
+		err = metrics_read_counters(vx_opts.pin_dir, pin, drops, VXNET_DROP__MAX);
 	}
-	if (!pc)
-		err = -ENOMEM;
 	if (err)
-		pr_err("read %s/%s: %s", vx_opts.pin_dir, name, strerror(-err));
-	free(pc);
-	close(fd);
-	return err;
+		pr_err("read %s/%s: %s", vx_opts.pin_dir, pin, strerror(-err));
+	return !!err;
 }
 
 static int stats(void *arg)
 {
 	struct vxnet_counter stats[VXNET_STAT__MAX], drops[VXNET_DROP__MAX];
-	struct vxnet_host host;
+	const struct show_arg *a = arg;
+	json_t *j, *c, *d;
 
-	if (dp_read_host(vx_opts.pin_dir, &host) ||
-	    read_counters(VXNET_PIN_STATS, stats, VXNET_STAT__MAX) ||
-	    read_counters(VXNET_PIN_DROPS, drops, VXNET_DROP__MAX))
+	if (read_all(stats, drops))
 		return 1;
+	if (a->json) {
+		j = json_object(), c = json_object(), d = json_object();
+		for (int i = 0; c && i < VXNET_STAT__MAX; i++)
+			json_object_set_new(c, vx_stat_names[i], counter_json(&stats[i]));
+		for (int i = 0; d && i < VXNET_DROP__MAX; i++)
+			json_object_set_new(d, vx_drop_names[i], counter_json(&drops[i]));
+		if (j && c && d && !json_object_set_new(j, "counters", c) &&
+		    !json_object_set_new(j, "drops", d))
+			return print_json(j, "stats");
+		json_decref(j);
+		return print_json(NULL, "stats");
+	}
 	printf("%-16s %14s %16s\n", "COUNTER", "PACKETS", "BYTES");
 	for (int i = 0; i < VXNET_STAT__MAX; i++)
-		printf("%-16s %14llu %16llu\n", stat_names[i], stats[i].packets, stats[i].bytes);
+		printf("%-16s %14llu %16llu\n", vx_stat_names[i], stats[i].packets, stats[i].bytes);
 	printf("\n%-16s %14s %16s\n", "DROP REASON", "PACKETS", "BYTES");
 	for (int i = 0; i < VXNET_DROP__MAX; i++)
-		printf("%-16s %14llu %16llu\n", drop_names[i] ? drop_names[i] : "?", drops[i].packets,
-		       drops[i].bytes);
+		printf("%-16s %14llu %16llu\n", vx_drop_names[i] ? vx_drop_names[i] : "?",
+		       drops[i].packets, drops[i].bytes);
 	return 0;
 }
 
-static void print_prog(const char *pin)
+/* A program's pin: id and name, or missing (why). */
+static json_t *prog_json(const char *pin)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 	int fd = dp_open_pin(vx_opts.pin_dir, pin);
+	json_t *j;
 
-	if (fd < 0) {
-		printf("  %-22s missing (%s)\n", pin, strerror(-fd));
-		return;
-	}
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-		printf("  %-22s id %-6u %s\n", pin, info.id, info.name);
+	if (fd < 0)
+		return json_pack("{s:s,s:n,s:n,s:s}", "pin", pin, "id", "name", "error", strerror(-fd));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		j = json_pack("{s:s,s:n,s:n,s:s}", "pin", pin, "id", "name", "error", strerror(errno));
+	else
+		j = json_pack("{s:s,s:i,s:s}", "pin", pin, "id", (int)info.id, "name", info.name);
 	close(fd);
+	return j;
 }
 
-static int count_entries(int fd, __u32 key_size)
+/* The container veths: the ifaces map's keys, named. */
+static json_t *ifaces_json(void)
 {
-	unsigned char key[64];
-	void *prev = NULL;
-	int n = 0;
+	int fd = dp_open_pin(vx_opts.pin_dir, VXNET_PIN_IFACES);
+	json_t *a = json_array();
+	__u32 key, *prev = NULL;
 
-	if (key_size > sizeof(key))
-		return -1;
-	while (!bpf_map_get_next_key(fd, prev, key)) {
-		prev = key;
-		n++;
+	while (a && fd >= 0 && !bpf_map_get_next_key(fd, prev, &key)) {
+		char name[IF_NAMESIZE] = "?";
+
+		prev = &key;
+		if_indextoname(key, name);
+		json_array_append_new(a, json_string(name));
 	}
-	return n;
+	if (fd >= 0)
+		close(fd);
+	return a;
+}
+
+/* The maps status shows (those of the state and nat; the counters and the
+ * host record are stats' and the lines above).
+ */
+static int shown_map(int i)
+{
+	return i < DP_MAP_NSYNCED || i == DP_MAP_NAT;
+}
+
+static json_t *maps_json(void)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < DP_MAP_COUNT; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (!shown_map(i))
+			continue;
+		fd = dp_open_pin(vx_opts.pin_dir, dp_maps[i].name);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			json_array_append_new(a, json_pack("{s:s,s:n,s:n,s:s}", "name", dp_maps[i].name,
+							   "entries", "max_entries", "holds", dp_maps[i].holds));
+		else
+			json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:s}", "name", dp_maps[i].name,
+							   "entries", (json_int_t)metrics_map_entries(fd),
+							   "max_entries", (json_int_t)info.max_entries,
+							   "holds", dp_maps[i].holds));
+		if (fd >= 0)
+			close(fd);
+	}
+	return a;
+}
+
+static int status_json(const struct vxnet_host *host, const char *dev, const char *addr,
+		       __u32 xdp_id)
+{
+	json_t *progs = json_array(), *j;
+
+	for (int i = 0; progs && i < DP_PROG_COUNT; i++)
+		json_array_append_new(progs, prog_json(dp_progs[i].pin));
+	j = json_pack("{s:s,s:s,s:{s:s,s:i},s:i,s:s,s:s,s:o,s:b,s:{s:i,s:i,s:b},s:o,s:o,s:o}",
+		      "node", host->node, "address", addr,
+		      "underlay", "name", dev, "ifindex", (int)host->ifindex,
+		      "port", host->port, "pin_dir", vx_opts.pin_dir,
+		      "decap", host->decap == VXNET_DECAP_XDP ? "xdp" : "tc",
+		      "xdp_prog_id", host->decap == VXNET_DECAP_XDP ? json_integer(xdp_id) : json_null(),
+		      "gro_device", host->decap != VXNET_DECAP_XDP && if_nametoindex(VXNET_GRO_DEV),
+		      "nat_ports", "min", host->nat_port_min, "max", host->nat_port_max,
+		      "reserved_by_up", !!(host->restore & VXNET_RESTORE_PORTS),
+		      "programs", progs, "container_interfaces", ifaces_json(), "maps", maps_json());
+	return print_json(j, "status");
 }
 
 static int status(void *arg)
 {
 	char dev[IF_NAMESIZE] = "?", addr[INET_ADDRSTRLEN];
+	const struct show_arg *a = arg;
 	struct vxnet_host host;
-	__u32 xdp_id = 0, key, *prev = NULL;
-	int fd, n = 0;
+	__u32 xdp_id = 0;
+	json_t *ifs, *maps, *v;
+	size_t i;
 
 	if (dp_read_host(vx_opts.pin_dir, &host))
 		return 1;
 	if_indextoname(host.ifindex, dev);
 	inet_ntop(AF_INET, &host.addr, addr, sizeof(addr));
 	bpf_xdp_query_id(host.ifindex, 0, &xdp_id);
+	if (a->json)
+		return status_json(&host, dev, addr, xdp_id);
 	printf("node %s, address %s, underlay %s (ifindex %u), port %u, pins %s\n", host.node,
 	       addr, dev, host.ifindex, host.port, vx_opts.pin_dir);
 	printf("decap: %s", host.decap == VXNET_DECAP_XDP ? "xdp" : "tc ingress");
@@ -173,42 +210,49 @@ static int status(void *arg)
 	       host.nat_port_max, host.restore & VXNET_RESTORE_PORTS ? "vxnet up added them" :
 	       "there before vxnet up");
 	printf("programs:\n");
-	for (int i = 0; i < DP_PROG_COUNT; i++)
-		print_prog(dp_progs[i].pin);
-	fd = dp_open_pin(vx_opts.pin_dir, VXNET_PIN_IFACES);
+	for (int p = 0; p < DP_PROG_COUNT; p++) {
+		json_t *pj = prog_json(dp_progs[p].pin);
+
+		if (json_is_null(json_object_get(pj, "id")))
+			printf("  %-22s missing (%s)\n", dp_progs[p].pin,
+			       json_string_value(json_object_get(pj, "error")));
+		else
+			printf("  %-22s id %-6lld %s\n", dp_progs[p].pin,
+			       json_integer_value(json_object_get(pj, "id")),
+			       json_string_value(json_object_get(pj, "name")));
+		json_decref(pj);
+	}
+	ifs = ifaces_json();
 	printf("container interfaces (tc ingress):");
-	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &key)) {
-		char name[IF_NAMESIZE] = "?";
+	json_array_foreach(ifs, i, v)
+		printf(" %s", json_string_value(v));
+	printf("%s\nmaps:\n", json_array_size(ifs) ? "" : " none");
+	json_decref(ifs);
+	maps = maps_json();
+	json_array_foreach(maps, i, v) {
+		json_t *e = json_object_get(v, "entries");
 
-		prev = &key;
-		if_indextoname(key, name);
-		printf(" %s", name);
-		n++;
+		if (json_is_null(e))
+			printf("  %-10s missing\n", json_string_value(json_object_get(v, "name")));
+		else
+			printf("  %-10s %lld / %lld entries: %s\n",
+			       json_string_value(json_object_get(v, "name")), json_integer_value(e),
+			       json_integer_value(json_object_get(v, "max_entries")),
+			       json_string_value(json_object_get(v, "holds")));
 	}
-	printf("%s\nmaps:\n", n ? "" : " none");
-	if (fd >= 0)
-		close(fd);
-	for (int i = 0; i < DP_MAP_COUNT; i++) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-
-		if (i >= DP_MAP_NSYNCED && i != DP_MAP_NAT)
-			continue; /* counters and the host record: stats, the lines above */
-		fd = dp_open_pin(vx_opts.pin_dir, dp_maps[i].name);
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			printf("  %-10s missing\n", dp_maps[i].name);
-		} else {
-			printf("  %-10s %d / %u entries: %s\n", dp_maps[i].name,
-			       count_entries(fd, info.key_size), info.max_entries, dp_maps[i].holds);
-		}
-		if (fd >= 0)
-			close(fd);
-	}
+	json_decref(maps);
 	return 0;
 }
 
+static const struct cli_opt show_opts[] = {
+	{ "json", NULL, CLI_FLAG, offsetof(struct show_arg, json),
+	  "print one JSON object (field names: README, CLI reference)", .letter = 'j' },
+	{},
+};
+
 const struct cli_verb status_verb = { "status",
 	"Shows this host's datapath: node, underlay, decap mode, programs, interfaces, maps.",
-	.run = status };
+	show_opts, sizeof(struct show_arg), NULL, status };
 const struct cli_verb stats_verb = { "stats",
-	"Shows the datapath's counters, summed over CPUs, and drops by reason.", .run = stats };
+	"Shows the datapath's counters, summed over CPUs, and drops by reason.",
+	show_opts, sizeof(struct show_arg), NULL, stats };

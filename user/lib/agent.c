@@ -15,6 +15,7 @@
 #include "agent.h"
 #include "datapath.h"
 #include "log.h"
+#include "metrics.h"
 #include "sync.h"
 
 /* Why the watch stopped for a full sync. */
@@ -113,6 +114,11 @@ static int on_events(void *arg, const struct vx_store_event *ev, size_t n)
 		struct kv_result res;
 
 		err = dp_sync_event(&a->maps, &a->st, &ev[i], &res);
+		if (!err) {
+			metrics_agent_change(ev[i].kind, ev[i].deleted);
+			metrics_agent_revision(ev[i].revision);
+			metrics_agent_state(&a->st, a->maps.host.node);
+		}
 		if (!err)
 			agent_log(a, "revision %lld: %s %s %s: %u added, %u changed, %u removed",
 				  (long long)ev[i].revision, kind_names[ev[i].kind], ev[i].name,
@@ -145,6 +151,17 @@ static int full_sync(struct agent *a, struct kv_result *res)
 	return err;
 }
 
+/* The full sync's cause for the metrics: the first, or why it came. */
+static enum metrics_sync_cause sync_cause(int cause, int first, int stale)
+{
+	if (first)
+		return METRICS_SYNC_START;
+	if (stale)
+		return METRICS_SYNC_STALE;
+	return cause == RESYNC_TIMER ? METRICS_SYNC_TIMER : cause == RESYNC_PINS ?
+	       METRICS_SYNC_PINS : METRICS_SYNC_RETRY;
+}
+
 /* One line per full sync; a timer's only when it found the maps wrong. */
 static void log_sync(const struct agent *a, int cause, int64_t rev, const struct kv_result *res)
 {
@@ -171,12 +188,16 @@ int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = o };
 	struct vx_store *store = o->store;
+	struct metrics_server *ms = NULL;
 	unsigned int backoff = 200;
+	int first = 1, stale = 0;
 	int64_t rev;
 	int err;
 
 	state_init(&a.st);
 	err = dp_sync_open(&a.maps, o->pin_dir, "agent");
+	if (!err && o->metrics_listen)
+		err = metrics_serve(o->metrics_listen, o->pin_dir, &ms);
 	if (err)
 		goto cleanup;
 	pr_info("agent: node %s, store %s, maps in %s", a.maps.host.node, store->location,
@@ -184,6 +205,7 @@ int agent_run(const struct agent_opts *o)
 	while (!*o->stop) {
 		struct kv_result res;
 		int cause = a.resync;
+		long long t0 = now_ms();
 
 		a.resync = RESYNC_NONE;
 		if ((cause == RESYNC_PINS || cause == RESYNC_RETRY) && reopen(&a, cause))
@@ -207,13 +229,19 @@ int agent_run(const struct agent_opts *o)
 			goto retry;
 		}
 		log_sync(&a, cause, rev, &res);
+		metrics_agent_full_sync(sync_cause(cause, first, stale), (now_ms() - t0) / 1000.0);
+		metrics_agent_revision(rev);
+		metrics_agent_state(&a.st, a.maps.host.node);
+		first = stale = 0;
 		backoff = 200;
 		a.sync_due = now_ms() + o->resync * 1000LL;
 		err = store_watch(store, rev, on_events, should_stop, &a);
 		if (*o->stop || err == -ECANCELED)
 			continue; /* stopping, or a resync */
+		metrics_agent_reconnect();
 		if (err == -ESTALE) {
 			pr_warn("agent: %s; resyncing", why(store, err));
+			stale = 1;
 			continue;
 		}
 		pr_warn("agent: %s; keeping the maps, retrying in %u ms", why(store, err), backoff);
@@ -225,6 +253,7 @@ retry:
 	}
 	err = 0;
 cleanup:
+	metrics_serve_stop(ms);
 	dp_sync_close(&a.maps);
 	state_free(&a.st);
 	return err;

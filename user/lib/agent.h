@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "store.h"
 
@@ -17,6 +18,7 @@ struct agent_opts {
 	int timestamps;               /* start each log line with the epoch time */
 	uint32_t resync;              /* seconds between full syncs; 0: never */
 	volatile sig_atomic_t *stop;  /* set (by a signal handler) to stop */
+	const struct sockaddr_in *metrics_listen; /* serve /metrics there, or NULL */
 };
 
 #define AGENT_DEFAULT_RESYNC 60
@@ -27,7 +29,8 @@ struct agent_opts {
  * and syncs in full (an entry lost or changed by hand comes back). Every
  * write holds dp_lock and first checks that the pins are still the maps
  * it opened: after `vxnet down` and `up` it opens the new ones and syncs
- * in full. Returns when *stop is set: 0, or a negative errno when the maps
+ * in full. With metrics_listen, /metrics is served there (metrics.h) for
+ * as long as it runs. Returns when *stop is set: 0, or a negative errno when the maps
  * cannot be opened at the start.
  */
 int agent_run(const struct agent_opts *o);
