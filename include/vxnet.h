@@ -10,6 +10,24 @@
 #include <linux/types.h>
 #endif
 
+/* An IPv4 address in a map's key or value: the datapath reads and writes
+ * NAME (__be32, network order); NAME_octets, the same four bytes, is there
+ * for the maps' BTF only, so that `bpftool map dump` shows the address as
+ * four octets ("ip_octets": [10,1,0,2]) beside the integer. Costs nothing:
+ * the size and layout are those of the __be32.
+ */
+#define VXNET_IPV4(NAME) \
+	union { \
+		__be32 NAME; \
+		__u8 NAME##_octets[4]; \
+	}
+
+/* The key of the nodes map: an underlay address. */
+union vxnet_addr {
+	__be32 addr;
+	__u8 addr_octets[4];
+};
+
 #define VXNET_DEFAULT_PORT 4789
 #define VXNET_ENCAP_LEN 50 /* outer eth 14 + ipv4 20 + udp 8 + vxlan 8 */
 #define VXNET_MAX_ENDPOINTS 131072
@@ -61,7 +79,7 @@
  */
 struct vxnet_ep_key {
 	__u32 vni;
-	__be32 ip;
+	VXNET_IPV4(ip);
 };
 
 enum vxnet_ep_flags {
@@ -73,8 +91,8 @@ struct vxnet_endpoint {
 	__u8 mac[6];
 	__u16 flags;   /* enum vxnet_ep_flags */
 	__u32 ifindex; /* host-side veth, local endpoints only */
-	__be32 node;   /* underlay address of the endpoint's host */
-	__be32 gateway; /* gateway of the endpoint's subnet (a gateway: itself) */
+	VXNET_IPV4(node);   /* underlay address of the endpoint's host */
+	VXNET_IPV4(gateway); /* gateway of the endpoint's subnet (a gateway: itself) */
 };
 
 /* ifaces: host-side veth ifindex -> the endpoint behind it, for ARP answers,
@@ -85,10 +103,10 @@ struct vxnet_endpoint {
  */
 struct vxnet_iface {
 	__u32 vni;
-	__be32 ip;
+	VXNET_IPV4(ip);
 	__u8 mac[6];
 	__u16 mtu;
-	__be32 gateway;
+	VXNET_IPV4(gateway);
 };
 
 /* nodes: underlay address -> a host that may send us VXLAN. */
@@ -102,7 +120,7 @@ struct vxnet_node {
  * The value is struct vxnet_node (all zero today).
  */
 struct vxnet_node_vni {
-	__be32 node;
+	VXNET_IPV4(node);
 	__u32 vni;
 };
 
@@ -127,11 +145,11 @@ struct vxnet_network {
 struct vxnet_subnet_key {
 	__u32 prefixlen; /* 32 (the VNI) + the subnet's prefix length */
 	__u32 vni;
-	__be32 addr;     /* network address */
+	VXNET_IPV4(addr);     /* network address */
 };
 
 struct vxnet_subnet {
-	__be32 gateway;
+	VXNET_IPV4(gateway);
 	__u32 pad;
 };
 
@@ -156,8 +174,8 @@ struct vxnet_nat_key {
 	__u8 proto;    /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
 	__u16 pad;
 	__u32 vni;     /* OUT: the container's network; IN: 0 */
-	__be32 addr;   /* OUT: the container's address; IN: this host's */
-	__be32 remote; /* the address outside */
+	VXNET_IPV4(addr);   /* OUT: the container's address; IN: this host's */
+	VXNET_IPV4(remote); /* the address outside */
 	__be16 port;   /* OUT: the container's port or echo id; IN: the NAT port */
 	__be16 rport;  /* the remote port; ICMP: 0 */
 };
@@ -174,10 +192,10 @@ enum vxnet_nat_flags {
 struct vxnet_nat {
 	__u64 last_seen; /* bpf_ktime_get_ns() of the last packet */
 	__u32 vni;       /* IN: the container's network; OUT: 0 */
-	__be32 addr;     /* OUT: this host's address; IN: the container's */
+	VXNET_IPV4(addr);     /* OUT: this host's address; IN: the container's */
 	__be16 port;     /* OUT: the NAT port; IN: the container's port or id */
 	__u16 flags;     /* enum vxnet_nat_flags */
-	__be32 node;     /* IN of a published flow: the backend's host;
+	VXNET_IPV4(node);     /* IN of a published flow: the backend's host;
 			  * OUT with VXNET_NAT_F_VIA: the client's node */
 };
 
@@ -223,15 +241,15 @@ struct vxnet_backend_key {
 
 struct vxnet_backend {
 	__u32 vni;
-	__be32 ip;
+	VXNET_IPV4(ip);
 	__be16 port; /* the container's port */
 	__u16 pad;
-	__be32 node; /* the backend's host */
+	VXNET_IPV4(node); /* the backend's host */
 };
 
 struct vxnet_published_key {
 	__u32 vni;
-	__be32 ip;
+	VXNET_IPV4(ip);
 	__u8 proto;
 	__u8 pad;
 	__be16 port; /* the container's port */
@@ -269,7 +287,7 @@ enum vxnet_host_restore {
 
 struct vxnet_host {
 	char node[VXNET_NODE_NAME_LEN];
-	__be32 addr;      /* this host's underlay address (VTEP) */
+	VXNET_IPV4(addr);      /* this host's underlay address (VTEP) */
 	__u32 ifindex;    /* underlay device */
 	__u16 port;       /* VXLAN UDP port, host order */
 	__u8 decap;       /* enum vxnet_decap_mode */
@@ -353,6 +371,22 @@ struct vxnet_counter {
 	__u64 packets;
 	__u64 bytes;
 };
+
+/* The layouts of the previous release's pinned maps (pinned_map_fits()
+ * compares sizes): VXNET_IPV4 must not change them.
+ */
+_Static_assert(sizeof(struct vxnet_ep_key) == 8, "ep key");
+_Static_assert(sizeof(struct vxnet_endpoint) == 20, "endpoint");
+_Static_assert(sizeof(struct vxnet_iface) == 20, "iface");
+_Static_assert(sizeof(struct vxnet_node_vni) == 8, "node_vni");
+_Static_assert(sizeof(struct vxnet_subnet_key) == 12, "subnet key");
+_Static_assert(sizeof(struct vxnet_subnet) == 8, "subnet");
+_Static_assert(sizeof(struct vxnet_nat_key) == 20, "nat key");
+_Static_assert(sizeof(struct vxnet_nat) == 24, "nat");
+_Static_assert(sizeof(struct vxnet_backend) == 16, "backend");
+_Static_assert(sizeof(struct vxnet_published_key) == 12, "published key");
+_Static_assert(sizeof(struct vxnet_host) == 80, "host");
+_Static_assert(sizeof(union vxnet_addr) == 4, "nodes key");
 
 /* ep_stats: per-CPU traffic of each local endpoint, keyed by its host-side
  * veth ifindex (__u32, the key of ifaces). The datapath creates an entry on

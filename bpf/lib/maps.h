@@ -27,7 +27,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VXNET_MAX_NODES);
-	__type(key, __be32);
+	__type(key, union vxnet_addr); /* a __be32 */
 	__type(value, struct vxnet_node);
 } nodes SEC(".maps");
 

@@ -35,7 +35,8 @@ static int fill_maps(struct vxnet_bpf *skel, __u32 c1h, __u32 c2h)
 	struct vxnet_node node = {};
 	__u32 vni = VNI, vni7 = 7, n1 = ip("198.18.2.10"), n2 = ip("198.18.0.20"), n3 = ip("198.19.9.9");
 	__u32 n4 = ip("198.18.2.20");
-	struct vxnet_node_vni nv1 = { n1, VNI }, nv2 = { n2, VNI }, nv3 = { n3, VNI }, nv4 = { n4, 7 };
+	struct vxnet_node_vni nv1 = { .node = n1, .vni = VNI }, nv2 = { .node = n2, .vni = VNI },
+			      nv3 = { .node = n3, .vni = VNI }, nv4 = { .node = n4, .vni = 7 };
 
 	memcpy(ifc.mac, C1_MAC, 6);
 	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0) ||

@@ -3,12 +3,15 @@
  * no container plumbing (that is `vxnet attach`).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
 
 #include "cli.h"
+#include "datapath.h"
 #include "log.h"
+#include "metrics.h"
 
 struct add_arg {
 	struct vx_endpoint e; /* name, ip, mac */
@@ -96,14 +99,28 @@ static const char *ports_cell(const struct vx_endpoint *e, char *buf, size_t siz
 
 struct ls_arg {
 	const char *network;
-	int json;
+	int json, stats;
 };
+
+/* -s: the traffic of endpoint e when it is attached on this host (node),
+ * from ep_stats; 0, or 1 (not here, nothing to show). An entry not there
+ * yet is zeros.
+ */
+static int ep_traffic(const struct vx_endpoint *e, const char *node, struct vxnet_ep_stats *s)
+{
+	__u32 ifindex;
+
+	if (strcmp(e->node, node) || !e->host_ifname[0])
+		return 1;
+	ifindex = if_nametoindex(e->host_ifname);
+	return !ifindex || metrics_read_ep_stats(vx_opts.pin_dir, ifindex, s);
+}
 
 /* -j: [{"name", "network", "node", "ip", "mac", "host_ifname",
  * "container_id", "publish": ["HOSTPORT:PORT/PROTO"]}], null for what is
  * not set.
  */
-static int endpoint_ls_json(const struct vx_state *st, const char *network)
+static int endpoint_ls_json(const struct vx_state *st, const char *network, const char *node)
 {
 	json_t *a = json_array();
 	int err = !a;
@@ -130,6 +147,16 @@ static int endpoint_ls_json(const struct vx_state *st, const char *network)
 			"host_ifname", e->host_ifname[0] ? json_string(e->host_ifname) : json_null(),
 			"container_id", e->container_id[0] ? json_string(e->container_id) : json_null(),
 			"publish", pub));
+		if (!err && node) {
+			struct vxnet_ep_stats t;
+			json_t *o = json_array_get(a, json_array_size(a) - 1);
+			int here = !ep_traffic(e, node, &t);
+
+			json_object_set_new(o, "sent", here ? json_pack("{s:I,s:I}", "packets",
+				(json_int_t)t.tx_packets, "bytes", (json_int_t)t.tx_bytes) : json_null());
+			json_object_set_new(o, "received", here ? json_pack("{s:I,s:I}", "packets",
+				(json_int_t)t.rx_packets, "bytes", (json_int_t)t.rx_bytes) : json_null());
+		}
 	}
 	err = err || json_dumpf(a, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(a);
@@ -145,12 +172,18 @@ static int endpoint_ls(void *arg)
 {
 	static const char *const head[] = { "NAME", "NETWORK", "NODE", "IP", "MAC", "HOST_IFNAME" };
 	const struct ls_arg *la = arg;
-	const char *network = la->network;
+	const char *network = la->network, *node = NULL;
 	struct cli_table t = {};
-	const char *c[8] = {};
+	const char *c[12] = {};
+	struct vxnet_host host;
 	struct vx_state st;
 	int ret = 1, cni = 0, ports = 0, n = 6;
 
+	if (la->stats) {
+		if (dp_read_host(vx_opts.pin_dir, &host))
+			return 1;
+		node = host.node;
+	}
 	if (cli_read_state(&st))
 		return 1;
 	if (network && !state_find_network(&st, network)) {
@@ -158,7 +191,7 @@ static int endpoint_ls(void *arg)
 		goto cleanup;
 	}
 	if (la->json) {
-		ret = endpoint_ls_json(&st, network);
+		ret = endpoint_ls_json(&st, network, node);
 		goto cleanup;
 	}
 	/* CONTAINER (the CNI container ID) only when vxnet-cni attached one,
@@ -175,13 +208,19 @@ static int endpoint_ls(void *arg)
 		c[n++] = "CONTAINER";
 	if (ports)
 		c[n++] = "PORTS";
-	if (cli_table_init(&t, n, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])) {
+	if (node) {
+		c[n++] = "TX_PACKETS", c[n++] = "TX_BYTES";
+		c[n++] = "RX_PACKETS", c[n++] = "RX_BYTES";
+	}
+	if (cli_table_init(&t, n, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
+			   c[10], c[11])) {
 		pr_err("endpoint ls: out of memory");
 		goto cleanup;
 	}
 	for (size_t i = 0; i < st.nendpoints; i++) {
 		const struct vx_endpoint *e = &st.endpoints[i];
-		char ip[16], mac[18], pub[VX_MAX_PUBLISH * 24];
+		char ip[16], mac[18], pub[VX_MAX_PUBLISH * 24], num[4][24];
+		struct vxnet_ep_stats tr;
 
 		if (network && strcmp(e->network, network))
 			continue;
@@ -194,8 +233,19 @@ static int endpoint_ls(void *arg)
 			c[n++] = e->container_id[0] ? e->container_id : "-";
 		if (ports)
 			c[n++] = ports_cell(e, pub, sizeof(pub));
+		if (node && ep_traffic(e, node, &tr)) {
+			c[n++] = "-", c[n++] = "-", c[n++] = "-", c[n++] = "-"; /* not here */
+		} else if (node) {
+			snprintf(num[0], sizeof(num[0]), "%llu", tr.tx_packets);
+			snprintf(num[1], sizeof(num[1]), "%llu", tr.tx_bytes);
+			snprintf(num[2], sizeof(num[2]), "%llu", tr.rx_packets);
+			snprintf(num[3], sizeof(num[3]), "%llu", tr.rx_bytes);
+			for (int k = 0; k < 4; k++)
+				c[n++] = num[k];
+		}
 		/* cells past the table's columns are not read */
-		if (cli_table_row(&t, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])) {
+		if (cli_table_row(&t, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
+				  c[10], c[11])) {
 			pr_err("endpoint ls: out of memory");
 			goto cleanup;
 		}
@@ -236,6 +286,9 @@ static const struct cli_opt ls_opts[] = {
 	{ "json", NULL, CLI_FLAG, offsetof(struct ls_arg, json),
 	  "print a JSON array: name, network, node, ip, mac, host_ifname,\n"
 	  "container_id, publish", .letter = 'j' },
+	{ "stats", NULL, CLI_FLAG, offsetof(struct ls_arg, stats),
+	  "add each endpoint's traffic on this host: packets and bytes sent (TX)\n"
+	  "and received (RX); \"-\" for endpoints elsewhere", .letter = 's' },
 	{},
 };
 

@@ -265,6 +265,19 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 			       "node", ip_json(x->node));
 		break;
 	}
+	case DP_MAP_EP_STATS: {
+		const __u32 *ifindex = key;
+		const struct vxnet_ep_stats *x = val;
+		json_t *ifn = ifname_json(*ifindex, ifname);
+
+		*k = json_pack("{s:I,s:o,s:o}", "ifindex", (json_int_t)*ifindex, "ifname", ifn,
+			       "endpoint", str_or_null(endpoint_by_ifname(n, ifname[0] ? ifname : NULL)));
+		*v = json_pack("{s:{s:I,s:I},s:{s:I,s:I}}",
+			       "sent", "packets", (json_int_t)x->tx_packets, "bytes", (json_int_t)x->tx_bytes,
+			       "received", "packets", (json_int_t)x->rx_packets, "bytes",
+			       (json_int_t)x->rx_bytes);
+		break;
+	}
 	default:
 		*k = *v = NULL;
 		return -EOPNOTSUPP;
@@ -285,20 +298,19 @@ static void sum_percpu(const void *pcpu, int ncpu, size_t stride, size_t size, _
 }
 
 /* "a=1 b=x" of an object's members, nested objects as name.member. */
-static void print_fields(const char *prefix, json_t *o)
+static void print_fields(const char *prefix, json_t *o, int *first)
 {
 	const char *k;
 	json_t *v;
-	int first = 1;
 
 	json_object_foreach(o, k, v) {
-		if (!first || prefix)
-			putchar(' ');
-		first = 0;
 		if (json_is_object(v)) {
-			print_fields(k, v);
+			print_fields(k, v, first);
 			continue;
 		}
+		if (!*first)
+			putchar(' ');
+		*first = 0;
 		if (prefix)
 			printf("%s.", prefix);
 		if (json_is_string(v)) {
@@ -427,9 +439,11 @@ static int map_dump(void *arg)
 		json_t *e;
 
 		json_array_foreach(out, i, e) {
-			print_fields(NULL, json_object_get(e, "key"));
+			int first = 1;
+
+			print_fields(NULL, json_object_get(e, "key"), &first);
 			fputs(" ->", stdout);
-			print_fields(NULL, json_object_get(e, "value"));
+			print_fields(NULL, json_object_get(e, "value"), &first);
 			putchar('\n');
 		}
 	}
@@ -448,7 +462,7 @@ cleanup:
 static const struct cli_opt dump_opts[] = {
 	{ .meta = "NAME", .type = CLI_STR, .off = offsetof(struct dump_arg, name),
 	  .help = "a pinned map: nodes, networks, subnets, node_vnis, ifaces, endpoints,\n"
-		  "backends, services, published, stats, drops, host, nat" },
+		  "backends, services, published, stats, drops, host, nat, ep_stats" },
 	{ "json", NULL, CLI_FLAG, offsetof(struct dump_arg, json),
 	  "print a JSON array of {\"key\": {...}, \"value\": {...}}", .letter = 'j' },
 	{},

@@ -22,6 +22,7 @@
 
 struct show_arg {
 	int json;
+	const char *endpoint; /* stats --endpoint */
 };
 
 /* Prints j compactly on one line and frees it; 1 when it is NULL. */
@@ -61,12 +62,66 @@ static int read_all(struct vxnet_counter *stats, struct vxnet_counter *drops)
 	return !!err;
 }
 
+/* stats --endpoint NAME: its traffic from ep_stats (this host's endpoints). */
+static int endpoint_stats(const struct show_arg *a)
+{
+	const struct vx_endpoint *e;
+	struct vxnet_ep_stats s;
+	struct vxnet_host host;
+	struct vx_state st;
+	__u32 ifindex;
+	int ret = 1, err;
+
+	if (dp_read_host(vx_opts.pin_dir, &host) || cli_read_state(&st))
+		return 1;
+	e = state_find_endpoint(&st, a->endpoint);
+	if (!e) {
+		pr_err("stats: no such endpoint %s", a->endpoint);
+		goto cleanup;
+	}
+	if (strcmp(e->node, host.node) || !e->host_ifname[0]) {
+		pr_err("stats: endpoint %s is not attached on this host (node %s; it is on %s)",
+		       e->name, host.node, e->node);
+		goto cleanup;
+	}
+	ifindex = if_nametoindex(e->host_ifname);
+	if (!ifindex) {
+		pr_err("stats: endpoint %s: no veth %s on this host", e->name, e->host_ifname);
+		goto cleanup;
+	}
+	err = metrics_read_ep_stats(vx_opts.pin_dir, ifindex, &s);
+	if (err) {
+		pr_err("stats: read %s/%s: %s", vx_opts.pin_dir, VXNET_PIN_EP_STATS, strerror(-err));
+		goto cleanup;
+	}
+	if (a->json) {
+		ret = print_json(json_pack("{s:s,s:s,s:s,s:s,s:{s:I,s:I},s:{s:I,s:I}}",
+			"endpoint", e->name, "network", e->network, "node", e->node,
+			"host_ifname", e->host_ifname,
+			"sent", "packets", (json_int_t)s.tx_packets, "bytes", (json_int_t)s.tx_bytes,
+			"received", "packets", (json_int_t)s.rx_packets, "bytes", (json_int_t)s.rx_bytes),
+			"stats");
+		goto cleanup;
+	}
+	printf("endpoint %s, network %s, node %s, veth %s\n", e->name, e->network, e->node,
+	       e->host_ifname);
+	printf("%-16s %14s %16s\n", "DIRECTION", "PACKETS", "BYTES");
+	printf("%-16s %14llu %16llu\n", "sent", s.tx_packets, s.tx_bytes);
+	printf("%-16s %14llu %16llu\n", "received", s.rx_packets, s.rx_bytes);
+	ret = 0;
+cleanup:
+	state_free(&st);
+	return ret;
+}
+
 static int stats(void *arg)
 {
 	struct vxnet_counter stats[VXNET_STAT__MAX], drops[VXNET_DROP__MAX];
 	const struct show_arg *a = arg;
 	json_t *j, *c, *d;
 
+	if (a->endpoint)
+		return endpoint_stats(a);
 	if (read_all(stats, drops))
 		return 1;
 	if (a->json) {
@@ -250,9 +305,17 @@ static const struct cli_opt show_opts[] = {
 	{},
 };
 
+static const struct cli_opt stats_opts[] = {
+	{ "endpoint", "NAME", CLI_STR, offsetof(struct show_arg, endpoint),
+	  "the traffic of endpoint NAME (attached on this host): sent and received" },
+	{ "json", NULL, CLI_FLAG, offsetof(struct show_arg, json),
+	  "print one JSON object (field names: README, CLI reference)", .letter = 'j' },
+	{},
+};
+
 const struct cli_verb status_verb = { "status",
 	"Shows this host's datapath: node, underlay, decap mode, programs, interfaces, maps.",
 	show_opts, sizeof(struct show_arg), NULL, status };
 const struct cli_verb stats_verb = { "stats",
-	"Shows the datapath's counters, summed over CPUs, and drops by reason.",
-	show_opts, sizeof(struct show_arg), NULL, stats };
+	"Shows the datapath's counters, summed over CPUs, and drops by reason; or one endpoint's traffic.",
+	stats_opts, sizeof(struct show_arg), NULL, stats };

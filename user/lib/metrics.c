@@ -234,7 +234,101 @@ static void write_maps(FILE *f, const char *pin_dir)
 				   (const char *[]){ "map", dp_maps[i].name, NULL }, max[i]);
 }
 
-int metrics_write_datapath(FILE *f, const char *pin_dir, const struct vx_state *st)
+int metrics_read_ep_stats(const char *dir, __u32 ifindex, struct vxnet_ep_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, err = 0;
+	struct vxnet_ep_stats *pc;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu < 0)
+		return ncpu;
+	fd = dp_open_pin(dir, VXNET_PIN_EP_STATS);
+	if (fd < 0)
+		return fd;
+	pc = calloc(ncpu, sizeof(*pc));
+	if (!pc)
+		err = -ENOMEM;
+	else if (bpf_map_lookup_elem(fd, &ifindex, pc))
+		err = errno == ENOENT ? 0 : -errno; /* no packet yet: zeros */
+	for (int c = 0; pc && !err && c < ncpu; c++) {
+		out->tx_packets += pc[c].tx_packets;
+		out->tx_bytes += pc[c].tx_bytes;
+		out->rx_packets += pc[c].rx_packets;
+		out->rx_bytes += pc[c].rx_bytes;
+	}
+	free(pc);
+	close(fd);
+	return err;
+}
+
+/* The labels of one local endpoint, and its veth. */
+struct ep_label {
+	char name[VX_NAME_MAX], network[VX_NAME_MAX], node[VX_NAME_MAX];
+	char ifname[IFNAMSIZ];
+};
+
+static const struct {
+	const char *name, *help;
+} ep_families[4] = {
+	{ "sent_packets_total", "Frames sent by" },
+	{ "sent_bytes_total", "Bytes of the frames sent by" },
+	{ "received_packets_total", "Frames vxnet handed to" },
+	{ "received_bytes_total", "Bytes of the frames vxnet handed to" },
+};
+
+static __u64 ep_value(const struct vxnet_ep_stats *s, int i)
+{
+	return i == 0 ? s->tx_packets : i == 1 ? s->tx_bytes : i == 2 ? s->rx_packets : s->rx_bytes;
+}
+
+/* Per-endpoint and per-network traffic of this host's endpoints l[0..n). */
+static void write_endpoints(FILE *f, const char *pin_dir, const struct ep_label *l, size_t n)
+{
+	struct vxnet_ep_stats *s = calloc(n + 1, sizeof(*s));
+	char name[96], help[160];
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		__u32 ifindex = if_nametoindex(l[i].ifname);
+
+		if (ifindex)
+			metrics_read_ep_stats(pin_dir, ifindex, &s[i]);
+	}
+	for (int k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "vxnet_endpoint_%s", ep_families[k].name);
+		snprintf(help, sizeof(help), "%s each endpoint on this host (its veth).",
+			 ep_families[k].help);
+		family(f, name, "counter", help);
+		for (size_t i = 0; i < n; i++)
+			sample_u64(f, name, (const char *[]){ "network", l[i].network, "endpoint",
+				   l[i].name, "node", l[i].node, NULL }, ep_value(&s[i], k));
+	}
+	for (int k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "vxnet_network_%s", ep_families[k].name);
+		snprintf(help, sizeof(help), "%s the endpoints of each network on this host.",
+			 ep_families[k].help);
+		family(f, name, "counter", help);
+		for (size_t i = 0; i < n; i++) {
+			__u64 sum = 0;
+			int seen = 0;
+
+			for (size_t j = 0; j < n && !seen; j++)
+				seen = j < i && !strcmp(l[j].network, l[i].network);
+			if (seen)
+				continue; /* counted with the first of its network */
+			for (size_t j = i; j < n; j++)
+				if (!strcmp(l[j].network, l[i].network))
+					sum += ep_value(&s[j], k);
+			sample_u64(f, name, (const char *[]){ "network", l[i].network, "node", l[i].node,
+				   NULL }, sum);
+		}
+	}
+	free(s);
+}
+
+/* The datapath's families; l: this host's endpoints, or NULL (not known). */
+static int write_datapath(FILE *f, const char *pin_dir, const struct ep_label *l, size_t n)
 {
 	struct vxnet_host host;
 	char addr[INET_ADDRSTRLEN];
@@ -246,23 +340,42 @@ int metrics_write_datapath(FILE *f, const char *pin_dir, const struct vx_state *
 	err = write_counters(f, pin_dir);
 	if (err)
 		return err;
+	if (l)
+		write_endpoints(f, pin_dir, l, n);
 	write_maps(f, pin_dir);
 	inet_ntop(AF_INET, &host.addr, addr, sizeof(addr));
 	family(f, "vxnet_node_info", "gauge",
 	       "This host's datapath: node name, underlay address, decap mode (always 1).");
 	sample(f, "vxnet_node_info", (const char *[]){ "node", host.node, "address", addr, "decap",
 		host.decap == VXNET_DECAP_XDP ? "xdp" : "tc", NULL }, "1");
-	(void)st;
 	return 0;
 }
 
-/* ---- per endpoint ---- */
+static int ep_labels(const struct vx_state *st, const char *node, struct ep_label **out,
+		     size_t *n);
 
-/* The labels of one local endpoint, and its veth. */
-struct ep_label {
-	char name[VX_NAME_MAX], network[VX_NAME_MAX], node[VX_NAME_MAX];
-	char ifname[IFNAMSIZ];
-};
+int metrics_write_datapath(FILE *f, const char *pin_dir, const struct vx_state *st)
+{
+	struct ep_label *l = NULL;
+	struct vxnet_host host;
+	size_t n = 0;
+	int err;
+
+	if (st) {
+		err = dp_read_host(pin_dir, &host);
+		if (err)
+			return err;
+		if (ep_labels(st, host.node, &l, &n)) {
+			pr_err("metrics: out of memory");
+			return -ENOMEM;
+		}
+	}
+	err = write_datapath(f, pin_dir, l, n);
+	free(l);
+	return err;
+}
+
+/* ---- per endpoint ---- */
 
 /* The endpoints of st on node with a host veth, into a malloc'd array. */
 static int ep_labels(const struct vx_state *st, const char *node, struct ep_label **out,
@@ -467,6 +580,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	enum MHD_Result ret;
 	char *text = NULL;
 	size_t len = 0;
+	int err;
 	FILE *f;
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
@@ -478,7 +592,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return MHD_NO;
 	if (status == MHD_HTTP_OK) {
 		metrics_write_agent(f);
-		if (metrics_write_datapath(f, s->pin_dir, NULL))
+		pthread_mutex_lock(&agent.lock);
+		err = write_datapath(f, s->pin_dir, agent.eps, agent.neps);
+		pthread_mutex_unlock(&agent.lock);
+		if (err)
 			fprintf(f, "# the datapath could not be read (vxnet down?)\n");
 	} else {
 		fprintf(f, "vxnet: %s %s: only GET /metrics\n", method, url);

@@ -25,6 +25,10 @@ extern const char *const vx_drop_names[VXNET_DROP__MAX];
  */
 int metrics_read_counters(const char *dir, const char *name, struct vxnet_counter *out,
 			  unsigned int n);
+/* The traffic of the local endpoint behind host veth ifindex (ep_stats,
+ * CPUs summed; zeros when it has no entry yet); 0 or a negative errno.
+ */
+int metrics_read_ep_stats(const char *dir, __u32 ifindex, struct vxnet_ep_stats *out);
 /* Entries of the map fd (its keys walked; an array: max_entries), or a
  * negative errno.
  */
