@@ -16,16 +16,18 @@
 # storage in $TMP, scraping every second.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
-A1= PROM=
+A1= A2= PROM= ETCD=
 MPORT=9417 PROMADDR=198.18.1.1:9090
 cleanup() {
 	stop_pid 5 "$A1"
+	stop_pid 5 "$A2"
 	stop_pid 5 "$PROM"
+	stop_pid 5 "$ETCD"
 	topo_cleanup
 }
 trap cleanup EXIT
 
-for b in prometheus promtool jq curl; do
+for b in prometheus promtool jq curl etcd etcdctl; do
 	command -v $b >/dev/null || { fail "metrics: $b is not installed (make deps)"; exit 1; }
 done
 topo_build || { fail "metrics: build topology"; exit 1; }
@@ -189,4 +191,44 @@ expect_err "metrics: agent --metrics-listen malformed" "^vxnet: agent: --metrics
 	vx1 agent --metrics-listen 1.2.3.4
 expect_err "metrics: a second agent on the same address" "^vxnet: metrics: listen on 198.18.1.2:$MPORT: Address already in use" \
 	vx1 agent --metrics-listen 198.18.1.2:$MPORT
+# --- the agent's change and rejection counters, with an etcd store ---
+# A single etcd member in r; h2's agent follows it. A valid endpoint put
+# through etcdctl is a change applied; one outside blue's subnets is left
+# out, counted as rejected.
+export VXNET_STORE_ALLOW_PLAIN=1
+EURL=etcd://198.18.2.1:2379
+ip netns exec "$R" etcd --name e1 --data-dir "$TMP/etcd" --listen-client-urls http://198.18.2.1:2379 \
+	--advertise-client-urls http://198.18.2.1:2379 --listen-peer-urls http://127.0.0.1:2380 \
+	--initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster e1=http://127.0.0.1:2380 \
+	>"$TMP/etcd.log" 2>&1 & ETCD=$!
+ve() { "$VXNET" --store "$EURL" -n "$H2" "$@"; }
+etcd_up() { ve node ls >/dev/null 2>&1 || ve node add h1 198.18.1.2 >/dev/null; }
+if wait_for 20 etcd_up && ve node add h2 198.18.2.2 >/dev/null && ve network create blue --subnet 10.1.0.0/24 >/dev/null &&
+   ve endpoint add x1 --network blue --node h1 --ip 10.1.0.50 >/dev/null; then
+	ok "metrics: etcd store for h2's agent"
+else
+	fail "metrics: etcd store: $(tails 3 "$TMP/etcd.log")"
+fi
+"$VXNET" --store "$EURL" --pin-dir "$PIN2" -n "$H2" agent --metrics-listen 198.18.2.2:$MPORT \
+	>"$TMP/agent2.log" 2>&1 & A2=$!
+scrape2() { in_ns "$R" curl -sf --max-time 5 "http://198.18.2.2:$MPORT/metrics"; }
+has2() { scrape2 >"$TMP/b.prom" && grep -qxF "$1" "$TMP/b.prom"; }
+if wait_for 10 grep -q '^synced at revision' "$TMP/agent2.log"; then ok "metrics: agent on h2 (etcd) synced"
+else fail "metrics: agent on h2 did not sync: $(tails 3 "$TMP/agent2.log")"; fi
+rec=$(in_ns "$R" etcdctl --endpoints 198.18.2.1:2379 get --print-value-only /vxnet/endpoints/x1)
+in_ns "$R" etcdctl --endpoints 198.18.2.1:2379 put /vxnet/endpoints/x2 "${rec//x1/x2}" >/dev/null
+in_ns "$R" etcdctl --endpoints 198.18.2.1:2379 put /vxnet/endpoints/x3 "$(sed 's/x1/x3/; s/10\.1\.0\.50/10.99.0.3/' <<<"$rec")" >/dev/null
+# x2 is a copy of x1 with its address: refused too (two endpoints, one IP)
+in_ns "$R" etcdctl --endpoints 198.18.2.1:2379 put /vxnet/endpoints/x4 "$(sed 's/x1/x4/; s/10\.1\.0\.50/10.1.0.51/; s/0a:01:00:32/0a:01:00:33/' <<<"$rec")" >/dev/null
+if wait_for 10 has2 'vxnet_agent_records_rejected_total{kind="endpoint"} 2' &&
+   has2 'vxnet_agent_changes_applied_total{kind="endpoint",op="put"} 1'; then
+	ok "metrics: h2's agent: 2 endpoint records rejected (a copied address, outside the subnets), 1 put applied"
+else
+	fail "metrics: h2's agent counters: $(grep -E '^vxnet_agent_(records|changes)' "$TMP/b.prom" | tr '\n' '|') $(tails 3 "$TMP/agent2.log")"
+fi
+if promtool check metrics <"$TMP/b.prom" >"$TMP/lint" 2>&1; then ok "metrics: h2's /metrics passes promtool check metrics"
+else fail "metrics: h2 promtool: $(head -5 "$TMP/lint" | tr '\n' '|')"; fi
+stop_pid 5 "$A2"; A2=
+stop_pid 5 "$ETCD"; ETCD=
+
 finish

@@ -480,10 +480,10 @@ void metrics_agent_reconnect(void)
 	pthread_mutex_unlock(&agent.lock);
 }
 
-void metrics_agent_rejected(enum vx_rec_kind kind)
+void metrics_agent_rejected_n(enum vx_rec_kind kind, size_t n)
 {
 	pthread_mutex_lock(&agent.lock);
-	agent.rejected[kind]++;
+	agent.rejected[kind] += n;
 	pthread_mutex_unlock(&agent.lock);
 }
 

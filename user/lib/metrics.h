@@ -50,7 +50,10 @@ void metrics_agent_revision(int64_t rev);
 void metrics_agent_change(enum vx_rec_kind kind, int deleted);
 void metrics_agent_full_sync(enum metrics_sync_cause cause, double seconds);
 void metrics_agent_reconnect(void);
-void metrics_agent_rejected(enum vx_rec_kind kind);
+/* n records of kind left out by validation (the etcd store's list and
+ * watch; every list counts the records it leaves out again).
+ */
+void metrics_agent_rejected_n(enum vx_rec_kind kind, size_t n);
 /* The state the agent applied last, this host's node: names for the
  * per-endpoint labels. 0 or -ENOMEM.
  */

@@ -32,6 +32,7 @@
 
 #include "etcd_http.h"
 #include "log.h"
+#include "metrics.h"
 #include "recdiff.h"
 #include "store.h"
 
@@ -151,6 +152,8 @@ static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
 		err = -EINVAL;
 	}
 cleanup:
+	if (err < 0 && !strict) /* a record the agent leaves out */
+		metrics_agent_rejected_n(kind, 1);
 	free(key);
 	free(val);
 	return err;
@@ -378,9 +381,14 @@ static int etcd_list(struct vx_store *s, struct vx_state *st, int64_t *rev)
 	if (e->listed)
 		err = relist(e, st, &as_watch);
 	if (!err && !as_watch) {
+		size_t n[3] = { st->nnodes, st->nnetworks, st->nendpoints };
+
 		state_free(&e->mirror);
 		err = state_drop_invalid(st, skipped_source, NULL) < 0 ? -ENOMEM :
 		      state_copy(&e->mirror, st);
+		metrics_agent_rejected_n(VX_REC_NODE, n[0] - st->nnodes);
+		metrics_agent_rejected_n(VX_REC_NETWORK, n[1] - st->nnetworks);
+		metrics_agent_rejected_n(VX_REC_ENDPOINT, n[2] - st->nendpoints);
 	}
 	e->listed = !err;
 	if (err) {
@@ -569,6 +577,7 @@ static int validate_revision(struct etcd *e, struct vx_store_events *evs)
 			if (state_apply(&e->mirror, ev->kind, ev->name, u[i].had ? &u[i].rec : NULL))
 				goto cleanup;
 			drop[i] = again = 1;
+			metrics_agent_rejected_n(ev->kind, 1);
 		}
 	}
 	for (size_t i = 0; u && drop && i < evs->n; i++)
