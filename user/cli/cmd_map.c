@@ -105,6 +105,18 @@ static json_t *counter_json(const struct vxnet_counter *c)
 	return json_pack("{s:I,s:I}", "packets", (json_int_t)c->packets, "bytes", (json_int_t)c->bytes);
 }
 
+static json_t *hex_json(const void *p, size_t n)
+{
+	char *s = calloc(2 * n + 1, 1);
+	json_t *j;
+
+	for (size_t i = 0; s && i < n; i++)
+		sprintf(s + 2 * i, "%02x", ((const unsigned char *)p)[i]);
+	j = s ? json_string(s) : NULL;
+	free(s);
+	return j;
+}
+
 static json_t *nat_flags_json(__u16 f)
 {
 	static const char *const names[] = { "closing", "replied", "published", "via" };
@@ -278,9 +290,10 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 			       (json_int_t)x->rx_bytes);
 		break;
 	}
-	default:
-		*k = *v = NULL;
-		return -EOPNOTSUPP;
+	default: /* a map this file does not know yet: its bytes */
+		*k = json_pack("{s:o}", "hex", hex_json(key, dp_maps[id].key_size));
+		*v = json_pack("{s:o}", "hex", hex_json(val, dp_maps[id].value_size));
+		break;
 	}
 	return *k && *v ? 0 : -ENOMEM;
 }
@@ -379,6 +392,10 @@ static int map_dump(void *arg)
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		pr_err("map dump: %s/%s: %s", vx_opts.pin_dir, a->name, strerror(errno));
+		goto cleanup;
+	}
+	if (!info.key_size) {
+		pr_err("map dump: %s/%s is a ring buffer, no entries to dump", vx_opts.pin_dir, a->name);
 		goto cleanup;
 	}
 	if (info.key_size != dp_maps[id].key_size || info.value_size != dp_maps[id].value_size) {

@@ -110,6 +110,8 @@ long metrics_map_entries(int fd)
 		return -errno;
 	if (info.type == BPF_MAP_TYPE_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_ARRAY)
 		return info.max_entries;
+	if (!info.key_size) /* a ring buffer: no entries to count */
+		return -EOPNOTSUPP;
 	if (info.key_size > sizeof(key))
 		return -E2BIG;
 	while (!bpf_map_get_next_key(fd, prev, key)) {
@@ -214,7 +216,7 @@ static void write_maps(FILE *f, const char *pin_dir)
 		__u32 len = sizeof(info);
 		int fd = dp_open_pin(pin_dir, dp_maps[i].name);
 
-		entries[i] = -1;
+		entries[i] = -1; /* missing, or a ring buffer: left out */
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			entries[i] = metrics_map_entries(fd);
 			max[i] = info.max_entries;
