@@ -29,6 +29,13 @@
  *     `-- 198.18.0.2 gateway (permanent neighbour) to 198.18.2.0/24,
  *         remote node 198.18.2.10 with r1 10.0.1.4
  *
+ * vxnet monitor: "NAME+mon" is NAME while a monitor listens (the monitor
+ * map's flags drops and trace; the ring read after every call, outside the
+ * measured time): the cost of the trace event each forwarded packet then
+ * makes. Without "+mon" nobody listens (flags 0), the cost of the gates.
+ * "drop-spoofed" is c1's frame with another source IP (dropped), with
+ * "+mon" its drop event.
+ *
  * Egress NAT and published ports: "egress" is c1's TCP segment to
  * 198.18.2.10:80 (a translated flow: the first run makes it), "egress-reply"
  * the answer to its NAT port on ul0, "published-in" a segment of client
@@ -58,6 +65,25 @@
 #include "../tests/unit/fixture.h"
 
 static struct vxnet_bpf *skel;
+static struct ring_buffer *events; /* read after each +mon call */
+
+static int drop_event(void *ctx, void *data, size_t size)
+{
+	return 0;
+}
+
+/* vxnet monitor listens for flags (enum vxnet_monitor_flags), or not (0). */
+static int monitor_set(__u32 flags)
+{
+	struct vxnet_monitor m = { .flags = flags };
+	__u32 zero = 0;
+
+	if (bpf_map__update_elem(skel->maps.monitor, &zero, sizeof(zero), &m, sizeof(m), 0)) {
+		fprintf(stderr, "prog_cost: write the monitor map: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 /* ---- fixtures (built with the unit tests' packet builder) ---------------- */
 
@@ -134,6 +160,7 @@ struct bench {
 	struct pkt in;
 	__u32 ifindex;
 	int want; /* verdict every run must return */
+	__u32 mon; /* monitor flags during its runs (0: nobody listens) */
 };
 
 /* Mean kernel-measured ns of calls runs of b, or -1 on error. */
@@ -143,6 +170,8 @@ static double run_calls(const struct bench *b, long calls, __u32 repeat)
 	__u8 out[PKT_MAX + 64];
 	double sum = 0;
 
+	if (monitor_set(b->mon))
+		return -1;
 	for (long i = 0; i < calls; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = b->in.b, .data_size_in = b->in.len,
 			    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
@@ -161,7 +190,11 @@ static double run_calls(const struct bench *b, long calls, __u32 repeat)
 			return -1;
 		}
 		sum += opts.duration;
+		if (b->mon)
+			ring_buffer__consume(events);
 	}
+	if (b->mon && monitor_set(0))
+		return -1;
 	return sum / calls;
 }
 
@@ -215,6 +248,9 @@ static int publish_c1(struct pkt *client)
 	return 0;
 }
 
+#define MON_ALL (VXNET_MON_DROPS | VXNET_MON_TRACE)
+#define EGRESS 8 /* benches[]: egress, then egress-reply and published-in */
+
 static int cmd_progs(long calls, int rounds, const char *only)
 {
 	__u32 c1h, ul0;
@@ -236,6 +272,7 @@ static int cmd_progs(long calls, int rounds, const char *only)
 	struct pkt answer;
 	struct pkt to_c2 = tcp_frame(C2_MAC, C1_MAC, "10.0.1.2", "10.0.1.3");
 	struct pkt vx = vxlan_frame(tcp_frame(C1_MAC, R1_MAC, "10.0.1.4", "10.0.1.2"));
+	struct pkt spoofed = tcp_frame(R1_MAC, C1_MAC, "10.0.1.99", "10.0.1.4");
 	int from = bpf_program__fd(skel->progs.vxnet_from_container);
 	struct bench benches[] = {
 		{ "floor-tc", floor_tc, 0, to_r1, c1h, TC_ACT_OK },
@@ -251,16 +288,29 @@ static int cmd_progs(long calls, int rounds, const char *only)
 		  TC_ACT_REDIRECT },
 		{ "published-in", bpf_program__fd(skel->progs.vxnet_tc_decap), 0, client, ul0,
 		  TC_ACT_REDIRECT },
+		{ "drop-spoofed", from, 0, spoofed, c1h, TC_ACT_SHOT },
+		{ "encap+mon", from, 0, to_r1, c1h, TC_ACT_REDIRECT, MON_ALL },
+		{ "xdp-decap+mon", bpf_program__fd(skel->progs.vxnet_xdp_decap), 1, vx, 0,
+		  XDP_REDIRECT, MON_ALL },
+		{ "tc-decap+mon", bpf_program__fd(skel->progs.vxnet_tc_decap), 0, vx, ul0,
+		  TC_ACT_REDIRECT, MON_ALL },
+		{ "local-forward+mon", from, 0, to_c2, c1h, TC_ACT_REDIRECT, MON_ALL },
+		{ "drop-spoofed+mon", from, 0, spoofed, c1h, TC_ACT_SHOT, MON_ALL },
 	};
 	const int n = sizeof(benches) / sizeof(benches[0]);
 
 	/* The egress flow's translation made, and its answer to the NAT port;
 	 * 8080/tcp published by c1's port 80 (client 198.18.2.50:40000).
 	 */
-	if (nat_answer(&benches[n - 3], &answer) || publish_c1(&client))
+	if (nat_answer(&benches[EGRESS], &answer) || publish_c1(&client))
 		return 1;
-	benches[n - 2].in = answer;
-	benches[n - 1].in = client;
+	benches[EGRESS + 1].in = answer;
+	benches[EGRESS + 2].in = client;
+	events = ring_buffer__new(bpf_map__fd(skel->maps.events), drop_event, NULL, NULL);
+	if (!events) {
+		fprintf(stderr, "prog_cost: the events ring: %s\n", strerror(errno));
+		return 1;
+	}
 
 	for (int r = 1; r <= rounds; r++) {
 		for (int i = 0; i < n; i++) {

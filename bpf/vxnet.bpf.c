@@ -96,6 +96,7 @@ static __noinline int container_arp(struct __sk_buff *skb, const struct vxnet_if
 	arp_make_reply(eth, arp, ep->mac);
 	vxnet_stat(VXNET_STAT_ARP_REPLY, skb->len);
 	ep_rx(skb->ifindex, skb->len);
+	tc_trace(skb, VXNET_STAT_ARP_REPLY, skb->ifindex);
 	return bpf_redirect(skb->ifindex, 0);
 }
 
@@ -132,6 +133,7 @@ static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_
 		return tc_drop(skb, VXNET_DROP_ENCAP);
 
 	vxnet_stat(VXNET_STAT_ENCAP, inner_len);
+	tc_trace(skb, VXNET_STAT_ENCAP, 0);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		nh.nh_family = AF_INET;
 		nh.ipv4_nh = p.ipv4_dst;
@@ -162,6 +164,7 @@ static __noinline int container_frag_needed(struct __sk_buff *skb,
 		return tc_drop(skb, VXNET_DROP_FRAG_NEEDED);
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, e.quote, quote_len))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	tc_drop_event(skb, VXNET_DROP_FRAG_NEEDED); /* the frame, before it is the answer */
 
 	mac_from_ipv4(gw_mac, ifc->gateway);
 	icmp_build_frag_needed(&e, ifc->mac, gw_mac, ifc->gateway, ifc->ip, mtu, quote_len);
@@ -171,6 +174,7 @@ static __noinline int container_frag_needed(struct __sk_buff *skb,
 
 	vxnet_stat(VXNET_STAT_ICMP_FRAG_NEEDED, len);
 	ep_rx(skb->ifindex, len);
+	tc_trace(skb, VXNET_STAT_ICMP_FRAG_NEEDED, skb->ifindex);
 	return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, bpf_redirect(skb->ifindex, 0));
 }
 
@@ -202,6 +206,7 @@ static __noinline int container_gw_ipv4(struct __sk_buff *skb,
 	icmp_make_echo_reply(eth, ip, icmp, ep->mac);
 	vxnet_stat(VXNET_STAT_GW_ECHO, skb->len);
 	ep_rx(skb->ifindex, skb->len);
+	tc_trace(skb, VXNET_STAT_GW_ECHO, skb->ifindex);
 	return bpf_redirect(skb->ifindex, 0);
 }
 
@@ -257,6 +262,7 @@ static __always_inline int egress_send(struct __sk_buff *skb, int rc, const stru
 	if (nat_rewrite_out(skb, f, saddr, port))
 		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
 	vxnet_stat(stat, skb->len);
+	tc_trace(skb, stat, 0);
 
 	switch (rc) {
 	case BPF_FIB_LKUP_RET_NOT_FWDED:
@@ -522,6 +528,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 		mac_copy(eth->h_dest, ep->mac);
 		vxnet_stat(VXNET_STAT_LOCAL, skb->len);
 		ep_rx(ep->ifindex, skb->len);
+		tc_trace(skb, VXNET_STAT_LOCAL, ep->ifindex);
 		return bpf_redirect_peer(ep->ifindex, 0);
 	}
 
@@ -588,6 +595,7 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
+	xdp_trace(ctx, VXNET_STAT_DECAP, rx.ifindex); /* outer headers still there */
 	if (bpf_xdp_adjust_head(ctx, rx.outer_len))
 		return xdp_drop(ctx, VXNET_DROP_DECAP);
 	data = (void *)(long)ctx->data;
@@ -631,6 +639,7 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 	 * the inner segment size. adjust_room zeroes gso_segs: read it first.
 	 */
 	segs = skb->gso_segs;
+	tc_trace(skb, VXNET_STAT_DECAP, rx.ifindex); /* outer headers still there */
 	if (bpf_skb_adjust_room(skb, -(__s32)(rx.outer_len), BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_FIXED_GSO))
 		return tc_drop(skb, VXNET_DROP_DECAP);

@@ -62,6 +62,8 @@ union vxnet_addr {
 #define VXNET_PIN_BACKENDS "backends"
 #define VXNET_PIN_PUBLISHED "published"
 #define VXNET_PIN_EP_STATS "ep_stats"
+#define VXNET_PIN_MONITOR "monitor"
+#define VXNET_PIN_EVENTS "events"
 #define VXNET_PIN_PROG_FROM_CONTAINER "prog_from_container"
 #define VXNET_PIN_PROG_XDP_DECAP "prog_xdp_decap"
 #define VXNET_PIN_PROG_TC_DECAP "prog_tc_decap"
@@ -370,6 +372,72 @@ _Static_assert(VXNET_DROP__MAX <= VXNET_COUNTER_SLOTS, "drops slots");
 struct vxnet_counter {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* Events for `vxnet monitor`: the datapath writes a struct vxnet_event to
+ * the events ring buffer (BPF_MAP_TYPE_RINGBUF, VXNET_EVENTS_SIZE bytes)
+ * for every drop and, when asked, every packet it forwards, but only
+ * while the monitor map says someone listens: with flags 0 a drop costs
+ * one array lookup more (inlined by the verifier) and a forwarded packet
+ * one lookup per trace point. A full ring loses the event and counts it
+ * in lost.
+ *
+ * monitor: single-entry array, written by `vxnet monitor` (flags on start,
+ * 0 on exit), lost added to by the datapath.
+ */
+enum vxnet_monitor_flags {
+	VXNET_MON_DROPS = 1 << 0, /* an event for every drop */
+	VXNET_MON_TRACE = 1 << 1, /* an event at every trace point (encap, decap, ...) */
+};
+
+struct vxnet_monitor {
+	__u32 flags; /* enum vxnet_monitor_flags; 0: nobody listens */
+	__u32 pid;   /* the listening vxnet monitor, for the curious */
+	__u64 lost;  /* events the ring had no room for (atomic adds) */
+};
+
+#define VXNET_EVENTS_SIZE (256 * 1024) /* a power of 2, >= the page size */
+#define VXNET_EVENTS_POLL_MS 100       /* the reader wakes up this often: the
+					* datapath wakes it only when the ring
+					* is a quarter full (a wakeup costs) */
+#define VXNET_EVENT_CAP 128            /* bytes of the frame an event holds:
+					* outer headers, inner eth, IPv4, ports */
+
+enum vxnet_event_type {
+	VXNET_EV_DROP = 1,
+	VXNET_EV_TRACE = 2,
+};
+
+/* Where the program ran: which of the entry programs, and so what the
+ * frame is (a container's frame, or what came in on the underlay).
+ */
+enum vxnet_hook {
+	VXNET_HOOK_FROM_CONTAINER = 1, /* tc ingress of a container's host veth */
+	VXNET_HOOK_XDP_DECAP = 2,      /* XDP on the underlay */
+	VXNET_HOOK_TC_DECAP = 3,       /* tc ingress of the underlay, tc decap mode */
+	VXNET_HOOK_NAT_IN = 4,         /* tc ingress of the underlay (XDP mode) or lo */
+	VXNET_HOOK_GRO_SINK = 5,       /* tc ingress of VXNET_GRO_DEV */
+};
+
+/* One event. A drop: code is the enum vxnet_drop, data the frame as it was
+ * when dropped. A trace: code is the enum vxnet_stat of the trace point
+ * (VXNET_STAT_ENCAP: the frame encapsulated, outer headers first;
+ * VXNET_STAT_DECAP: the frame as it came in, before decapsulation;
+ * VXNET_STAT_LOCAL, _ARP_REPLY, _GW_ECHO, _ICMP_FRAG_NEEDED, _EGRESS,
+ * _EGRESS_REPLY, _PUBLISHED, _PUBLISHED_REPLY: the frame as sent on).
+ */
+struct vxnet_event {
+	__u64 ts;      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u8 type;     /* enum vxnet_event_type */
+	__u8 hook;     /* enum vxnet_hook */
+	__u16 code;    /* enum vxnet_drop or enum vxnet_stat */
+	__u32 ifindex; /* the device the program ran on (a host veth: the sender) */
+	__u32 target;  /* the host veth the frame goes to (local delivery,
+			* decap, translated answers), else 0 */
+	__u32 len;     /* the frame's length */
+	__u32 cap_len; /* how much of it is in data */
+	__u32 pad;
+	__u8 data[VXNET_EVENT_CAP];
 };
 
 /* The layouts of the previous release's pinned maps (pinned_map_fits()

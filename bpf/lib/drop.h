@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Metrics: per-CPU {packets, bytes} by event (stats) and by drop reason
  * (drops). Every drop goes through vxnet_drop(): it counts the reason and
- * returns the verdict the caller hands back to the kernel.
+ * returns the verdict the caller hands back to the kernel; tc_drop() and
+ * xdp_drop() also tell vxnet monitor (events ring), when it listens.
+ * Trace points (tc_trace, xdp_trace) tell it what was forwarded.
  */
 #ifndef VXNET_LIB_DROP_H
 #define VXNET_LIB_DROP_H
 
+#include "lib/config.h"
 #include "lib/maps.h"
 
 #define TC_ACT_OK 0
@@ -68,14 +71,159 @@ static __always_inline int vxnet_drop(enum vxnet_drop reason, __u64 bytes, int v
 	return verdict;
 }
 
+/* Whether vxnet monitor listens for events of kind flag (enum
+ * vxnet_monitor_flags). The verifier inlines the array lookup: with nobody
+ * listening this is all a drop or trace point costs.
+ */
+static __always_inline int monitor_wants(__u32 flag)
+{
+	__u32 zero = 0;
+	struct vxnet_monitor *m = bpf_map_lookup_elem(&monitor, &zero);
+
+	return m && (m->flags & flag);
+}
+
+static __always_inline void monitor_lost(void)
+{
+	__u32 zero = 0;
+	struct vxnet_monitor *m = bpf_map_lookup_elem(&monitor, &zero);
+
+	if (m)
+		__sync_fetch_and_add(&m->lost, 1);
+}
+
+/* Which tc program runs on skb: known by its device (slow path only). */
+static __always_inline __u8 tc_hook(const struct __sk_buff *skb, __u32 type, __u32 code)
+{
+	struct vxnet_host *h;
+	__u32 zero = 0;
+
+	if (type == VXNET_EV_DROP && code == VXNET_DROP_KERNEL_TUNNEL)
+		return VXNET_HOOK_GRO_SINK;
+	if (skb->ifindex == 1) /* lo */
+		return VXNET_HOOK_NAT_IN;
+	if (skb->ifindex != cfg_underlay_ifindex)
+		return VXNET_HOOK_FROM_CONTAINER;
+	h = bpf_map_lookup_elem(&host, &zero);
+	return h && h->decap == VXNET_DECAP_TC ? VXNET_HOOK_TC_DECAP : VXNET_HOOK_NAT_IN;
+}
+
+/* cap (1 .. VXNET_EVENT_CAP - 1) as the verifier must see it, 1 .. CAP:
+ * clang drops a C mask it knows changes nothing, so the mask is asm.
+ */
+static __always_inline __u32 cap_bound(__u32 cap)
+{
+	__u64 c = cap;
+
+	asm volatile("%0 += -1; %0 &= %1; %0 += 1" : "+r"(c) : "i"(VXNET_EVENT_CAP - 1));
+	return c;
+}
+
+/* Whether to wake the reader up: not for every event (the wakeup is an
+ * irq_work, a self-IPI: about 10 us of this CPU's time in a VM, measured
+ * with bench/prog_cost), only once the ring is a quarter full; vxnet
+ * monitor reads it every VXNET_EVENTS_POLL_MS anyway.
+ */
+static __always_inline __u64 event_wakeup(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > VXNET_EVENTS_SIZE / 4 ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline struct vxnet_event *event_new(__u32 type, __u32 code, __u32 target)
+{
+	struct vxnet_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		monitor_lost();
+		return NULL;
+	}
+	ev->ts = bpf_ktime_get_ns();
+	ev->type = type;
+	ev->code = code;
+	ev->target = target;
+	ev->pad = 0;
+	return ev;
+}
+
+/* An event about skb: type, code (enum vxnet_drop or vxnet_stat), the host
+ * veth it goes to (target, or 0) and its first VXNET_EVENT_CAP bytes (the
+ * rest of data is not cleared: cap_len says how much is the frame's). Not
+ * inlined: one copy for all the drop and trace points.
+ */
+static __noinline int tc_event(struct __sk_buff *skb, __u32 type, __u32 code, __u32 target)
+{
+	struct vxnet_event *ev = event_new(type, code, target);
+	__u32 cap = skb->len;
+
+	if (!ev)
+		return 0;
+	ev->hook = tc_hook(skb, type, code);
+	ev->ifindex = skb->ifindex;
+	ev->len = skb->len;
+	if (cap >= VXNET_EVENT_CAP)
+		cap = bpf_skb_load_bytes(skb, 0, ev->data, VXNET_EVENT_CAP) ? 0 : VXNET_EVENT_CAP;
+	else if (cap)
+		cap = bpf_skb_load_bytes(skb, 0, ev->data, cap_bound(cap)) ? 0 : cap;
+	ev->cap_len = cap;
+	bpf_ringbuf_submit(ev, event_wakeup());
+	return 0;
+}
+
+static __noinline int xdp_event(struct xdp_md *ctx, __u32 type, __u32 code, __u32 target)
+{
+	struct vxnet_event *ev = event_new(type, code, target);
+	__u32 len = ctx->data_end - ctx->data, cap = len;
+
+	if (!ev)
+		return 0;
+	ev->hook = VXNET_HOOK_XDP_DECAP;
+	ev->ifindex = ctx->ingress_ifindex;
+	ev->len = len;
+	if (cap >= VXNET_EVENT_CAP)
+		cap = bpf_xdp_load_bytes(ctx, 0, ev->data, VXNET_EVENT_CAP) ? 0 : VXNET_EVENT_CAP;
+	else if (cap)
+		cap = bpf_xdp_load_bytes(ctx, 0, ev->data, cap_bound(cap)) ? 0 : cap;
+	ev->cap_len = cap;
+	bpf_ringbuf_submit(ev, event_wakeup());
+	return 0;
+}
+
+/* A drop event for skb, when the monitor listens, without counting it (the
+ * caller counts it later: container_frag_needed).
+ */
+static __always_inline void tc_drop_event(struct __sk_buff *skb, enum vxnet_drop reason)
+{
+	if (monitor_wants(VXNET_MON_DROPS))
+		tc_event(skb, VXNET_EV_DROP, reason, 0);
+}
+
 static __always_inline int tc_drop(struct __sk_buff *skb, enum vxnet_drop reason)
 {
+	tc_drop_event(skb, reason);
 	return vxnet_drop(reason, skb->len, TC_ACT_SHOT);
 }
 
 static __always_inline int xdp_drop(struct xdp_md *ctx, enum vxnet_drop reason)
 {
+	if (monitor_wants(VXNET_MON_DROPS))
+		xdp_event(ctx, VXNET_EV_DROP, reason, 0);
 	return vxnet_drop(reason, ctx->data_end - ctx->data, XDP_DROP);
+}
+
+/* Trace points: skb (ctx) forwarded as stat, towards host veth target (0:
+ * none, it leaves the host), when the monitor asks for traces.
+ */
+static __always_inline void tc_trace(struct __sk_buff *skb, enum vxnet_stat stat, __u32 target)
+{
+	if (monitor_wants(VXNET_MON_TRACE))
+		tc_event(skb, VXNET_EV_TRACE, stat, target);
+}
+
+static __always_inline void xdp_trace(struct xdp_md *ctx, enum vxnet_stat stat, __u32 target)
+{
+	if (monitor_wants(VXNET_MON_TRACE))
+		xdp_event(ctx, VXNET_EV_TRACE, stat, target);
 }
 
 #endif /* VXNET_LIB_DROP_H */

@@ -107,6 +107,19 @@ struct {
 	__type(value, struct vxnet_ep_stats);
 } ep_stats SEC(".maps");
 
+/* vxnet monitor's switch (struct vxnet_monitor) and its ring of events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vxnet_monitor);
+} monitor SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VXNET_EVENTS_SIZE);
+} events SEC(".maps");
+
 /* Written by userspace only; here so that it has BTF and gets pinned. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -380,6 +380,7 @@ static __always_inline int nat_deliver(struct __sk_buff *skb, const struct nat_t
 	mac_from_ipv4(eth->h_source, t->gateway);
 	vxnet_stat(stat, skb->len);
 	ep_rx(t->ifindex, skb->len);
+	tc_trace(skb, stat, t->ifindex);
 	return bpf_redirect_peer(t->ifindex, 0);
 }
 

@@ -15,7 +15,7 @@ vx() { "$VXNET" --state "$ST" --pin-dir "$TMP/pins" "$@"; }
 VERBS=("node add" "node rm" "node ls"
 	"network create" "network rm" "network ls" "network inspect"
 	"endpoint add" "endpoint rm" "endpoint ls"
-	up down attach detach sync agent status stats metrics "nat ls" "map dump" docker-plugin)
+	up down attach detach sync agent status stats metrics monitor "nat ls" "map dump" docker-plugin)
 
 # help_ok NAME ARGS...: `vx ARGS` exits 0, "usage:" first on stdout, empty stderr.
 help_ok() {

@@ -141,6 +141,6 @@ void cli_table_free(struct cli_table *t);
 extern const struct cli_verb node_verbs[], network_verbs[], endpoint_verbs[], nat_verbs[],
 	map_verbs[];
 extern const struct cli_verb up_verb, down_verb, attach_verb, detach_verb, sync_verb,
-	agent_verb, status_verb, stats_verb, metrics_verb;
+	agent_verb, status_verb, stats_verb, metrics_verb, monitor_verb;
 
 #endif

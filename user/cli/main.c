@@ -33,6 +33,7 @@ static const struct cli_cmd commands[] = {
 	{ .verb = &status_verb },
 	{ .verb = &stats_verb },
 	{ .verb = &metrics_verb },
+	{ .verb = &monitor_verb },
 	{ "nat", nat_verbs },
 	{ "map", map_verbs },
 	{ .verb = &docker_verb },

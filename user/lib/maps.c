@@ -38,6 +38,9 @@ const struct dp_map dp_maps[DP_MAP_COUNT] = {
 			 "egress translations, two entries a flow (LRU)" },
 	[DP_MAP_EP_STATS] = { VXNET_PIN_EP_STATS, sizeof(__u32), sizeof(struct vxnet_ep_stats),
 			      "per-CPU traffic of each local endpoint, by host veth ifindex" },
+	[DP_MAP_MONITOR] = { VXNET_PIN_MONITOR, sizeof(__u32), sizeof(struct vxnet_monitor),
+			     "vxnet monitor: who listens for which events, events lost" },
+	[DP_MAP_EVENTS] = { VXNET_PIN_EVENTS, 0, 0, "ring of drop and trace events (vxnet monitor)" },
 };
 
 const struct dp_prog dp_progs[DP_PROG_COUNT] = {
