@@ -312,11 +312,24 @@ static int missing_required(const struct parse *p, const struct cli_verb *v,
 	return 2;
 }
 
-/* The values argv gave, in order, and how many each row got. */
+/* The values argv gave, in order, and how many each row got. One argument
+ * may give several ("-js": two letters), so v grows.
+ */
 struct given {
-	int n, *count;
+	int n, cap, *count;
 	struct { const struct cli_opt *o; const char *s; } *v;
 };
+
+static int grow_given(struct given *g)
+{
+	void *v = realloc(g->v, 2 * g->cap * sizeof(*g->v));
+
+	if (!v)
+		return -ENOMEM;
+	g->v = v;
+	g->cap *= 2;
+	return 0;
+}
 
 /* The options (getopt_long built from the rows); -1 to go on, else the
  * exit code.
@@ -365,6 +378,9 @@ static int scan_options(struct parse *p, const struct cli_verb *v, int argc, cha
 		} else if (o->many && g->count[c - 256] == o->many) {
 			pr_err("%s: at most %d --%s options", p->cmd, o->many, o->name);
 			ret = 2;
+		} else if (g->n == g->cap && grow_given(g)) {
+			pr_err("%s: out of memory", p->cmd);
+			ret = 1;
 		} else {
 			g->count[c - 256]++;
 			g->v[g->n].o = o;
@@ -391,6 +407,10 @@ static int scan_arguments(struct parse *p, const struct cli_verb *v, int argc, c
 		if (optind == argc) {
 			snprintf(missing + l, sizeof(missing) - l, "%s%s", l ? " " : "", o->meta);
 			continue;
+		}
+		if (g->n == g->cap && grow_given(g)) {
+			pr_err("%s: out of memory", p->cmd);
+			return 1;
 		}
 		g->count[i]++;
 		g->v[g->n].o = o;
@@ -449,7 +469,7 @@ static int convert_all(struct parse *p, const struct cli_verb *v, const struct g
  */
 static int parse(struct parse *p, const struct cli_verb *v, int argc, char **argv, char *arg)
 {
-	struct given g = { .count = calloc(nrows(v) + 1, sizeof(int)),
+	struct given g = { .count = calloc(nrows(v) + 1, sizeof(int)), .cap = argc + 1,
 			   .v = calloc(argc + 1, sizeof(*g.v)) };
 	int ret = 1;
 
