@@ -41,7 +41,8 @@ if promtool check metrics <"$TMP/m.prom" >"$TMP/lint" 2>&1; then ok "metrics: vx
 else fail "metrics: promtool check metrics: $(head -5 "$TMP/lint" | tr '\n' '|')"; fi
 for fam in vxnet_datapath_packets_total vxnet_datapath_bytes_total vxnet_datapath_drops_total \
 	vxnet_datapath_dropped_bytes_total vxnet_endpoint_sent_packets_total vxnet_endpoint_received_bytes_total \
-	vxnet_network_sent_packets_total vxnet_map_entries vxnet_map_max_entries vxnet_node_info; do
+	vxnet_network_sent_packets_total vxnet_map_entries vxnet_map_max_entries vxnet_node_info \
+	vxnet_monitor_listening vxnet_monitor_events_lost_total; do
 	if grep -q "^# HELP $fam " "$TMP/m.prom" && grep -q "^# TYPE $fam " "$TMP/m.prom"; then ok "metrics: $fam has HELP and TYPE"
 	else fail "metrics: $fam: no HELP or TYPE"; fi
 done
@@ -183,6 +184,9 @@ n=$(vx1 map dump drops -j | jq -r '.[] | select(.key.reason == "no-endpoint") | 
 	fail "metrics: map dump drops no-endpoint '$n'"
 if vx1 map dump ep_stats | grep -q "endpoint=$EP1 -> sent.packets="; then ok "metrics: map dump ep_stats names c1"
 else fail "metrics: map dump ep_stats: $(vx1 map dump ep_stats 2>&1 | head -3 | tr '\n' '|')"; fi
+if vx1 map dump monitor | grep -qx 'index=0 -> flags=- pid=0 lost=0'; then ok "metrics: map dump monitor: nobody listens"
+else fail "metrics: map dump monitor: $(vx1 map dump monitor 2>&1 | head -2 | tr '\n' '|')"; fi
+expect_err "metrics: map dump of the events ring" "^vxnet: map dump: .*/events is a ring buffer, no entries to dump$" vx1 map dump events
 for m in nodes networks subnets node_vnis ifaces backends services published stats host nat; do
 	check "metrics: map dump $m" vx1 map dump $m -j
 done

@@ -290,6 +290,20 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 			       (json_int_t)x->rx_bytes);
 		break;
 	}
+	case DP_MAP_MONITOR: {
+		const __u32 *i = key;
+		const struct vxnet_monitor *x = val;
+		json_t *fl = json_array();
+
+		if (fl && (x->flags & VXNET_MON_DROPS))
+			json_array_append_new(fl, json_string("drops"));
+		if (fl && (x->flags & VXNET_MON_TRACE))
+			json_array_append_new(fl, json_string("trace"));
+		*k = json_pack("{s:I}", "index", (json_int_t)*i);
+		*v = json_pack("{s:o,s:I,s:I}", "flags", fl, "pid", (json_int_t)x->pid, "lost",
+			       (json_int_t)x->lost);
+		break;
+	}
 	default: /* a map this file does not know yet: its bytes */
 		*k = json_pack("{s:o}", "hex", hex_json(key, dp_maps[id].key_size));
 		*v = json_pack("{s:o}", "hex", hex_json(val, dp_maps[id].value_size));
@@ -479,7 +493,7 @@ cleanup:
 static const struct cli_opt dump_opts[] = {
 	{ .meta = "NAME", .type = CLI_STR, .off = offsetof(struct dump_arg, name),
 	  .help = "a pinned map: nodes, networks, subnets, node_vnis, ifaces, endpoints,\n"
-		  "backends, services, published, stats, drops, host, nat, ep_stats" },
+		  "backends, services, published, stats, drops, host, nat, ep_stats, monitor" },
 	{ "json", NULL, CLI_FLAG, offsetof(struct dump_arg, json),
 	  "print a JSON array of {\"key\": {...}, \"value\": {...}}", .letter = 'j' },
 	{},

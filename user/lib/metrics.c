@@ -329,6 +329,26 @@ static void write_endpoints(FILE *f, const char *pin_dir, const struct ep_label 
 	free(s);
 }
 
+/* vxnet monitor's switch and the events its ring had no room for. */
+static void write_monitor(FILE *f, const char *pin_dir)
+{
+	struct vxnet_monitor m;
+	int fd = dp_open_pin(pin_dir, VXNET_PIN_MONITOR);
+	__u32 key = 0;
+
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &key, &m)) {
+		family(f, "vxnet_monitor_listening", "gauge",
+		       "1 while a vxnet monitor asks the datapath for events, else 0.");
+		sample_u64(f, "vxnet_monitor_listening", NULL, !!m.flags);
+		family(f, "vxnet_monitor_events_lost_total", "counter",
+		       "Monitor events lost to a full ring buffer.");
+		sample_u64(f, "vxnet_monitor_events_lost_total", NULL, m.lost);
+	}
+	close(fd);
+}
+
 /* The datapath's families; l: this host's endpoints, or NULL (not known). */
 static int write_datapath(FILE *f, const char *pin_dir, const struct ep_label *l, size_t n)
 {
@@ -345,6 +365,7 @@ static int write_datapath(FILE *f, const char *pin_dir, const struct ep_label *l
 	if (l)
 		write_endpoints(f, pin_dir, l, n);
 	write_maps(f, pin_dir);
+	write_monitor(f, pin_dir);
 	inet_ntop(AF_INET, &host.addr, addr, sizeof(addr));
 	family(f, "vxnet_node_info", "gauge",
 	       "This host's datapath: node name, underlay address, decap mode (always 1).");
