@@ -35,6 +35,13 @@ static __always_inline __sum16 csum_replace16(__sum16 check, __be16 old, __be16 
 	return csum_fold32(sum);
 }
 
+/* The same for a 32-bit word (an IPv4 address): its two halves. */
+static __always_inline __sum16 csum_replace32(__sum16 check, __be32 old, __be32 new)
+{
+	check = csum_replace16(check, (__be16)(old & 0xffff), (__be16)(new & 0xffff));
+	return csum_replace16(check, (__be16)(old >> 16), (__be16)(new >> 16));
+}
+
 /* Internet checksum of nwords 16-bit words at p (nwords a constant). */
 static __always_inline __sum16 csum_words(const void *p, const int nwords)
 {

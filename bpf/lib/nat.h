@@ -384,6 +384,59 @@ static __always_inline int nat_deliver(struct __sk_buff *skb, const struct nat_t
 	return bpf_redirect_peer(t->ifindex, 0);
 }
 
+/* What an ICMP error quotes of a translated packet: its IN key (k), where
+ * its port (or echo id) is, its IPv4 checksum, and its own UDP or ICMP
+ * checksum when the 8 quoted bytes hold one (l4csum_off 0: none; UDP's 0:
+ * none either). 0, or 1 when the quote is no packet vxnet translated.
+ */
+struct nat_quote {
+	struct vxnet_nat_key k;
+	__u32 off;        /* the quoted IPv4 header */
+	__u32 port_off;
+	__u32 l4csum_off;
+	__be16 check;
+	__be16 l4csum;
+};
+
+static __always_inline int nat_quote_parse(const struct iphdr *ip, void *data_end,
+					   struct nat_quote *qt)
+{
+	const struct iphdr *q = (void *)ip + ip->ihl * 4 + sizeof(struct icmphdr);
+	const __be16 *l4 = (const void *)(q + 1);
+
+	if ((void *)(q + 1) > data_end || q->ihl != 5 || q->saddr != cfg_local_addr)
+		return 1;
+	if ((void *)(l4 + 4) > data_end) /* the 8 bytes RFC 792 quotes */
+		return 1;
+	qt->off = ETH_HLEN + ip->ihl * 4 + sizeof(struct icmphdr);
+	qt->port_off = qt->off + sizeof(*q);
+	qt->check = q->check;
+	qt->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = q->protocol,
+					.addr = q->saddr, .remote = q->daddr };
+	switch (q->protocol) {
+	case IPPROTO_ICMP_:
+		if (((const struct icmphdr *)l4)->type != ICMP_ECHO_)
+			return 1;
+		qt->k.port = l4[2]; /* the echo id */
+		qt->port_off += 4;
+		qt->l4csum = l4[1];
+		qt->l4csum_off = qt->off + sizeof(*q) + 2;
+		return 0;
+	case IPPROTO_UDP_:
+		qt->l4csum = l4[3];
+		qt->l4csum_off = l4[3] ? qt->off + sizeof(*q) + 6 : 0;
+		break;
+	case IPPROTO_TCP_:
+		qt->l4csum_off = 0; /* past the 8 bytes quoted */
+		break;
+	default:
+		return 1;
+	}
+	qt->k.port = l4[0];
+	qt->k.rport = l4[1];
+	return 0;
+}
+
 /* An ICMP error (destination unreachable, time exceeded) to this host's
  * address quoting a translated packet: the quote's source and port and the
  * outer destination become the container's; the ICMP checksum follows the
@@ -394,77 +447,37 @@ static __always_inline int nat_deliver(struct __sk_buff *skb, const struct nat_t
 static __always_inline int nat_in_icmp_error(struct __sk_buff *skb, struct iphdr *ip,
 					     void *data_end, struct nat_target *t)
 {
-	__u32 icmp_off = ETH_HLEN + ip->ihl * 4;
-	__u32 qip_off = icmp_off + sizeof(struct icmphdr);
-	__u32 csum_off = icmp_off + __builtin_offsetof(struct icmphdr, checksum);
-	struct iphdr *q = (void *)ip + ip->ihl * 4 + sizeof(struct icmphdr);
-	struct vxnet_nat_key k = { .dir = VXNET_NAT_IN };
-	__be16 qcheck, ncheck, ucheck, nucheck;
-	__u32 ucheck_off;
+	__u32 csum_off = ETH_HLEN + ip->ihl * 4 + __builtin_offsetof(struct icmphdr, checksum);
 	__be32 daddr = ip->daddr;
-	__u32 qport_off;
-	__be16 *ports;
+	struct nat_quote qt;
+	__be16 ncheck, nl4;
 	int rc;
 
-	if ((void *)(q + 1) > data_end || q->ihl != 5 || q->saddr != cfg_local_addr)
+	if (nat_quote_parse(ip, data_end, &qt))
 		return 1;
-	ports = (void *)(q + 1);
-	if ((void *)(ports + 4) > data_end) /* the 8 bytes RFC 792 quotes */
-		return 1;
-	k.proto = q->protocol;
-	k.addr = q->saddr;
-	k.remote = q->daddr;
-	qport_off = qip_off + sizeof(*q);
-	if (q->protocol == IPPROTO_ICMP_) {
-		struct icmphdr *qi = (void *)(q + 1);
-
-		if ((void *)(qi + 1) > data_end || qi->type != ICMP_ECHO_)
-			return 1;
-		k.port = qi->un.echo.id;
-		qport_off += __builtin_offsetof(struct icmphdr, un.echo.id);
-	} else if (q->protocol == IPPROTO_TCP_ || q->protocol == IPPROTO_UDP_) {
-		k.port = ports[0];
-		k.rport = ports[1];
-	} else {
-		return 1;
-	}
-	qcheck = q->check;
-	/* The quote's own checksum, when its 8 bytes hold one: UDP's (0:
-	 * none) covers the source address and port, ICMP's the echo id.
-	 */
-	ucheck_off = q->protocol == IPPROTO_UDP_ ? 6 : q->protocol == IPPROTO_ICMP_ ? 2 : 0;
-	ucheck = q->protocol == IPPROTO_UDP_ ? ports[3] : q->protocol == IPPROTO_ICMP_ ? ports[1] : 0;
-	rc = nat_in_lookup(&k, NULL, t);
+	rc = nat_in_lookup(&qt.k, NULL, t);
 	if (rc)
 		return rc;
 	if (ip->ttl <= 1)
 		return -VXNET_DROP_TTL_EXCEEDED;
 
-	/* The quote's IPv4 checksum after its source changes. */
-	ncheck = csum_replace16(qcheck, (__be16)(cfg_local_addr & 0xffff),
-				(__be16)(t->addr & 0xffff));
-	ncheck = csum_replace16(ncheck, (__be16)(cfg_local_addr >> 16), (__be16)(t->addr >> 16));
-	if (ucheck_off && (ucheck || q->protocol == IPPROTO_ICMP_)) {
-		nucheck = csum_replace16(ucheck, k.port, t->port);
-		if (q->protocol == IPPROTO_UDP_) {
-			nucheck = csum_replace16(nucheck, (__be16)(cfg_local_addr & 0xffff),
-						 (__be16)(t->addr & 0xffff));
-			nucheck = csum_replace16(nucheck, (__be16)(cfg_local_addr >> 16),
-						 (__be16)(t->addr >> 16)) ?: 0xffff;
-		}
-		if (bpf_l4_csum_replace(skb, csum_off, ucheck, nucheck, sizeof(nucheck)) ||
-		    bpf_skb_store_bytes(skb, qip_off + sizeof(*q) + ucheck_off, &nucheck,
-					sizeof(nucheck), 0))
+	ncheck = csum_replace32(qt.check, cfg_local_addr, t->addr);
+	if (qt.l4csum_off) {
+		nl4 = csum_replace16(qt.l4csum, qt.k.port, t->port);
+		if (qt.k.proto == IPPROTO_UDP_) /* and its pseudo header */
+			nl4 = csum_replace32(nl4, cfg_local_addr, t->addr) ?: 0xffff;
+		if (bpf_l4_csum_replace(skb, csum_off, qt.l4csum, nl4, sizeof(nl4)) ||
+		    bpf_skb_store_bytes(skb, qt.l4csum_off, &nl4, sizeof(nl4), 0))
 			return -VXNET_DROP_NAT_FAILED;
 	}
 	if (bpf_l4_csum_replace(skb, csum_off, cfg_local_addr, t->addr, sizeof(t->addr)) ||
-	    bpf_l4_csum_replace(skb, csum_off, qcheck, ncheck, sizeof(ncheck)) ||
-	    bpf_l4_csum_replace(skb, csum_off, k.port, t->port, sizeof(t->port)) ||
-	    bpf_skb_store_bytes(skb, qip_off + __builtin_offsetof(struct iphdr, saddr), &t->addr,
+	    bpf_l4_csum_replace(skb, csum_off, qt.check, ncheck, sizeof(ncheck)) ||
+	    bpf_l4_csum_replace(skb, csum_off, qt.k.port, t->port, sizeof(t->port)) ||
+	    bpf_skb_store_bytes(skb, qt.off + __builtin_offsetof(struct iphdr, saddr), &t->addr,
 				sizeof(t->addr), 0) ||
-	    bpf_skb_store_bytes(skb, qip_off + __builtin_offsetof(struct iphdr, check), &ncheck,
+	    bpf_skb_store_bytes(skb, qt.off + __builtin_offsetof(struct iphdr, check), &ncheck,
 				sizeof(ncheck), 0) ||
-	    bpf_skb_store_bytes(skb, qport_off, &t->port, sizeof(t->port), 0) ||
+	    bpf_skb_store_bytes(skb, qt.port_off, &t->port, sizeof(t->port), 0) ||
 	    nat_set_addr(skb, ETH_HLEN, ETH_HLEN + __builtin_offsetof(struct iphdr, daddr),
 			 IPPROTO_ICMP_, 0, daddr, t->addr))
 		return -VXNET_DROP_NAT_FAILED;
