@@ -584,6 +584,7 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct vxnet_rx rx = {};
+	struct vxnet_event *ev;
 
 	switch (vxlan_classify(data, data_end, &rx)) {
 	case VXNET_RX_PASS:
@@ -595,13 +596,18 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	xdp_trace(ctx, VXNET_STAT_DECAP, rx.ifindex); /* outer headers still there */
-	if (bpf_xdp_adjust_head(ctx, rx.outer_len))
+	ev = xdp_trace_begin(ctx, VXNET_STAT_DECAP, rx.ifindex); /* with the outer headers */
+	if (bpf_xdp_adjust_head(ctx, rx.outer_len)) {
+		trace_done(ev, 0);
 		return xdp_drop(ctx, VXNET_DROP_DECAP);
+	}
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	if (!eth_hdr(data, data_end))
+	if (!eth_hdr(data, data_end)) {
+		trace_done(ev, 0);
 		return xdp_drop(ctx, VXNET_DROP_DECAP);
+	}
+	trace_done(ev, 1);
 
 	vxnet_stat(VXNET_STAT_DECAP, data_end - data);
 	ep_rx(rx.ifindex, data_end - data);
@@ -612,6 +618,7 @@ SEC("tc")
 int vxnet_tc_decap(struct __sk_buff *skb)
 {
 	struct vxnet_rx rx = {};
+	struct vxnet_event *ev;
 	void *data, *data_end;
 	__u32 segs;
 	int rc;
@@ -639,12 +646,17 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 	 * the inner segment size. adjust_room zeroes gso_segs: read it first.
 	 */
 	segs = skb->gso_segs;
-	tc_trace(skb, VXNET_STAT_DECAP, rx.ifindex); /* outer headers still there */
+	ev = tc_trace_begin(skb, VXNET_STAT_DECAP, rx.ifindex); /* with the outer headers */
 	if (bpf_skb_adjust_room(skb, -(__s32)(rx.outer_len), BPF_ADJ_ROOM_MAC,
-				BPF_F_ADJ_ROOM_FIXED_GSO))
+				BPF_F_ADJ_ROOM_FIXED_GSO)) {
+		trace_done(ev, 0);
 		return tc_drop(skb, VXNET_DROP_DECAP);
-	if (bpf_skb_store_bytes(skb, 0, &rx.inner, 2 * ETH_ALEN, 0))
+	}
+	if (bpf_skb_store_bytes(skb, 0, &rx.inner, 2 * ETH_ALEN, 0)) {
+		trace_done(ev, 0);
 		return tc_drop(skb, VXNET_DROP_DECAP);
+	}
+	trace_done(ev, 1);
 
 	vxnet_stat(VXNET_STAT_DECAP, skb->len);
 	if (segs > 1)

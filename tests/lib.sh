@@ -69,11 +69,33 @@ is_count() {
 # BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
 # pin, not a map) or prints entries without BTF-formatted keys: a check for
 # "not in the map" can never pass because nothing could be read.
-# map_dump PIN MAP: the map pinned at PIN/MAP as bpftool's JSON array
+# btf_flat: bpftool's JSON on stdin with each anonymous union's members
+# lifted into the struct that holds it. bpftool names an anonymous member
+# "" (include/vxnet.h's VXNET_IPV4: "": {"ip": N, "ip_octets": [a,b,c,d]}),
+# twice in a struct with two addresses, and jq keeps only the last of
+# duplicate keys: Python's parser sees them all.
+btf_flat() {
+	python3 -c '
+import json, sys
+def lift(pairs):
+    d = {}
+    for k, v in pairs:
+        if k == "" and isinstance(v, dict):
+            d.update(v)
+        else:
+            d[k] = v
+    return d
+json.dump(json.load(sys.stdin, object_pairs_hook=lift), sys.stdout)'
+}
+# map_dump PIN MAP: the map pinned at PIN/MAP as bpftool's JSON array, with
+# the addresses' unions lifted (btf_flat): .ip and .ip_octets of the entry
 map_dump() {
 	local out
 	if ! out=$(bpftool -j map dump pinned "$1/$2" 2>&1); then
 		echo "bpftool map dump pinned $1/$2 failed: $out" >&2; return 1
+	fi
+	if ! out=$(btf_flat <<<"$out" 2>&1); then
+		echo "bpftool map dump pinned $1/$2: not JSON: ${out:0:200}" >&2; return 1
 	fi
 	if ! jq -e 'type == "array" and all(.[]; has("formatted"))' <<<"$out" >/dev/null 2>&1; then
 		echo "bpftool map dump pinned $1/$2: not an array of formatted entries: ${out:0:200}" >&2; return 1

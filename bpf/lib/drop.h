@@ -151,13 +151,14 @@ static __always_inline struct vxnet_event *event_new(__u32 type, __u32 code, __u
  * rest of data is not cleared: cap_len says how much is the frame's). Not
  * inlined: one copy for all the drop and trace points.
  */
-static __noinline int tc_event(struct __sk_buff *skb, __u32 type, __u32 code, __u32 target)
+static __always_inline struct vxnet_event *tc_event_fill(struct __sk_buff *skb, __u32 type,
+							 __u32 code, __u32 target)
 {
 	struct vxnet_event *ev = event_new(type, code, target);
 	__u32 cap = skb->len;
 
 	if (!ev)
-		return 0;
+		return NULL;
 	ev->hook = tc_hook(skb, type, code);
 	ev->ifindex = skb->ifindex;
 	ev->len = skb->len;
@@ -166,17 +167,26 @@ static __noinline int tc_event(struct __sk_buff *skb, __u32 type, __u32 code, __
 	else if (cap)
 		cap = bpf_skb_load_bytes(skb, 0, ev->data, cap_bound(cap)) ? 0 : cap;
 	ev->cap_len = cap;
-	bpf_ringbuf_submit(ev, event_wakeup());
+	return ev;
+}
+
+static __noinline int tc_event(struct __sk_buff *skb, __u32 type, __u32 code, __u32 target)
+{
+	struct vxnet_event *ev = tc_event_fill(skb, type, code, target);
+
+	if (ev)
+		bpf_ringbuf_submit(ev, event_wakeup());
 	return 0;
 }
 
-static __noinline int xdp_event(struct xdp_md *ctx, __u32 type, __u32 code, __u32 target)
+static __always_inline struct vxnet_event *xdp_event_fill(struct xdp_md *ctx, __u32 type,
+							  __u32 code, __u32 target)
 {
 	struct vxnet_event *ev = event_new(type, code, target);
 	__u32 len = ctx->data_end - ctx->data, cap = len;
 
 	if (!ev)
-		return 0;
+		return NULL;
 	ev->hook = VXNET_HOOK_XDP_DECAP;
 	ev->ifindex = ctx->ingress_ifindex;
 	ev->len = len;
@@ -185,7 +195,15 @@ static __noinline int xdp_event(struct xdp_md *ctx, __u32 type, __u32 code, __u3
 	else if (cap)
 		cap = bpf_xdp_load_bytes(ctx, 0, ev->data, cap_bound(cap)) ? 0 : cap;
 	ev->cap_len = cap;
-	bpf_ringbuf_submit(ev, event_wakeup());
+	return ev;
+}
+
+static __noinline int xdp_event(struct xdp_md *ctx, __u32 type, __u32 code, __u32 target)
+{
+	struct vxnet_event *ev = xdp_event_fill(ctx, type, code, target);
+
+	if (ev)
+		bpf_ringbuf_submit(ev, event_wakeup());
 	return 0;
 }
 
@@ -224,6 +242,35 @@ static __always_inline void xdp_trace(struct xdp_md *ctx, enum vxnet_stat stat, 
 {
 	if (monitor_wants(VXNET_MON_TRACE))
 		xdp_event(ctx, VXNET_EV_TRACE, stat, target);
+}
+
+/* The decap trace: the frame as it came in (outer headers and all) is
+ * copied before decapsulating, and the event goes out only once that
+ * worked: *_trace_done(ev, 1) submits it, (ev, 0) forgets it (the drop
+ * event tells what happened instead).
+ */
+static __always_inline struct vxnet_event *tc_trace_begin(struct __sk_buff *skb,
+							  enum vxnet_stat stat, __u32 target)
+{
+	return monitor_wants(VXNET_MON_TRACE) ? tc_event_fill(skb, VXNET_EV_TRACE, stat, target) :
+						NULL;
+}
+
+static __always_inline struct vxnet_event *xdp_trace_begin(struct xdp_md *ctx,
+							   enum vxnet_stat stat, __u32 target)
+{
+	return monitor_wants(VXNET_MON_TRACE) ? xdp_event_fill(ctx, VXNET_EV_TRACE, stat, target) :
+						NULL;
+}
+
+static __always_inline void trace_done(struct vxnet_event *ev, int sent)
+{
+	if (!ev)
+		return;
+	if (sent)
+		bpf_ringbuf_submit(ev, event_wakeup());
+	else
+		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 }
 
 #endif /* VXNET_LIB_DROP_H */

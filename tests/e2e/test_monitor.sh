@@ -202,9 +202,12 @@ if ! ep_entry "$idx3"; then ok "$T: ep_stats: detach removed c3's entry"
 else fail "$T: ep_stats: c3's entry (key $idx3) still there after detach"; fi
 
 # --- maps with addresses as octets --------------------------------------------
+# bpftool names the anonymous union "" (map_dump lifts it, see btf_flat)
 if bpftool -j map dump pinned "$PIN1/endpoints" |
-	jq -e '[.[] | .formatted.key[""].ip_octets] | index([[10,1,0,2]]) != null' >/dev/null; then
-	ok "$T: bpftool -j map dump endpoints shows 10.1.0.2 as [10,1,0,2]"
+	jq -e '[.[] | .formatted.key[""].ip_octets] | index([[10,1,0,2]]) != null' >/dev/null &&
+	map_dump "$PIN1" ifaces | jq -e '[.[] | .formatted.value | [.ip_octets, .gateway_octets]] |
+		index([[[10,1,0,2], [10,1,0,1]]]) != null' >/dev/null; then
+	ok "$T: bpftool -j map dump: endpoints shows 10.1.0.2 as [10,1,0,2], ifaces c1's address and gateway"
 else
 	fail "$T: no key with ip_octets [10,1,0,2]: $(bpftool -j map dump pinned "$PIN1/endpoints" | head -c 300)"
 fi

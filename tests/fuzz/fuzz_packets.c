@@ -24,6 +24,11 @@
  *            PUBLISHED_NEW at most once, each a new translation there
  *            after the run; FROM_CONTAINER counts every frame of
  *            from_container; bytes as test_datapath expects them;
+ *   events   vxnet monitor listens (drops and traces): a drop wrote one
+ *            drop event of its reason and counted length, a forwarded
+ *            frame (any outcome but drop and pass; ICMP frag needed: both)
+ *            one trace event, a pass none; each event's hook the
+ *            program's, its captured bytes at most VXNET_EVENT_CAP;
  *   nat      the nat map's entry for the frame's flow is read before every
  *            run (the OUT key of a container's frame or a marked answer's
  *            inner one, the IN key of an answer or an ICMP error's quote):
@@ -464,6 +469,9 @@ static int read_counters(struct counters *c)
 
 struct result {
 	int err;       /* -errno of test_run, 0 */
+	int ndrop_ev, ntrace_ev; /* events the run wrote */
+	struct vxnet_event drop_ev; /* the last drop event */
+	int bad_ev;    /* an event's hook or cap_len is wrong */
 	__u32 verdict;
 	__u32 len;     /* of out */
 	__u8 out[OUT_MAX];
@@ -480,6 +488,43 @@ static int prog_fd(enum prog p)
 }
 
 static struct counters last; /* after the previous run: nothing else moves them */
+static struct ring_buffer *events; /* the monitor's ring, read after every run */
+static struct result *ev_result;   /* the run its events belong to */
+
+static enum prog ev_prog;
+static __u32 ev_ifindex;
+
+/* The hook drop.h's tc_hook() names for a tc program on ev_ifindex (ul0 is
+ * the underlay, the host map says tc decap), XDP's, gro_sink's drops'.
+ */
+static __u8 expected_hook(const struct vxnet_event *e)
+{
+	if (ev_prog == XDP_DECAP)
+		return VXNET_HOOK_XDP_DECAP;
+	if (e->type == VXNET_EV_DROP && e->code == VXNET_DROP_KERNEL_TUNNEL)
+		return VXNET_HOOK_GRO_SINK;
+	if (ev_ifindex == ifindexes[3])
+		return VXNET_HOOK_TC_DECAP;
+	return ev_ifindex == 1 ? VXNET_HOOK_NAT_IN : VXNET_HOOK_FROM_CONTAINER;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct vxnet_event *e = data;
+	struct result *r = ev_result;
+
+	(void)ctx;
+	if (size < sizeof(*e) || e->cap_len > VXNET_EVENT_CAP || e->cap_len > e->len ||
+	    e->hook != expected_hook(e))
+		r->bad_ev = 1;
+	if (e->type == VXNET_EV_DROP) {
+		r->ndrop_ev++;
+		r->drop_ev = *e;
+	} else {
+		r->ntrace_ev++;
+	}
+	return 0;
+}
 
 static int run(const struct input *in, struct result *r)
 {
@@ -496,6 +541,12 @@ static int run(const struct input *in, struct result *r)
 	r->err = bpf_prog_test_run_opts(prog_fd(in->prog), &opts) ? -errno : 0;
 	r->verdict = opts.retval;
 	r->len = opts.data_size_out;
+	r->ndrop_ev = r->ntrace_ev = r->bad_ev = 0;
+	ev_result = r;
+	ev_prog = in->prog;
+	ev_ifindex = ctx.ifindex;
+	if (ring_buffer__consume(events) < 0)
+		return -1;
 	if (read_counters(&now))
 		return -1;
 	for (int i = 0; i < VXNET_STAT__MAX; i++) {
@@ -1140,6 +1191,15 @@ static int run_outcome(const struct input *in, const struct result *r, int *stat
 			   (unsigned long long)r->ddrop[reason].bytes, in->len);
 	if (in->prog == GRO_SINK && reason != VXNET_DROP_KERNEL_TUNNEL)
 		return bad("gro_sink dropped for reason %d", reason);
+	if (r->bad_ev)
+		return bad("an event with another program's hook or a wrong cap_len");
+	if ((__u64)r->ndrop_ev != drops)
+		return bad("%d drop events for %llu drops", r->ndrop_ev, (unsigned long long)drops);
+	if (drops && (r->drop_ev.code != reason || r->drop_ev.len != r->ddrop[reason].bytes))
+		return bad("drop event reason %u len %u, counted reason %d len %llu", r->drop_ev.code,
+			   r->drop_ev.len, reason, (unsigned long long)r->ddrop[reason].bytes);
+	if (r->ntrace_ev != (o != O_DROP && o != O_PASS))
+		return bad("%d trace events for outcome %s", r->ntrace_ev, outcome_names[o]);
 	if (in->prog == FROM_CONTAINER && !ifc_find(ifindexes[in->ifsel & 3]) &&
 	    reason != VXNET_DROP_UNKNOWN_IFACE)
 		return bad("from an unregistered veth: outcome %d, drop reason %d", o, reason);
@@ -2249,6 +2309,16 @@ static int load(void)
 	if (vxnet_bpf__load(skel) || fill_maps(skel, ifindexes[0], ifindexes[1]) || add_services() ||
 	    add_no_egress() ||
 	    read_maps() || nat_restore() || read_counters(&last))
+		return -1;
+	/* vxnet monitor listens to everything; tc on ul0 is tc decap */
+	struct vxnet_monitor mon = { .flags = VXNET_MON_DROPS | VXNET_MON_TRACE };
+	struct vxnet_host host = { .decap = VXNET_DECAP_TC, .port = PORT };
+	__u32 zero = 0;
+
+	events = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	if (!events ||
+	    bpf_map__update_elem(skel->maps.monitor, &zero, sizeof(zero), &mon, sizeof(mon), 0) ||
+	    bpf_map__update_elem(skel->maps.host, &zero, sizeof(zero), &host, sizeof(host), 0))
 		return -1;
 	return 0;
 }
