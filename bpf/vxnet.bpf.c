@@ -578,26 +578,15 @@ int vxnet_from_container(struct __sk_buff *skb)
 	}
 }
 
-SEC("xdp")
-int vxnet_xdp_decap(struct xdp_md *ctx)
+/* Decapsulates to rx->ifindex; ev: the decap trace event of the frame as
+ * it came (xdp_trace_begin), sent once decapsulated, or NULL.
+ */
+static __always_inline int xdp_decap_to(struct xdp_md *ctx, const struct vxnet_rx *rx,
+					struct vxnet_event *ev)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct vxnet_rx rx = {};
-	struct vxnet_event *ev;
+	void *data, *data_end;
 
-	switch (vxlan_classify(data, data_end, &rx)) {
-	case VXNET_RX_PASS:
-		vxnet_stat(VXNET_STAT_PASS, data_end - data);
-		return XDP_PASS;
-	case VXNET_RX_DROP:
-		return xdp_drop(ctx, rx.reason);
-	case VXNET_RX_PUBLISHED_REPLY: /* translated in tc (vxnet_nat_in) */
-		return XDP_PASS;
-	}
-
-	ev = xdp_trace_begin(ctx, VXNET_STAT_DECAP, rx.ifindex); /* with the outer headers */
-	if (bpf_xdp_adjust_head(ctx, rx.outer_len)) {
+	if (bpf_xdp_adjust_head(ctx, rx->outer_len)) {
 		trace_done(ev, 0);
 		return xdp_drop(ctx, VXNET_DROP_DECAP);
 	}
@@ -610,17 +599,93 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 	trace_done(ev, 1);
 
 	vxnet_stat(VXNET_STAT_DECAP, data_end - data);
-	ep_rx(rx.ifindex, data_end - data);
-	return bpf_redirect(rx.ifindex, 0);
+	ep_rx(rx->ifindex, data_end - data);
+	return bpf_redirect(rx->ifindex, 0);
+}
+
+/* The same while vxnet monitor traces: out of line, so that the path
+ * without a listener is the one above with ev NULL (nothing to check).
+ */
+static __noinline int xdp_decap_traced(struct xdp_md *ctx, const struct vxnet_rx *rx)
+{
+	return xdp_decap_to(ctx, rx, xdp_trace_begin(ctx, VXNET_STAT_DECAP, rx->ifindex));
+}
+
+SEC("xdp")
+int vxnet_xdp_decap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vxnet_rx rx = {};
+
+	switch (vxlan_classify(data, data_end, &rx)) {
+	case VXNET_RX_PASS:
+		vxnet_stat(VXNET_STAT_PASS, data_end - data);
+		return XDP_PASS;
+	case VXNET_RX_DROP:
+		return xdp_drop(ctx, rx.reason);
+	case VXNET_RX_PUBLISHED_REPLY: /* translated in tc (vxnet_nat_in) */
+		return XDP_PASS;
+	}
+
+	if (monitor_wants(VXNET_MON_TRACE))
+		return xdp_decap_traced(ctx, &rx);
+	return xdp_decap_to(ctx, &rx, NULL);
+}
+
+/* Decapsulates to rx->ifindex: removes what follows the outer MAC header:
+ * outer IPv4, UDP, VXLAN and the inner eth, whose addresses then replace
+ * the outer ones. A GRO aggregate (see VXNET_GRO_DEV) keeps its gso_size:
+ * that is already the inner segment size. adjust_room zeroes gso_segs:
+ * read it first. ev: the decap trace event of the frame as it came
+ * (tc_trace_begin), sent once decapsulated, or NULL.
+ */
+static __always_inline int tc_decap_to(struct __sk_buff *skb, const struct vxnet_rx *rx,
+				       struct vxnet_event *ev)
+{
+	__u32 segs = skb->gso_segs;
+
+	if (bpf_skb_adjust_room(skb, -(__s32)(rx->outer_len), BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_FIXED_GSO)) {
+		trace_done(ev, 0);
+		return tc_drop(skb, VXNET_DROP_DECAP);
+	}
+	if (bpf_skb_store_bytes(skb, 0, &rx->inner, 2 * ETH_ALEN, 0)) {
+		trace_done(ev, 0);
+		return tc_drop(skb, VXNET_DROP_DECAP);
+	}
+	trace_done(ev, 1);
+
+	vxnet_stat(VXNET_STAT_DECAP, skb->len);
+	if (segs > 1)
+		vxnet_stat(VXNET_STAT_DECAP_GRO, skb->len);
+	ep_rx(rx->ifindex, skb->len);
+	/* Straight into the container's namespace (its ingress, no second
+	 * pass through the veth and its backlog). Measured against
+	 * bpf_redirect(rx.ifindex, 0), out of the host-side veth: bench/run.sh
+	 * --paths "kernel-vxlan vxnet-tc" --modes wire, 2 x 3 rounds each,
+	 * medians: same-CPU TCP RTT p50 10.7 us (peer) vs 15.8 us, 64-byte
+	 * UDP 188 vs 161 kpps, single-flow TCP 3.2 vs 3.1 Gbit/s. That
+	 * redirect reaches the container side's NAPI (and GRO) only when the
+	 * host-side veth has TSO off; then wire-mode TCP gains 27-40% for
+	 * about 2 us of RTT (README, Performance). Without GRO the container
+	 * runs TCP receive once per segment: the cause of the wire-mode
+	 * throughput gap to kernel VXLAN, which aggregates in gro_cells.
+	 */
+	return bpf_redirect_peer(rx->ifindex, 0);
+}
+
+/* The same while vxnet monitor traces (see xdp_decap_traced). */
+static __noinline int tc_decap_traced(struct __sk_buff *skb, const struct vxnet_rx *rx)
+{
+	return tc_decap_to(skb, rx, tc_trace_begin(skb, VXNET_STAT_DECAP, rx->ifindex));
 }
 
 SEC("tc")
 int vxnet_tc_decap(struct __sk_buff *skb)
 {
 	struct vxnet_rx rx = {};
-	struct vxnet_event *ev;
 	void *data, *data_end;
-	__u32 segs;
 	int rc;
 
 	skb_pull_headers(skb, VXNET_DECAP_HDRS);
@@ -640,41 +705,9 @@ int vxnet_tc_decap(struct __sk_buff *skb)
 		return published_reply(skb, &rx);
 	}
 
-	/* Removes what follows the outer MAC header: outer IPv4, UDP, VXLAN and
-	 * the inner eth, whose addresses then replace the outer ones. A GRO
-	 * aggregate (see VXNET_GRO_DEV) keeps its gso_size: that is already
-	 * the inner segment size. adjust_room zeroes gso_segs: read it first.
-	 */
-	segs = skb->gso_segs;
-	ev = tc_trace_begin(skb, VXNET_STAT_DECAP, rx.ifindex); /* with the outer headers */
-	if (bpf_skb_adjust_room(skb, -(__s32)(rx.outer_len), BPF_ADJ_ROOM_MAC,
-				BPF_F_ADJ_ROOM_FIXED_GSO)) {
-		trace_done(ev, 0);
-		return tc_drop(skb, VXNET_DROP_DECAP);
-	}
-	if (bpf_skb_store_bytes(skb, 0, &rx.inner, 2 * ETH_ALEN, 0)) {
-		trace_done(ev, 0);
-		return tc_drop(skb, VXNET_DROP_DECAP);
-	}
-	trace_done(ev, 1);
-
-	vxnet_stat(VXNET_STAT_DECAP, skb->len);
-	if (segs > 1)
-		vxnet_stat(VXNET_STAT_DECAP_GRO, skb->len);
-	ep_rx(rx.ifindex, skb->len);
-	/* Straight into the container's namespace (its ingress, no second
-	 * pass through the veth and its backlog). Measured against
-	 * bpf_redirect(rx.ifindex, 0), out of the host-side veth: bench/run.sh
-	 * --paths "kernel-vxlan vxnet-tc" --modes wire, 2 x 3 rounds each,
-	 * medians: same-CPU TCP RTT p50 10.7 us (peer) vs 15.8 us, 64-byte
-	 * UDP 188 vs 161 kpps, single-flow TCP 3.2 vs 3.1 Gbit/s. That
-	 * redirect reaches the container side's NAPI (and GRO) only when the
-	 * host-side veth has TSO off; then wire-mode TCP gains 27-40% for
-	 * about 2 us of RTT (README, Performance). Without GRO the container
-	 * runs TCP receive once per segment: the cause of the wire-mode
-	 * throughput gap to kernel VXLAN, which aggregates in gro_cells.
-	 */
-	return bpf_redirect_peer(rx.ifindex, 0);
+	if (monitor_wants(VXNET_MON_TRACE))
+		return tc_decap_traced(skb, &rx);
+	return tc_decap_to(skb, &rx, NULL);
 }
 
 /* The GRO device exists for its UDP socket's GRO handler only; every frame
