@@ -286,6 +286,34 @@ function target(nm, t, x, ref, bound, dir,    ok, rt, rx) {
 }
 ' "$RAW" >"$OUT/latest.md" || exit 1
 
+# vxnet monitor listening (issue 14): the -mon / -trace paths against their
+# plain path, the ratio of each round (same round, interleaved), median and
+# min-max; only when the run measured them.
+awk -F'\t' '
+function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+$1 == "dp" { v[$2, $3, $4, $5] = $6; if ($5 + 0 > nr) nr = $5 + 0; if ($2 ~ /-(mon|trace)$/ && !(($2) in seen)) { seen[$2]; P[++np] = $2 }
+	if (!(($3) in seenm)) { seenm[$3]; W[++nw] = $3 } if (!(($4) in seenk)) { seenk[$4]; K[++nk] = $4 } }
+END {
+	if (!np) exit
+	print ""
+	print "## vxnet monitor listening (issue 14): ratio to the plain path, per round"
+	print ""
+	print "Median (min–max) of the per-round ratios with `vxnet monitor` (-mon: drops; -trace: --trace) on both hosts; latency > 1 and rate < 1 are slower."
+	print ""
+	print "| path | mode | figure | ratio |"
+	print "|---|---|---|---|"
+	for (i = 1; i <= np; i++) for (w = 1; w <= nw; w++) for (m = 1; m <= nk; m++) {
+		b = P[i]; sub(/-(mon|trace)$/, "", b); n = 0
+		for (r = 1; r <= nr; r++) {
+			x = v[P[i], W[w], K[m], r]; y = v[b, W[w], K[m], r]
+			if (x != "" && y != "" && x !~ /fail|na/ && y !~ /fail|na/ && y + 0 > 0) a[++n] = x / y
+		}
+		if (!n) continue
+		sortn(a, n); med = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		printf "| %s / %s | %s | %s | %.3f (%.3f–%.3f, %d rounds) |\n", P[i], b, W[w], K[m], med, a[1], a[n], n
+	}
+}' "$RAW" >>"$OUT/latest.md" || exit 1
+
 # NO_PLOT=1 (bench/run.sh with --paths/--modes/--tests/--dp-only): no chart,
 # whose panels would be empty.
 [ -n "${NO_PLOT:-}" ] && { rm -f "$OUT/latest.png"; exit 0; }

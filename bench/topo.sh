@@ -14,6 +14,10 @@
 #                 br0; static FDB + neighbour entries for the other container.
 #   vxnet-xdp     vxnet up --decap xdp on both hosts, vxnet attach c1 / c2.
 #   vxnet-tc      the same with --decap tc.
+#   vxnet-tc-mon, vxnet-tc-trace, vxnet-xdp-mon, vxnet-xdp-trace
+#                 vxnet-tc / vxnet-xdp with `vxnet monitor` (-mon: drops;
+#                 -trace: --trace) listening on both hosts, output to
+#                 /dev/null; not in the default PATHS (bench/run.sh --paths).
 #
 # Two egress paths (issue 13): c1 on h1 to a server outside every overlay,
 # in a namespace "out" behind the router (r3 198.18.100.1/24, out's eth0
@@ -68,6 +72,8 @@ tag_of() {
 	case $1 in
 	underlay) echo u ;; routed) echo r ;; kernel-vxlan) echo k ;;
 	vxnet-xdp) echo x ;; vxnet-tc) echo t ;;
+	vxnet-xdp-mon) echo xm ;; vxnet-xdp-trace) echo xt ;;
+	vxnet-tc-mon) echo tm ;; vxnet-tc-trace) echo tt ;;
 	egress-host) echo h ;; egress-gwbridge) echo g ;; egress-vxnet) echo e ;;
 	published-remote) echo q ;; published-local) echo l ;;
 	published-mesh) echo m ;; published-routed) echo d ;;
@@ -215,6 +221,25 @@ vxnet_build() {
 	vxh "$path" h1 sync && vxh "$path" h2 sync
 }
 
+# monitor_start PATH [--trace]: `vxnet monitor` on h1 and h2 of PATH, in the
+# background until paths_cleanup; waits until both hosts' monitor map has
+# its flags set.
+monitor_start() {
+	local path=$1 h i; shift
+	for h in h1 h2; do
+		vxh "$path" "$h" monitor "$@" >/dev/null 2>&1 </dev/null &
+		echo $! >>"$TMP/monitor.pids"
+	done
+	for h in h1 h2; do
+		for i in $(seq 50); do
+			bpftool -j map dump pinned "/sys/fs/bpf/$(ns "$path" "$h")/monitor" 2>/dev/null |
+				jq -e '[.. | .flags? // empty | select(. != 0)] | length > 0' >/dev/null && break
+			sleep 0.1
+		done
+		[ "$i" -lt 50 ] || { echo "monitor on $path $h: flags not set" >&2; return 1; }
+	done
+}
+
 # outside_build PATH: the server namespace out behind r (r3).
 outside_build() {
 	local path=$1 r o
@@ -317,6 +342,10 @@ path_build() {
 	kernel-vxlan) kvxlan_build ;;
 	vxnet-xdp) vxnet_build "$path" xdp ;;
 	vxnet-tc) vxnet_build "$path" tc ;;
+	vxnet-xdp-mon) vxnet_build "$path" xdp && monitor_start "$path" ;;
+	vxnet-xdp-trace) vxnet_build "$path" xdp && monitor_start "$path" --trace ;;
+	vxnet-tc-mon) vxnet_build "$path" tc && monitor_start "$path" ;;
+	vxnet-tc-trace) vxnet_build "$path" tc && monitor_start "$path" --trace ;;
 	egress-host) outside_build "$path" ;;
 	egress-gwbridge) outside_build "$path" && gwbridge_build ;;
 	egress-vxnet) outside_build "$path" && vxnet_egress_build ;;
@@ -327,8 +356,13 @@ path_build() {
 }
 
 paths_cleanup() {
-	local path h
-	for path in vxnet-xdp vxnet-tc egress-vxnet published-remote published-local; do
+	local path h pid
+	if [ -e "$TMP/monitor.pids" ]; then
+		for pid in $(cat "$TMP/monitor.pids"); do kill "$pid" 2>/dev/null; done
+		for pid in $(cat "$TMP/monitor.pids"); do wait "$pid" 2>/dev/null; done
+		rm -f "$TMP/monitor.pids"
+	fi
+	for path in vxnet-xdp vxnet-tc vxnet-xdp-mon vxnet-xdp-trace vxnet-tc-mon vxnet-tc-trace egress-vxnet published-remote published-local; do
 		for h in h1 h2; do
 			[ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
 			rm -rf "/sys/fs/bpf/$(ns "$path" "$h")"
