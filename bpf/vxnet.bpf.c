@@ -170,12 +170,14 @@ static __noinline int container_frag_needed(struct __sk_buff *skb,
 	icmp_build_frag_needed(&e, ifc->mac, gw_mac, ifc->gateway, ifc->ip, mtu, quote_len);
 	len = VXNET_ICMP_HDRS_LEN + quote_len;
 	if (bpf_skb_change_tail(skb, len, 0) || bpf_skb_store_bytes(skb, 0, &e.eth, len, 0))
-		return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, TC_ACT_SHOT);
+		return vxnet_drop(VXNET_HOOK_FROM_CONTAINER, VXNET_DROP_FRAG_NEEDED, orig_len,
+				  TC_ACT_SHOT);
 
 	vxnet_stat(VXNET_STAT_ICMP_FRAG_NEEDED, len);
 	ep_rx(skb->ifindex, len);
 	tc_trace(skb, VXNET_STAT_ICMP_FRAG_NEEDED, skb->ifindex);
-	return vxnet_drop(VXNET_DROP_FRAG_NEEDED, orig_len, bpf_redirect(skb->ifindex, 0));
+	return vxnet_drop(VXNET_HOOK_FROM_CONTAINER, VXNET_DROP_FRAG_NEEDED, orig_len,
+			  bpf_redirect(skb->ifindex, 0));
 }
 
 /* IPv4 from a container to a gateway of its network (ep): an ICMP echo

@@ -55,6 +55,7 @@ union vxnet_addr {
 #define VXNET_PIN_NODE_VNIS "node_vnis"
 #define VXNET_PIN_STATS "stats"
 #define VXNET_PIN_DROPS "drops"
+#define VXNET_PIN_DROPS_HOOK "drops_hook"
 #define VXNET_PIN_HOST "host"
 #define VXNET_PIN_SUBNETS "subnets"
 #define VXNET_PIN_NAT "nat"
@@ -417,7 +418,15 @@ enum vxnet_hook {
 	VXNET_HOOK_TC_DECAP = 3,       /* tc ingress of the underlay, tc decap mode */
 	VXNET_HOOK_NAT_IN = 4,         /* tc ingress of the underlay (XDP mode) or lo */
 	VXNET_HOOK_GRO_SINK = 5,       /* tc ingress of VXNET_GRO_DEV */
+	VXNET_HOOK__MAX,
 };
+
+/* drops_hook: per-CPU struct vxnet_counter at hook * VXNET_COUNTER_SLOTS +
+ * reason (enum vxnet_hook, enum vxnet_drop), counted with drops.
+ */
+#define VXNET_HOOK_SLOTS 8
+_Static_assert(VXNET_HOOK__MAX <= VXNET_HOOK_SLOTS, "hook slots");
+#define VXNET_DROPS_HOOK_SLOTS (VXNET_HOOK_SLOTS * VXNET_COUNTER_SLOTS)
 
 /* One event. A drop: code is the enum vxnet_drop, data the frame as it was
  * when dropped. A trace: code is the enum vxnet_stat of the trace point

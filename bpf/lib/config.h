@@ -10,6 +10,7 @@ const volatile __u16 cfg_port = VXNET_DEFAULT_PORT; /* VXLAN UDP port, host orde
 const volatile __be32 cfg_local_addr;              /* our underlay address: outer source */
 const volatile __u32 cfg_underlay_ifindex;         /* underlay device, for the FIB lookup */
 const volatile __u16 cfg_nat_port_min = VXNET_NAT_PORT_MIN; /* egress NAT ports, */
+const volatile __u8 cfg_decap_tc;                  /* decap in tc (vxnet_tc_decap), not XDP */
 const volatile __u16 cfg_nat_port_max = VXNET_NAT_PORT_MAX; /* host order */
 
 #endif /* VXNET_LIB_CONFIG_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Metrics: per-CPU {packets, bytes} by event (stats) and by drop reason
- * (drops). Every drop goes through vxnet_drop(): it counts the reason and
+ * (drops) and by hook and reason (drops_hook). Every drop goes through
+ * vxnet_drop(): it counts the reason and
  * returns the verdict the caller hands back to the kernel; tc_drop() and
  * xdp_drop() also tell vxnet monitor (events ring), when it listens.
  * Trace points (tc_trace, xdp_trace) tell it what was forwarded.
@@ -65,9 +66,29 @@ static __always_inline void ep_count(__u32 ifindex, int rx, __u64 bytes)
 #define ep_tx(ifindex, bytes) ep_count(ifindex, 0, bytes)
 #define ep_rx(ifindex, bytes) ep_count(ifindex, 1, bytes)
 
-static __always_inline int vxnet_drop(enum vxnet_drop reason, __u64 bytes, int verdict)
+/* Which tc program runs on skb, for the drop counters: known by its
+ * device and the decap mode the loader set (cfg_decap_tc), without a map
+ * lookup.
+ */
+static __always_inline __u8 tc_drop_hook(const struct __sk_buff *skb, enum vxnet_drop reason)
+{
+	if (reason == VXNET_DROP_KERNEL_TUNNEL)
+		return VXNET_HOOK_GRO_SINK;
+	if (skb->ifindex == 1) /* lo */
+		return VXNET_HOOK_NAT_IN;
+	if (skb->ifindex != cfg_underlay_ifindex)
+		return VXNET_HOOK_FROM_CONTAINER;
+	return cfg_decap_tc ? VXNET_HOOK_TC_DECAP : VXNET_HOOK_NAT_IN;
+}
+
+/* A drop of reason at hook (enum vxnet_hook): counted in drops and in
+ * drops_hook.
+ */
+static __always_inline int vxnet_drop(__u32 hook, enum vxnet_drop reason, __u64 bytes,
+				      int verdict)
 {
 	vxnet_counter_add(&drops, reason, bytes);
+	vxnet_counter_add(&drops_hook, hook * VXNET_COUNTER_SLOTS + reason, bytes);
 	return verdict;
 }
 
@@ -92,7 +113,9 @@ static __always_inline void monitor_lost(void)
 		__sync_fetch_and_add(&m->lost, 1);
 }
 
-/* Which tc program runs on skb: known by its device (slow path only). */
+/* Which tc program runs on skb, for an event: known by its device and the
+ * host map's decap mode (slow path only: the monitor listens).
+ */
 static __always_inline __u8 tc_hook(const struct __sk_buff *skb, __u32 type, __u32 code)
 {
 	struct vxnet_host *h;
@@ -219,14 +242,15 @@ static __always_inline void tc_drop_event(struct __sk_buff *skb, enum vxnet_drop
 static __always_inline int tc_drop(struct __sk_buff *skb, enum vxnet_drop reason)
 {
 	tc_drop_event(skb, reason);
-	return vxnet_drop(reason, skb->len, TC_ACT_SHOT);
+	return vxnet_drop(tc_drop_hook(skb, reason), reason, skb->len,
+			  TC_ACT_SHOT);
 }
 
 static __always_inline int xdp_drop(struct xdp_md *ctx, enum vxnet_drop reason)
 {
 	if (monitor_wants(VXNET_MON_DROPS))
 		xdp_event(ctx, VXNET_EV_DROP, reason, 0);
-	return vxnet_drop(reason, ctx->data_end - ctx->data, XDP_DROP);
+	return vxnet_drop(VXNET_HOOK_XDP_DECAP, reason, ctx->data_end - ctx->data, XDP_DROP);
 }
 
 /* Trace points: skb (ctx) forwarded as stat, towards host veth target (0:

@@ -60,6 +60,14 @@ struct {
 	__type(value, struct vxnet_counter);
 } drops SEC(".maps");
 
+/* Drops by hook and reason: hook * VXNET_COUNTER_SLOTS + reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXNET_DROPS_HOOK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vxnet_counter);
+} drops_hook SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, VXNET_MAX_SUBNETS);

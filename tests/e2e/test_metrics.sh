@@ -105,12 +105,15 @@ want() {
 	local r
 	r=$(query 'vxnet_datapath_drops_total{reason="no-endpoint"}') || return 1
 	echo "$r"
-	jq -e --arg v "$after" --arg i "198.18.1.2:$MPORT" 'length == 1 and .[0].value[1] == $v and
-		.[0].metric.job == "vxnet" and .[0].metric.instance == $i and
-		.[0].metric.reason == "no-endpoint" and .[0].metric.__name__ == "vxnet_datapath_drops_total"' \
+	# one series a hook; together the reason's count
+	jq -e --arg v "$after" --arg i "198.18.1.2:$MPORT" 'length == 5 and
+		(map(.value[1] | tonumber) | add) == ($v | tonumber) and
+		(map(.metric.hook) | sort) == ["from_container", "gro_sink", "nat_in", "tc_decap", "xdp_decap"] and
+		all(.[]; .metric.job == "vxnet" and .metric.instance == $i and
+		.metric.reason == "no-endpoint" and .metric.__name__ == "vxnet_datapath_drops_total")' \
 		<<<"$r" >/dev/null
 }
-if wait_for 20 want; then ok "metrics: prometheus API returns vxnet_datapath_drops_total{reason=\"no-endpoint\"} = $after with job, instance and reason"
+if wait_for 20 want; then ok "metrics: prometheus API returns vxnet_datapath_drops_total{reason=\"no-endpoint\"}, a series a hook, summing to $after, with job, instance, reason and hook"
 else fail "metrics: prometheus query: $(waited)"; fi
 ep_sent() {
 	local r

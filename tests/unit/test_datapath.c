@@ -297,6 +297,45 @@ static int check_counters(const struct tcase *c, const struct vxnet_counter *s0,
 	return 0;
 }
 
+#define DH_N (VXNET_HOOK__MAX * VXNET_COUNTER_SLOTS)
+
+/* drops_hook moved as drops did, at the hook of c's program (from_container,
+ * xdp_decap; the tc programs' hook depends on the device: any there).
+ */
+static int check_drops_hook(const struct tcase *c, const struct vxnet_counter *d0,
+			    const struct vxnet_counter *d1, const struct vxnet_counter *h0,
+			    const struct vxnet_counter *h1, char *why, size_t n)
+{
+	int want_hook = c->prog == FROM_CONTAINER ? VXNET_HOOK_FROM_CONTAINER :
+			c->prog == XDP_DECAP	  ? VXNET_HOOK_XDP_DECAP :
+						    0;
+
+	for (int i = 0; i < VXNET_DROP__MAX; i++) {
+		__u64 sum = 0, bytes = 0;
+
+		for (int h = 0; h < VXNET_HOOK__MAX; h++) {
+			int k = h * VXNET_COUNTER_SLOTS + i;
+			__u64 got = h1[k].packets - h0[k].packets;
+
+			if (want_hook && h != want_hook && got) {
+				snprintf(why, n, "drops_hook[%d][%s] moved by %llu, want hook %d", h,
+					 drop_names[i], (unsigned long long)got, want_hook);
+				return -1;
+			}
+			sum += got;
+			bytes += h1[k].bytes - h0[k].bytes;
+		}
+		if (sum != d1[i].packets - d0[i].packets || bytes != d1[i].bytes - d0[i].bytes) {
+			snprintf(why, n, "drops_hook[*][%s] moved by %llu/%llu, drops by %llu/%llu",
+				 drop_names[i], (unsigned long long)sum, (unsigned long long)bytes,
+				 (unsigned long long)(d1[i].packets - d0[i].packets),
+				 (unsigned long long)(d1[i].bytes - d0[i].bytes));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int compare(const struct tcase *c, const __u8 *out, __u32 len, char *why, size_t n)
 {
 	const struct pkt *want = c->out_kind == OUT_UNCHANGED ? &c->in : &c->out;
@@ -324,13 +363,15 @@ static int run_case(const struct tcase *c)
 {
 	struct vxnet_counter s0[VXNET_STAT__MAX], s1[VXNET_STAT__MAX];
 	struct vxnet_counter d0[VXNET_DROP__MAX], d1[VXNET_DROP__MAX];
+	static struct vxnet_counter h0[DH_N], h1[DH_N];
 	__u8 out[PKT_MAX];
 	__u32 len = 0, verdict = 0;
 	char why[256] = "";
 	int err;
 
 	if (read_counters(skel->maps.stats, VXNET_STAT__MAX, s0) ||
-	    read_counters(skel->maps.drops, VXNET_DROP__MAX, d0)) {
+	    read_counters(skel->maps.drops, VXNET_DROP__MAX, d0) ||
+	    read_counters(skel->maps.drops_hook, DH_N, h0)) {
 		snprintf(why, sizeof(why), "reading counters: %s", strerror(errno));
 		goto fail;
 	}
@@ -347,11 +388,13 @@ static int run_case(const struct tcase *c)
 	if (compare(c, out, len, why, sizeof(why)))
 		goto fail;
 	if (read_counters(skel->maps.stats, VXNET_STAT__MAX, s1) ||
-	    read_counters(skel->maps.drops, VXNET_DROP__MAX, d1)) {
+	    read_counters(skel->maps.drops, VXNET_DROP__MAX, d1) ||
+	    read_counters(skel->maps.drops_hook, DH_N, h1)) {
 		snprintf(why, sizeof(why), "reading counters: %s", strerror(errno));
 		goto fail;
 	}
-	if (check_counters(c, s0, s1, d0, d1, len, why, sizeof(why)))
+	if (check_counters(c, s0, s1, d0, d1, len, why, sizeof(why)) ||
+	    check_drops_hook(c, d0, d1, h0, h1, why, sizeof(why)))
 		goto fail;
 	if (c->check && c->check(c, out, len, why, sizeof(why)))
 		goto fail;

@@ -238,6 +238,7 @@ static int load(struct up_txn *t)
 	skel->rodata->cfg_underlay_ifindex = t->host.ifindex;
 	skel->rodata->cfg_nat_port_min = t->host.nat_port_min;
 	skel->rodata->cfg_nat_port_max = t->host.nat_port_max;
+	skel->rodata->cfg_decap_tc = t->host.decap == VXNET_DECAP_TC;
 	for (int i = 0; i < DP_MAP_COUNT; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, dp_maps[i].name);
 

@@ -32,6 +32,8 @@ const struct dp_map dp_maps[DP_MAP_COUNT] = {
 			   "per-CPU counters by event" },
 	[DP_MAP_DROPS] = { VXNET_PIN_DROPS, sizeof(__u32), sizeof(struct vxnet_counter),
 			   "per-CPU drops by reason" },
+	[DP_MAP_DROPS_HOOK] = { VXNET_PIN_DROPS_HOOK, sizeof(__u32), sizeof(struct vxnet_counter),
+				"per-CPU drops by hook * 64 + reason" },
 	[DP_MAP_HOST] = { VXNET_PIN_HOST, sizeof(__u32), sizeof(struct vxnet_host),
 			  "this host's datapath (vxnet up)" },
 	[DP_MAP_NAT] = { VXNET_PIN_NAT, sizeof(struct vxnet_nat_key), sizeof(struct vxnet_nat),

@@ -25,6 +25,7 @@ enum dp_map_id {
 	DP_MAP_NSYNCED, /* the maps above are the state's; those below are not */
 	DP_MAP_STATS = DP_MAP_NSYNCED,
 	DP_MAP_DROPS,
+	DP_MAP_DROPS_HOOK, /* drops by hook and reason (per-CPU) */
 	DP_MAP_HOST,
 	DP_MAP_NAT,     /* the datapath's own: egress translations, kept across up */
 	DP_MAP_EP_STATS, /* per-endpoint traffic, by host veth ifindex (per-CPU) */

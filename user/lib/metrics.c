@@ -171,6 +171,40 @@ static void sample_double(FILE *f, const char *name, const char *const *labels, 
 
 /* ---- the datapath ---- */
 
+static const char *const hook_names[VXNET_HOOK__MAX] = {
+	[VXNET_HOOK_FROM_CONTAINER] = "from_container",
+	[VXNET_HOOK_XDP_DECAP] = "xdp_decap",
+	[VXNET_HOOK_TC_DECAP] = "tc_decap",
+	[VXNET_HOOK_NAT_IN] = "nat_in",
+	[VXNET_HOOK_GRO_SINK] = "gro_sink",
+};
+
+/* drops_total by reason and hook, from drops_hook; by reason only (drops)
+ * when that map is not there (a datapath from before it).
+ */
+static void write_drops(FILE *f, const char *pin_dir, const struct vxnet_counter *drops)
+{
+	static struct vxnet_counter dh[VXNET_HOOK__MAX * VXNET_COUNTER_SLOTS];
+	int by_hook = !metrics_read_counters(pin_dir, VXNET_PIN_DROPS_HOOK, dh,
+					    VXNET_HOOK__MAX * VXNET_COUNTER_SLOTS);
+
+	family(f, "vxnet_datapath_drops_total", "counter",
+	       "Packets the datapath dropped, by reason.");
+	for (int i = 0; i < VXNET_DROP__MAX; i++) {
+		if (!by_hook) {
+			sample_u64(f, "vxnet_datapath_drops_total",
+				   (const char *[]){ "reason", vx_drop_names[i], NULL },
+				   drops[i].packets);
+			continue;
+		}
+		for (int h = 1; h < VXNET_HOOK__MAX; h++)
+			sample_u64(f, "vxnet_datapath_drops_total",
+				   (const char *[]){ "reason", vx_drop_names[i], "hook",
+						     hook_names[h], NULL },
+				   dh[h * VXNET_COUNTER_SLOTS + i].packets);
+	}
+}
+
 static int write_counters(FILE *f, const char *pin_dir)
 {
 	struct vxnet_counter stats[VXNET_STAT__MAX], drops[VXNET_DROP__MAX];
@@ -193,11 +227,7 @@ static int write_counters(FILE *f, const char *pin_dir)
 	for (int i = 0; i < VXNET_STAT__MAX; i++)
 		sample_u64(f, "vxnet_datapath_bytes_total",
 			   (const char *[]){ "event", vx_stat_names[i], NULL }, stats[i].bytes);
-	family(f, "vxnet_datapath_drops_total", "counter",
-	       "Packets the datapath dropped, by reason.");
-	for (int i = 0; i < VXNET_DROP__MAX; i++)
-		sample_u64(f, "vxnet_datapath_drops_total",
-			   (const char *[]){ "reason", vx_drop_names[i], NULL }, drops[i].packets);
+	write_drops(f, pin_dir, drops);
 	family(f, "vxnet_datapath_dropped_bytes_total", "counter",
 	       "Bytes of the packets the datapath dropped, by reason.");
 	for (int i = 0; i < VXNET_DROP__MAX; i++)
