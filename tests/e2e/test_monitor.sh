@@ -189,6 +189,26 @@ expect_err "$T: a second monitor is refused while one listens" \
 	"monitor: another vxnet monitor \\(pid $MON\\) listens on $PIN1" vx1 monitor
 mon_stop
 
+# --- vxnet up turns off the gate of a monitor killed with SIGKILL -------------
+out=$TMP/killed
+mon_start 1 "$out"
+check "$T: vxnet up keeps a live monitor's gate" vx1 up --node h1 --dev eth0 --decap "$MODE"
+flags=$(mon_flags "$PIN1")
+if [ "$flags" != 0 ] && kill -0 "$MON" 2>/dev/null; then ok "$T: up: the live monitor still listens (flags $flags)"
+else fail "$T: up: flags $flags with the monitor alive"; fi
+kill -KILL "$MON"; wait "$MON" 2>/dev/null; MON=
+flags=$(mon_flags "$PIN1")
+if [ "$flags" != 0 ]; then ok "$T: a monitor killed with SIGKILL leaves the gate on (flags $flags)"
+else fail "$T: flags $flags after SIGKILL: nothing to test"; fi
+check "$T: vxnet up after the SIGKILL" vx1 up --node h1 --dev eth0 --decap "$MODE"
+flags=$(mon_flags "$PIN1")
+if [ "$flags" = 0 ]; then ok "$T: vxnet up turned the dead monitor's gate off"
+else fail "$T: monitor flags $flags after vxnet up"; fi
+mon_start 1 "$out"
+flags=$(mon_flags "$PIN1")
+[ "$flags" != 0 ] && ok "$T: a new monitor listens after that" || fail "$T: new monitor: flags $flags"
+mon_stop
+
 # --- per-endpoint counters (ep_stats) ------------------------------------------
 ifx3=$(jq -r --arg n "$EP3" '.. | objects | select(.name? == $n) | .host_ifname // empty' "$STATE" | head -n 1)
 idx3=$(ip -n "$H1" -j link show "$ifx3" 2>/dev/null | jq '.[0].ifindex')

@@ -11,6 +11,7 @@
  * get the new program, then go up.
  */
 #include <errno.h>
+#include <signal.h>
 #include <linux/if_link.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -536,6 +537,29 @@ static int check(struct up_txn *t, const struct vx_state *st)
 	return 0;
 }
 
+/* The monitor's gate, when the vxnet monitor that opened it is gone
+ * (killed with SIGKILL: it never turned it off): off, or the programs keep
+ * writing events nobody reads. A live monitor keeps it.
+ */
+static void monitor_gate_reset(const char *dir)
+{
+	struct vxnet_monitor v;
+	__u32 zero = 0;
+	int fd = dp_open_pin(dir, VXNET_PIN_MONITOR);
+
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &zero, &v) && v.flags && v.pid &&
+	    kill((pid_t)v.pid, 0) == -1 && errno == ESRCH) {
+		pr_info("up: vxnet monitor (pid %u) is gone: monitor gate off", v.pid);
+		v.flags = 0;
+		v.pid = 0;
+		if (bpf_map_update_elem(fd, &zero, &v, BPF_ANY))
+			pr_warn("up: clear %s/%s: %s", dir, VXNET_PIN_MONITOR, strerror(errno));
+	}
+	close(fd);
+}
+
 /* Under the lock: checks, the transaction, then what follows the commit. */
 static int up_locked(struct up_txn *t, const struct vx_state *st, struct kv_result *res)
 {
@@ -551,6 +575,7 @@ static int up_locked(struct up_txn *t, const struct vx_state *st, struct kv_resu
 		return err;
 	}
 	leave_old_hooks(t);
+	monitor_gate_reset(a->dir);
 	if (a->decap == VXNET_DECAP_TC)
 		gro_dev_setup(a, t->skel);
 	else
