@@ -152,3 +152,91 @@ topo_outside() {
 	ip -n "$OUTSIDE" route add default via 198.18.100.1 &&
 	ip -n "$R" route add 198.18.100.3/32 dev r3 mtu 1200
 }
+
+# ---- a runtime's container behind a published port (test_docker, test_podman) ----
+# The outside client is $WHO_CLIENT (topo_outside's server address); the
+# hosts' underlay addresses are 198.18.1.2 and 198.18.2.2.
+WHO_CLIENT=198.18.100.2
+
+# who_rootfs ROOTFS: a busybox-static rootfs (sh ip ping cat sleep seq true)
+# with /www/cgi-bin/who for busybox httpd, which answers "who QUERY
+# REMOTE_ADDR:REMOTE_PORT" (the client's address as the server's socket saw
+# it) and logs the same line to /tmp/who.log; the outside server runs the
+# same script from $TMP/outwww, logging to $TMP/out-who.log.
+who_rootfs() {
+	local root=$1 a
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/etc" "$root/tmp" \
+		"$root/www/cgi-bin" "$TMP/outwww/cgi-bin"
+	cp /bin/busybox "$root/bin/busybox"
+	for a in sh ip ping cat sleep seq true; do ln -s busybox "$root/bin/$a"; done
+	who_cgi /tmp/who.log >"$root/www/cgi-bin/who"
+	who_cgi "$TMP/out-who.log" >"$TMP/outwww/cgi-bin/who"
+	chmod 755 "$root/www/cgi-bin/who" "$TMP/outwww/cgi-bin/who"
+}
+who_cgi() { # who_cgi LOG
+	sed "s|@LOG@|$1|" <<'CGI'
+#!/bin/sh
+l="who $QUERY_STRING $REMOTE_ADDR:$REMOTE_PORT"
+echo "$l" >>@LOG@
+printf 'Content-Type: text/plain\r\n\r\n%s\n' "$l"
+CGI
+}
+
+# who_get URL: an HTTP GET from the outside namespace, 3 s at most; the body.
+who_get() { in_ns "$OUTSIDE" curl -sS --noproxy '*' -m 3 "$1"; }
+
+# who_published TAG NAME EXEC...: NAME's httpd, published on host port
+# 18080, answers the outside client through h1 and through h2, having seen
+# the client's own address; NAME's log (EXEC cat /tmp/who.log, EXEC being
+# the runtime's exec into NAME) has both requests and none from a node.
+who_published() {
+	local tag=$1 name=$2 via hn addr vx a; shift 2
+	for via in "h1 198.18.1.2 vx1" "h2 198.18.2.2 vx2"; do
+		read -r hn addr vx <<<"$via"
+		if wait_for 10 who_get "http://$addr:18080/cgi-bin/who?via-$hn" && a=$(cat "$TMP/wait.out") &&
+		   [[ $a == "who via-$hn $WHO_CLIENT:"* ]]; then
+			ok "$tag: -p: the outside client reaches $name through $hn $addr:18080; $name saw it as ${a##* }"
+		else
+			fail "$tag: -p: outside -> $hn $addr:18080: '$(waited)'; $hn published-new $(counter "$vx" published-new), stats: $($vx stats 2>&1 | awk '$2 > 0' | tr '\n' ' ' | cut -c 1-300)"
+		fi
+	done
+	"$@" cat /tmp/who.log >"$TMP/$name-who" 2>&1
+	if grep -qx "who via-h1 $WHO_CLIENT:[0-9]*" "$TMP/$name-who" &&
+	   grep -qx "who via-h2 $WHO_CLIENT:[0-9]*" "$TMP/$name-who" &&
+	   ! grep -q ' 198\.18\.[12]\.2:' "$TMP/$name-who"; then
+		ok "$tag: -p: $name's log has both requests from $WHO_CLIENT, none from a node address"
+	else
+		fail "$tag: -p: $name's log: $(tr '\n' '|' <"$TMP/$name-who")"
+	fi
+}
+
+# who_egress TAG NAME EXEC...: NAME (on h1) fetches from the outside
+# server's httpd on port 8000, which saw h1's address and a port of h1's NAT
+# range (61001-65535) in its log. busybox-static's wget crashes resolving
+# even an address; nc does not.
+who_egress() {
+	local tag=$1 name=$2 a src sport; shift 2
+	wait_for 3 in_ns "$OUTSIDE" sh -c 'cat /proc/net/tcp | grep -q " 026412C6:1F40 00000000:0000 0A "'
+	a=$("$@" sh -c "printf 'GET /cgi-bin/who?egress-$name HTTP/1.0\r\n\r\n' | busybox nc -w 3 $WHO_CLIENT 8000" 2>&1 | tail -n 1)
+	src=${a##* } sport=${a##*:}
+	if [[ $a == "who egress-$name 198.18.1.2:"* ]] && is_count "$sport" 2>/dev/null &&
+	   [ "$sport" -ge 61001 ] && [ "$sport" -le 65535 ] && grep -qx "who egress-$name $src" "$TMP/out-who.log"; then
+		ok "$tag: egress: $name reaches the outside server, which saw $src (h1's address, a NAT port) in its log"
+	else
+		fail "$tag: egress: $name -> $WHO_CLIENT:8000: '$a', server log: $(tr '\n' '|' <"$TMP/out-who.log" 2>/dev/null), h1 nat ls: $(vx1 nat ls 2>&1 | tr -s ' ' | tr '\n' '|' | cut -c 1-300)"
+	fi
+}
+
+# who_unpublished TAG: after the publication is gone, host port 18080
+# answers the outside client on neither h1 nor h2.
+who_unpublished() {
+	local tag=$1 via hn addr a
+	for via in "h1 198.18.1.2" "h2 198.18.2.2"; do
+		read -r hn addr <<<"$via"
+		if a=$(who_get "http://$addr:18080/cgi-bin/who?after-rm-$hn" 2>&1); then
+			fail "$tag: -p: after rm, $hn $addr:18080 still answers: '$a'"
+		else
+			ok "$tag: -p: after rm, $hn $addr:18080 no longer answers ($(tr '\n' ' ' <<<"$a" | cut -c 1-80))"
+		fi
+	done
+}
