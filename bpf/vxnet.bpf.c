@@ -302,9 +302,6 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 	net = bpf_map_lookup_elem(&networks, &t->vni);
 	if (net && !skb_ipv4_fits(skb, net->mtu, ip->ihl * 4, ip->protocol))
 		return tc_drop(skb, VXNET_DROP_TOO_BIG);
-	ip = skb_ipv4(skb, &eth, &data_end);
-	if (!ip)
-		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (t->gateway)
 		ipv4_dec_ttl(ip);
 	l4 = (void *)ip + ip->ihl * 4;
