@@ -577,15 +577,19 @@ int vxnet_from_container(struct __sk_buff *skb)
 	}
 }
 
-/* Decapsulates to rx->ifindex; ev: the decap trace event of the frame as
- * it came (xdp_trace_begin), sent once decapsulated, or NULL.
+/* Strips outer_len bytes and sends the frame to host veth ifindex; ev: the
+ * decap trace event of the frame as it came (xdp_trace_begin), sent once
+ * decapsulated, or NULL. Scalars, not the struct vxnet_rx: were its address
+ * passed to xdp_decap_traced, the caller would keep it zeroed on the stack
+ * for every frame (prog_cost: xdp-decap 5-8% slower than without the
+ * monitor's gate).
  */
-static __always_inline int xdp_decap_to(struct xdp_md *ctx, const struct vxnet_rx *rx,
+static __always_inline int xdp_decap_to(struct xdp_md *ctx, __u32 outer_len, __u32 ifindex,
 					struct vxnet_event *ev)
 {
 	void *data, *data_end;
 
-	if (bpf_xdp_adjust_head(ctx, rx->outer_len)) {
+	if (bpf_xdp_adjust_head(ctx, outer_len)) {
 		trace_done(ev, 0);
 		return xdp_drop(ctx, VXNET_DROP_DECAP);
 	}
@@ -598,16 +602,17 @@ static __always_inline int xdp_decap_to(struct xdp_md *ctx, const struct vxnet_r
 	trace_done(ev, 1);
 
 	vxnet_stat(VXNET_STAT_DECAP, data_end - data);
-	ep_rx(rx->ifindex, data_end - data);
-	return bpf_redirect(rx->ifindex, 0);
+	ep_rx(ifindex, data_end - data);
+	return bpf_redirect(ifindex, 0);
 }
 
 /* The same while vxnet monitor traces: out of line, so that the path
  * without a listener is the one above with ev NULL (nothing to check).
  */
-static __noinline int xdp_decap_traced(struct xdp_md *ctx, const struct vxnet_rx *rx)
+static __noinline int xdp_decap_traced(struct xdp_md *ctx, __u32 outer_len, __u32 ifindex)
 {
-	return xdp_decap_to(ctx, rx, xdp_trace_begin(ctx, VXNET_STAT_DECAP, rx->ifindex));
+	return xdp_decap_to(ctx, outer_len, ifindex,
+			    xdp_trace_begin(ctx, VXNET_STAT_DECAP, ifindex));
 }
 
 SEC("xdp")
@@ -615,7 +620,7 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct vxnet_rx rx = {};
+	struct vxnet_rx rx;
 
 	switch (vxlan_classify(data, data_end, &rx)) {
 	case VXNET_RX_PASS:
@@ -628,8 +633,8 @@ int vxnet_xdp_decap(struct xdp_md *ctx)
 	}
 
 	if (monitor_wants(VXNET_MON_TRACE))
-		return xdp_decap_traced(ctx, &rx);
-	return xdp_decap_to(ctx, &rx, NULL);
+		return xdp_decap_traced(ctx, rx.outer_len, rx.ifindex);
+	return xdp_decap_to(ctx, rx.outer_len, rx.ifindex, NULL);
 }
 
 /* Decapsulates to rx->ifindex: removes what follows the outer MAC header:
