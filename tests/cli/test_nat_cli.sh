@@ -12,7 +12,8 @@
 #   | lo: tc ingress vxnet_nat_in    |
 #   | eth0 198.18.1.2 (tc: decap, or |---- r
 #   |   xdp: decap + tc: nat_in)     |
-#   | br0 (a bridge: no XDP)       |
+#   | br0 198.18.1.2/32 (a bridge:   |
+#   |   no XDP)                      |
 #   | vxXXXXXXXX: c1's veth (blue)   |---- c1 10.1.0.x
 #   +--------------------------------+
 source "$(dirname "$0")/../lib.sh"
@@ -20,7 +21,8 @@ source "$(dirname "$0")/../e2e/topo.sh"
 T=nat
 trap topo_cleanup EXIT
 topo_build || { fail "$T: build topology"; exit 1; }
-if ! ip -n "$H1" link add br0 type bridge || ! ip -n "$H1" link set br0 up; then fail "$T: br0"; exit 1; fi
+if ! ip -n "$H1" link add br0 type bridge || ! ip -n "$H1" addr add 198.18.1.2/32 dev br0 ||
+   ! ip -n "$H1" link set br0 up; then fail "$T: br0"; exit 1; fi
 vxs node add h1 198.18.1.2 >/dev/null || { fail "$T: node add"; exit 1; }
 
 reserved() { ip netns exec "$H1" cat /proc/sys/net/ipv4/ip_local_reserved_ports; }

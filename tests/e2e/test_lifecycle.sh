@@ -13,7 +13,8 @@
 #   | vxnet (state file), tc on the vx* veths      |  | etcd   |  | vxnet     |
 #   | eth0 198.18.1.2 -----------------------------+--+ r1  r2 +--+ eth0 .2.2 |
 #   | nx0, nx1: bridges without ports (no native   |  | proxy  |  +-----------+
-#   |   XDP), underlays that carry no traffic      |  +--------+
+#   |   XDP), underlays that carry no traffic,     |  +--------+
+#   |   with h1's address too (/32: up wants it)   |
 #   +----------------------------------------------+
 #
 #   state: $TMP/fs/state.json, on a 4 MB tmpfs filled up to make a write fail
@@ -108,6 +109,7 @@ ping_ok() { in_ns "$1" ping -c 2 -i 0.2 -W 2 "$2"; }
 topo_build || { fail "lifecycle: build topology"; exit 1; }
 mkdir -p "$FS" && mount -t tmpfs -o size=4m "${P}fs" "$FS" || { fail "lifecycle: tmpfs for the state"; exit 1; }
 ip -n "$H1" link add nx0 type bridge && ip -n "$H1" link add nx1 type bridge &&
+	ip -n "$H1" addr add 198.18.1.2/32 dev nx0 && ip -n "$H1" addr add 198.18.1.2/32 dev nx1 &&
 	ip -n "$H1" link set nx0 up && ip -n "$H1" link set nx1 up || { fail "lifecycle: bridge devices"; exit 1; }
 check "lifecycle: h1's eth0 does not forward before vxnet up" fwd_is "$H1" eth0 0
 topo_vxnet tc || { fail "lifecycle: vxnet up and attach: $(cat "$TMP/out" 2>/dev/null)"; exit 1; }

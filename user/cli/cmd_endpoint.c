@@ -6,8 +6,11 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <jansson.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "datapath.h"
 #include "log.h"
@@ -62,24 +65,136 @@ static int endpoint_add(void *arg)
 	return cli_store_update(add_fn, a, a->e.name);
 }
 
+/* Whether e has a container behind it (vxnet attach, vxnet-cni, the Docker
+ * plugin): a veth on its node, an address in a namespace. Removing only
+ * the record would free that address for the next attach while the
+ * container still holds it.
+ */
+static int attached(const struct vx_endpoint *e)
+{
+	return e->host_ifname[0] || e->netns[0];
+}
+
+/* The NETNS argument `vxnet attach` took for e: a name under /run/netns,
+ * or the path.
+ */
+static const char *netns_arg(const struct vx_endpoint *e)
+{
+	static const char run[] = "/run/netns/";
+
+	return strncmp(e->netns, run, strlen(run)) ? e->netns : e->netns + strlen(run);
+}
+
+/* The refusal of a plain rm of an attached endpoint: who undoes it. */
+static void refuse_attached(const struct vx_endpoint *e)
+{
+	if (e->container_id[0])
+		pr_err("endpoint rm %s: attached by vxnet-cni (container %.12s on node %s); its runtime's "
+		       "CNI DEL detaches it, or use endpoint rm --force on %s", e->name, e->container_id,
+		       e->node, e->node);
+	else if (e->netns[0])
+		pr_err("endpoint rm %s: attached to %s on node %s; use vxnet detach %s %s there, or "
+		       "endpoint rm --force", e->name, netns_arg(e), e->node, netns_arg(e), e->network);
+	else
+		pr_err("endpoint rm %s: attached on node %s (interface %s); use endpoint rm --force there",
+		       e->name, e->node, e->host_ifname);
+}
+
+struct rm_arg {
+	const char *name;
+	int force;
+	int detached; /* rm --force: the container was detached already */
+};
+
 static int rm_fn(struct vx_state *st, void *arg)
 {
-	const char *name = arg;
-	struct vx_endpoint *e = state_find_endpoint(st, name);
+	struct rm_arg *a = arg;
+	struct vx_endpoint *e = state_find_endpoint(st, a->name);
 
+	if (!e && a->detached)
+		return 0; /* vx_detach removed the record */
 	if (!e) {
-		pr_err("no such endpoint %s", name);
+		pr_err("no such endpoint %s", a->name);
 		return -ENOENT;
+	}
+	if (attached(e)) {
+		refuse_attached(e);
+		return -EBUSY;
 	}
 	state_del_endpoint(st, e);
 	return 0;
 }
 
+/* This host's node from the pinned host record, quietly; 0 or -1. */
+static int this_node(char *node, size_t size)
+{
+	struct vxnet_host host;
+	__u32 key = 0;
+	int fd = dp_open_pin(vx_opts.pin_dir, VXNET_PIN_HOST), err;
+
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &key, &host) || !host.ifindex;
+	close(fd);
+	if (!err)
+		snprintf(node, size, "%s", host.node);
+	return err ? -1 : 0;
+}
+
+/* rm --force of an attached endpoint: detached as `vxnet detach` does it
+ * (record, maps, veth and with it the container's interface and address),
+ * on the host it is on only: another host's container is out of reach,
+ * and removing its record alone would hand its address to the next attach
+ * while it still holds it (vxnet node rm is the way to forget a host that
+ * is gone, with its endpoints).
+ */
+static int force_detach(struct rm_arg *a, const struct vx_endpoint *e)
+{
+	struct vx_attach_req req = { .netns = e->netns, .network = e->network,
+				     .pin_dir = vx_opts.pin_dir };
+	struct vx_endpoint gone;
+	char node[VX_NAME_MAX];
+	int err;
+
+	if (this_node(node, sizeof(node))) {
+		pr_err("endpoint rm --force %s: vxnet is not up on this host, so it cannot detach the "
+		       "container of node %s; run it on %s with vxnet up", a->name, e->node, e->node);
+		return -ENOENT;
+	}
+	if (strcmp(node, e->node)) {
+		pr_err("endpoint rm --force %s: its container is on node %s, not on this host (%s); "
+		       "run it on %s, or vxnet node rm %s if that host is gone", a->name, e->node,
+		       node, e->node, e->node);
+		return -EREMOTE;
+	}
+	err = cli_open_store(&req.store);
+	if (!err && e->netns[0])
+		err = vx_detach(&req, &gone);
+	else if (!err)
+		err = vx_detach_veth(req.store, vx_opts.pin_dir, a->name);
+	store_close(req.store);
+	a->detached = !err;
+	return err;
+}
+
 static int endpoint_rm(void *arg)
 {
-	const char *name = *(const char **)arg;
+	struct rm_arg *a = arg;
+	const struct vx_endpoint *e;
+	struct vx_state st;
+	int err = 0;
 
-	return cli_store_update(rm_fn, (void *)name, name);
+	if (a->force) {
+		if (cli_read_state(&st))
+			return 1;
+		e = state_find_endpoint(&st, a->name);
+		if (e && attached(e))
+			err = force_detach(a, e);
+		state_free(&st);
+		if (err)
+			return 1;
+	}
+	return cli_store_update(rm_fn, a, a->name);
 }
 
 /* "8080:80/tcp,53:53/udp" into buf, or "-". */
@@ -276,9 +391,11 @@ static const struct cli_opt add_opts[] = {
 	{},
 };
 
-/* The value at offset 0 of a const char *. */
 static const struct cli_opt rm_opts[] = {
-	{ .meta = "NAME", .type = CLI_STR },
+	{ .meta = "NAME", .type = CLI_STR, .off = offsetof(struct rm_arg, name) },
+	{ "force", NULL, CLI_FLAG, offsetof(struct rm_arg, force),
+	  "also when attached: detach its container first, as vxnet detach does\n"
+	  "(its veth, address and maps), on the host it is on only", .letter = 'f' },
 	{},
 };
 static const struct cli_opt ls_opts[] = {
@@ -295,8 +412,9 @@ static const struct cli_opt ls_opts[] = {
 const struct cli_verb endpoint_verbs[] = {
 	{ "add create", "Declares endpoint NAME of network N on host NODE.",
 	  add_opts, sizeof(struct add_arg), NULL, endpoint_add },
-	{ "rm remove del", "Removes endpoint NAME from the state.",
-	  rm_opts, sizeof(const char *), NULL, endpoint_rm },
+	{ "rm remove del",
+	  "Removes endpoint NAME from the state; an attached one with --force only (vxnet detach).",
+	  rm_opts, sizeof(struct rm_arg), NULL, endpoint_rm },
 	{ "ls list", "Lists the endpoints, or those of network N.",
 	  ls_opts, sizeof(struct ls_arg), NULL, endpoint_ls },
 	{},

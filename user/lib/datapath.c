@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -276,4 +278,33 @@ unsigned int dp_default_mtu(const struct vxnet_host *host)
 	if (fd >= 0)
 		close(fd);
 	return mtu - VXNET_ENCAP_LEN;
+}
+
+int dp_addr_where(const char *dev, uint32_t addr, char *other, uint32_t *dev_addr)
+{
+	struct ifaddrs *ifa, *a;
+	int on_dev = 0;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	if (other)
+		other[0] = 0;
+	if (dev_addr)
+		*dev_addr = 0;
+	for (a = ifa; a; a = a->ifa_next) {
+		uint32_t got;
+
+		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
+			continue;
+		got = ((struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr;
+		if (!strcmp(a->ifa_name, dev)) {
+			on_dev |= got == addr;
+			if (dev_addr && !*dev_addr)
+				*dev_addr = got;
+		} else if (got == addr && other && !other[0]) {
+			snprintf(other, IFNAMSIZ, "%s", a->ifa_name);
+		}
+	}
+	freeifaddrs(ifa);
+	return on_dev;
 }

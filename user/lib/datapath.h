@@ -58,6 +58,13 @@ int dp_veth_detach(int ifindex);
  */
 int dp_veth_accept_local(const char *ifname);
 
+/* Whether IPv4 address addr (network order) is an address of interface dev
+ * in this namespace: 1, 0, or a negative errno. other (IFNAMSIZ bytes, or
+ * NULL) gets another interface that has it, "" when none; dev_addr (or
+ * NULL) dev's first IPv4 address, 0 when it has none.
+ */
+int dp_addr_where(const char *dev, uint32_t addr, char *other, uint32_t *dev_addr);
+
 /* MTU of the containers' interfaces: the underlay's minus the VXLAN
  * overhead, or a network's own.
  */

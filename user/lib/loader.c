@@ -516,11 +516,53 @@ static int attach_endpoints(const struct vx_state *st, const char *node, int pro
 	return err;
 }
 
+/* The node's address must be dev's: it is the outer source of what this
+ * host sends and the destination the other hosts send to. Another node's
+ * address (up with another host's --node) or another interface's would
+ * load a datapath that breaks this host's traffic.
+ */
+static int node_addr_on_dev(const struct vx_state *st, const struct vx_node *node,
+			    const char *dev)
+{
+	char other[IFNAMSIZ], addr[16], dev_addr[16];
+	const struct vx_node *owner = NULL;
+	uint32_t first;
+	int on = dp_addr_where(dev, node->addr, other, &first);
+
+	if (on == 1)
+		return 0;
+	format_ipv4(node->addr, addr);
+	if (on < 0) {
+		pr_err("up: read the addresses of %s: %s", dev, strerror(-on));
+		return on;
+	}
+	if (other[0]) {
+		pr_err("up: node %s's address %s is on %s, not on %s (--dev %s)", node->name, addr,
+		       other, dev, other);
+		return -EADDRNOTAVAIL;
+	}
+	for (size_t i = 0; first && i < st->nnodes && !owner; i++)
+		if (st->nodes[i].addr == first)
+			owner = &st->nodes[i];
+	format_ipv4(first, dev_addr);
+	if (owner)
+		pr_err("up: node %s's address %s is not on this host; %s has %s, node %s's (--node %s)",
+		       node->name, addr, dev, dev_addr, owner->name, owner->name);
+	else if (first)
+		pr_err("up: node %s's address %s is not on this host (%s has %s); --node this host's node",
+		       node->name, addr, dev, dev_addr);
+	else
+		pr_err("up: node %s's address %s is not on this host (%s has no IPv4 address)",
+		       node->name, addr, dev);
+	return -EADDRNOTAVAIL;
+}
+
 /* The host record up will write: this host's node and underlay. */
 static int check(struct up_txn *t, const struct vx_state *st)
 {
 	const struct dp_up_opts *a = t->a;
 	const struct vx_node *node;
+	int err;
 
 	node = state_find_node(st, a->node);
 	if (!node) {
@@ -532,6 +574,9 @@ static int check(struct up_txn *t, const struct vx_state *st)
 		pr_err("up: unknown interface %s", a->dev);
 		return -ENODEV;
 	}
+	err = node_addr_on_dev(st, node, a->dev);
+	if (err)
+		return err;
 	t->host.addr = node->addr;
 	snprintf(t->host.node, sizeof(t->host.node), "%s", a->node);
 	return 0;
