@@ -56,7 +56,7 @@ fi
 check "agent-file: network create red while the agents run" vxs network create red --subnet 10.9.0.0/24
 check "agent-file: node add h3 while the agents run" vxs node add h3 198.18.3.2
 for n in 1 2; do
-	if wait_for 10 logged $n "^revision [0-9]+: endpoint ${P}c2-blue deleted:" &&
+	if wait_for 10 logged $n "^revision [0-9]+: endpoint h2-${P}c2-blue deleted:" &&
 	   wait_for 10 logged $n '^revision [0-9]+: network red put:' &&
 	   wait_for 10 logged $n '^revision [0-9]+: node h3 put:'; then
 		out=$(vx$n sync 2>&1)

@@ -180,7 +180,7 @@ for pair in "$C1 10.1.0.3" "$C1 10.1.0.4" "$C2 10.1.0.2" "$C2 10.1.0.4" "$C3 10.
 	if wait_for 10 ping1 "$1" "$2"; then ok "etcd: ${1#$P} reaches $2 through the agents"
 	else fail "etcd: ${1#$P} cannot reach $2"; fi
 done
-if wait_for 5 grep -Eq "^revision [0-9]+: endpoint ${P}c3-blue put: [1-9][0-9]* added" "$TMP/agent1.log"; then
+if wait_for 5 grep -Eq "^revision [0-9]+: endpoint h3-${P}c3-blue put: [1-9][0-9]* added" "$TMP/agent1.log"; then
 	ok "etcd: agent on h1 logged c3's endpoint as one change"
 else
 	fail "etcd: agent1 log: $(tails 3 "$TMP/agent1.log")"
@@ -197,18 +197,18 @@ vx2 attach "$D2" blue >"$TMP/d2.out" 2>&1 & a2=$!
 vx3 attach "$D3" blue >"$TMP/d3.out" 2>&1 & a3=$!
 if wait $a1 && wait $a2 && wait $a3; then ok "etcd: three concurrent attaches succeeded"
 else fail "etcd: concurrent attach: $(cat "$TMP"/d?.out | tr '\n' '|')"; fi
-ips="$(ep_ip "${P}d1-blue") $(ep_ip "${P}d2-blue") $(ep_ip "${P}d3-blue")"
+ips="$(ep_ip "h1-${P}d1-blue") $(ep_ip "h2-${P}d2-blue") $(ep_ip "h3-${P}d3-blue")"
 if [ "$(echo $ips | tr ' ' '\n' | grep -c .)" = 3 ] && [ "$(echo $ips | tr ' ' '\n' | sort -u | wc -l)" = 3 ]; then
 	ok "etcd: concurrent attaches got distinct addresses ($ips)"
 else
 	fail "etcd: concurrent attaches got '$ips'"
 fi
-ip_d3=$(ep_ip "${P}d3-blue") ip_d2=$(ep_ip "${P}d2-blue")
+ip_d3=$(ep_ip "h3-${P}d3-blue") ip_d2=$(ep_ip "h2-${P}d2-blue")
 if wait_for 10 ping1 "$D1" "$ip_d3" && wait_for 10 ping1 "$D3" "$ip_d2"; then ok "etcd: concurrently attached containers reach each other"
 else fail "etcd: d1 -> $ip_d3 or d3 -> $ip_d2 failed"; fi
 bad_addr=
 for i in 1 2 3; do # each container's address is on its own interface
-	want=$(ep_ip "${P}d$i-blue")
+	want=$(ep_ip "h$i-${P}d$i-blue")
 	got=$(ip -n "${P}d$i" -4 -o addr show dev eth0 | awk '{print $4}')
 	[ -n "$want" ] && [ "$got" = "$want/24" ] || bad_addr="$bad_addr d$i has '$got', store says '$want';"
 done

@@ -191,7 +191,7 @@ fi
 
 # ---- records written by hand: invalid ones skipped with their key ----
 blue=$(etcdr get /vxnet/networks/blue --print-value-only)
-veth1=$(vxs endpoint ls | awk -v n="${P}c1-blue" '$1 == n { print $6 }')
+veth1=$(vxs endpoint ls | awk -v n="h1-${P}c1-blue" '$1 == n { print $6 }')
 etcdr put /vxnet/endpoints/bad-ip '{"name":"bad-ip","network":"blue","node":"h2","ip":"10.9.9.9","mac":"02:42:0a:09:09:09"}' >/dev/null
 etcdr put /vxnet/endpoints/evil "{\"name\":\"evil\",\"network\":\"blue\",\"node\":\"h1\",\"ip\":\"10.1.0.66\",\"mac\":\"02:42:0a:01:00:42\",\"host_ifname\":\"$veth1\"}" >/dev/null
 etcdr put /vxnet/networks/blue '{"name":"blue","vni":4096,"mtu":0,"subnets":[{"subnet":"10.5.0.0/24","gateway":"10.5.0.1"}]}' >/dev/null

@@ -113,7 +113,7 @@ ip -n "$H1" link add nx0 type bridge && ip -n "$H1" link add nx1 type bridge &&
 	ip -n "$H1" link set nx0 up && ip -n "$H1" link set nx1 up || { fail "lifecycle: bridge devices"; exit 1; }
 check "lifecycle: h1's eth0 does not forward before vxnet up" fwd_is "$H1" eth0 0
 topo_vxnet tc || { fail "lifecycle: vxnet up and attach: $(cat "$TMP/out" 2>/dev/null)"; exit 1; }
-C1IF=$(hostif "${P}c1-blue") C3IF=$(hostif "${P}c3-blue")
+C1IF=$(hostif "h1-${P}c1-blue") C3IF=$(hostif "h1-${P}c3-blue")
 check "lifecycle: up turned on forwarding on eth0" fwd_is "$H1" eth0 1
 
 # ---- down and up: containers cut off while down, traffic after up ----
@@ -219,7 +219,7 @@ for round in 1 2; do
 	if [ "$bad" = 0 ]; then ok "concurrent $round: six attaches at once succeed"
 	else fail "concurrent $round: $bad attaches failed: $(tails 1 "$TMP"/conc?.out)"; fi
 	for i in 1 2 3 4 5 6; do
-		ifx=$(ifindex "$H1" "$(hostif "${D[$i]}-blue")")
+		ifx=$(ifindex "$H1" "$(hostif "h1-${D[$i]}-blue")")
 		check "concurrent $round: d$i in h1's endpoints map" map_has_ip "$PIN1" "10.1.0.1$i"
 		check "concurrent $round: d$i's veth in h1's ifaces map" map_has "$PIN1" ifaces ". == ${ifx:-0}"
 	done
@@ -276,8 +276,8 @@ for i in 1 2; do unshare -n sleep 600 & SLEEPS+=($!); done
 own=$(readlink /proc/self/ns/net)
 for s in "${SLEEPS[@]}"; do wait_for 5 test "$(readlink "/proc/$s/ns/net")" != "$own"; done
 for s in "${SLEEPS[@]}"; do check "netns: attach /proc/$s/ns/net" vx1 attach "/proc/$s/ns/net" blue; done
-check "netns: default names pid${SLEEPS[0]}-blue and pid${SLEEPS[1]}-blue" \
-	jq -e --arg a "pid${SLEEPS[0]}-blue" --arg b "pid${SLEEPS[1]}-blue" \
+check "netns: default names h1-pid${SLEEPS[0]}-blue and h1-pid${SLEEPS[1]}-blue" \
+	jq -e --arg a "h1-pid${SLEEPS[0]}-blue" --arg b "h1-pid${SLEEPS[1]}-blue" \
 	'[.endpoints[].name] | index($a) != null and index($b) != null' "$STATE"
 for s in "${SLEEPS[@]}"; do check "netns: detach /proc/$s/ns/net" vx1 detach "/proc/$s/ns/net" blue; done
 long=/$(printf 'n%.0s' $(seq 299))
@@ -351,13 +351,13 @@ echo lose >"$TMP/proxy.mode"
 check "etcd: attach e1 through a member that loses the transaction's reply" vxp attach "$E1" blue --ip 10.1.0.21
 check "etcd: the proxy lost a reply" grep -q 'lost the reply' "$TMP/proxy.log"
 check "etcd: e1 has one record" eval "[ \"\$(etcdctl_ get /vxnet/endpoints/ --prefix --keys-only | grep -c '^/vxnet/endpoints/')\" = 1 ]"
-EIF=$(etcdctl_ get "/vxnet/endpoints/$E1-blue" --print-value-only | jq -r .host_ifname)
+EIF=$(etcdctl_ get "/vxnet/endpoints/h2-$E1-blue" --print-value-only | jq -r .host_ifname)
 check "etcd: e1's veth is up" link_is "$H2" "$EIF" up
 check "etcd: e1 in h2's map" map_has_ip "$PINE" 10.1.0.21
 echo fail >"$TMP/proxy.mode"
 expect_err "etcd: detach e1 when the transaction fails: one line" 'injected failure' vxf detach "$E1" blue
 check "etcd: after the failed detach, e1's veth is still up" link_is "$H2" "$EIF" up
-check "etcd: and e1's record is still there" eval "etcdctl_ get /vxnet/endpoints/$E1-blue --print-value-only | grep -q 10.1.0.21"
+check "etcd: and e1's record is still there" eval "etcdctl_ get /vxnet/endpoints/h2-$E1-blue --print-value-only | grep -q 10.1.0.21"
 echo lose >"$TMP/proxy.mode"
 check "etcd: detach e1 through a member that loses the reply" vxp detach "$E1" blue
 check "etcd: the proxy lost a second reply" eval "[ \"\$(grep -c 'lost the reply' \"$TMP/proxy.log\")\" = 2 ]"

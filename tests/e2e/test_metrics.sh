@@ -32,7 +32,7 @@ for b in prometheus promtool jq curl etcd etcdctl; do
 done
 topo_build || { fail "metrics: build topology"; exit 1; }
 topo_vxnet tc || { fail "metrics: vxnet up and attach"; exit 1; }
-EP1=${P}c1-blue
+EP1=h1-${P}c1-blue
 
 # --- vxnet metrics: the exposition format, for the textfile collector ---
 if vx1 metrics >"$TMP/m.prom" 2>"$TMP/err" && [ ! -s "$TMP/err" ]; then ok "metrics: vxnet metrics runs"
@@ -156,16 +156,16 @@ t=$(awk -v e="$EP1" '$1 == e { print $(NF - 3) }' "$TMP/e.txt")
 j=$(jq -r --arg e "$EP1" '.[] | select(.name == $e) | .sent.packets' "$TMP/e.json")
 if is_count "$t" && [ "$t" -ge 5 ] && [ "$j" -ge "$t" ]; then ok "metrics: endpoint ls -s: c1 sent $t packets (json $j)"
 else fail "metrics: endpoint ls -s: table '$t' json '$j': $(grep "$EP1" "$TMP/e.txt")"; fi
-t=$(awk -v e="${P}c2-blue" '$1 == e { print $(NF - 3) }' "$TMP/e.txt")
-j=$(jq -c --arg e "${P}c2-blue" '.[] | select(.name == $e) | .sent' "$TMP/e.json")
+t=$(awk -v e="h2-${P}c2-blue" '$1 == e { print $(NF - 3) }' "$TMP/e.txt")
+j=$(jq -c --arg e "h2-${P}c2-blue" '.[] | select(.name == $e) | .sent' "$TMP/e.json")
 [ "$t" = - ] && [ "$j" = null ] && ok "metrics: endpoint ls -s: c2 (on h2) has no traffic on h1 (- / null)" ||
 	fail "metrics: endpoint ls -s for c2 on h1: table '$t' json '$j'"
-vx2 stats --endpoint "${P}c2-blue" -j >"$TMP/es.json"
-if jq -e --arg e "${P}c2-blue" '.endpoint == $e and .network == "blue" and .node == "h2" and .received.packets >= 3 and .sent.packets >= 3' \
+vx2 stats --endpoint "h2-${P}c2-blue" -j >"$TMP/es.json"
+if jq -e --arg e "h2-${P}c2-blue" '.endpoint == $e and .network == "blue" and .node == "h2" and .received.packets >= 3 and .sent.packets >= 3' \
 	"$TMP/es.json" >/dev/null; then ok "metrics: stats --endpoint c2 on h2: sent and received the pings"
 else fail "metrics: stats --endpoint c2: $(cat "$TMP/es.json")"; fi
-expect_err "metrics: stats --endpoint of an endpoint on another host" "^vxnet: stats: endpoint ${P}c2-blue is not attached on this host" \
-	vx1 stats --endpoint "${P}c2-blue"
+expect_err "metrics: stats --endpoint of an endpoint on another host" "^vxnet: stats: endpoint h2-${P}c2-blue is not attached on this host" \
+	vx1 stats --endpoint "h2-${P}c2-blue"
 expect_err "metrics: stats --endpoint unknown" "^vxnet: stats: no such endpoint nope$" vx1 stats --endpoint nope
 
 # --- map dump: names, dotted addresses, MACs ---

@@ -21,7 +21,7 @@ MODE=${1:-tc}
 T="monitor-$MODE"
 DECAP_HOOK=${MODE}_decap
 C4=${P}c4
-EP1=${C1}-blue EP2=${C2}-blue EP3=${C3}-blue EP4=${C4}-quiet
+EP1=h1-${C1}-blue EP2=h2-${C2}-blue EP3=h1-${C3}-blue EP4=h1-${C4}-quiet
 MON=
 cleanup() {
 	stop_pid 2 "$MON"

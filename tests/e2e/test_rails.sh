@@ -64,34 +64,34 @@ fi
 check "$T: attach c1 on h1 and c2 on h2" sh -c "'$VXNET' --state '$STATE' --pin-dir '$PIN1' -n '$H1' attach '$C1' blue >/dev/null &&
 	'$VXNET' --state '$STATE' --pin-dir '$PIN2' -n '$H2' attach '$C2' blue >/dev/null &&
 	'$VXNET' --state '$STATE' --pin-dir '$PIN1' -n '$H1' sync >/dev/null"
-c1ip=$(jq -r --arg n "${C1}-blue" '.endpoints[] | select(.name == $n) | .ip' "$STATE")
-c1if=$(jq -r --arg n "${C1}-blue" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE")
+c1ip=$(jq -r --arg n "h1-${C1}-blue" '.endpoints[] | select(.name == $n) | .ip' "$STATE")
+c1if=$(jq -r --arg n "h1-${C1}-blue" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE")
 check "$T: c1 ($c1ip) reaches c2" ping_ok "$C1" 10.1.0.3
 sum=$(st_sum)
 expect_err "$T: endpoint rm of attached c1: one line pointing at vxnet detach and --force" \
-	"^vxnet: endpoint rm ${C1}-blue: attached to ${C1} on node h1; use vxnet detach ${C1} blue there, or endpoint rm --force$" \
-	vxs endpoint rm "${C1}-blue"
+	"^vxnet: endpoint rm h1-${C1}-blue: attached to ${C1} on node h1; use vxnet detach ${C1} blue there, or endpoint rm --force$" \
+	vxs endpoint rm "h1-${C1}-blue"
 if [ "$(st_sum)" = "$sum" ]; then ok "$T: refused endpoint rm: state byte-identical"; else fail "$T: refused endpoint rm changed the state"; fi
 # the issue's repro: the next attach was given c1's address
 check "$T: attach c3 after the refused rm" vx1 attach "$C3" blue
-c3ip=$(jq -r --arg n "${C3}-blue" '.endpoints[] | select(.name == $n) | .ip' "$STATE")
+c3ip=$(jq -r --arg n "h1-${C3}-blue" '.endpoints[] | select(.name == $n) | .ip' "$STATE")
 if [ -n "$c3ip" ] && [ "$c3ip" != "$c1ip" ]; then ok "$T: c3 got $c3ip, not c1's $c1ip"; else fail "$T: c3 got '$c3ip', c1 holds $c1ip"; fi
 check "$T: c1 still reaches c2" ping_ok "$C1" 10.1.0.3
-check "$T: c1's record is still listed" sh -c "'$VXNET' --state '$STATE' endpoint ls | grep -q '^${C1}-blue '"
+check "$T: c1's record is still listed" sh -c "'$VXNET' --state '$STATE' endpoint ls | grep -q '^h1-${C1}-blue '"
 
 sum=$(st_sum)
 expect_err "$T: endpoint rm --force on h2 of h1's container: one line, refused" \
-	"^vxnet: endpoint rm --force ${C1}-blue: its container is on node h1, not on this host \(h2\); run it on h1, or vxnet node rm h1 if that host is gone$" \
-	vx2 endpoint rm --force "${C1}-blue"
+	"^vxnet: endpoint rm --force h1-${C1}-blue: its container is on node h1, not on this host \(h2\); run it on h1, or vxnet node rm h1 if that host is gone$" \
+	vx2 endpoint rm --force "h1-${C1}-blue"
 if [ "$(st_sum)" = "$sum" ]; then ok "$T: refused --force on another host: state byte-identical"; else fail "$T: --force on h2 changed the state"; fi
 expect_err "$T: endpoint rm --force where vxnet is not up: one line, refused" \
-	"^vxnet: endpoint rm --force ${C1}-blue: vxnet is not up on this host, so it cannot detach the container of node h1; run it on h1 with vxnet up$" \
-	"$VXNET" --state "$STATE" --pin-dir "/sys/fs/bpf/${P}none" endpoint rm --force "${C1}-blue"
+	"^vxnet: endpoint rm --force h1-${C1}-blue: vxnet is not up on this host, so it cannot detach the container of node h1; run it on h1 with vxnet up$" \
+	"$VXNET" --state "$STATE" --pin-dir "/sys/fs/bpf/${P}none" endpoint rm --force "h1-${C1}-blue"
 if [ "$(st_sum)" = "$sum" ]; then ok "$T: refused --force without vxnet up: state byte-identical"; else fail "$T: --force without up changed the state"; fi
 check "$T: c1 still reaches c2 after the refusals" ping_ok "$C1" 10.1.0.3
 
-check "$T: endpoint rm --force c1 on h1" vx1 endpoint rm --force "${C1}-blue"
-check_not "$T: --force: c1's record is gone" sh -c "jq -e --arg n '${C1}-blue' 'any(.endpoints[]; .name == \$n)' '$STATE' >/dev/null"
+check "$T: endpoint rm --force c1 on h1" vx1 endpoint rm --force "h1-${C1}-blue"
+check_not "$T: --force: c1's record is gone" sh -c "jq -e --arg n 'h1-${C1}-blue' 'any(.endpoints[]; .name == \$n)' '$STATE' >/dev/null"
 check "$T: --force: c1's host veth $c1if is gone" link_gone "$H1" "$c1if"
 check "$T: --force: c1 has no eth0 (nor its address) any more" link_gone "$C1" eth0
 check_not "$T: --force: no $c1ip left in c1" sh -c "ip -n '$C1' -4 addr | grep -q ' $c1ip/'"

@@ -63,8 +63,8 @@ static const struct cli_opt attach_opts[] = {
 	  CLI_COUNTED, .count = ARG(has_ip) },
 	{ "mac", "MAC", CLI_MAC, ARG(mac), "its MAC address (default: 02:42 then the address bytes)",
 	  CLI_COUNTED, .count = ARG(has_mac) },
-	{ "ifname", "IF", CLI_STR, ARG(req.ifname), "its interface in NETNS (default: eth0)" },
-	{ "name", "NAME", CLI_STR, ARG(req.name), "the endpoint's name (default: NETNS-NETWORK)" },
+	{ "ifname", "IF", CLI_STR, ARG(req.ifname), "its interface in NETNS (default: the next free ethN, eth0 first)" },
+	{ "name", "NAME", CLI_STR, ARG(req.name), "the endpoint's name (default: NODE-NETNS-NETWORK, NODE this host's)" },
 	{ "publish", VX_PUBLISH_SYNTAX, CLI_PUBLISH, ARG(publish),
 	  "HOSTPORT (default PORT) on every node reaches its PORT (default tcp);\n"
 	  "endpoints of one network publishing the same form a service",

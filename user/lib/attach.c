@@ -82,13 +82,97 @@ static const struct vx_endpoint *find_attached(const struct vx_state *st, const 
 	return NULL;
 }
 
+/* An interface name the record of another endpoint of this namespace on
+ * this host holds (its link may be gone: the name stays its).
+ */
+struct ifname_ctx {
+	const struct attach_ctx *r;
+	const struct vx_state *st;
+};
+
+static int ifname_recorded(const char *name, void *arg)
+{
+	const struct attach_ctx *r = ((struct ifname_ctx *)arg)->r;
+	const struct vx_state *st = ((struct ifname_ctx *)arg)->st;
+
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+
+		if (!strcmp(e->netns, r->netns) && !strcmp(e->node, r->host.node) &&
+		    !strcmp(e->ifname, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* The interface inside the namespace: --ifname, else the next free ethN
+ * (eth0, then eth1 for a second network, as Docker does).
+ */
+static int plan_ifname(const struct vx_state *st, struct attach_ctx *r)
+{
+	struct ifname_ctx c = { r, st };
+	struct vx_endpoint *ep = &r->ep;
+	int err;
+
+	if (r->req->ifname) {
+		snprintf(ep->ifname, sizeof(ep->ifname), "%s", r->req->ifname);
+		if (nl_link_exists(r->netns_fd, ep->ifname)) {
+			pr_err("attach: %s already has an interface %s (use another --ifname, or none for the next free ethN)",
+			       r->req->netns, ep->ifname);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	err = nl_next_ifname(r->netns_fd, "eth", ifname_recorded, &c, ep->ifname,
+			     sizeof(ep->ifname));
+	if (err)
+		pr_err("attach: no free interface name ethN in %s: %s (use --ifname)", r->req->netns,
+		       strerror(-err));
+	return err;
+}
+
+/* The endpoint's name: --name, or NODE-NETNS-NETWORK, unique per host
+ * and cluster-wide as long as namespace names are unique on a host.
+ */
+static int plan_name(const struct vx_state *st, struct attach_ctx *r, const struct vx_network *n)
+{
+	struct vx_endpoint *ep = &r->ep;
+	const struct vx_endpoint *other;
+	char base[256], name[3 * 256];
+
+	if (r->req->name) {
+		snprintf(name, sizeof(name), "%s", r->req->name);
+	} else {
+		default_base(r, base, sizeof(base));
+		snprintf(name, sizeof(name), "%s-%s-%s", r->host.node, base, n->name);
+		if (strlen(name) >= sizeof(ep->name)) {
+			pr_err("attach: the default endpoint name %s is too long (%zu characters, at most %zu; use --name)",
+			       name, strlen(name), sizeof(ep->name) - 1);
+			return -ENAMETOOLONG;
+		}
+	}
+	if (strlen(name) >= sizeof(ep->name) || !valid_name(name)) {
+		pr_err("attach: invalid endpoint name '%.*s' (%s; use --name)", (int)sizeof(ep->name) - 1,
+		       name, VX_NAME_RULE);
+		return -EINVAL;
+	}
+	other = state_find_endpoint((struct vx_state *)st, name);
+	if (other) {
+		pr_err("attach: endpoint %s already exists on node %s (use %s--name)", name, other->node,
+		       r->req->name ? "another " : "");
+		return -EEXIST;
+	}
+	snprintf(ep->name, sizeof(ep->name), "%s", name);
+	return 0;
+}
+
 /* Picks name, IP and MAC; all checks a user can get wrong happen here. */
 static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct vx_network **np)
 {
 	struct vx_endpoint *ep = &r->ep;
 	const struct vx_network *n;
-	char base[256];
 	uint32_t crc;
+	int err;
 
 	n = state_find_network(st, r->req->network);
 	if (!n) {
@@ -103,21 +187,12 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 		pr_err("attach: %s is already attached to network %s", r->req->netns, n->name);
 		return -EEXIST;
 	}
-	default_base(r, base, sizeof(base));
-	if ((r->req->name ? snprintf(ep->name, sizeof(ep->name), "%s", r->req->name) :
-	     snprintf(ep->name, sizeof(ep->name), "%s-%s", base, n->name)) >=
-		    (int)sizeof(ep->name) || !valid_name(ep->name)) {
-		pr_err("attach: invalid endpoint name '%s' (use --name)", ep->name);
-		return -EINVAL;
-	}
-	if (state_find_endpoint(st, ep->name)) {
-		pr_err("attach: endpoint %s already exists", ep->name);
-		return -EEXIST;
-	}
+	err = plan_name(st, r, n) ?: plan_ifname(st, r);
+	if (err)
+		return err;
 	snprintf(ep->network, sizeof(ep->network), "%s", n->name);
 	snprintf(ep->node, sizeof(ep->node), "%s", r->host.node);
 	snprintf(ep->netns, sizeof(ep->netns), "%s", r->netns);
-	snprintf(ep->ifname, sizeof(ep->ifname), "%s", r->req->ifname ? r->req->ifname : "eth0");
 	if (r->req->container_id) {
 		if (snprintf(ep->container_id, sizeof(ep->container_id), "%s", r->req->container_id) >=
 			    (int)sizeof(ep->container_id) || !valid_container_id(ep->container_id)) {
@@ -152,10 +227,6 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "vx%08x", crc);
 	if (nl_link_exists(-1, ep->host_ifname)) {
 		pr_err("attach: host interface %s already exists", ep->host_ifname);
-		return -EEXIST;
-	}
-	if (nl_link_exists(r->netns_fd, ep->ifname)) {
-		pr_err("attach: %s already has an interface %s (use --ifname)", r->req->netns, ep->ifname);
 		return -EEXIST;
 	}
 	*np = n;
@@ -291,10 +362,10 @@ cleanup:
 int vx_attach(const struct vx_attach_req *req, struct vx_endpoint *ep)
 {
 	struct attach_ctx r = { .req = req };
-	const char *ifname = req->ifname ? req->ifname : "eth0";
+	const char *ifname = req->ifname;
 	int err;
 
-	if (strlen(ifname) >= IFNAMSIZ || !*ifname || strchr(ifname, '/')) {
+	if (ifname && (strlen(ifname) >= IFNAMSIZ || !*ifname || strchr(ifname, '/'))) {
 		pr_err("attach: invalid interface name '%s'", ifname);
 		return -EINVAL;
 	}

@@ -17,8 +17,8 @@ struct vx_attach_req {
 	const char *network;
 	const uint32_t *ip;   /* network order; NULL: the first free address */
 	const uint8_t *mac;   /* NULL: 02:42 and the address */
-	const char *ifname;   /* inside the namespace; NULL: eth0 */
-	const char *name;     /* endpoint name; NULL: NETNS-NETWORK */
+	const char *ifname;   /* inside the namespace; NULL: the next free ethN */
+	const char *name;     /* endpoint name; NULL: NODE-NETNS-NETWORK */
 	struct vx_store *store;
 	const char *pin_dir;
 	const char *container_id; /* CNI_CONTAINERID, kept in the record; NULL: none */
@@ -26,8 +26,9 @@ struct vx_attach_req {
 	int npublish;
 };
 
-/* Attaches and records the endpoint; *ep gets it. On failure one pr_err
- * line "attach: ...", and nothing is left behind: no veth, no record.
+/* Attaches and records the endpoint; *ep gets it. The namespace's lo goes
+ * up. On failure one pr_err line "attach: ...", and nothing is left
+ * behind: no veth, no record.
  */
 int vx_attach(const struct vx_attach_req *req, struct vx_endpoint *ep);
 /* Undoes the attach of req->netns to req->network on this host (ip, mac,

@@ -214,6 +214,29 @@ int nl_link_exists(int netns_fd, const char *name)
 	return found;
 }
 
+int nl_next_ifname(int netns_fd, const char *prefix, int (*taken)(const char *name, void *arg),
+		   void *arg, char *buf, size_t len)
+{
+	int saved, err;
+
+	err = enter_ns(netns_fd, &saved);
+	if (err)
+		return err;
+	err = -ENOSPC;
+	for (unsigned int i = 0; i < 1024; i++) {
+		if (snprintf(buf, len, "%s%u", prefix, i) >= (int)len) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		if (!if_nametoindex(buf) && !(taken && taken(buf, arg))) {
+			err = 0;
+			break;
+		}
+	}
+	leave_ns(saved);
+	return err;
+}
+
 static int set_gro(const char *ifname)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = 1 };
@@ -265,6 +288,18 @@ static int setup_in_ns(struct nl_sock *sk, const struct nl_container_if *c)
 	char path[128];
 	int ifindex, err;
 
+	err = rtnl_link_get_kernel(sk, 0, "lo", &link);
+	if (!err && !(rtnl_link_get_flags(link) & IFF_UP)) {
+		change = rtnl_link_alloc();
+		rtnl_link_set_flags(change, IFF_UP);
+		err = change ? rtnl_link_change(sk, link, change, 0) : -NLE_NOMEM;
+		rtnl_link_put(change);
+		change = NULL;
+	}
+	rtnl_link_put(link);
+	link = NULL;
+	if (err)
+		goto cleanup;
 	err = rtnl_link_get_kernel(sk, 0, c->tmp_name, &link);
 	if (err)
 		goto cleanup;

@@ -3,6 +3,7 @@
 #ifndef VXNET_NETLINK_H
 #define VXNET_NETLINK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "state.h"
@@ -26,6 +27,14 @@ int nl_link_set_state(int ifindex, int up);
 /* Whether a link of that name exists in the namespace netns_fd (-1: ours). */
 int nl_link_exists(int netns_fd, const char *name);
 
+/* The first name PREFIX0, PREFIX1, ... (as Docker names eth0, eth1) that
+ * is no link in namespace netns_fd and that taken (when not NULL) does not
+ * claim, into buf (len bytes). 0 or a negative errno (-ENOSPC: none free
+ * among the first 1024).
+ */
+int nl_next_ifname(int netns_fd, const char *prefix, int (*taken)(const char *name, void *arg),
+		   void *arg, char *buf, size_t len);
+
 struct nl_container_if {
 	const char *tmp_name; /* the peer's name as created */
 	const char *ifname;   /* final name, e.g. eth0 */
@@ -38,10 +47,11 @@ struct nl_container_if {
 	struct { uint32_t addr; uint8_t prefix; } routes[VX_MAX_SUBNETS];
 };
 
-/* Inside netns_fd: rename, set MAC, up, address, default route via the
- * gateway (unless the namespace has one already) and a route via the gateway
- * to each other subnet of the network, GRO on (NAPI, so XDP can redirect into
- * the veth), IPv6 off as on Docker's overlay.
+/* Inside netns_fd: lo up (a new namespace has it down), then c's link:
+ * rename, set MAC, up, address, default route via the gateway (unless the
+ * namespace has one already) and a route via the gateway to each other
+ * subnet of the network, GRO on (NAPI, so XDP can redirect into the veth),
+ * IPv6 off as on Docker's overlay.
  */
 int nl_setup_container_if(int netns_fd, const struct nl_container_if *c);
 
