@@ -132,7 +132,8 @@ if jq -e '.node == "h1" and .address == "198.18.1.2" and .decap == "tc" and .und
 else
 	fail "metrics: status -j: $(head -c 300 "$TMP/st.json")"
 fi
-tifs=$(sed -n 's/^container interfaces (tc ingress)://p' "$TMP/st.txt" | tr ' ' '\n' | grep . | sort | tr '\n' ' ')
+tifs=$(awk '/^container interfaces/ { t = 1; next } /^summary:/ { t = 0 } t && $1 != "HOST_IF" && $(NF - 1) == "yes" { print $1 }' \
+	"$TMP/st.txt" | sort | tr '\n' ' ')
 jifs=$(jq -r '.container_interfaces[]' "$TMP/st.json" | sort | tr '\n' ' ')
 [ -n "$tifs" ] && [ "$tifs" = "$jifs" ] && ok "metrics: status -j: the container interfaces of the table ($tifs)" ||
 	fail "metrics: status interfaces: table '$tifs' json '$jifs'"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vxnet status` (programs, attach points, map fill levels) and `vxnet stats`
- * (per-CPU counters summed, drops by reason); -j prints either as one JSON
- * object (field names in README's CLI reference).
+/* `vxnet status` (programs, attach points, map fill levels, and each
+ * container interface as the state, the ifaces map and the kernel see it)
+ * and `vxnet stats` (per-CPU counters summed, drops by reason); -j prints
+ * either as one JSON object (field names in README's CLI reference).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -19,9 +20,11 @@
 #include "log.h"
 #include "maps.h"
 #include "metrics.h"
+#include "status.h"
 
 struct show_arg {
 	int json;
+	int check; /* status --check: exit 1 on a mismatch */
 	const char *endpoint; /* stats --endpoint */
 };
 
@@ -218,13 +221,13 @@ static json_t *maps_json(void)
 }
 
 static int status_json(const struct vxnet_host *host, const char *dev, const char *addr,
-		       __u32 xdp_id)
+		       __u32 xdp_id, const struct vx_if_audit *audit)
 {
 	json_t *progs = json_array(), *j;
 
 	for (int i = 0; progs && i < DP_PROG_COUNT; i++)
 		json_array_append_new(progs, prog_json(dp_progs[i].pin));
-	j = json_pack("{s:s,s:s,s:{s:s,s:i},s:i,s:s,s:s,s:o,s:b,s:{s:i,s:i,s:b},s:o,s:o,s:o}",
+	j = json_pack("{s:s,s:s,s:{s:s,s:i},s:i,s:s,s:s,s:o,s:b,s:{s:i,s:i,s:b},s:o,s:o,s:o,s:o,s:I,s:b}",
 		      "node", host->node, "address", addr,
 		      "underlay", "name", dev, "ifindex", (int)host->ifindex,
 		      "port", host->port, "pin_dir", vx_opts.pin_dir,
@@ -233,26 +236,49 @@ static int status_json(const struct vxnet_host *host, const char *dev, const cha
 		      "gro_device", host->decap != VXNET_DECAP_XDP && if_nametoindex(VXNET_GRO_DEV),
 		      "nat_ports", "min", host->nat_port_min, "max", host->nat_port_max,
 		      "reserved_by_up", !!(host->restore & VXNET_RESTORE_PORTS),
-		      "programs", progs, "container_interfaces", ifaces_json(), "maps", maps_json());
+		      "programs", progs, "container_interfaces", ifaces_json(), "maps", maps_json(),
+		      "interfaces", status_ifaces_json(audit), "mismatches", (json_int_t)audit->nbad,
+		      "endpoints_known", audit->have_state);
 	return print_json(j, "status");
+}
+
+/* The exit status: 0, or with --check 1 when an interface has a mismatch
+ * or the state could not be read.
+ */
+static int status_ret(const struct show_arg *a, const struct vx_if_audit *audit, int err)
+{
+	if (err)
+		return 1;
+	return a->check && (audit->nbad || !audit->have_state);
 }
 
 static int status(void *arg)
 {
 	char dev[IF_NAMESIZE] = "?", addr[INET_ADDRSTRLEN];
 	const struct show_arg *a = arg;
+	struct vx_if_audit audit = {};
 	struct vxnet_host host;
+	struct vx_state st;
 	__u32 xdp_id = 0;
-	json_t *ifs, *maps, *v;
+	json_t *maps, *v;
 	size_t i;
+	int err, have_state, ret;
 
 	if (dp_read_host(vx_opts.pin_dir, &host))
 		return 1;
+	have_state = !cli_read_state(&st); /* it said why not; the kernel's side still shows */
+	err = vx_if_audit(vx_opts.pin_dir, host.node, have_state ? &st : NULL, &audit);
+	if (err) {
+		pr_err("status: %s", strerror(-err));
+		goto cleanup;
+	}
 	if_indextoname(host.ifindex, dev);
 	inet_ntop(AF_INET, &host.addr, addr, sizeof(addr));
 	bpf_xdp_query_id(host.ifindex, 0, &xdp_id);
-	if (a->json)
-		return status_json(&host, dev, addr, xdp_id);
+	if (a->json) {
+		err = status_json(&host, dev, addr, xdp_id, &audit) ? -ENOMEM : 0;
+		goto cleanup;
+	}
 	printf("node %s, address %s, underlay %s (ifindex %u), port %u, pins %s\n", host.node,
 	       addr, dev, host.ifindex, host.port, vx_opts.pin_dir);
 	printf("decap: %s", host.decap == VXNET_DECAP_XDP ? "xdp" : "tc ingress");
@@ -277,12 +303,12 @@ static int status(void *arg)
 			       json_string_value(json_object_get(pj, "name")));
 		json_decref(pj);
 	}
-	ifs = ifaces_json();
-	printf("container interfaces (tc ingress):");
-	json_array_foreach(ifs, i, v)
-		printf(" %s", json_string_value(v));
-	printf("%s\nmaps:\n", json_array_size(ifs) ? "" : " none");
-	json_decref(ifs);
+	err = status_ifaces_print(&audit);
+	if (err) {
+		pr_err("status: %s", strerror(-err));
+		goto cleanup;
+	}
+	printf("maps:\n");
 	maps = maps_json();
 	json_array_foreach(maps, i, v) {
 		json_t *e = json_object_get(v, "entries");
@@ -296,12 +322,18 @@ static int status(void *arg)
 			       json_string_value(json_object_get(v, "holds")));
 	}
 	json_decref(maps);
-	return 0;
+cleanup:
+	ret = status_ret(a, &audit, err);
+	vx_if_audit_free(&audit);
+	state_free(&st); /* cli_read_state initialised it, read or not */
+	return ret;
 }
 
 static const struct cli_opt show_opts[] = {
 	{ "json", NULL, CLI_FLAG, offsetof(struct show_arg, json),
 	  "print one JSON object (field names: README, CLI reference)", .letter = 'j' },
+	{ "check", NULL, CLI_FLAG, offsetof(struct show_arg, check),
+	  "exit 1 when a container interface has a mismatch (or the state is unreadable)" },
 	{},
 };
 
@@ -314,7 +346,8 @@ static const struct cli_opt stats_opts[] = {
 };
 
 const struct cli_verb status_verb = { "status",
-	"Shows this host's datapath: node, underlay, decap mode, programs, interfaces, maps.",
+	"Shows this host's datapath: node, underlay, decap mode, programs, maps, and each container interface\n"
+	"as the state, the ifaces map and the kernel see it, with every mismatch between them.",
 	show_opts, sizeof(struct show_arg), NULL, status };
 const struct cli_verb stats_verb = { "stats",
 	"Shows the datapath's counters, summed over CPUs, and drops by reason; or one endpoint's traffic.",

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <sched.h>
@@ -14,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -180,6 +184,85 @@ int nl_link_set_state(int ifindex, int up)
 	rtnl_link_put(link);
 	nl_socket_free(sk);
 	return err ? nl_errno(err) : 0;
+}
+
+int nl_link_is_up(int ifindex)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sk = nl_open();
+	int err;
+
+	if (!sk)
+		return -ENOMEM;
+	err = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	if (!err)
+		err = !!(rtnl_link_get_flags(link) & IFF_UP);
+	else
+		err = nl_errno(err);
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return err;
+}
+
+struct filter_dump {
+	struct nl_tc_filter *out;
+	int max, n;
+};
+
+/* One RTM_NEWTFILTER of the dump. Each priority starts with an entry for
+ * the classifier itself (handle 0, no options): not a filter.
+ */
+static int filter_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[TCA_MAX + 1], *opt[TCA_BPF_MAX + 1];
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct filter_dump *d = arg;
+	struct nl_tc_filter *f;
+	struct tcmsg *t;
+
+	if (nlh->nlmsg_type != RTM_NEWTFILTER ||
+	    nlmsg_parse(nlh, sizeof(*t), tb, TCA_MAX, NULL) < 0)
+		return NL_OK;
+	t = nlmsg_data(nlh);
+	if (!t->tcm_handle || !tb[TCA_KIND])
+		return NL_OK;
+	if (d->n++ >= d->max)
+		return NL_OK;
+	f = &d->out[d->n - 1];
+	memset(f, 0, sizeof(*f));
+	f->prio = TC_H_MAJ(t->tcm_info) >> 16;
+	f->handle = t->tcm_handle;
+	snprintf(f->kind, sizeof(f->kind), "%s", nla_get_string(tb[TCA_KIND]));
+	if (strcmp(f->kind, "bpf") || !tb[TCA_OPTIONS] ||
+	    nla_parse_nested(opt, TCA_BPF_MAX, tb[TCA_OPTIONS], NULL) < 0)
+		return NL_OK;
+	if (opt[TCA_BPF_ID])
+		f->prog_id = nla_get_u32(opt[TCA_BPF_ID]);
+	if (opt[TCA_BPF_NAME])
+		snprintf(f->prog_name, sizeof(f->prog_name), "%s", nla_get_string(opt[TCA_BPF_NAME]));
+	return NL_OK;
+}
+
+int nl_tc_filters(int ifindex, int ingress, struct nl_tc_filter *out, int max)
+{
+	struct tcmsg t = {
+		.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+		.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS),
+	};
+	struct filter_dump d = { .out = out, .max = max };
+	struct nl_sock *sk = nl_open();
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETTFILTER, NLM_F_DUMP);
+	int err = -NLE_NOMEM;
+
+	if (sk && msg && !nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO)) {
+		nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, filter_cb, &d);
+		err = nl_send_auto(sk, msg);
+		if (err >= 0)
+			err = nl_recvmsgs_default(sk);
+	}
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return err < 0 ? nl_errno(err) : d.n;
 }
 
 static int enter_ns(int netns_fd, int *saved)

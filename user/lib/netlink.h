@@ -35,6 +35,23 @@ int nl_link_exists(int netns_fd, const char *name);
 int nl_next_ifname(int netns_fd, const char *prefix, int (*taken)(const char *name, void *arg),
 		   void *arg, char *buf, size_t len);
 
+/* One TC filter of a hook, as `tc filter show` lists it. */
+struct nl_tc_filter {
+	uint32_t prio, handle;
+	char kind[16];     /* "bpf", "u32", "matchall", ... */
+	uint32_t prog_id;  /* a bpf filter's eBPF program (0: classic BPF or another kind) */
+	char prog_name[256]; /* the name tc shows (TCA_BPF_NAME: the object's, or the program's) */
+};
+/* The filters on ifindex's clsact ingress hook (egress: 0), up to max of
+ * them into out: how many there are (more than max: only max filled), or a
+ * negative errno. No clsact qdisc: 0.
+ */
+int nl_tc_filters(int ifindex, int ingress, struct nl_tc_filter *out, int max);
+/* Whether link ifindex of our namespace is up (1), down (0), or a negative
+ * errno (-ENODEV: no such link).
+ */
+int nl_link_is_up(int ifindex);
+
 struct nl_container_if {
 	const char *tmp_name; /* the peer's name as created */
 	const char *ifname;   /* final name, e.g. eth0 */
