@@ -13,7 +13,7 @@ vx() { "$VXNET" --state "$ST" --pin-dir "$TMP/pins" "$@"; }
 
 # Every verb, as a user types it (independent of the tables under test).
 VERBS=("node add" "node rm" "node ls"
-	"network create" "network rm" "network ls" "network inspect"
+	"network create" "network update" "network rm" "network ls" "network inspect"
 	"endpoint add" "endpoint rm" "endpoint ls"
 	up down attach detach sync agent status stats metrics monitor "nat ls" "map dump" docker-plugin)
 
@@ -68,11 +68,13 @@ for v in "${VERBS[@]}"; do
 			fail "$v accepts $opt: exit $rc: $(head -1 "$TMP/err")"
 		fi
 	done <<<"$listed"
-	# A letter is the same option: -j as --json, and in the synopsis as -j|--json.
+	# A letter is the same option: -j as --json, and in the synopsis as -j|--json
+	# (one taking a value, as -o KEY=VALUE, given one).
 	while read -r letter long; do
 		[ -n "$letter" ] || continue
+		meta=$(awk -v o="$long" '$1 == o { print $2 }' <<<"$listed")
 		# shellcheck disable=SC2086
-		vx $v "$letter" --help >"$TMP/out" 2>"$TMP/err"; rc=$?
+		vx $v "$letter" ${meta:+x} --help >"$TMP/out" 2>"$TMP/err"; rc=$?
 		if [ $rc = 0 ] && [ ! -s "$TMP/err" ] && grep -q '^usage: ' "$TMP/out" &&
 		   grep -qF -- "[$letter|$long" <<<"$syn"; then
 			ok "$v accepts $letter ($long)"
@@ -109,7 +111,7 @@ help_ok "node remove --help (alias)" node remove --help
 help_ok "network add --help (alias)" network add --help
 expect_err "unknown global option" "^vxnet: unknown option '--no-such-option'" vx --no-such-option node ls
 expect_err "missing verb" "^vxnet: node: missing verb; expected add, rm or ls$" vx node
-expect_err "unknown verb" "^vxnet: network: unknown verb 'frob'; expected create, rm, ls or inspect$" vx network frob
+expect_err "unknown verb" "^vxnet: network: unknown verb 'frob'; expected create, update, rm, ls or inspect$" vx network frob
 expect_err "unknown command" "^vxnet: unknown command 'frob'" vx frob
 
 if [ -e "$ST" ]; then fail "--help created the state file"; else ok "--help creates no state file"; fi

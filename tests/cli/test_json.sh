@@ -12,7 +12,7 @@ vx() { "$VXNET" --state "$ST" --pin-dir "$TMP/pins" "$@"; }
 
 vx node add h1 198.18.0.1 >/dev/null && vx node add h2 198.18.0.2 >/dev/null &&
 vx network create blue --subnet 10.1.0.0/24 --mtu 1400 >/dev/null &&
-vx network create red --subnet 10.2.0.0/24 --subnet 10.3.0.0/24 --gateway 10.2.0.254 --no-egress >/dev/null &&
+vx network create red --subnet 10.2.0.0/24 --subnet 10.3.0.0/24 --gateway 10.2.0.254 --no-egress --label tier=db >/dev/null &&
 vx endpoint add e1 --network blue --node h1 --publish 8080:80 --publish 53/udp >/dev/null &&
 vx endpoint add e2 --network red --node h2 --ip 10.3.0.9 --mac 02:00:00:00:00:09 >/dev/null &&
 vx endpoint add e3 --network blue --node h2 >/dev/null || { fail "json: build the state"; exit 1; }
@@ -36,9 +36,11 @@ json_is "node ls -j: fields" \
 same "node ls -j: the table's rows" "$(vx node ls | tail -n +2 | awk '{ print $1, $2, $3 }')" \
 	"$(vx node ls --json | jq -r '.[] | "\(.name) \(.address) \(.endpoints)"')"
 
-json_is "network ls -j: fields" '.[1] == {"name":"red","vni":4097,"mtu":null,"egress":false,
+json_is "network ls -j: fields" '(.[1] | del(.id, .created)) == {"name":"red","vni":4097,"mtu":null,"egress":false,
 	"subnets":[{"subnet":"10.2.0.0/24","gateway":"10.2.0.254"},{"subnet":"10.3.0.0/24","gateway":"10.3.0.1"}],
-	"endpoints":1} and .[0].mtu == 1400 and .[0].egress == true' vx network ls -j
+	"labels":{"tier":"db"},"options":{},"endpoints":1} and .[0].mtu == 1400 and .[0].egress == true and
+	(.[1].id | test("^[0-9a-f]{64}$")) and .[0].id != .[1].id and
+	(.[1].created | test("^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:]{8}\\.[0-9]{9}Z$"))' vx network ls -j
 same "network ls -j: the table's rows" "$(vx network ls | tail -n +2 | awk '{ print $1, $2, $3, $4, $5, $6, $7 }')" \
 	"$(vx network ls -j | jq -r '.[] | [.name, .vni, (.mtu // "auto"), (if .egress then "on" else "off" end),
 		([.subnets[].subnet] | join(",")), ([.subnets[].gateway] | join(",")), .endpoints] | join(" ")')"

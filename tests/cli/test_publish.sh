@@ -49,8 +49,8 @@ out_is "the file's record of web1" \
 	jq -c '.endpoints[] | select(.name == "web1") | .publish' "$ST"
 out_is "plain has no \"publish\" in the file" null jq -c '.endpoints[] | select(.name == "plain") | .publish' "$ST"
 out_is "network inspect red shows the publications" \
-	'[null,[{"proto":"tcp","host_port":8080,"port":80},{"proto":"udp","host_port":53,"port":53}],[{"proto":"tcp","host_port":8080,"port":80}]]' \
-	bash -c "'$VXNET' --state '$ST' network inspect red | jq -c '[.endpoints[].publish]'"
+	'[[],["8080:80/tcp","53:53/udp"],["8080:80/tcp"]]' \
+	bash -c "'$VXNET' --state '$ST' network inspect red | jq -c '[.[0].Containers[].Publish]'"
 check "the largest port and 16 publications" vx endpoint add many --network blue --node h1 \
 	$(for p in $(seq 1 15); do echo "--publish $((9000 + p)):$p"; done) --publish 61000:65535/udp
 check "the state file still reads" vx endpoint ls

@@ -32,19 +32,14 @@ yellow  78    auto  off     10.4.0.0/24              10.4.0.1             0" vx 
 # egress is written only when off: records of networks with egress stay as they were
 check "the state file has \"egress\": false for yellow only" \
 	test "$(grep -c '"egress"' "$ST")" = 1 -a "$(grep -c '"egress": false' "$ST")" = 1
-out_is "network inspect yellow" '{
-  "name": "yellow",
-  "vni": 78,
-  "mtu": 0,
-  "egress": false,
-  "subnets": [
-    {
-      "subnet": "10.4.0.0/24",
-      "gateway": "10.4.0.1"
-    }
-  ],
-  "endpoints": []
-}' vx network inspect yellow
+# network inspect: docker network inspect's shape; Id and Created are checked on their own
+inspect() { vx network inspect "$1" | jq -c '.[0] | del(.Id, .Created)'; }
+out_is "network inspect yellow" '{"Name":"yellow","Scope":"global","Driver":"vxnet","EnableIPv6":false,'\
+'"IPAM":{"Driver":"vxnet","Options":{},"Config":[{"Subnet":"10.4.0.0/24","Gateway":"10.4.0.1"}]},'\
+'"Internal":true,"Attachable":true,"Ingress":false,"ConfigFrom":{"Network":""},"ConfigOnly":false,'\
+'"Containers":{},"Options":{},"Labels":{},"Peers":[],"VNI":78,"MTU":null}' inspect yellow
+check "network inspect yellow: a 64-hex Id, an RFC 3339 Created" \
+	bash -c "'$VXNET' --state '$ST' network inspect yellow | jq -e '.[0] | (.Id | test(\"^[0-9a-f]{64}\$\")) and (.Created | test(\"^20[0-9-]{8}T[0-9:]{8}[.][0-9]{9}Z\$\"))'"
 out_is "endpoint add c1" c1 vx endpoint add c1 --network blue --node h1 --ip 10.1.0.2
 out_is "endpoint add c2 (address from IPAM)" c2 vx endpoint add c2 --network blue --node h2
 out_is "endpoint add c3 (given MAC)" c3 \
@@ -58,33 +53,15 @@ c3    red      h2    10.3.4.5  02:00:00:00:00:aa  -
 g1    green    h1    10.1.0.2  02:00:00:00:00:01  -" vx endpoint ls
 out_is "endpoint ls --network red" "NAME  NETWORK  NODE  IP        MAC                HOST_IFNAME
 c3    red      h2    10.3.4.5  02:00:00:00:00:aa  -" vx endpoint ls --network red
-out_is "network inspect blue" '{
-  "name": "blue",
-  "vni": 4096,
-  "mtu": 0,
-  "subnets": [
-    {
-      "subnet": "10.1.0.0/24",
-      "gateway": "10.1.0.1"
-    }
-  ],
-  "endpoints": [
-    {
-      "name": "c1",
-      "network": "blue",
-      "node": "h1",
-      "ip": "10.1.0.2",
-      "mac": "02:42:0a:01:00:02"
-    },
-    {
-      "name": "c2",
-      "network": "blue",
-      "node": "h2",
-      "ip": "10.1.0.3",
-      "mac": "02:42:0a:01:00:03"
-    }
-  ]
-}' vx network inspect blue
+out_is "network inspect blue" '{"Name":"blue","Scope":"global","Driver":"vxnet","EnableIPv6":false,'\
+'"IPAM":{"Driver":"vxnet","Options":{},"Config":[{"Subnet":"10.1.0.0/24","Gateway":"10.1.0.1"}]},'\
+'"Internal":false,"Attachable":true,"Ingress":false,"ConfigFrom":{"Network":""},"ConfigOnly":false,'\
+'"Containers":{"c1":{"Name":"c1","EndpointID":"c1","MacAddress":"02:42:0a:01:00:02","IPv4Address":"10.1.0.2/24",'\
+'"IPv6Address":"","Node":"h1","NetNS":"","Interface":"","HostInterface":"","ContainerID":"","Publish":[]},'\
+'"c2":{"Name":"c2","EndpointID":"c2","MacAddress":"02:42:0a:01:00:03","IPv4Address":"10.1.0.3/24",'\
+'"IPv6Address":"","Node":"h2","NetNS":"","Interface":"","HostInterface":"","ContainerID":"","Publish":[]}},'\
+'"Options":{},"Labels":{},"Peers":[{"Name":"h1","IP":"198.18.0.1"},{"Name":"h2","IP":"198.18.0.2"}],'\
+'"VNI":4096,"MTU":null}' inspect blue
 check "state file is readable by --store file:PATH" "$VXNET" --store "file:$ST" network inspect red
 check "--help on a verb" vx network create --help
 

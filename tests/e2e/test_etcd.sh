@@ -154,8 +154,11 @@ if { vxs node add h1 198.18.1.2 && vxs node add h2 198.18.2.2 &&
 else
 	fail "etcd: write the state: $(tail -n 2 "$TMP/out" | tr '\n' '|')"; exit 1
 fi
-if [ "$(etcdctl_ get /vxnet/networks/blue --print-value-only)" = \
-     '{"name":"blue","vni":4096,"mtu":0,"subnets":[{"subnet":"10.1.0.0/24","gateway":"10.1.0.1"}]}' ]; then
+# the record as the state file's, with its random ID and creation time
+if [ "$(etcdctl_ get /vxnet/networks/blue --print-value-only | jq -c 'del(.id, .created)')" = \
+     '{"name":"blue","vni":4096,"mtu":0,"subnets":[{"subnet":"10.1.0.0/24","gateway":"10.1.0.1"}]}' ] &&
+   etcdctl_ get /vxnet/networks/blue --print-value-only |
+	jq -e '(.id | test("^[0-9a-f]{64}$")) and (.created | test("^20[0-9-]{8}T"))' >/dev/null; then
 	ok "etcd: /vxnet/networks/blue holds the network's JSON record"
 else
 	fail "etcd: /vxnet/networks/blue is '$(etcdctl_ get /vxnet/networks/blue --print-value-only)'"

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vxnet sync`: this host's maps made equal to the state (dp_sync_store). */
+/* `vxnet sync`: this host's maps made equal to the state, and its running
+ * containers to their networks (dp_sync_store_reconcile).
+ */
 #include <stdio.h>
 
 #include "cli.h"
@@ -15,12 +17,12 @@ static int sync_maps(void *arg)
 	/* the state is read under the host's lock: a later writer's entries
 	 * are never undone by an older snapshot
 	 */
-	err = cli_open_store(&store) ?: dp_sync_store(store, vx_opts.pin_dir, &res);
+	err = cli_open_store(&store) ?: dp_sync_store_reconcile(store, vx_opts.pin_dir, &res);
 	if (!err)
 		pr_info("synced: %u added, %u changed, %u removed", res.added, res.changed, res.removed);
 	store_close(store);
 	return err ? 1 : 0;
 }
 
-const struct cli_verb sync_verb = { "sync", "Makes this host's maps equal to the state, once.",
+const struct cli_verb sync_verb = { "sync", "Makes this host's maps and its containers' interfaces (MTU, routes) equal to the state, once.",
 				    .run = sync_maps };

@@ -66,12 +66,13 @@ int dp_veth_accept_local(const char *ifname);
 int dp_addr_where(const char *dev, uint32_t addr, char *other, uint32_t *dev_addr);
 
 /* MTU of the containers' interfaces: the underlay's minus the VXLAN
- * overhead, or a network's own.
+ * overhead, or a network's own when the underlay carries it (a larger one
+ * is clamped: reconcile_warn_mtu says so).
  */
 unsigned int dp_default_mtu(const struct vxnet_host *host);
 static inline unsigned int dp_network_mtu(const struct vx_network *n, unsigned int default_mtu)
 {
-	return n->mtu ? n->mtu : default_mtu;
+	return n->mtu && n->mtu < default_mtu ? n->mtu : default_mtu;
 }
 
 /* `vxnet up`: load the programs, pin them and the maps in dir (reusing

@@ -251,6 +251,8 @@ static int do_create_network(struct vx_state *st, void *arg)
 		pr_err("docker: network %s: no free VNI", c->want.name);
 		return -ENOSPC;
 	}
+	if (!c->want.id[0] && network_stamp(&c->want)) /* an ID and a creation time */
+		return -EIO;
 	if (!state_add_network(st, &c->want))
 		return -ENOMEM;
 	c->created = 1;

@@ -363,6 +363,75 @@ static int add_route(struct nl_sock *sk, int ifindex, uint32_t dst, uint8_t pref
 	return err;
 }
 
+/* nl_peer_update inside the namespace: the link peer (whose own peer must
+ * be host_ifindex).
+ */
+static int peer_update_in_ns(struct nl_sock *sk, int peer, int host_ifindex,
+			     const struct nl_peer_update *u, int *changed)
+{
+	struct rtnl_link *link = NULL, *change = NULL;
+	unsigned int mtu;
+	int err;
+
+	err = rtnl_link_get_kernel(sk, peer, NULL, &link);
+	if (err || rtnl_link_get_link(link) != host_ifindex) {
+		err = -NLE_NODEV;
+		goto cleanup;
+	}
+	mtu = rtnl_link_get_mtu(link);
+	if (mtu != u->mtu && (!u->lower_only || mtu > u->mtu)) {
+		change = rtnl_link_alloc();
+		err = -NLE_NOMEM;
+		if (!change)
+			goto cleanup;
+		rtnl_link_set_mtu(change, u->mtu);
+		err = rtnl_link_change(sk, link, change, 0);
+		if (err)
+			goto cleanup;
+		*changed = 1;
+	}
+	for (int i = 0; !u->lower_only && i < u->nroutes && !err; i++) {
+		err = add_route(sk, peer, u->routes[i].addr, u->routes[i].prefix, u->gateway);
+		if (!err)
+			*changed = 1;
+		if (err == -NLE_EXIST)
+			err = 0;
+	}
+cleanup:
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return err;
+}
+
+int nl_peer_update(int netns_fd, const char *host_ifname, const struct nl_peer_update *u,
+		   int *changed)
+{
+	struct nl_sock *sk = nl_open();
+	struct rtnl_link *host = NULL;
+	int saved, peer, host_ifindex, err;
+
+	*changed = 0;
+	if (!sk)
+		return -ENOMEM;
+	err = rtnl_link_get_kernel(sk, 0, host_ifname, &host);
+	nl_socket_free(sk);
+	if (err)
+		return nl_errno(err);
+	peer = rtnl_link_get_link(host);
+	host_ifindex = rtnl_link_get_ifindex(host);
+	rtnl_link_put(host);
+	if (peer <= 0)
+		return -ENODEV;
+	err = enter_ns(netns_fd, &saved);
+	if (err)
+		return err;
+	sk = nl_open();
+	err = sk ? peer_update_in_ns(sk, peer, host_ifindex, u, changed) : -NLE_NOMEM;
+	nl_socket_free(sk);
+	leave_ns(saved);
+	return err ? nl_errno(err) : 0;
+}
+
 static int setup_in_ns(struct nl_sock *sk, const struct nl_container_if *c)
 {
 	struct rtnl_link *link = NULL, *change = NULL;

@@ -64,6 +64,24 @@ struct nl_container_if {
 	struct { uint32_t addr; uint8_t prefix; } routes[VX_MAX_SUBNETS];
 };
 
+/* What a network's change asks of an attached container's interface: its
+ * MTU, and a route via gateway to each other subnet of the network.
+ */
+struct nl_peer_update {
+	unsigned int mtu;
+	int lower_only; /* only lower the MTU, add no route (before the maps) */
+	uint32_t gateway;
+	int nroutes;
+	struct { uint32_t addr; uint8_t prefix; } routes[VX_MAX_SUBNETS];
+};
+/* Applies u to the peer of host veth host_ifname, inside netns_fd (the
+ * peer must still point back at the host veth); routes it has stay.
+ * *changed gets 1 when the MTU changed or a route was added. -ENODEV when
+ * the veth or its peer is gone; quiet.
+ */
+int nl_peer_update(int netns_fd, const char *host_ifname, const struct nl_peer_update *u,
+		   int *changed);
+
 /* Inside netns_fd: lo up (a new namespace has it down), then c's link:
  * rename, set MAC, up, address, default route via the gateway (unless the
  * namespace has one already) and a route via the gateway to each other

@@ -49,15 +49,62 @@ struct vx_subnet {
 	uint32_t gateway; /* network order */
 };
 
+/* A network's labels and options: "KEY=VALUE\0" entries one after the
+ * other in a fixed buffer (len bytes used), in the order they were given;
+ * labels.c reads and changes them. Keys: 1..VX_LABEL_KEY_MAX bytes, no '='
+ * and no control character; values: no control character.
+ */
+#define VX_LABELS_BYTES 512
+#define VX_OPTIONS_BYTES 256
+#define VX_LABEL_KEY_MAX 128
+/* The network options vxnet understands (`network create --opt`), as
+ * Docker's overlay driver names them; any other is refused.
+ */
+#define VX_OPT_MTU "com.docker.network.driver.mtu"
+#define VX_OPT_VNI "com.docker.network.driver.overlay.vxlanid_list"
+/* A network's ID: 64 lowercase hex digits, random, as Docker's. */
+#define VX_ID_LEN 64
+/* Its creation time, RFC 3339 in UTC: "2026-11-30T03:10:00.123456789Z". */
+#define VX_CREATED_MAX 40
+
 struct vx_network {
 	char name[VX_NAME_MAX];
 	uint32_t vni;
 	uint32_t mtu; /* 0: underlay MTU - 50, decided on the host */
-	int no_egress; /* `network create --no-egress`: nothing leaves the
-			* overlay (0: containers reach outside, translated) */
+	int no_egress; /* `network create --no-egress`/`--internal`: nothing
+			* leaves the overlay (0: containers reach outside,
+			* translated) */
 	int nsubnets;
 	struct vx_subnet subnets[VX_MAX_SUBNETS];
+	/* Empty in networks made before vxnet recorded them. */
+	char id[VX_ID_LEN + 1];
+	char created[VX_CREATED_MAX];
+	uint16_t labels_len, options_len;
+	char labels[VX_LABELS_BYTES];   /* `--label K=V` */
+	char options[VX_OPTIONS_BYTES]; /* `--opt K=V` */
 };
+
+/* Labels and options (labels.c). buf/len: a network's labels or options,
+ * cap the size of its buffer.
+ *
+ * lbl_next: the entry after e ("KEY=VALUE"), the first when e is NULL;
+ * NULL after the last. lbl_get: the value of key, or NULL. lbl_set puts
+ * key=value in place of key's entry, or appends it: 0 or -ENOSPC (no room
+ * left). lbl_del: 0 or -ENOENT. lbl_key_len: the length of entry e's key.
+ * lbl_check_key/lbl_check_value: NULL when fine, else why not ("is
+ * empty", "holds a control character", ...).
+ */
+const char *lbl_next(const char *buf, uint16_t len, const char *e);
+const char *lbl_get(const char *buf, uint16_t len, const char *key);
+int lbl_set(char *buf, size_t cap, uint16_t *len, const char *key, const char *value);
+int lbl_del(char *buf, uint16_t *len, const char *key);
+size_t lbl_key_len(const char *e);
+const char *lbl_check_key(const char *key, size_t len);
+const char *lbl_check_value(const char *value);
+/* A new network's ID and creation time (now), into n; 0 or a negative
+ * errno (no randomness).
+ */
+int network_stamp(struct vx_network *n);
 
 /* One published port: host_port on every node's underlay address reaches
  * port of the endpoint. Endpoints publishing the same host_port and proto
@@ -200,7 +247,18 @@ char *state_to_json_text(const struct vx_state *st); /* malloc'd, caller frees *
 int state_record_from_json(struct vx_state *st, enum vx_rec_kind kind, const char *text,
 			   size_t len, const char *source);
 char *state_record_to_json(enum vx_rec_kind kind, const void *rec); /* compact, malloc'd */
-/* `network inspect`: the network's fields plus "endpoints": [...]. */
-char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n);
+/* `network inspect`: a JSON array of one object in the shape of `docker
+ * network inspect` (Name, Id, Created, Scope "global", Driver "vxnet",
+ * EnableIPv6, IPAM, Internal, Attachable, Ingress, ConfigFrom, ConfigOnly,
+ * Containers: the network's endpoints by name, Options, Labels, Peers: the
+ * nodes of its endpoints) and vxnet's VNI and MTU (null: auto); malloc'd,
+ * NULL on ENOMEM.
+ */
+char *state_network_inspect(const struct vx_state *st, const struct vx_network *n);
+/* Labels or options (state.h) as a JSON object (jansson's json_t *), or
+ * NULL on ENOMEM.
+ */
+struct json_t;
+struct json_t *state_labels_to_json(const char *buf, uint16_t len);
 
 #endif

@@ -3,8 +3,12 @@
  *
  * {"version": 1,
  *  "nodes": [{"name": "h1", "address": "198.18.0.1"}],
- *  "networks": [{"name": "blue", "vni": 4096, "mtu": 0, "egress": false,
- *                "subnets": [{"subnet": "10.1.0.0/24", "gateway": "10.1.0.1"}]}],
+ *  "networks": [{"name": "blue", "id": "4f0c...(64 hex)",
+ *                "created": "2026-11-30T03:10:00.123456789Z",
+ *                "vni": 4096, "mtu": 0, "egress": false,
+ *                "subnets": [{"subnet": "10.1.0.0/24", "gateway": "10.1.0.1"}],
+ *                "labels": {"com.example.team": "web"},
+ *                "options": {"com.docker.network.driver.mtu": "1400"}}],
  *  "endpoints": [{"name": "c1", "network": "blue", "node": "h1",
  *                 "ip": "10.1.0.2", "mac": "02:42:0a:01:00:02",
  *                 "netns": "/run/netns/c1", "ifname": "eth0",
@@ -12,7 +16,10 @@
  *                 "publish": [{"proto": "tcp", "host_port": 8080, "port": 80}]}]}
  *
  * "version" is required; the three arrays may be absent (empty); "mtu" may be
- * absent (0), "egress" too (true; written only when false); netns/ifname/host_ifname are absent until `vxnet attach`,
+ * absent (0), "egress" too (true; written only when false); "id" and
+ * "created" are absent in networks made before vxnet recorded them (empty),
+ * "labels" and "options" when there are none (objects of strings, written
+ * in the order given); netns/ifname/host_ifname are absent until `vxnet attach`,
  * container_id unless vxnet-cni attached it, "publish" when it publishes
  * no port (at most VX_MAX_PUBLISH; "proto" is "tcp" or "udp", the ports
  * 0..65535: state_validate wants 1..65535).
@@ -254,21 +261,57 @@ static int subnet_from_json(struct vx_subnet *s, const json_t *j, const char *sr
 	return get_ipv4(v[GATEWAY], "gateway", &s->gateway, src, where);
 }
 
+/* "labels" or "options": an object of strings into buf (cap bytes), as
+ * lbl_set packs them; each key as lbl_check_key wants it (the packing
+ * needs a key without '='), each value without control characters.
+ */
+static int labels_from_json(const json_t *v, const char *key, char *buf, size_t cap,
+			    uint16_t *len, const char *src, const struct where *where)
+{
+	const char *k, *why;
+	json_t *val;
+
+	*len = 0;
+	if (!v)
+		return 0;
+	if (!json_is_object(v))
+		return jerr(src, where, "'%s' must be an object, not %s", key, type_name(v));
+	json_object_foreach((json_t *)v, k, val) {
+		if (!json_is_string(val))
+			return jerr(src, where, "%s '%s' must be a string, not %s", key, k, type_name(val));
+		if ((why = lbl_check_key(k, strlen(k))))
+			return jerr(src, where, "%s key '%s' %s", key, k, why);
+		if (strlen(json_string_value(val)) != json_string_length(val) ||
+		    (why = lbl_check_value(json_string_value(val))))
+			return jerr(src, where, "%s '%s': value %s", key, k, why ?: "holds a NUL");
+		if (lbl_set(buf, cap, len, k, json_string_value(val)))
+			return jerr(src, where, "'%s' take more than %zu bytes", key, cap);
+	}
+	return 0;
+}
+
 static int network_from_json(struct vx_state *st, const json_t *j, const char *src, const struct where *where)
 {
-	static const char *const keys[] = { "name", "vni", "mtu", "egress", "subnets", NULL };
-	enum { NAME, VNI, MTU, EGRESS, SUBNETS };
+	static const char *const keys[] = { "name", "id", "created", "vni", "mtu", "egress",
+					    "subnets", "labels", "options", NULL };
+	enum { NAME, ID, CREATED, VNI, MTU, EGRESS, SUBNETS, LABELS, OPTIONS };
 	struct vx_network n = {};
 	const json_t *subnets;
-	json_t *v[5], *sv;
+	json_t *v[9], *sv;
 	size_t i;
 	int egress, err;
 
 	if ((err = expect_object(j, src, where)) || (err = check_keys(j, keys, v, src, where)) ||
 	    (err = get_str(v[NAME], "name", 1, n.name, sizeof(n.name), src, where)) ||
+	    (err = get_str(v[ID], "id", 0, n.id, sizeof(n.id), src, where)) ||
+	    (err = get_str(v[CREATED], "created", 0, n.created, sizeof(n.created), src, where)) ||
 	    (err = get_u32(v[VNI], "vni", 1, &n.vni, src, where)) ||
 	    (err = get_u32(v[MTU], "mtu", 0, &n.mtu, src, where)) ||
-	    (err = get_bool(v[EGRESS], "egress", 1, &egress, src, where)))
+	    (err = get_bool(v[EGRESS], "egress", 1, &egress, src, where)) ||
+	    (err = labels_from_json(v[LABELS], "labels", n.labels, sizeof(n.labels), &n.labels_len,
+				    src, where)) ||
+	    (err = labels_from_json(v[OPTIONS], "options", n.options, sizeof(n.options),
+				    &n.options_len, src, where)))
 		return err;
 	n.no_egress = !egress;
 	subnets = get_array(v[SUBNETS], "subnets", 1, src, where, &err);
@@ -613,9 +656,43 @@ static json_t *endpoint_to_json(const struct vx_endpoint *e)
 	return j;
 }
 
+/* Labels or options as an object, or NULL on ENOMEM. */
+static json_t *labels_to_json(const char *buf, uint16_t len)
+{
+	json_t *o = json_object();
+
+	for (const char *e = lbl_next(buf, len, NULL); o && e; e = lbl_next(buf, len, e)) {
+		char key[VX_LABEL_KEY_MAX + 1];
+		size_t kl = lbl_key_len(e);
+
+		snprintf(key, sizeof(key), "%.*s", (int)kl, e);
+		if (json_object_set_new(o, key, json_string(e + kl + 1))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+json_t *state_labels_to_json(const char *buf, uint16_t len)
+{
+	return labels_to_json(buf, len);
+}
+
+/* The record's optional fields, each only when set: old records read and
+ * write as before.
+ */
+static int network_extras(json_t *j, const struct vx_network *n)
+{
+	return (n->labels_len && json_object_set_new(j, "labels", labels_to_json(n->labels, n->labels_len))) ||
+	       (n->options_len &&
+		json_object_set_new(j, "options", labels_to_json(n->options, n->options_len)));
+}
+
 static json_t *network_to_json(const struct vx_network *n)
 {
 	json_t *j, *subnets;
+	int stolen = 0;
 
 	subnets = json_array();
 	if (!subnets)
@@ -630,15 +707,22 @@ static json_t *network_to_json(const struct vx_network *n)
 			return NULL;
 		}
 	}
-	/* "o" steals subnets, also on failure; "egress" only when off, so
-	 * that records without it read and write as before.
+	/* Optional keys only when set ("egress" only when off), so that
+	 * records without them read and write as before. Each set steals its
+	 * value, also on failure; subnets is stolen once its turn came.
 	 */
-	if (n->no_egress)
-		j = json_pack("{s:s, s:I, s:I, s:b, s:o}", "name", n->name, "vni", (json_int_t)n->vni,
-			      "mtu", (json_int_t)n->mtu, "egress", 0, "subnets", subnets);
-	else
-		j = json_pack("{s:s, s:I, s:I, s:o}", "name", n->name, "vni", (json_int_t)n->vni,
-			      "mtu", (json_int_t)n->mtu, "subnets", subnets);
+	j = json_pack("{s:s}", "name", n->name);
+	if (!j || (n->id[0] && json_object_set_new(j, "id", json_string(n->id))) ||
+	    (n->created[0] && json_object_set_new(j, "created", json_string(n->created))) ||
+	    json_object_set_new(j, "vni", json_integer(n->vni)) ||
+	    json_object_set_new(j, "mtu", json_integer(n->mtu)) ||
+	    (n->no_egress && json_object_set_new(j, "egress", json_false())) ||
+	    (stolen = 1, json_object_set_new(j, "subnets", subnets)) || network_extras(j, n)) {
+		if (!stolen)
+			json_decref(subnets);
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -686,24 +770,108 @@ char *state_record_to_json(enum vx_rec_kind kind, const void *rec)
 	return text;
 }
 
-char *state_network_to_json_text(const struct vx_state *st, const struct vx_network *n)
+/* One endpoint under "Containers" of `network inspect`: Docker's keys
+ * (EndpointID is the endpoint's name: vxnet has no other ID for it) and
+ * vxnet's: the node, the container's namespace and interfaces, the
+ * container ID a runtime gave, the published ports. Absent values are "".
+ */
+static json_t *inspect_endpoint(const struct vx_endpoint *e, const struct vx_network *n)
 {
-	json_t *j = network_to_json(n), *eps;
+	const struct vx_subnet *sn = network_subnet_of(n, e->ip);
+	char ip[24], mac[18];
+	json_t *pub = json_array(), *j;
+
+	format_ipv4(e->ip, ip);
+	snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), "/%u", sn ? sn->prefix : 32);
+	format_mac(e->mac, mac);
+	for (int i = 0; pub && i < e->npublish; i++) {
+		char p[24];
+
+		format_publish(&e->publish[i], p);
+		if (json_array_append_new(pub, json_string(p))) {
+			json_decref(pub);
+			pub = NULL;
+		}
+	}
+	if (!pub)
+		return NULL;
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "Name", e->name,
+		      "EndpointID", e->name, "MacAddress", mac, "IPv4Address", ip, "IPv6Address", "",
+		      "Node", e->node, "NetNS", e->netns, "Interface", e->ifname,
+		      "HostInterface", e->host_ifname, "ContainerID", e->container_id,
+		      "Publish", pub);
+	return j;
+}
+
+/* "IPAM": {"Driver", "Options", "Config": [{"Subnet", "Gateway"}]}. */
+static json_t *inspect_ipam(const struct vx_network *n)
+{
+	json_t *cfg = json_array();
+
+	for (int i = 0; cfg && i < n->nsubnets; i++) {
+		char c[20], g[16];
+
+		format_cidr(n->subnets[i].addr, n->subnets[i].prefix, c);
+		format_ipv4(n->subnets[i].gateway, g);
+		if (json_array_append_new(cfg, json_pack("{s:s, s:s}", "Subnet", c, "Gateway", g))) {
+			json_decref(cfg);
+			return NULL;
+		}
+	}
+	return cfg ? json_pack("{s:s, s:{}, s:o}", "Driver", "vxnet", "Options", "Config", cfg) : NULL;
+}
+
+/* The network's endpoints by name, and the nodes they are on ("Peers"). */
+static int inspect_members(const struct vx_state *st, const struct vx_network *n, json_t *eps,
+			   json_t *peers)
+{
+	for (size_t i = 0; i < st->nendpoints; i++) {
+		const struct vx_endpoint *e = &st->endpoints[i];
+		const struct vx_node *node;
+		size_t k, seen = 0;
+		json_t *p;
+
+		if (strcmp(e->network, n->name))
+			continue;
+		if (json_object_set_new(eps, e->name, inspect_endpoint(e, n)))
+			return -ENOMEM;
+		json_array_foreach(peers, k, p)
+			seen |= !strcmp(json_string_value(json_object_get(p, "Name")), e->node);
+		node = state_find_node(st, e->node);
+		if (!seen && node) {
+			char a[16];
+
+			format_ipv4(node->addr, a);
+			if (json_array_append_new(peers, json_pack("{s:s, s:s}", "Name", node->name, "IP", a)))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+char *state_network_inspect(const struct vx_state *st, const struct vx_network *n)
+{
+	json_t *eps = json_object(), *peers = json_array(), *j, *arr;
 	char *text = NULL;
 
-	if (!j)
+	if (!eps || !peers || inspect_members(st, n, eps, peers)) {
+		json_decref(eps);
+		json_decref(peers);
 		return NULL;
-	eps = json_array();
-	if (json_object_set_new(j, "endpoints", eps)) /* steals eps, also on failure */
-		goto cleanup;
-	for (size_t i = 0; i < st->nendpoints; i++) {
-		if (strcmp(st->endpoints[i].network, n->name))
-			continue;
-		if (json_array_append_new(eps, endpoint_to_json(&st->endpoints[i])))
-			goto cleanup;
 	}
-	text = dump(j);
-cleanup:
-	json_decref(j);
+	/* "o" steals each value, also on failure */
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:b, s:b, s:b, s:{s:s}, s:b, s:o,"
+		      " s:o, s:o, s:o, s:I, s:o}",
+		      "Name", n->name, "Id", n->id, "Created", n->created, "Scope", "global",
+		      "Driver", "vxnet", "EnableIPv6", 0, "IPAM", inspect_ipam(n),
+		      "Internal", n->no_egress, "Attachable", 1, "Ingress", 0,
+		      "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", eps,
+		      "Options", labels_to_json(n->options, n->options_len),
+		      "Labels", labels_to_json(n->labels, n->labels_len), "Peers", peers,
+		      "VNI", (json_int_t)n->vni, "MTU", n->mtu ? json_integer(n->mtu) : json_null());
+	arr = j ? json_pack("[o]", j) : NULL;
+	if (arr)
+		text = dump(arr);
+	json_decref(arr);
 	return text;
 }

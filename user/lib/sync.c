@@ -8,6 +8,7 @@
 #include "datapath.h"
 #include "emit.h"
 #include "log.h"
+#include "reconcile.h"
 #include "sync.h"
 
 /* The pinned host map's ID and record; quiet. */
@@ -31,7 +32,7 @@ int dp_sync_open(struct dp_sync *s, const char *dir, const char *who)
 {
 	struct vxnet_host host;
 
-	*s = (struct dp_sync){ .dir = dir, .who = who };
+	*s = (struct dp_sync){ .dir = dir, .who = who, .reconcile = 1 };
 	for (int m = 0; m < DP_MAP_NSYNCED; m++) {
 		s->fds[m] = -1;
 		kv_init(&s->want[m], dp_maps[m].key_size, dp_maps[m].value_size);
@@ -39,6 +40,13 @@ int dp_sync_open(struct dp_sync *s, const char *dir, const char *who)
 	/* the ID first: if up replaces the pins between the two, stale says so */
 	read_host_pin(dir, &s->host_map_id, &host);
 	return dp_read_host(dir, &s->host) ?: dp_open_synced_maps(dir, who, s->fds);
+}
+
+int dp_sync_host(const char *dir, struct vxnet_host *host)
+{
+	__u32 id;
+
+	return read_host_pin(dir, &id, host);
 }
 
 int dp_sync_stale(const struct dp_sync *s)
@@ -81,6 +89,10 @@ int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result 
 		pr_err("%s: %s", s->who, strerror(-err));
 		goto cleanup;
 	}
+	if (!s->nfull++)
+		reconcile_warn_mtu(st, &s->host, NULL, s->who);
+	if (s->reconcile)
+		reconcile_host(st, &s->host, NULL, RECONCILE_LOWER, s->who);
 	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++) {
 		err = write_map(s, m, &c.out[m], NULL, res);
 		/* the maps now hold what was emitted: keep it for dp_sync_event */
@@ -88,6 +100,8 @@ int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result 
 		s->want[m] = c.out[m];
 		kv_init(&c.out[m], c.out[m].ksz, c.out[m].vsz);
 	}
+	if (!err && s->reconcile)
+		reconcile_host(st, &s->host, NULL, RECONCILE_ALL, s->who);
 cleanup:
 	emit_free(&c);
 	return err;
@@ -151,7 +165,7 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 {
 	struct emit_ctx before, after;
 	struct kv_set scope[DP_MAP_NSYNCED], svc;
-	int err;
+	int err, net_changed;
 
 	*res = (struct kv_result){};
 	emit_init(&before, st, &s->host);
@@ -170,6 +184,12 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 		     state_apply(st, ev->kind, ev->name, ev->deleted ? NULL : &ev->rec);
 	emit_init(&after, st, &s->host);
 	err = err ?: emit_record(&after, ev->kind, ev->name) ?: emit_services(&after, &svc);
+	/* a network changed: its containers here follow (MTU down before the maps, up after) */
+	net_changed = !err && s->reconcile && ev->kind == VX_REC_NETWORK && !ev->deleted;
+	if (net_changed) {
+		reconcile_warn_mtu(st, &s->host, ev->name, s->who);
+		reconcile_host(st, &s->host, ev->name, RECONCILE_LOWER, s->who);
+	}
 	for (int m = 0; m < DP_MAP_NSYNCED; m++)
 		kv_init(&scope[m], dp_maps[m].key_size, 0);
 	for (int m = 0; m < DP_MAP_NSYNCED && !err; m++) {
@@ -186,6 +206,8 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 	}
 	if (err == -ENOMEM)
 		pr_err("%s: out of memory", s->who);
+	if (!err && net_changed)
+		reconcile_host(st, &s->host, ev->name, RECONCILE_ALL, s->who);
 	for (int m = 0; m < DP_MAP_NSYNCED; m++)
 		kv_free(&scope[m]);
 	kv_free(&svc);
@@ -194,7 +216,9 @@ int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_
 	return err;
 }
 
-int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res)
+/* dp_sync, reconciling this host's containers or not. */
+static int sync_once(const struct vx_state *st, const char *dir, int reconcile,
+		     struct kv_result *res)
 {
 	struct dp_sync s;
 	int err;
@@ -203,13 +227,21 @@ int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res)
 	err = dp_lock(dir);
 	if (err)
 		return err;
-	err = dp_sync_open(&s, dir, "sync") ?: dp_sync_full(&s, st, res);
+	err = dp_sync_open(&s, dir, "sync");
+	s.reconcile = reconcile;
+	err = err ?: dp_sync_full(&s, st, res);
 	dp_sync_close(&s);
 	dp_unlock();
 	return err;
 }
 
-int dp_sync_store(struct vx_store *store, const char *dir, struct kv_result *res)
+int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res)
+{
+	return sync_once(st, dir, 1, res);
+}
+
+static int sync_store(struct vx_store *store, const char *dir, int reconcile,
+		      struct kv_result *res)
 {
 	struct vx_state st;
 	int err;
@@ -219,8 +251,18 @@ int dp_sync_store(struct vx_store *store, const char *dir, struct kv_result *res
 	if (err)
 		return err;
 	state_init(&st);
-	err = store_read(store, &st) ?: dp_sync(&st, dir, res);
+	err = store_read(store, &st) ?: sync_once(&st, dir, reconcile, res);
 	state_free(&st);
 	dp_unlock();
 	return err;
+}
+
+int dp_sync_store(struct vx_store *store, const char *dir, struct kv_result *res)
+{
+	return sync_store(store, dir, 0, res);
+}
+
+int dp_sync_store_reconcile(struct vx_store *store, const char *dir, struct kv_result *res)
+{
+	return sync_store(store, dir, 1, res);
 }

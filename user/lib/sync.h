@@ -21,6 +21,12 @@ struct dp_sync {
 	 * how many records emitted it (node_vnis entries are shared).
 	 */
 	struct kv_set want[DP_MAP_NSYNCED];
+	/* Whether a full sync and a network's change also apply the networks'
+	 * properties to this host's containers (reconcile.h): on unless
+	 * cleared after dp_sync_open. Set by dp_sync_open.
+	 */
+	int reconcile;
+	unsigned int nfull; /* full syncs so far: the first warns (sync_warn_mtu) */
 };
 
 /* Reads the host record and opens the maps; one pr_err line on failure. */
@@ -38,8 +44,17 @@ int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result 
 int dp_sync_event(struct dp_sync *s, struct vx_state *st, const struct vx_store_event *ev,
 		  struct kv_result *res);
 
+/* This host's record, quietly: -ENOENT (or another negative errno) when
+ * vxnet is not up here.
+ */
+int dp_sync_host(const char *dir, struct vxnet_host *host);
+
 /* open, full, close, holding dp_lock: `vxnet sync` and the commands that
- * end with one.
+ * end with one. dp_sync (`vxnet up`) applies the networks' properties to
+ * this host's containers too (reconcile.h), dp_sync_store (attach,
+ * detach) does not: dp_sync_store_reconcile (`vxnet sync`, `network
+ * update`) does. Each warns about a network whose MTU this host's
+ * underlay does not carry (its endpoints here get the underlay's).
  */
 int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res);
 /* dp_sync of the state read from store under dp_lock: when writers
@@ -47,5 +62,6 @@ int dp_sync(const struct vx_state *st, const char *dir, struct kv_result *res);
  * the lock could undo a later writer's entries).
  */
 int dp_sync_store(struct vx_store *store, const char *dir, struct kv_result *res);
+int dp_sync_store_reconcile(struct vx_store *store, const char *dir, struct kv_result *res);
 
 #endif

@@ -2,12 +2,14 @@
 /* Validation (state.h): the name rule, and the whole state before any
  * write. Reports the first problem as one line and returns -EINVAL.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "state.h"
@@ -127,7 +129,115 @@ static int validate_subnet(const struct vx_network *n, int k, const char *src)
 	return 0;
 }
 
-/* A network's own fields but its subnets: name, VNI, MTU, how many subnets. */
+/* "" or VX_ID_LEN lowercase hex digits. */
+static int valid_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789abcdef");
+
+	return !id[0] || (n == VX_ID_LEN && !id[n]);
+}
+
+/* "" or RFC 3339: YYYY-MM-DDTHH:MM:SS, up to 9 digits of fraction, then Z
+ * or +HH:MM / -HH:MM.
+ */
+static int valid_created(const char *s)
+{
+	const char *p;
+	struct tm tm = {};
+	size_t frac;
+
+	if (!s[0])
+		return 1;
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p || strspn(s, "0123456789") != 4)
+		return 0;
+	if (*p == '.') {
+		frac = strspn(p + 1, "0123456789");
+		if (frac < 1 || frac > 9)
+			return 0;
+		p += 1 + frac;
+	}
+	if (!strcmp(p, "Z"))
+		return 1;
+	return (*p == '+' || *p == '-') && strlen(p) == 6 && isdigit((unsigned char)p[1]) &&
+	       isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+	       isdigit((unsigned char)p[5]);
+}
+
+/* A decimal number within lo..hi. */
+static int number_in(const char *s, unsigned long lo, unsigned long hi)
+{
+	unsigned long v = 0;
+
+	if (!*s || strlen(s) > 9 || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	v = strtoul(s, NULL, 10);
+	return v >= lo && v <= hi;
+}
+
+/* Labels or options (what = "label", "option"): well-formed entries, keys
+ * and values as lbl_check_* want them, no key twice.
+ */
+static int check_labels(const struct vx_network *n, const char *what, const char *buf,
+			uint16_t len, size_t cap, const char *src)
+{
+	char esc[4 * VX_LABEL_KEY_MAX + 8];
+	const char *why;
+
+	if (len > cap || (len && buf[len - 1]))
+		return pr_err_at(src, "network %s: malformed %ss", n->name, what);
+	for (const char *e = lbl_next(buf, len, NULL); e; e = lbl_next(buf, len, e)) {
+		size_t kl = lbl_key_len(e);
+		char key[VX_LABEL_KEY_MAX + 1];
+
+		if ((why = lbl_check_key(e, kl)) || !e[kl])
+			return pr_err_at(src, "network %s: %s key '%s' %s", n->name, what,
+					 log_printable(e, esc, sizeof(esc)), why ?: "has no '='");
+		snprintf(key, sizeof(key), "%.*s", (int)kl, e);
+		if ((why = lbl_check_value(e + kl + 1)))
+			return pr_err_at(src, "network %s: %s %s: value %s", n->name, what,
+					 log_printable(key, esc, sizeof(esc)), why);
+		for (const char *o = lbl_next(buf, len, NULL); o != e; o = lbl_next(buf, len, o))
+			if (lbl_key_len(o) == kl && !memcmp(o, e, kl))
+				return pr_err_at(src, "network %s: %s %s given twice", n->name, what, key);
+	}
+	return 0;
+}
+
+/* The options vxnet understands, and their values: each one what the
+ * network's own field holds.
+ */
+static int check_options(const struct vx_network *n, const char *src)
+{
+	char esc[4 * VX_LABEL_KEY_MAX + 8];
+	const char *v;
+
+	for (const char *e = lbl_next(n->options, n->options_len, NULL); e;
+	     e = lbl_next(n->options, n->options_len, e)) {
+		size_t kl = lbl_key_len(e);
+
+		if ((kl == strlen(VX_OPT_MTU) && !memcmp(e, VX_OPT_MTU, kl)) ||
+		    (kl == strlen(VX_OPT_VNI) && !memcmp(e, VX_OPT_VNI, kl)))
+			continue;
+		return pr_err_at(src, "network %s: option '%.*s' is not one vxnet knows (%s, %s)",
+				 n->name, (int)strcspn(log_printable(e, esc, sizeof(esc)), "="), esc,
+				 VX_OPT_MTU, VX_OPT_VNI);
+	}
+	v = lbl_get(n->options, n->options_len, VX_OPT_MTU);
+	if (v && (!number_in(v, VX_MTU_MIN, VX_MTU_MAX) || strtoul(v, NULL, 10) != n->mtu))
+		return pr_err_at(src, "network %s: option %s=%s: must be the network's MTU (%u), %d..%d",
+				 n->name, VX_OPT_MTU, log_printable(v, esc, sizeof(esc)), n->mtu,
+				 VX_MTU_MIN, VX_MTU_MAX);
+	v = lbl_get(n->options, n->options_len, VX_OPT_VNI);
+	if (v && (!number_in(v, 1, VX_VNI_MAX) || strtoul(v, NULL, 10) != n->vni))
+		return pr_err_at(src, "network %s: option %s=%s: must be the network's VNI (%u)",
+				 n->name, VX_OPT_VNI, log_printable(v, esc, sizeof(esc)), n->vni);
+	return 0;
+}
+
+/* A network's own fields but its subnets: name, VNI, MTU, how many subnets,
+ * ID, creation time, labels, options.
+ */
 static int check_network_fields(const struct vx_network *n, const char *src)
 {
 	char esc[ESC_MAX];
@@ -143,7 +253,15 @@ static int check_network_fields(const struct vx_network *n, const char *src)
 	if (n->nsubnets < 1 || n->nsubnets > VX_MAX_SUBNETS)
 		return pr_err_at(src, "network %s: needs 1..%d subnets, has %d", n->name,
 				 VX_MAX_SUBNETS, n->nsubnets);
-	return 0;
+	if (!valid_id(n->id))
+		return pr_err_at(src, "network %s: ID '%s' is not %d lowercase hex digits", n->name,
+				 log_printable(n->id, esc, sizeof(esc)), VX_ID_LEN);
+	if (!valid_created(n->created))
+		return pr_err_at(src, "network %s: created '%s' is not an RFC 3339 time", n->name,
+				 log_printable(n->created, esc, sizeof(esc)));
+	return check_labels(n, "label", n->labels, n->labels_len, sizeof(n->labels), src) ?:
+	       check_labels(n, "option", n->options, n->options_len, sizeof(n->options), src) ?:
+	       check_options(n, src);
 }
 
 static int check_subnets(const struct vx_network *n, const char *src)
@@ -163,6 +281,9 @@ static int network_clash(const struct vx_network *o, const struct vx_network *n,
 	if (o->vni == n->vni)
 		return pr_err_at(src, "network %s: VNI %u is already used by network %s",
 				 n->name, n->vni, o->name);
+	if (n->id[0] && !strcmp(o->id, n->id))
+		return pr_err_at(src, "network %s: ID %s is already network %s's", n->name, n->id,
+				 o->name);
 	return 0;
 }
 
