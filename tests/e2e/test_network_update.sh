@@ -62,7 +62,8 @@ if wait_for 10 mtu_is "$C2" 1300; then ok "$T: ... c2's eth0 on h2 is 1300 throu
 else fail "$T: c2's MTU through the agent: $(waited) $(tails 3 "$TMP/agent2.log")"; fi
 check "$T: ... h2's networks map says 1300" test "$(net_mtu vx2)" = 1300
 check "$T: ... the agent logged the network's change" logged '^revision [0-9]+: network blue put:'
-check "$T: ... host side of c1's veth stays 65535" test "$(ip -n "$H1" -j link show "$(jq -r '.endpoints[] | select(.name | startswith("'"$C1"'")) | .host_ifname' "$STATE")" | jq '.[0].mtu')" = 65535
+c1_veth=$(jq -r --arg ns "/run/netns/$C1" '.endpoints[] | select(.netns == $ns) | .host_ifname' "$STATE")
+check "$T: ... host side of c1's veth ($c1_veth) stays 65535" test "$(ip -n "$H1" -j link show "$c1_veth" | jq '.[0].mtu')" = 65535
 sleep 2
 check "$T: network update blue --mtu 1450 (up again) while TCP flows" vx1 network update blue --mtu 1450
 check "$T: ... c1's eth0 is 1450" mtu_is "$C1" 1450
