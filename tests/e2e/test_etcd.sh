@@ -286,6 +286,22 @@ else
 	fail "etcd: TCP flow across the agent restart: $(jq -c '[.intervals[].sum.bytes]' "$TMP/iperf2.json" 2>/dev/null)"
 fi
 
+# ---- network update through etcd: the record round-trips with its labels,
+# h2's agent applies the MTU and the new subnet's route to c2 ----
+check "etcd: network update blue --mtu 1400 --label env=etcd --add-subnet 10.8.0.0/24 on h1" \
+	vx1 network update blue --mtu 1400 --label env=etcd --add-subnet 10.8.0.0/24
+if [ "$(etcdctl_ get /vxnet/networks/blue --print-value-only | jq -c '[.mtu, .labels, .subnets[1].subnet]')" = \
+     '[1400,{"env":"etcd"},"10.8.0.0/24"]' ]; then ok "etcd: /vxnet/networks/blue holds the MTU, label and subnet"
+else fail "etcd: /vxnet/networks/blue is '$(etcdctl_ get /vxnet/networks/blue --print-value-only)'"; fi
+out_inspect=$(vxs network inspect blue | jq -c '.[0] | [.Labels, .MTU, (.Id | length)]')
+[ "$out_inspect" = '[{"env":"etcd"},1400,64]' ] && ok "etcd: network inspect through etcd: labels, MTU, ID" ||
+	fail "etcd: network inspect through etcd: $out_inspect"
+c2_mtu() { [ "$(ip -n "$C2" -j link show eth0 | jq '.[0].mtu')" = 1400 ]; }
+c2_route() { ip -n "$C2" route show 10.8.0.0/24 | grep -q 'via 10.1.0.1 dev eth0'; }
+if wait_for 10 c2_mtu && wait_for 5 c2_route; then ok "etcd: c2 on h2 got MTU 1400 and a route to 10.8.0.0/24 through its agent"
+else fail "etcd: c2 after the update: mtu $(ip -n "$C2" -j link show eth0 | jq '.[0].mtu'), routes $(ip -n "$C2" route | tr '\n' '|') $(tails 2 "$TMP/agent2.log")"; fi
+check "etcd: network update blue --mtu 1450 (back)" vx1 network update blue --mtu 1450
+
 # ---- network and node changes while the agents run; then the agents'
 # incremental updates (attaches, detaches, these) must equal a full sync ----
 check "etcd: network create red while the agents run" vxs network create red --subnet 10.9.0.0/24
