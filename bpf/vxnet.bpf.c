@@ -102,11 +102,16 @@ static __noinline int container_arp(struct __sk_buff *skb, const struct vxnet_if
 
 /* Encapsulate towards node and send out of the underlay. h.inner holds
  * the original Ethernet header, which becomes the inner one; h.vx the
- * VXLAN header and h.udp.source the flow's source port. Not inlined: its
- * headers and FIB lookup would share a stack frame with egress.
+ * VXLAN header and h.udp.source the flow's source port; wire_len the IPv4
+ * length of the largest inner packet (skb_ipv4_wire_len()). Not inlined:
+ * its headers and FIB lookup would share a stack frame with egress.
+ * Returns the verdict, or, when the underlay's route to node cannot carry
+ * wire_len + VXNET_ENCAP_LEN, minus the tunnel's MTU (tunnel_mtu()), the
+ * skb untouched: the caller answers or counts it (container_too_big()),
+ * where the device would have dropped it without a word.
  */
 static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_hdr *h,
-				      __u8 tos, __be32 node)
+				      __u8 tos, __be32 node, __u32 wire_len)
 {
 	struct bpf_redir_neigh nh = {};
 	struct bpf_fib_lookup p;
@@ -114,7 +119,10 @@ static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_
 	__u32 len;
 	int rc;
 
-	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, node);
+	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, node,
+			   wire_len + VXNET_ENCAP_LEN);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return -(int)tunnel_mtu(p.mtu_result);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return tc_drop(skb, VXNET_DROP_FIB);
 
@@ -142,22 +150,28 @@ static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_
 	return bpf_redirect(p.ifindex, 0);
 }
 
-/* IPv4 from a container, DF set, too big for the network: answer as the
+/* IPv4 from a container too big for mtu: the network's, or the tunnel's
+ * towards its destination, or egress's route. With DF set, answered as the
  * sender's gateway would (RFC 1191), with ICMP "fragmentation needed" and
- * the network MTU, from the gateway of the sender's subnet. The skb itself
- * becomes the reply and goes back into the container; the original counts
- * as dropped FRAG_NEEDED.
+ * mtu, from the gateway of the sender's subnet: the skb itself becomes the
+ * reply and goes back into the container; the original counts as dropped
+ * FRAG_NEEDED. Without DF, dropped TOO_BIG. Reads the header from the skb
+ * (the caller has validated it): its callers' frames keep nothing for it.
  */
-static __noinline int container_frag_needed(struct __sk_buff *skb,
-						 const struct vxnet_iface *ifc, __u32 mtu,
-						 __u32 ihl)
+static __noinline int container_too_big(struct __sk_buff *skb, const struct vxnet_iface *ifc,
+					__u32 mtu)
 {
 	struct vxnet_icmp_err e = {};
 	__u32 orig_len = skb->len;
-	__u32 quote_len = ihl + 8;
+	__u32 quote_len;
 	__u32 len;
 	__u8 gw_mac[ETH_ALEN];
 
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, e.quote, sizeof(struct iphdr)))
+		return tc_drop(skb, VXNET_DROP_MALFORMED);
+	if (!ipv4_df((const struct iphdr *)e.quote))
+		return tc_drop(skb, VXNET_DROP_TOO_BIG);
+	quote_len = (e.quote[0] & 0xf) * 4 + 8;
 	if (quote_len < ICMP_QUOTE_MIN || quote_len > ICMP_QUOTE_MAX)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (!ifc->gateway) /* nothing to send it from: loader predates it */
@@ -213,24 +227,26 @@ static __noinline int container_gw_ipv4(struct __sk_buff *skb,
 }
 
 /* Where egress to daddr leaves: the host's route from this host's address
- * (a BPF_FIB_LKUP_RET_* code) and its next hop. Not inlined, nor is
+ * (a BPF_FIB_LKUP_RET_* code) for a packet of wire_len bytes (FRAG_NEEDED
+ * when the route's MTU is smaller) and its next hop. Not inlined, nor is
  * nat_out(): the lookup's parameters and the NAT keys would share one
  * stack frame otherwise, too big for the verifier's 512 bytes.
  */
 struct egress_hop {
 	__u32 ifindex;
 	__be32 nh;    /* next hop's address, for bpf_redirect_neigh */
-	__u16 mtu;    /* the device's MTU, when FRAG_NEEDED */
+	__u16 mtu;    /* the route's MTU, when FRAG_NEEDED */
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
 };
 
-static __noinline int egress_route(struct __sk_buff *skb, __be32 daddr, struct egress_hop *hop)
+static __noinline int egress_route(struct __sk_buff *skb, __be32 daddr, struct egress_hop *hop,
+				   __u32 wire_len)
 {
 	struct bpf_fib_lookup p;
 	int rc;
 
-	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, daddr);
+	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, daddr, wire_len);
 	hop->ifindex = p.ifindex;
 	hop->nh = p.ipv4_dst;
 	hop->mtu = p.mtu_result;
@@ -283,7 +299,9 @@ static __always_inline int egress_send(struct __sk_buff *skb, int rc, const stru
  * it is: the backend's answer back to the node the client came through
  * (t->gateway 0); or routed to the backend t (TTL - 1, from its gateway's
  * MAC to its own): a client's packet to its backend's host. Not bigger than
- * the network's MTU. stat counts it once it is on its way.
+ * the network's MTU (else TOO_BIG). stat counts it once it is on its way.
+ * Returns the verdict, or container_encap()'s minus the tunnel's MTU when
+ * the underlay's route cannot carry it.
  */
 static __noinline int published_encap(struct __sk_buff *skb, const struct nat_target *t,
 				      enum vxnet_stat stat)
@@ -291,7 +309,7 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 	void *data_end;
 	struct vxnet_encap_hdr h = {};
 	struct vxnet_network *net;
-	__u32 *l4, ports = 0, len;
+	__u32 *l4, ports = 0, len, wire;
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	int rc;
@@ -300,7 +318,8 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 	if (!ip)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	net = bpf_map_lookup_elem(&networks, &t->vni);
-	if (net && !skb_ipv4_fits(skb, net->mtu, ip->ihl * 4, ip->protocol))
+	wire = skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol);
+	if (net && net->mtu && wire > net->mtu)
 		return tc_drop(skb, VXNET_DROP_TOO_BIG);
 	if (t->gateway)
 		ipv4_dec_ttl(ip);
@@ -317,7 +336,7 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 	vxlan_build(&h.vx, t->vni);
 	h.vx.vx_flags |= bpf_htonl(VXNET_VXLAN_F_PUBLISHED << 24);
 	len = skb->len;
-	rc = container_encap(skb, &h, ip->tos, t->node);
+	rc = container_encap(skb, &h, ip->tos, t->node, wire);
 	if (rc == TC_ACT_REDIRECT)
 		vxnet_stat(stat, len);
 	return rc;
@@ -334,11 +353,16 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
  * address: it delivers it, or answers "unreachable", translated back by
  * vxnet_nat_in on the loopback device. The answer of a published flow goes
  * back to the port it was published on: from here, or through the node
- * the client came through (-1 and *via set: the caller sends it there, so
- * that the tunnel's stack frames do not add to this one's).
+ * the client came through (EGRESS_VIA and *out the node: the caller sends
+ * it there, so that the tunnel's stack frames do not add to this one's).
+ * Too big for the way out: EGRESS_TOO_BIG and *out the route's MTU, for
+ * the caller's container_too_big(), likewise.
  */
+#define EGRESS_VIA (-1)
+#define EGRESS_TOO_BIG (-2)
+
 static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet_iface *ifc,
-				       __be32 *via)
+				       __u32 *out)
 {
 	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = ifc->vni };
 	struct vxnet_network *net;
@@ -378,15 +402,14 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	if (reason)
 		return tc_drop(skb, reason);
 	if (r.flags & VXNET_NAT_F_VIA) {
-		*via = r.node;
-		return -1;
+		*out = r.node;
+		return EGRESS_VIA;
 	}
 
-	rc = egress_route(skb, daddr, &hop);
+	rc = egress_route(skb, daddr, &hop, skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol));
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		if (!ipv4_df(ip))
-			return tc_drop(skb, VXNET_DROP_TOO_BIG);
-		return container_frag_needed(skb, ifc, hop.mtu, ip->ihl * 4);
+		*out = hop.mtu;
+		return EGRESS_TOO_BIG;
 	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
@@ -434,7 +457,9 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 	if (ip->ttl <= 1)
 		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);
 
-	rc = egress_route(skb, daddr, &hop);
+	rc = egress_route(skb, daddr, &hop, skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol));
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) /* the backend is on another host */
+		return tc_drop(skb, VXNET_DROP_TOO_BIG);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
 		return tc_drop(skb, VXNET_DROP_FIB);
@@ -447,9 +472,12 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 static __always_inline int nat_forward(struct __sk_buff *skb, const struct nat_target *t,
 				       enum vxnet_stat stat)
 {
+	int rc;
+
 	if (!t->node)
 		return nat_deliver(skb, t, stat);
-	return published_encap(skb, t, stat);
+	rc = published_encap(skb, t, stat);
+	return rc >= 0 ? rc : tc_drop(skb, VXNET_DROP_TOO_BIG);
 }
 
 /* What reaches this host's own address from outside or from itself (tc
@@ -471,8 +499,10 @@ static __always_inline int host_in(struct __sk_buff *skb)
 }
 
 /* IPv4 from a container: anti-spoofing, routing between subnets, then local
- * delivery or, if it fits the network MTU, encap. The order of the checks
- * is the kernel's ip_forward(): TTL, then MTU, then the rewrite.
+ * delivery or, if it fits the network MTU, encap; what the underlay's
+ * route cannot carry once encapsulated is answered or counted as what does
+ * not fit the network MTU. The order of the checks is the kernel's
+ * ip_forward(): TTL, then MTU, then the rewrite.
  */
 static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vxnet_iface *ifc)
 {
@@ -481,10 +511,10 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	struct vxnet_endpoint *ep;
 	struct ethhdr *eth;
 	struct iphdr *ip;
-	__u32 ihl, mtu, hash;
+	__u32 mtu, hash, wire = 0;
 	struct nat_target via_t = {};
 	int routed, rc;
-	__be32 via;
+	__u32 out;
 
 	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN))
@@ -496,12 +526,15 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 
 	ep = ep_lookup(ifc->vni, ip->daddr);
 	if (!ep) {
-		rc = container_egress(skb, ifc, &via);
+		rc = container_egress(skb, ifc, &out);
 		if (rc >= 0)
 			return rc;
+		if (rc == EGRESS_TOO_BIG)
+			return container_too_big(skb, ifc, out);
 		via_t.vni = ifc->vni;
-		via_t.node = via;
-		return published_encap(skb, &via_t, VXNET_STAT_PUBLISHED_REPLY);
+		via_t.node = out;
+		rc = published_encap(skb, &via_t, VXNET_STAT_PUBLISHED_REPLY);
+		return rc >= 0 ? rc : container_too_big(skb, ifc, -rc);
 	}
 	if (ep->flags & VXNET_EP_GATEWAY)
 		return container_gw_ipv4(skb, ep);
@@ -511,13 +544,10 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);
 
 	if (!(ep->flags & VXNET_EP_LOCAL)) {
-		ihl = ip->ihl * 4;
 		mtu = ifc->mtu;
-		if (!skb_ipv4_fits(skb, mtu, ihl, ip->protocol)) {
-			if (!ipv4_df(ip))
-				return tc_drop(skb, VXNET_DROP_TOO_BIG);
-			return container_frag_needed(skb, ifc, mtu, ihl);
-		}
+		wire = skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol);
+		if (mtu && wire > mtu)
+			return container_too_big(skb, ifc, mtu);
 	}
 
 	if (routed)
@@ -549,7 +579,8 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	mac_copy(h.inner.h_dest, ep->mac);
 	h.udp.source = vxlan_src_port(hash);
 	vxlan_build(&h.vx, ifc->vni);
-	return container_encap(skb, &h, ip->tos, ep->node);
+	rc = container_encap(skb, &h, ip->tos, ep->node, wire);
+	return rc >= 0 ? rc : container_too_big(skb, ifc, -rc);
 }
 
 SEC("tc")

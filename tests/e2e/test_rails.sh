@@ -14,16 +14,18 @@
 #    back to the container (frag-needed); without, counted too-big.
 #
 #   c1 10.1.0.2  c3  c4               c2 10.1.0.3
-#   c5 (jumbo)                        c6 (jumbo)
+#   c5 10.5.0.2 (jumbo, MTU 9000)     c6 10.5.0.3 (jumbo)
 #        |                                 |
 #   +--- h1 ----------+   +---- r ----+   +--- h2 ---------+
 #   | eth0 198.18.1.2 |---r1        r2---| eth0 198.18.2.2 |
 #   +-----------------+   +-----------+   +----------------+
+#   for jumbo: every underlay link at MTU 9050, then h1's eth0 and r1
+#   back to 1500 (the tunnel from h1: 1450)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
 T=rails
 trap topo_cleanup EXIT
-topo_build && mkns "$C4" || { fail "$T: build topology"; exit 1; }
+topo_build && mkns "$C4" && mkns "$C5" && mkns "$C6" || { fail "$T: build topology"; exit 1; }
 vxs node add h1 198.18.1.2 >/dev/null && vxs node add h2 198.18.2.2 >/dev/null &&
 	vxs network create blue --subnet 10.1.0.0/24 >/dev/null || { fail "$T: initial state"; exit 1; }
 
@@ -104,5 +106,45 @@ check "$T: h2 synced with c4" vx2 sync
 check "$T: c4 ($c1ip) reaches c2" ping_ok "$C4" 10.1.0.3
 check "$T: endpoint rm of a record with no container still works" \
 	sh -c "'$VXNET' --state '$STATE' endpoint add ${P}x --network blue --node h2 >/dev/null && '$VXNET' --state '$STATE' endpoint rm --force ${P}x >/dev/null && '$VXNET' --state '$STATE' endpoint rm ${P}y 2>&1 | grep -q 'no such endpoint'"
+
+# ---- over the tunnel's MTU: never a silent drop ----
+# jumbo's MTU 9000 is right while the underlay carries 9050; then h1's
+# side of it goes back to 1500, as a misconfigured or changed underlay.
+mtu_all() { ip -n "$R" link set r1 mtu "$1" && ip -n "$R" link set r2 mtu "$1" &&
+	ip -n "$H1" link set eth0 mtu "$1" && ip -n "$H2" link set eth0 mtu "$1"; }
+check "$T: underlay at MTU 9050" mtu_all 9050
+check "$T: network jumbo, MTU 9000, c5 on h1 and c6 on h2" sh -c "
+	'$VXNET' --state '$STATE' --pin-dir '$PIN1' -n '$H1' network create jumbo --subnet 10.5.0.0/24 --mtu 9000 >/dev/null &&
+	'$VXNET' --state '$STATE' --pin-dir '$PIN1' -n '$H1' attach '$C5' jumbo --ip 10.5.0.2 >/dev/null &&
+	'$VXNET' --state '$STATE' --pin-dir '$PIN2' -n '$H2' attach '$C6' jumbo --ip 10.5.0.3 >/dev/null &&
+	'$VXNET' --state '$STATE' --pin-dir '$PIN1' -n '$H1' sync >/dev/null"
+mtu=$(ip -n "$C5" -j link show eth0 | jq '.[0].mtu')
+if [ "$mtu" = 9000 ]; then ok "$T: c5's MTU is 9000"; else fail "$T: c5's MTU is $mtu"; fi
+check "$T: 2000-byte DF ping c5 -> c6 while the underlay carries it" in_ns "$C5" ping -c 1 -W 2 -M do -s 2000 10.5.0.3
+check "$T: h1's underlay (eth0, r1) down to MTU 1500" sh -c "ip -n '$H1' link set eth0 mtu 1500 && ip -n '$R' link set r1 mtu 1500"
+in_ns "$C5" ip route flush cache
+fn0=$(counter vx1 frag-needed) icmp0=$(counter vx1 icmp-frag-needed) nr0=$(counter vx1 no-route)
+in_ns "$C5" ping -c 2 -i 0.3 -W 1 -M do -s 2000 10.5.0.3 >"$TMP/ping" 2>&1
+if grep -Eq 'Frag needed and DF set \(mtu = 1450\)|mtu ?= ?1450' "$TMP/ping"; then
+	ok "$T: 2000-byte DF ping over the 1450 tunnel: c5 got '$(grep -m1 -o 'From.*' "$TMP/ping")'"
+else
+	fail "$T: 2000-byte DF ping said: $(tr '\n' ' ' <"$TMP/ping" | cut -c 1-300)"
+fi
+fn1=$(counter vx1 frag-needed) icmp1=$(counter vx1 icmp-frag-needed) nr1=$(counter vx1 no-route)
+if is_count "$fn0" "$fn1" "$icmp0" "$icmp1" && [ "$fn1" -gt "$fn0" ] && [ "$icmp1" -gt "$icmp0" ]; then
+	ok "$T: counted: frag-needed $fn0 -> $fn1, icmp-frag-needed $icmp0 -> $icmp1"
+else
+	fail "$T: frag-needed $fn0 -> $fn1, icmp-frag-needed $icmp0 -> $icmp1"
+fi
+if is_count "$nr0" "$nr1" && [ "$nr1" = "$nr0" ]; then ok "$T: no-route did not move ($nr1)"; else fail "$T: no-route $nr0 -> $nr1"; fi
+if in_ns "$C5" ip route get 10.5.0.3 | grep -q 'mtu 1450'; then ok "$T: c5 caches path MTU 1450 to c6"
+else fail "$T: c5's route to c6: $(in_ns "$C5" ip route get 10.5.0.3 | tr '\n' ' ')"; fi
+in_ns "$C5" ip route flush cache
+tb0=$(counter vx1 too-big)
+check_not "$T: 2000-byte ping without DF does not cross" in_ns "$C5" ping -c 2 -i 0.2 -W 1 -M dont -s 2000 10.5.0.3
+tb1=$(counter vx1 too-big)
+if is_count "$tb0" "$tb1" && [ "$tb1" -ge $((tb0 + 2)) ]; then ok "$T: counted too-big ($tb0 -> $tb1)"; else fail "$T: too-big $tb0 -> $tb1"; fi
+check "$T: a 1300-byte DF ping still crosses" in_ns "$C5" ping -c 1 -W 2 -M do -s 1300 10.5.0.3
+check "$T: c1's network (MTU 1450 from the start) still fine: c4 -> c2" ping_ok "$C4" 10.1.0.3
 
 finish

@@ -24,6 +24,12 @@
  *    The network MTU is 1450. Node 198.18.2.20 is registered but has
  *    endpoints only in VNI 7, none in VNI 42.
  *
+ *    A narrower underlay path: 198.18.3.0/24 via 198.18.0.2 with a locked
+ *    route MTU of 1300 (tunnel MTU 1250, under the network's 1450), node
+ *    198.18.3.30: r5 10.0.1.7. And, in a block of its own, c1's interface
+ *    with MTU 9000 (a network MTU above what the 1500-byte underlay
+ *    carries, issue 15): the tunnel's 1450 applies.
+ *
  * The GSO cases at the end send real GSO packets through the kernel instead
  * (BPF_PROG_TEST_RUN cannot make one): c1 and c1h up, vxnet_from_container
  * on c1h's tc ingress, ul0 segmenting in software, a packet socket on ul1.
@@ -56,6 +62,8 @@
 #include "fixture.h"
 
 /* ---- fixtures --------------------------------------------------------- */
+
+static const __u8 R5_MAC[6] = { 0x02, 0x42, 0x0a, 0, 0x01, 0x07 }; /* 10.0.1.7 */
 
 /* TCP segment from c1 (port 80) with TTL ttl, as c1's stack sends it via
  * its veth (smac C1_MAC) or as a router forwards it (smac its own).
@@ -734,6 +742,56 @@ static int ep_case(const char *name, const struct tcase *c, __u32 src, __u32 dst
 	return 0;
 }
 
+/* c1's interface with MTU 9000, as a network MTU above what the underlay
+ * carries gives it (issue 15: a 2000-byte DF ping across hosts was dropped
+ * as no-route, nothing sent back): the tunnel's MTU, ul0's 1500 - 50,
+ * applies. The entry is put back afterwards.
+ */
+static int jumbo_cases(__u32 c1h)
+{
+	struct vxnet_iface ifc, jumbo;
+	struct pkt big_df = c1_big(R1_MAC, "10.0.1.4", 2000, 1, 0);
+	struct pkt fits = c1_big(R1_MAC, "10.0.1.4", 1450, 1, 0);
+	struct tcase cases[] = {
+	{ .name = "jumbo: MTU 9000, 2000 bytes DF to r1 answered ICMP 3/4 mtu 1450 (ul0 1500 - 50), dropped FRAG_NEEDED",
+	  .prog = FROM_CONTAINER, .in = big_df, .ifindex = c1h, .verdict = TC_ACT_REDIRECT,
+	  .out_kind = OUT_BYTES, .out = frag_needed_for(big_df, 1450),
+	  .stat = VXNET_STAT_ICMP_FRAG_NEEDED, .drop = VXNET_DROP_FRAG_NEEDED },
+	{ .name = "jumbo: MTU 9000, 2000 bytes without DF to r1 dropped TOO_BIG, frame unchanged",
+	  .prog = FROM_CONTAINER, .in = c1_big(R1_MAC, "10.0.1.4", 2000, 0, 0), .ifindex = c1h,
+	  .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED, .stat = NONE,
+	  .drop = VXNET_DROP_TOO_BIG },
+	{ .name = "jumbo: MTU 9000, 1451 bytes DF to r1 (fits ul0 before encap, not after): ICMP mtu 1450",
+	  .prog = FROM_CONTAINER, .in = c1_big(R1_MAC, "10.0.1.4", 1451, 1, 0), .ifindex = c1h,
+	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES,
+	  .out = frag_needed_for(c1_big(R1_MAC, "10.0.1.4", 1451, 1, 0), 1450),
+	  .stat = VXNET_STAT_ICMP_FRAG_NEEDED, .drop = VXNET_DROP_FRAG_NEEDED },
+	{ .name = "jumbo: MTU 9000, 1450 bytes DF to r1 encapsulated to 1500",
+	  .prog = FROM_CONTAINER, .in = fits, .ifindex = c1h, .verdict = TC_ACT_REDIRECT,
+	  .out_kind = OUT_BYTES, .out = encap_of(GW_MAC, "198.18.2.10", 0, fits),
+	  .mask_off = SPORT_OFF, .mask_len = 2, .stat = VXNET_STAT_ENCAP, .drop = NONE },
+	};
+	int failed = 0;
+
+	if (bpf_map__lookup_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0)) {
+		printf("not ok jumbo: read c1h's ifaces entry: %s\n", strerror(errno));
+		return -1;
+	}
+	jumbo = ifc;
+	jumbo.mtu = 9000;
+	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &jumbo, sizeof(jumbo), 0)) {
+		printf("not ok jumbo: write c1h's ifaces entry: %s\n", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
+		failed |= run_case(&cases[i]) != 0;
+	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0)) {
+		printf("not ok jumbo: put c1h's ifaces entry back: %s\n", strerror(errno));
+		return -1;
+	}
+	return failed ? -1 : 0;
+}
+
 int main(void)
 {
 	__u32 c1h, c2h, c3h;
@@ -763,7 +821,9 @@ int main(void)
 		return 1;
 	}
 	printf("ok load: verifier accepts vxnet_from_container, vxnet_xdp_decap, vxnet_tc_decap, vxnet_gro_sink\n");
-	if (fill_maps(skel, c1h, c2h)) {
+	if (fill_maps(skel, c1h, c2h) ||
+	    add_ep(skel, "10.0.1.7", R5_MAC, 0, 0, "198.18.3.30", "10.0.1.1") ||
+	    sh("ip route add 198.18.3.0/24 via 198.18.0.2 dev ul0 mtu lock 1300")) {
 		fprintf(stderr, "test_datapath: filling maps: %s\n", strerror(errno));
 		return 1;
 	}
@@ -816,6 +876,14 @@ int main(void)
 	 * 1411 + 20 IPv4 + 20 TCP = 1451 does not fit, 1410 does.
 	 */
 	struct pkt gso_seg = c1_to(R1_MAC, "10.0.1.4");
+	/* Towards r5, behind the underlay route of MTU 1300: 1250 inner bytes
+	 * fit (1300 encapsulated), 1251 do not; a GSO skb of gso_size 1211
+	 * makes 1211 + 40 = 1251-byte segments.
+	 */
+	struct pkt r5_fits = c1_big(R5_MAC, "10.0.1.7", 1250, 1, 0);
+	struct pkt r5_big_df = c1_big(R5_MAC, "10.0.1.7", 1251, 1, 0);
+	struct pkt r5_big_nodf = c1_big(R5_MAC, "10.0.1.7", 1251, 0, 0);
+	struct pkt r5_gso = c1_to(R5_MAC, "10.0.1.7");
 
 	struct tcase cases[] = {
 	/* from_container: encapsulation */
@@ -902,6 +970,25 @@ int main(void)
 	{ .name = "mtu: GSO skb, gso_size 1411 + 40 > 1450: ICMP 3/4 mtu 1450",
 	  .prog = FROM_CONTAINER, .in = gso_seg, .ifindex = c1h, .gso_size = 1411,
 	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = frag_needed_for(gso_seg, 1450),
+	  .stat = VXNET_STAT_ICMP_FRAG_NEEDED, .drop = VXNET_DROP_FRAG_NEEDED },
+	/* from_container: the tunnel's MTU, the underlay route's (1300 to
+	 * 198.18.3.30) - 50, below the network's: what the underlay cannot
+	 * carry is answered or counted, never left to the device to drop
+	 */
+	{ .name = "tunnel mtu: 1250 bytes DF to r5 (underlay route mtu 1300) fit, encapsulated to 1300",
+	  .prog = FROM_CONTAINER, .in = r5_fits, .ifindex = c1h, .verdict = TC_ACT_REDIRECT,
+	  .out_kind = OUT_BYTES, .out = encap_of(GW_MAC, "198.18.3.30", 0, r5_fits),
+	  .mask_off = SPORT_OFF, .mask_len = 2, .stat = VXNET_STAT_ENCAP, .drop = NONE },
+	{ .name = "tunnel mtu: 1251 bytes DF to r5 answered ICMP 3/4 mtu 1250 (route 1300 - 50), dropped FRAG_NEEDED",
+	  .prog = FROM_CONTAINER, .in = r5_big_df, .ifindex = c1h, .verdict = TC_ACT_REDIRECT,
+	  .out_kind = OUT_BYTES, .out = frag_needed_for(r5_big_df, 1250),
+	  .stat = VXNET_STAT_ICMP_FRAG_NEEDED, .drop = VXNET_DROP_FRAG_NEEDED },
+	{ .name = "tunnel mtu: 1251 bytes without DF to r5 dropped TOO_BIG, frame unchanged",
+	  .prog = FROM_CONTAINER, .in = r5_big_nodf, .ifindex = c1h, .verdict = TC_ACT_SHOT,
+	  .out_kind = OUT_UNCHANGED, .stat = NONE, .drop = VXNET_DROP_TOO_BIG },
+	{ .name = "tunnel mtu: GSO skb to r5, gso_size 1211 + 40 > 1250: ICMP 3/4 mtu 1250",
+	  .prog = FROM_CONTAINER, .in = r5_gso, .ifindex = c1h, .gso_size = 1211,
+	  .verdict = TC_ACT_REDIRECT, .out_kind = OUT_BYTES, .out = frag_needed_for(r5_gso, 1250),
 	  .stat = VXNET_STAT_ICMP_FRAG_NEEDED, .drop = VXNET_DROP_FRAG_NEEDED },
 	/* A GSO skb that fits (gso_size 1410 for TCP, 1422 for UDP) is
 	 * encapsulated with its gso_size kept: the GSO cases after the table
@@ -1155,6 +1242,7 @@ int main(void)
 
 	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
 		failed |= run_case(&cases[i]) != 0;
+	failed |= jumbo_cases(c1h) != 0;
 	for (i = 0; i < (int)(sizeof(dcases) / sizeof(dcases[0])); i++) {
 		static const struct { enum prog prog; const char *tag; int drop, pass; } progs[] = {
 			{ XDP_DECAP, "xdp", XDP_DROP, XDP_PASS },

@@ -12,6 +12,9 @@
  * Published ports: 8080/tcp -> c1 10.0.1.2:80 (here), 9090/tcp -> r1
  * 10.0.1.4:80 (node 198.18.2.10), 7070/udp has no backend. Clients come
  * from 198.18.2.50.
+ *
+ * 198.18.5.0/24 lies behind a route of locked MTU 1300 (via 198.18.0.2):
+ * egress there takes the route's MTU, not ul0's 1500.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -678,6 +681,52 @@ static void expect(const char *name, enum prog p, __u32 ifindex, struct pkt in, 
 	report(name, why);
 }
 
+/* Egress wider than the way out's route (MTU 1300 to 198.18.5.0/24, ul0
+ * itself 1500): with DF answered ICMP 3/4 mtu 1300 from c1's gateway,
+ * without dropped TOO_BIG; what fits is translated. Issue 15: the FIB saw
+ * ul0's MTU only and sent it, for the next router to drop.
+ */
+static void test_route_mtu(void)
+{
+	struct ip4 h = { .saddr = ip("10.0.1.2"), .daddr = ip("198.18.5.9"), .proto = IPPROTO_UDP,
+			 .ttl = 64, .id = 0x99, .frag = 0x4000, .l4csum = 1 };
+	struct pkt df = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP, ipv4x(h, udp(5400, 53, filler(1301 - 28))));
+	struct pkt fits = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP, ipv4x(h, udp(5401, 53, filler(1300 - 28))));
+	struct pkt nodf, out, want;
+	__u64 f0 = drop(VXNET_DROP_FRAG_NEEDED), t0 = drop(VXNET_DROP_TOO_BIG);
+	__u64 i0 = stat(VXNET_STAT_ICMP_FRAG_NEEDED), e0 = stat(VXNET_STAT_EGRESS);
+	char why[256] = "";
+	int rc;
+
+	rc = run(FROM_CONTAINER, c1h, df, &out);
+	want = icmp_err(C1_MAC, SUBNET_GW_MAC, "10.0.1.1", "10.0.1.2", 3, 4, 1300, df, 64);
+	if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else if (!differ(&out, &want, why, sizeof(why)) &&
+		 (drop(VXNET_DROP_FRAG_NEEDED) != f0 + 1 || stat(VXNET_STAT_ICMP_FRAG_NEEDED) != i0 + 1 ||
+		  stat(VXNET_STAT_EGRESS) != e0))
+		snprintf(why, sizeof(why), "frag-needed +%llu, icmp-frag-needed +%llu, egress +%llu",
+			 drop(VXNET_DROP_FRAG_NEEDED) - f0, stat(VXNET_STAT_ICMP_FRAG_NEEDED) - i0,
+			 stat(VXNET_STAT_EGRESS) - e0);
+	report("route mtu: egress of 1301 bytes DF to 198.18.5.9 (route mtu 1300) answered ICMP 3/4 mtu 1300, dropped FRAG_NEEDED", why);
+
+	why[0] = 0;
+	h.frag = 0;
+	nodf = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP, ipv4x(h, udp(5402, 53, filler(1301 - 28))));
+	rc = run(FROM_CONTAINER, c1h, nodf, &out);
+	if (rc != TC_ACT_SHOT || drop(VXNET_DROP_TOO_BIG) != t0 + 1)
+		snprintf(why, sizeof(why), "verdict %d, too-big +%llu", rc, drop(VXNET_DROP_TOO_BIG) - t0);
+	else
+		differ(&out, &nodf, why, sizeof(why));
+	report("route mtu: egress of 1301 bytes without DF dropped TOO_BIG, unchanged", why);
+
+	why[0] = 0;
+	rc = run(FROM_CONTAINER, c1h, fits, &out);
+	if (rc != TC_ACT_REDIRECT || stat(VXNET_STAT_EGRESS) != e0 + 1)
+		snprintf(why, sizeof(why), "verdict %d, egress +%llu", rc, stat(VXNET_STAT_EGRESS) - e0);
+	report("route mtu: egress of 1300 bytes DF to 198.18.5.9 translated and sent", why);
+}
+
 static void test_published(void)
 {
 	__u32 ul0 = if_nametoindex("ul0");
@@ -821,7 +870,8 @@ static int setup(void)
 int main(void)
 {
 	libbpf_set_print(test_libbpf_print);
-	if (setup_netns() || sh("ip route add blackhole 203.0.113.0/24"))
+	if (setup_netns() || sh("ip route add blackhole 203.0.113.0/24") ||
+	    sh("ip route add 198.18.5.0/24 via 198.18.0.2 dev ul0 mtu lock 1300"))
 		return 1;
 	c1h = if_nametoindex("c1h");
 	c3h = if_nametoindex("c3h");
@@ -857,6 +907,7 @@ int main(void)
 	test_exhaustion();
 	test_endpoint_gone();
 	test_published();
+	test_route_mtu();
 	vxnet_bpf__destroy(skel);
 	return failed ? 1 : 0;
 }
