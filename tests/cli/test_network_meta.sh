@@ -57,6 +57,9 @@ out_is "inspect web: every endpoint with address/prefix, MAC, node" \
 out_is "inspect web: Peers are the endpoints' nodes" '[{"Name":"h1","IP":"198.18.0.1"},{"Name":"h2","IP":"198.18.0.2"}]' insp web '.[0].Peers'
 out_is "inspect web: VNI and MTU" '[4096,1400]' insp web '.[0] | [.VNI, .MTU]'
 out_is "inspect db: Internal" true insp db '.[0].Internal'
+web_id=$(in_file web .id | tr -d '"')
+out_is "inspect by ID" '"web"' insp "$web_id" '.[0].Name'
+out_is "inspect by the start of the ID (as docker)" '"web"' insp "${web_id:0:12}" '.[0].Name'
 
 # --- ls --filter ----------------------------------------------------------
 out_is "ls --filter label=tier" "NAME  VNI   MTU   EGRESS  SUBNETS      GATEWAYS  ENDPOINTS
@@ -159,6 +162,13 @@ bad "the MTU option against --mtu" 1 "^vxnet: network n1: --opt com.docker.netwo
 	network create n1 --subnet 10.9.0.0/24 --mtu 1300 --opt com.docker.network.driver.mtu=1400
 bad "the VNI option taken" 1 "^vxnet: network n1: VNI 77 is already used by network vni77$" \
 	network create n1 --subnet 10.9.0.0/24 --opt com.docker.network.driver.overlay.vxlanid_list=77
+bad "inspect by an ID prefix of no network" 1 "^vxnet: no such network 0123456789abcdef0$" network inspect 0123456789abcdef0
+# two IDs starting alike: a record of a second network with web's ID but its last digit
+cp "$ST" "$TMP/save"
+jq --arg id "${web_id:0:63}$([ "${web_id:63}" = 0 ] && echo 1 || echo 0)" '.networks[1].id = $id' "$TMP/save" >"$ST"
+bad "inspect by an ambiguous ID prefix" 1 "^vxnet: network ID prefix ${web_id:0:20} is ambiguous: networks web and db; give more of it$" \
+	network inspect "${web_id:0:20}"
+cp "$TMP/save" "$ST"
 bad "ls: an unknown filter: exit 2" 2 "^vxnet: network ls: --filter 'driver=vxnet': expected label=KEY, label=KEY=VALUE, name=TEXT or id=PREFIX$" \
 	network ls --filter driver=vxnet
 bad "ls: label= without a key: exit 2" 2 "^vxnet: network ls: --filter 'label=': expected" network ls -f label=

@@ -448,6 +448,29 @@ cleanup:
 	return ret;
 }
 
+/* The network called ref, else the one whose ID starts with ref (as
+ * docker network inspect finds one); NULL after one line.
+ */
+static const struct vx_network *find_by_name_or_id(const struct vx_state *st, const char *ref)
+{
+	const struct vx_network *n = state_find_network(st, ref), *other = NULL;
+	size_t len = strlen(ref);
+
+	for (size_t i = 0; !n && len && len <= VX_ID_LEN && i < st->nnetworks; i++) {
+		if (strncmp(st->networks[i].id, ref, len))
+			continue;
+		if (other) {
+			pr_err("network ID prefix %s is ambiguous: networks %s and %s; give more of it",
+			       ref, other->name, st->networks[i].name);
+			return NULL;
+		}
+		other = &st->networks[i];
+	}
+	if (!n && !other)
+		pr_err("no such network %s", ref);
+	return n ?: other;
+}
+
 static int network_inspect(void *arg)
 {
 	const char *name = *(const char **)arg;
@@ -458,11 +481,9 @@ static int network_inspect(void *arg)
 
 	if (cli_read_state(&st))
 		return 1;
-	n = state_find_network(&st, name);
-	if (!n) {
-		pr_err("no such network %s", name);
+	n = find_by_name_or_id(&st, name);
+	if (!n)
 		goto cleanup;
-	}
 	text = state_network_inspect(&st, n);
 	if (!text) {
 		pr_err("network inspect: out of memory");
@@ -554,7 +575,7 @@ const struct cli_verb network_verbs[] = {
 	  name_opts, sizeof(const char *), NULL, network_rm },
 	{ "ls list", "Lists the networks: name, VNI, MTU, egress, subnets, gateways, number of endpoints.",
 	  ls_opts, sizeof(struct ls_arg), NULL, network_ls },
-	{ "inspect show", "Prints network NAME as JSON in the shape of docker network inspect: ID, created, IPAM, labels, options, every endpoint.",
+	{ "inspect show", "Prints network NAME (or ID, or the start of one) as JSON in the shape of docker network inspect: ID, created, IPAM, labels, options, every endpoint.",
 	  name_opts, sizeof(const char *), NULL, network_inspect },
 	{},
 };
