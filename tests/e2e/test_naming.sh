@@ -10,12 +10,13 @@
 #   c1 "c1" on h1 10.1.0.10              h2's own "c1" ($TMP/h2ns/c1) 10.1.0.11
 #   c2 on h2: eth0 red 10.9.0.3, eth1 blue 10.1.0.3
 #   c7 with an eth0 already (a veth of its own): vxnet's interface is eth1
+#   c8 whose host veth name (vx + CRC-32 of h1-c8-blue) a leftover link on h1 holds
 #        |                                          |
 #   +---- h1 ----+ eth0 -- r -- eth0 +---- h2 ----+      (topo.sh)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
 T=naming
-C5=${P}c5 C6=${P}c6 C7=${P}c7 C1B=${P}c1b
+C5=${P}c5 C6=${P}c6 C7=${P}c7 C8=${P}c8 C1B=${P}c1b
 H2NS=$TMP/h2ns/${P}c1 # h2's namespace named like h1's c1 (a bind mount of c1b)
 LONG=${P}$(printf 'l%.0s' $(seq 50))
 cleanup() {
@@ -27,7 +28,7 @@ trap cleanup EXIT
 topo_build || { fail "$T: build topology"; exit 1; }
 # c5 as a runtime leaves a new namespace: lo down (mkns brings it up)
 ip netns add "$C5" && NETNS_MADE+=("$C5") || { fail "$T: namespace c5"; exit 1; }
-mkns "$C6" && mkns "$C7" && mkns "$C1B" && mkns "$LONG" || { fail "$T: namespaces"; exit 1; }
+mkns "$C6" && mkns "$C7" && mkns "$C8" && mkns "$C1B" && mkns "$LONG" || { fail "$T: namespaces"; exit 1; }
 mkdir -p "$TMP/h2ns" && touch "$H2NS" && mount --bind "/run/netns/$C1B" "$H2NS" ||
 	{ fail "$T: h2's namespace c1"; exit 1; }
 topo_hosts tc &&
@@ -114,6 +115,19 @@ bad "$T: attach with a default name too long" "$LONG" \
 	vx1 attach "$LONG" blue
 check "$T: the long-named namespace attaches with --name" vx1 attach "$LONG" blue --name longns
 check "$T: longns is on eth0" ep_is longns blue h1 eth0
+
+# ---- attached already; a leftover host veth of the same name ----
+bad "$T: attach c5 blue twice" "$C5" \
+	"^vxnet: attach: $C5 is already attached to network blue as endpoint h1-$C5-blue \(vxnet detach first\)$" \
+	vx1 attach "$C5" blue
+LEFT=vx$(python3 -c "import zlib, sys; print('%08x' % zlib.crc32(sys.argv[1].encode()))" "h1-$C8-blue")
+ip -n "$H1" link add "$LEFT" type veth peer name lz0 || fail "$T: a leftover $LEFT on h1"
+bad "$T: attach c8, whose host veth name is taken" "$C8" \
+	"^vxnet: attach: host interface $LEFT already exists \(vxnet status shows whose; delete it, or use --name\)$" \
+	vx1 attach "$C8" blue
+check "$T: vxnet status shows the leftover $LEFT as endpoint-missing" \
+	sh -c "'$VXNET' --state '$STATE' --pin-dir '$PIN1' -n '$H1' status | grep -Eq '^$LEFT +- .*[ ,]endpoint-missing\$'"
+check "$T: attach c8 --name c8x works beside the leftover" vx1 attach "$C8" blue --name c8x
 
 # ---- an interface already in the container ----
 ip -n "$C7" link add eth0 type veth peer name x0 || fail "$T: an eth0 in c7"

@@ -170,6 +170,7 @@ static int plan_name(const struct vx_state *st, struct attach_ctx *r, const stru
 static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct vx_network **np)
 {
 	struct vx_endpoint *ep = &r->ep;
+	const struct vx_endpoint *e;
 	const struct vx_network *n;
 	uint32_t crc;
 	int err;
@@ -183,8 +184,10 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 		pr_err("attach: this host's node %s is no longer in the state", r->host.node);
 		return -ENOENT;
 	}
-	if (find_attached(st, r->netns, n->name, r->host.node)) {
-		pr_err("attach: %s is already attached to network %s", r->req->netns, n->name);
+	e = find_attached(st, r->netns, n->name, r->host.node);
+	if (e) {
+		pr_err("attach: %s is already attached to network %s as endpoint %s (vxnet detach first)",
+		       r->req->netns, n->name, e->name);
 		return -EEXIST;
 	}
 	err = plan_name(st, r, n) ?: plan_ifname(st, r);
@@ -226,7 +229,8 @@ static int plan_endpoint(struct vx_state *st, struct attach_ctx *r, const struct
 	crc = crc32(0, (const unsigned char *)ep->name, strlen(ep->name));
 	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "vx%08x", crc);
 	if (nl_link_exists(-1, ep->host_ifname)) {
-		pr_err("attach: host interface %s already exists", ep->host_ifname);
+		pr_err("attach: host interface %s already exists (vxnet status shows whose; delete it, or use --name)",
+		       ep->host_ifname);
 		return -EEXIST;
 	}
 	*np = n;
