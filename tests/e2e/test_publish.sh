@@ -274,7 +274,7 @@ if [ -n "$other" ] && $ovx detach "$ons" blue >"$TMP/out" 2>&1 && vx1 sync >/dev
 	wait $hk
 	a=$(sed -n 3p "$TMP/hold-keep")
 	if [ "$a" = "$kb keep-3 ${first##* }" ]; then ok "$T: after $other left, the established connection still talks to $kb"
-	else fail "$T: after $other left: '$a', want '$kb keep-3 ${first##* }'"; fi
+	else fail "$T: after $other left: '$a', want '$kb keep-3 ${first##* }' ($(tails 6 "$TMP/hold-keep"))"; fi
 	cli many "$HOST2" 9090 20 >"$TMP/many-d" 2>&1
 	if ! grep -q "^$other " "$TMP/many-d" && [ "$(grep -c '^svc-' "$TMP/many-d")" = 20 ]; then
 		ok "$T: $other no longer answers: 20 new connections all answered by the others"
