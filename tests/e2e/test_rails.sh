@@ -79,6 +79,24 @@ check "$T: attach c3 after the refused rm" vx1 attach "$C3" blue
 c3ip=$(jq -r --arg n "h1-${C3}-blue" '.endpoints[] | select(.name == $n) | .ip' "$STATE")
 if [ -n "$c3ip" ] && [ "$c3ip" != "$c1ip" ]; then ok "$T: c3 got $c3ip, not c1's $c1ip"; else fail "$T: c3 got '$c3ip', c1 holds $c1ip"; fi
 check "$T: c1 still reaches c2" ping_ok "$C1" 10.1.0.3
+# c3 as vxnet-cni records it (a container ID): the pointer is the runtime's DEL
+cp "$STATE" "$TMP/state.before-cni"
+jq --arg n "h1-${C3}-blue" '(.endpoints[] | select(.name == $n)).container_id = "0123456789abcdef0123"' \
+	"$TMP/state.before-cni" >"$STATE"
+sum=$(st_sum)
+expect_err "$T: endpoint rm of a vxnet-cni endpoint: one line pointing at the CNI DEL and --force" \
+	"^vxnet: endpoint rm h1-${C3}-blue: attached by vxnet-cni \(container 0123456789ab on node h1\); its runtime's CNI DEL detaches it, or use endpoint rm --force on h1$" \
+	vxs endpoint rm "h1-${C3}-blue"
+if [ "$(st_sum)" = "$sum" ]; then ok "$T: refused rm of the CNI endpoint: state byte-identical"; else fail "$T: refused CNI rm changed the state"; fi
+# ... and as the Docker plugin names its endpoints: docker network disconnect
+jq --arg n "h1-${C3}-blue" '(.endpoints[] | select(.name == $n)) |= (.name = "docker-0123456789ab" |
+	.container_id = "0123456789abcdef0123")' "$TMP/state.before-cni" >"$STATE"
+sum=$(st_sum)
+expect_err "$T: endpoint rm of a Docker endpoint: one line pointing at docker network disconnect and --force" \
+	"^vxnet: endpoint rm docker-0123456789ab: a Docker endpoint on node h1; docker network disconnect detaches its container, or use endpoint rm --force on h1$" \
+	vxs endpoint rm docker-0123456789ab
+if [ "$(st_sum)" = "$sum" ]; then ok "$T: refused rm of the Docker endpoint: state byte-identical"; else fail "$T: refused Docker rm changed the state"; fi
+cp "$TMP/state.before-cni" "$STATE"
 check "$T: c1's record is still listed" sh -c "'$VXNET' --state '$STATE' endpoint ls | grep -q '^h1-${C1}-blue '"
 
 sum=$(st_sum)

@@ -13,6 +13,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "datapath.h"
+#include "docker.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -88,7 +89,11 @@ static const char *netns_arg(const struct vx_endpoint *e)
 /* The refusal of a plain rm of an attached endpoint: who undoes it. */
 static void refuse_attached(const struct vx_endpoint *e)
 {
-	if (e->container_id[0])
+	if (docker_endpoint_is(e))
+		pr_err("endpoint rm %s: a Docker endpoint on node %s; docker network disconnect "
+		       "detaches its container, or use endpoint rm --force on %s", e->name, e->node,
+		       e->node);
+	else if (e->container_id[0])
 		pr_err("endpoint rm %s: attached by vxnet-cni (container %.12s on node %s); its runtime's "
 		       "CNI DEL detaches it, or use endpoint rm --force on %s", e->name, e->container_id,
 		       e->node, e->node);

@@ -108,6 +108,14 @@ static void endpoint_name(const char *id, char *buf, size_t len)
 	snprintf(buf, len, "docker-%.12s", id);
 }
 
+int docker_endpoint_is(const struct vx_endpoint *e)
+{
+	char name[VX_NAME_MAX];
+
+	endpoint_name(e->container_id, name, sizeof(name));
+	return e->container_id[0] && !strcmp(e->name, name);
+}
+
 static void reservation_name(const char *network, uint32_t ip, char *buf, size_t len)
 {
 	snprintf(buf, len, "ipam-%08lx-%08x", crc32(0, (const unsigned char *)network, strlen(network)),

@@ -21,6 +21,7 @@
 #ifndef VXNET_DOCKER_H
 #define VXNET_DOCKER_H
 
+#include "state.h"
 #include "store.h"
 
 #define VX_DOCKER_SOCKET "/run/docker/plugins/vxnet.sock"
@@ -36,5 +37,10 @@ struct vx_docker {
  * SIGTERM or SIGINT; 0, or one pr_err line and a negative errno.
  */
 int docker_serve(struct vx_docker *d, const char *socket_path);
+
+/* Whether e is the record of a Docker endpoint (the plugin's name for its
+ * container_id).
+ */
+int docker_endpoint_is(const struct vx_endpoint *e);
 
 #endif
