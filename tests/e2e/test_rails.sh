@@ -45,6 +45,9 @@ expect_err "$T: up --dev lo (h1's address is on eth0): one line naming --dev eth
 	"^vxnet: up: node h1's address 198\.18\.1\.2 is on eth0, not on lo \(--dev eth0\)$" \
 	vx1 up --node h1 --dev lo
 check_not "$T: refused up --dev lo pinned nothing" test -e "$PIN1"
+expect_err "$T: up --dev nope0 (no such interface): one line" "^vxnet: up: unknown interface nope0$" \
+	vx1 up --node h1 --dev nope0
+check_not "$T: refused up --dev nope0 pinned nothing" test -e "$PIN1"
 ip -n "$H1" link add rd0 type bridge && ip -n "$H1" link set rd0 up
 expect_err "$T: up on a bridge without h1's address: one line naming --dev eth0" \
 	"^vxnet: up: node h1's address 198\.18\.1\.2 is on eth0, not on rd0 \(--dev eth0\)$" \

@@ -725,6 +725,24 @@ static void test_route_mtu(void)
 	if (rc != TC_ACT_REDIRECT || stat(VXNET_STAT_EGRESS) != e0 + 1)
 		snprintf(why, sizeof(why), "verdict %d, egress +%llu", rc, stat(VXNET_STAT_EGRESS) - e0);
 	report("route mtu: egress of 1300 bytes DF to 198.18.5.9 translated and sent", why);
+
+	/* A published flow's client behind that route: r1's answer of 1400
+	 * bytes cannot leave towards it (its sender is on another host: no
+	 * ICMP to send it); counted too-big, no longer no-route.
+	 */
+	struct ip4 big = { .saddr = ip("10.0.1.4"), .daddr = ip("198.18.5.50"), .proto = IPPROTO_TCP,
+			   .ttl = 64, .id = 0x98, .frag = 0x4000, .l4csum = 1 };
+
+	expect("route mtu: client 198.18.5.50 -> 198.18.0.1:9090 forwarded to r1 through the tunnel",
+	       TC_DECAP, if_nametoindex("ul0"),
+	       eth(UL_MAC, GW_MAC, ETH_P_IP, ipv4("198.18.5.50", "198.18.0.1", IPPROTO_TCP,
+						  tcp(5557, 9090, TCP_SYN, text("")))),
+	       TC_ACT_REDIRECT, NULL, 0, VXNET_STAT_PUBLISHED, NONE);
+	expect("route mtu: r1's 1400-byte answer to 198.18.5.50 (route mtu 1300) dropped TOO_BIG",
+	       TC_DECAP, if_nametoindex("ul0"),
+	       vx_frame("198.18.2.10", 0x09, VNI,
+			eth(SUBNET_GW_MAC, R1_MAC, ETH_P_IP, ipv4x(big, tcp(80, 5557, TCP_ACK, filler(1360))))),
+	       TC_ACT_SHOT, NULL, 0, NONE, VXNET_DROP_TOO_BIG);
 }
 
 static void test_published(void)
