@@ -125,6 +125,17 @@ expect_err "$T: detach c1 after --force: not attached" "is not attached to netwo
 check "$T: attach c4: gets the freed address" vx1 attach "$C4" blue --ip "$c1ip"
 check "$T: h2 synced with c4" vx2 sync
 check "$T: c4 ($c1ip) reaches c2" ping_ok "$C4" 10.1.0.3
+# a container that is gone (its namespace deleted: the veth with it) leaves
+# a stale record; --force removes it and its map entries
+c3if=$(jq -r --arg n "h1-${C3}-blue" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE")
+ip netns del "$C3"
+check "$T: c3's namespace deleted: its host veth $c3if went with it" link_gone "$H1" "$c3if"
+expect_err "$T: endpoint rm of c3's stale record: still refused, pointing at detach" \
+	"^vxnet: endpoint rm h1-${C3}-blue: attached to ${C3} on node h1; use vxnet detach ${C3} blue there, or endpoint rm --force$" \
+	vxs endpoint rm "h1-${C3}-blue"
+check "$T: endpoint rm --force of c3's stale record" vx1 endpoint rm --force "h1-${C3}-blue"
+check_not "$T: --force: c3's record is gone" sh -c "jq -e --arg n 'h1-${C3}-blue' 'any(.endpoints[]; .name == \$n)' '$STATE' >/dev/null"
+check "$T: --force: h1's endpoints map lacks $c3ip" map_lacks_ip "$PIN1" "$c3ip"
 check "$T: endpoint rm of a record with no container still works" \
 	sh -c "'$VXNET' --state '$STATE' endpoint add ${P}x --network blue --node h2 >/dev/null && '$VXNET' --state '$STATE' endpoint rm --force ${P}x >/dev/null && '$VXNET' --state '$STATE' endpoint rm ${P}y 2>&1 | grep -q 'no such endpoint'"
 
