@@ -100,7 +100,7 @@ check "$T: ... c1 routes 10.5.0.0/24 via its gateway at once" route_via "$C1" 10
 check "$T: ... c2 has no route before h2 syncs" bash -c "! ip -n '$C2' route show 10.5.0.0/24 | grep -q via"
 check "$T: vxnet sync on h2" vx2 sync
 check "$T: ... c2 routes 10.5.0.0/24 via its gateway" route_via "$C2" 10.5.0.0/24 10.1.0.1
-check "$T: ... h1's subnets map holds 10.5.0.0/24" map_has "$PIN1" subnets ".prefixlen == 56"
+check "$T: ... h1's subnets map holds 10.5.0.0/24" map_has "$PIN1" subnets ".prefixlen == 56 and .vni == 4096 and .addr == $(ip_le 10.5.0.0)"
 check "$T: ... h1's endpoints map holds the gateway 10.5.0.1" map_has_ip "$PIN1" 10.5.0.1
 check "$T: attach c3 on h2 with an address in the new subnet" vx2 attach "$C3" blue --ip 10.5.0.7
 check "$T: sync h1 (c3's record)" vx1 sync
