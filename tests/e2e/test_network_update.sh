@@ -55,13 +55,16 @@ sleep 0.5
 in_ns "$C1" timeout 40 iperf3 -c 10.1.0.3 -t 8 -i 1 -J >"$TMP/iperf.json" 2>&1 &
 client=$!
 sleep 2
-check "$T: network update blue --mtu 1300 on h1 while TCP flows" vx1 network update blue --mtu 1300
+if vx1 network update blue --mtu 1300 >"$TMP/upd" 2>&1; then ok "$T: network update blue --mtu 1300 on h1 while TCP flows"
+else fail "$T: network update --mtu 1300: $(tr '\n' '|' <"$TMP/upd")"; fi
+check "$T: ... it says what it changed in c1" grep -q "^sync: endpoint .*: eth0 in /run/netns/$C1: MTU 1450 -> 1300$" "$TMP/upd"
 check "$T: ... c1's eth0 is 1300 as the command returns" mtu_is "$C1" 1300
 check "$T: ... h1's networks map says 1300" test "$(net_mtu vx1)" = 1300
 if wait_for 10 mtu_is "$C2" 1300; then ok "$T: ... c2's eth0 on h2 is 1300 through the agent, no sync"
 else fail "$T: c2's MTU through the agent: $(waited) $(tails 3 "$TMP/agent2.log")"; fi
 check "$T: ... h2's networks map says 1300" test "$(net_mtu vx2)" = 1300
 check "$T: ... the agent logged the network's change" logged '^revision [0-9]+: network blue put:'
+check "$T: ... and what it changed in c2" logged "^agent: endpoint .*: eth0 in /run/netns/$C2: MTU 1450 -> 1300$"
 c1_veth=$(jq -r --arg ns "/run/netns/$C1" '.endpoints[] | select(.netns == $ns) | .host_ifname' "$STATE")
 check "$T: ... host side of c1's veth ($c1_veth) stays 65535" test "$(ip -n "$H1" -j link show "$c1_veth" | jq '.[0].mtu')" = 65535
 sleep 2
@@ -89,8 +92,13 @@ check "$T: network update blue --mtu 1400 (h2's agent stopped)" vx1 network upda
 check "$T: ... c1 is 1400 at once" mtu_is "$C1" 1400
 check "$T: ... c2 is still 1450 before h2 syncs" mtu_is "$C2" 1450
 out=$(vx2 sync 2>&1)
-case $out in "synced: "*) ok "$T: vxnet sync on h2: $out" ;; *) fail "$T: vxnet sync on h2: $out" ;; esac
+if grep -q "^sync: endpoint .*: eth0 in /run/netns/$C2: MTU 1450 -> 1400$" <<<"$out" && grep -q "^synced: " <<<"$out"; then
+	ok "$T: vxnet sync on h2 says it set c2's MTU: $(tr '\n' '|' <<<"$out")"
+else fail "$T: vxnet sync on h2: $(tr '\n' '|' <<<"$out")"; fi
 check "$T: ... c2 is 1400 after the sync" mtu_is "$C2" 1400
+out=$(vx2 sync 2>&1)
+[ "$out" = "synced: 0 added, 0 changed, 0 removed" ] && ok "$T: a second sync on h2 changes nothing, says nothing more" ||
+	fail "$T: second sync on h2: $(tr '\n' '|' <<<"$out")"
 tcp_transfer "$T: TCP c1 -> c2 at MTU 1400" "$C2" 10.1.0.3 "$C1"
 
 # ---- --add-subnet: routes, gateway, a container in the new subnet ----
@@ -98,7 +106,9 @@ check_not "$T: c1 has no route to 10.5.0.0/24 yet" route_via "$C1" 10.5.0.0/24 1
 check "$T: network update blue --add-subnet 10.5.0.0/24" vx1 network update blue --add-subnet 10.5.0.0/24
 check "$T: ... c1 routes 10.5.0.0/24 via its gateway at once" route_via "$C1" 10.5.0.0/24 10.1.0.1
 check "$T: ... c2 has no route before h2 syncs" bash -c "! ip -n '$C2' route show 10.5.0.0/24 | grep -q via"
-check "$T: vxnet sync on h2" vx2 sync
+out=$(vx2 sync 2>&1)
+grep -q "^sync: endpoint .*: eth0 in /run/netns/$C2: 1 route added$" <<<"$out" &&
+	ok "$T: vxnet sync on h2 says it added c2's route" || fail "$T: vxnet sync on h2: $(tr '\n' '|' <<<"$out")"
 check "$T: ... c2 routes 10.5.0.0/24 via its gateway" route_via "$C2" 10.5.0.0/24 10.1.0.1
 check "$T: ... h1's subnets map holds 10.5.0.0/24" map_has "$PIN1" subnets ".prefixlen == 56 and .vni == 4096 and .addr == $(ip_le 10.5.0.0)"
 check "$T: ... h1's endpoints map holds the gateway 10.5.0.1" map_has_ip "$PIN1" 10.5.0.1

@@ -367,7 +367,7 @@ static int add_route(struct nl_sock *sk, int ifindex, uint32_t dst, uint8_t pref
  * be host_ifindex).
  */
 static int peer_update_in_ns(struct nl_sock *sk, int peer, int host_ifindex,
-			     const struct nl_peer_update *u, int *changed)
+			     const struct nl_peer_update *u, struct nl_peer_result *r)
 {
 	struct rtnl_link *link = NULL, *change = NULL;
 	unsigned int mtu;
@@ -388,12 +388,12 @@ static int peer_update_in_ns(struct nl_sock *sk, int peer, int host_ifindex,
 		err = rtnl_link_change(sk, link, change, 0);
 		if (err)
 			goto cleanup;
-		*changed = 1;
+		r->old_mtu = mtu;
 	}
 	for (int i = 0; !u->lower_only && i < u->nroutes && !err; i++) {
 		err = add_route(sk, peer, u->routes[i].addr, u->routes[i].prefix, u->gateway);
 		if (!err)
-			*changed = 1;
+			r->routes_added++;
 		if (err == -NLE_EXIST)
 			err = 0;
 	}
@@ -404,13 +404,13 @@ cleanup:
 }
 
 int nl_peer_update(int netns_fd, const char *host_ifname, const struct nl_peer_update *u,
-		   int *changed)
+		   struct nl_peer_result *r)
 {
 	struct nl_sock *sk = nl_open();
 	struct rtnl_link *host = NULL;
 	int saved, peer, host_ifindex, err;
 
-	*changed = 0;
+	*r = (struct nl_peer_result){};
 	if (!sk)
 		return -ENOMEM;
 	err = rtnl_link_get_kernel(sk, 0, host_ifname, &host);
@@ -426,7 +426,7 @@ int nl_peer_update(int netns_fd, const char *host_ifname, const struct nl_peer_u
 	if (err)
 		return err;
 	sk = nl_open();
-	err = sk ? peer_update_in_ns(sk, peer, host_ifindex, u, changed) : -NLE_NOMEM;
+	err = sk ? peer_update_in_ns(sk, peer, host_ifindex, u, r) : -NLE_NOMEM;
 	nl_socket_free(sk);
 	leave_ns(saved);
 	return err ? nl_errno(err) : 0;

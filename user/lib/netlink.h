@@ -74,13 +74,19 @@ struct nl_peer_update {
 	int nroutes;
 	struct { uint32_t addr; uint8_t prefix; } routes[VX_MAX_SUBNETS];
 };
+/* What nl_peer_update changed: the MTU it found (old_mtu, when it set
+ * another) and how many routes it added.
+ */
+struct nl_peer_result {
+	unsigned int old_mtu; /* 0: the MTU was left as it was */
+	int routes_added;
+};
 /* Applies u to the peer of host veth host_ifname, inside netns_fd (the
- * peer must still point back at the host veth); routes it has stay.
- * *changed gets 1 when the MTU changed or a route was added. -ENODEV when
- * the veth or its peer is gone; quiet.
+ * peer must still point back at the host veth); routes it has stay; *r
+ * says what changed. -ENODEV when the veth or its peer is gone; quiet.
  */
 int nl_peer_update(int netns_fd, const char *host_ifname, const struct nl_peer_update *u,
-		   int *changed);
+		   struct nl_peer_result *r);
 
 /* Inside netns_fd: lo up (a new namespace has it down), then c's link:
  * rename, set MAC, up, address, default route via the gateway (unless the

@@ -28,24 +28,34 @@ static void wanted(const struct vx_endpoint *ep, const struct vx_network *n, uns
 	}
 }
 
-/* One endpoint; 1 when its interface changed. */
+/* One endpoint; 1 when its interface changed, said in one line. */
 static int reconcile_endpoint(const struct vx_endpoint *ep, const struct vx_network *n,
 			      unsigned int mtu, enum reconcile_phase phase, const char *who)
 {
+	const char *ifname = ep->ifname[0] ? ep->ifname : "its interface";
+	struct nl_peer_result r;
 	struct nl_peer_update u;
-	int fd, err, changed = 0;
+	char what[64] = "";
+	int fd, err;
 
 	fd = open(ep->netns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0; /* the container is gone */
 	wanted(ep, n, mtu, phase, &u);
-	err = nl_peer_update(fd, ep->host_ifname, &u, &changed);
+	err = nl_peer_update(fd, ep->host_ifname, &u, &r);
 	close(fd);
 	if (err && err != -ENODEV)
 		pr_warn("%s: endpoint %s: cannot apply network %s (MTU %u, %d routes) to %s in %s: %s",
-			who, ep->name, n->name, mtu, u.nroutes, ep->ifname[0] ? ep->ifname : "its interface",
-			ep->netns, strerror(-err));
-	return changed;
+			who, ep->name, n->name, mtu, u.nroutes, ifname, ep->netns, strerror(-err));
+	if (!r.old_mtu && !r.routes_added)
+		return 0;
+	if (r.old_mtu)
+		snprintf(what, sizeof(what), "MTU %u -> %u", r.old_mtu, mtu);
+	if (r.routes_added)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%d route%s added",
+			 r.old_mtu ? ", " : "", r.routes_added, r.routes_added == 1 ? "" : "s");
+	pr_info("%s: endpoint %s: %s in %s: %s", who, ep->name, ifname, ep->netns, what);
+	return 1;
 }
 
 int reconcile_host(const struct vx_state *st, const struct vxnet_host *host, const char *network,

@@ -26,10 +26,12 @@ enum reconcile_phase {
 	RECONCILE_ALL,   /* after the maps: MTUs and routes */
 };
 
-/* The endpoints of network (NULL: every network) on this host. Quiet for
- * an endpoint whose namespace or veth is gone (sync warns about a missing
- * veth); one warning line, prefixed by who, per interface that cannot be
- * changed. Returns how many interfaces changed.
+/* The endpoints of network (NULL: every network) on this host: one line
+ * on stdout, prefixed by who, per interface changed ("sync: endpoint c1:
+ * eth0 in /run/netns/c1: MTU 1450 -> 1300, 1 route added"). Quiet for an
+ * endpoint whose namespace or veth is gone (sync warns about a missing
+ * veth); one warning line per interface that cannot be changed. Returns
+ * how many interfaces changed.
  */
 int reconcile_host(const struct vx_state *st, const struct vxnet_host *host, const char *network,
 		   enum reconcile_phase phase, const char *who);
