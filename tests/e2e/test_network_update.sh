@@ -17,9 +17,11 @@
 # gateway answers. The MTU rail: a network MTU over this host's underlay
 # MTU - 50 is refused on h1; h2, whose underlay is made smaller, warns at
 # sync and up and clamps its container to what it carries.
+# Usage: test_network_update.sh [tc|xdp]   (decap mode, default tc)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
-T=net-update
+MODE=${1:-tc}
+T="net-update-$MODE"
 A2=
 cleanup() {
 	[ -n "$A2" ] && kill -KILL "$A2" 2>/dev/null
@@ -41,8 +43,8 @@ net_mtu() { "$1" map dump networks -j | jq '.[] | select(.key.vni == 4096) | .va
 # route_via NS CIDR GW: NS routes CIDR via GW on eth0
 route_via() { ip -n "$1" route show "$2" | grep -q "via $3 dev eth0" || { echo "$1: no route $2 via $3: $(ip -n "$1" route | tr '\n' '|')" >&2; return 1; }; }
 
-topo_build || { fail "$T: build topology"; exit 1; }
-topo_hosts tc && vxs network create blue --subnet 10.1.0.0/24 >/dev/null &&
+topo_build "$([ "$MODE" = xdp ] && echo wire)" || { fail "$T: build topology"; exit 1; }
+topo_hosts "$MODE" && vxs network create blue --subnet 10.1.0.0/24 >/dev/null &&
 	vx1 attach "$C1" blue --ip 10.1.0.2 >/dev/null && vx2 attach "$C2" blue --ip 10.1.0.3 >/dev/null &&
 	vx1 sync >/dev/null || { fail "$T: vxnet up and attach"; exit 1; }
 agent2_start
@@ -154,7 +156,7 @@ check "$T: ... c2 is clamped to 1350" mtu_is "$C2" 1350
 check "$T: ... h2's networks map says 1350" test "$(net_mtu vx2)" = 1350
 check "$T: ... c3 too" mtu_is "$C3" 1350
 check "$T: ... c1 on h1 keeps 1400" mtu_is "$C1" 1400
-out=$(vx2 up --node h2 --dev eth0 --decap tc 2>&1)
+out=$(vx2 up --node h2 --dev eth0 --decap "$MODE" 2>&1)
 if grep -q "^vxnet: warning: sync: network blue: MTU 1400 is more than this host's underlay carries (eth0 MTU 1400 - 50 = 1350)" <<<"$out"; then
 	ok "$T: vxnet up on h2 warns too"
 else
