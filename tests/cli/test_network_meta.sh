@@ -154,8 +154,12 @@ bad "label key of 129 bytes" 1 "^vxnet: network n1: --label 'k+=1': key is longe
 bad "labels over 512 bytes" 1 "^vxnet: network n1: --label: the labels take more than 512 bytes$" \
 	network create n1 --subnet 10.9.0.0/24 $(for i in 1 2 3 4 5; do echo "--label k$i=$(printf 'v%.0s' {1..120})"; done)
 bad "update: label with an empty key" 1 "^vxnet: network web: --label '=': key is empty$" network update web --label =
-bad "an option vxnet does not know" 1 "^vxnet: network n1: --opt encrypted is not supported \(vxnet knows com.docker.network.driver.mtu and com.docker.network.driver.overlay.vxlanid_list\)$" \
+bad "an option vxnet does not know" 1 "^vxnet: network n1: option 'encrypted' is not one vxnet knows \(com.docker.network.driver.mtu, com.docker.network.driver.overlay.vxlanid_list\)$" \
 	network create n1 --subnet 10.9.0.0/24 --opt encrypted
+bad "an unknown option given a value" 1 "^vxnet: network n1: option 'foo' is not one vxnet knows" \
+	network create n1 --subnet 10.9.0.0/24 -o foo=bar
+bad "the MTU option with a sign" 1 "^vxnet: network n1: --opt com.docker.network.driver.mtu=\+1400: must be 68..65485$" \
+	network create n1 --subnet 10.9.0.0/24 --opt com.docker.network.driver.mtu=+1400
 bad "the MTU option not a number" 1 "^vxnet: network n1: --opt com.docker.network.driver.mtu=big: must be 68..65485$" \
 	network create n1 --subnet 10.9.0.0/24 --opt com.docker.network.driver.mtu=big
 bad "the MTU option against --mtu" 1 "^vxnet: network n1: --opt com.docker.network.driver.mtu=1400: must be 68..65485 and the same as --mtu$" \

@@ -74,49 +74,49 @@ static int check_mtu_fits(const char *net, const char *opt, uint32_t mtu)
 	return 1;
 }
 
+/* An option's number: decimal digits only, within lo..hi; 0 or -EINVAL. */
+static int option_number(const char *v, unsigned long lo, unsigned long hi, uint32_t *out)
+{
+	size_t n = strspn(v, "0123456789");
+	unsigned long u;
+
+	if (!n || v[n] || n > 9)
+		return -EINVAL;
+	u = strtoul(v, NULL, 10);
+	if (u < lo || u > hi)
+		return -EINVAL;
+	*out = u;
+	return 0;
+}
+
 /* --opt: the options vxnet understands set what they name (the MTU, the
- * VNI) and are kept as given; any other is refused.
+ * VNI) and are kept as given; state_validate refuses any other.
  */
 static int create_options(struct create_arg *a)
 {
 	struct vx_network *n = &a->n;
+	uint32_t u = 0;
 	const char *v;
-	char *end;
 
 	for (int i = 0; i < a->nopts; i++)
 		if (add_kv(n->name, "opt", a->opts[i], n->options, sizeof(n->options), &n->options_len))
 			return 1;
-	for (const char *e = lbl_next(n->options, n->options_len, NULL); e;
-	     e = lbl_next(n->options, n->options_len, e)) {
-		size_t kl = lbl_key_len(e);
-
-		if ((kl != strlen(VX_OPT_MTU) || memcmp(e, VX_OPT_MTU, kl)) &&
-		    (kl != strlen(VX_OPT_VNI) || memcmp(e, VX_OPT_VNI, kl))) {
-			pr_err("network %s: --opt %.*s is not supported (vxnet knows %s and %s)", n->name,
-			       (int)kl, e, VX_OPT_MTU, VX_OPT_VNI);
-			return 1;
-		}
-	}
 	if ((v = lbl_get(n->options, n->options_len, VX_OPT_MTU))) {
-		unsigned long mtu = strtoul(v, &end, 10);
-
-		if (!*v || *end || mtu < VX_MTU_MIN || mtu > VX_MTU_MAX || (a->has_mtu && mtu != n->mtu)) {
+		if (option_number(v, VX_MTU_MIN, VX_MTU_MAX, &u) || (a->has_mtu && u != n->mtu)) {
 			pr_err("network %s: --opt %s=%s: must be %d..%d%s", n->name, VX_OPT_MTU, v,
 			       VX_MTU_MIN, VX_MTU_MAX, a->has_mtu ? " and the same as --mtu" : "");
 			return 1;
 		}
-		n->mtu = mtu;
+		n->mtu = u;
 		a->has_mtu = 1;
 	}
 	if ((v = lbl_get(n->options, n->options_len, VX_OPT_VNI))) {
-		unsigned long vni = strtoul(v, &end, 10);
-
-		if (!*v || *end || vni < 1 || vni > VX_VNI_MAX || (a->has_vni && vni != n->vni)) {
+		if (option_number(v, 1, VX_VNI_MAX, &u) || (a->has_vni && u != n->vni)) {
 			pr_err("network %s: --opt %s=%s: must be one VNI, 1..%u%s", n->name, VX_OPT_VNI,
 			       v, VX_VNI_MAX, a->has_vni ? ", the same as --vni" : "");
 			return 1;
 		}
-		n->vni = vni;
+		n->vni = u;
 		a->has_vni = 1;
 	}
 	return 0;
