@@ -254,6 +254,30 @@ else
 	fail "$T: iperf3 d2 -> d1: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null | head -1) $(head -c 200 "$TMP/iperf.json")"
 fi
 
+# ---- vxnet network update of the Docker network: the containers' eth0 in
+# Docker's sandboxes follow. vxnet opens a sandbox by its SandboxKey, a file
+# that exists in dockerd's mount namespace (here each host's own): the
+# update and h2's sync run there.
+dmtu() { [ "$(dk "$1" exec "$2" cat /sys/class/net/eth0/mtu 2>&1)" = "$3" ]; }
+vxm() { # vxm N ARGS...: vxnet on host N, in its dockerd's mount namespace
+	local n=$1; shift
+	nsenter --mount="/proc/${HOLDER[$n]}/ns/mnt" "$VXNET" --state "$STATE" --pin-dir "$(hpin "$n")" -n "$(hns "$n")" "$@"
+}
+check "$T: vxnet network update $VXNET_NET --mtu 1400 on h1" vxm 1 network update "$VXNET_NET" --mtu 1400
+check "$T: ... d1's eth0 (Docker's sandbox, h1) is 1400 at once" dmtu 1 "${P}d1" 1400
+check "$T: vxnet sync on h2" vxm 2 sync
+check "$T: ... d2's eth0 (h2) is 1400" dmtu 2 "${P}d2" 1400
+check "$T: ... d1 still pings d2" dping 1 "${P}d1" "$D2_IP"
+check "$T: vxnet network update $VXNET_NET --mtu 1450 (back), sync h2" eval 'vxm 1 network update "$VXNET_NET" --mtu 1450 && vxm 2 sync'
+check "$T: ... d1 and d2 back at 1450" eval 'dmtu 1 "${P}d1" 1450 && dmtu 2 "${P}d2" 1450'
+# from outside dockerd's mount namespace the sandbox cannot be opened: a
+# warning naming it, the interface unchanged
+out=$(vx1 network update "$VXNET_NET" --mtu 1420 2>&1)
+if grep -q "^vxnet: warning: sync: endpoint docker-[0-9a-f]*: cannot apply network $VXNET_NET (MTU 1420, 0 routes) to its interface in $(hdir 1)/exec/netns/" <<<"$out" &&
+   dmtu 1 "${P}d1" 1450; then ok "$T: a sandbox vxnet cannot open: a warning naming it, d1 unchanged"
+else fail "$T: update from another mount namespace: $(tr '\n' '|' <<<"$out"), d1 at $(dk 1 exec "${P}d1" cat /sys/class/net/eth0/mtu 2>&1)"; fi
+vxm 1 network update "$VXNET_NET" --mtu 1450 >/dev/null 2>&1
+
 # ---- an address in use: refused on either host, nothing left ----
 n_before=$(vxs endpoint ls | wc -l)
 wait_for 5 veths 1 && v1_before=$(cat "$TMP/wait.out")
