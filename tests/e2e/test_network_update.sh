@@ -140,8 +140,8 @@ expect_err "$T: update --mtu over h1's underlay: refused, naming both numbers" \
 expect_err "$T: create --mtu 9000 on h1: refused" \
 	"^vxnet: network jumbo: --mtu 9000 is more than this host's underlay carries \(eth0 MTU 1500 - 50 = 1450\)$" \
 	vx1 network create jumbo --subnet 10.8.0.0/24 --mtu 9000
-expect_err "$T: create with the MTU option 9000 on h1: refused" \
-	"^vxnet: network jumbo: --mtu 9000 is more than this host's underlay carries" \
+expect_err "$T: create with the MTU option 9000 on h1: refused, naming the option" \
+	"^vxnet: network jumbo: --opt com.docker.network.driver.mtu=9000 is more than this host's underlay carries \(eth0 MTU 1500 - 50 = 1450\)$" \
 	vx1 network create jumbo --subnet 10.8.0.0/24 -o com.docker.network.driver.mtu=9000
 check "$T: ... the state file is unchanged" cmp -s "$STATE" "$TMP/before"
 # h2's underlay shrinks to 1400: blue's 1400 fits h1 (1450) but not h2 (1350)

@@ -26,6 +26,7 @@ struct create_arg {
 	int ngateways, has_vni, has_mtu;
 	const char *labels[MAX_LABEL_ARGS], *opts[MAX_OPT_ARGS];
 	int nlabels, nopts;
+	int mtu_from_opt; /* the MTU is --opt's, not --mtu's */
 };
 
 /* "KEY=VALUE" or "KEY" (an empty value, as Docker's --label) of option
@@ -55,7 +56,8 @@ static int add_kv(const char *net, const char *opt, const char *arg, char *buf, 
 
 /* The MTU rail: a network MTU this host's underlay does not carry (its
  * MTU - 50) is refused here, when vxnet is up on this host (elsewhere
- * `vxnet up` and `vxnet sync` warn and clamp). 0, or 1 after one line.
+ * `vxnet up` and `vxnet sync` warn and clamp). opt names what gave the
+ * MTU, up to its value ("--mtu "). 0, or 1 after one line.
  */
 static int check_mtu_fits(const char *net, const char *opt, uint32_t mtu)
 {
@@ -69,7 +71,7 @@ static int check_mtu_fits(const char *net, const char *opt, uint32_t mtu)
 	if (mtu <= max)
 		return 0;
 	if_indextoname(host.ifindex, dev);
-	pr_err("network %s: %s %u is more than this host's underlay carries (%s MTU %u - %d = %u)",
+	pr_err("network %s: %s%u is more than this host's underlay carries (%s MTU %u - %d = %u)",
 	       net, opt, mtu, dev, max + VXNET_ENCAP_LEN, VXNET_ENCAP_LEN, max);
 	return 1;
 }
@@ -107,6 +109,7 @@ static int create_options(struct create_arg *a)
 			       VX_MTU_MIN, VX_MTU_MAX, a->has_mtu ? " and the same as --mtu" : "");
 			return 1;
 		}
+		a->mtu_from_opt = !a->has_mtu;
 		n->mtu = u;
 		a->has_mtu = 1;
 	}
@@ -163,7 +166,8 @@ static int network_create(void *arg)
 	for (int i = 0; i < a->nlabels; i++)
 		if (add_kv(n->name, "label", a->labels[i], n->labels, sizeof(n->labels), &n->labels_len))
 			return 1;
-	if (create_options(a) || check_mtu_fits(n->name, "--mtu", n->mtu))
+	if (create_options(a) ||
+	    check_mtu_fits(n->name, a->mtu_from_opt ? "--opt " VX_OPT_MTU "=" : "--mtu ", n->mtu))
 		return 1;
 	if (network_stamp(n)) {
 		pr_err("network create %s: no random bytes for its ID: %s", n->name, strerror(errno));
@@ -253,7 +257,7 @@ static int network_update(void *arg)
 		pr_err("network %s: MTU 0 is outside %d..%d", a->name, VX_MTU_MIN, VX_MTU_MAX);
 		return 1;
 	}
-	if (check_mtu_fits(a->name, "--mtu", a->mtu))
+	if (check_mtu_fits(a->name, "--mtu ", a->mtu))
 		return 1;
 	err = cli_open_store(&store) ?: store_update(store, update_fn, a);
 	if (!err && !dp_sync_host(vx_opts.pin_dir, &host))
