@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end: `vxnet network update` on running containers of two hosts.
 #
-#   c1 10.1.0.2                         c2 10.1.0.3  c3 10.5.0.7 (added subnet)
+#   c1 10.1.0.2                 c2 10.1.0.3  c3 10.5.0.7 (added subnet)  c4 10.1.0.44
 #        |                                   |          |
 #   +--- h1 ---------+   +---- r ----+   +--- h2 ----------------+
 #   | network update |---| r1     r2 |---| vxnet agent (file)    |
@@ -156,6 +156,11 @@ check "$T: ... c2 is clamped to 1350" mtu_is "$C2" 1350
 check "$T: ... h2's networks map says 1350" test "$(net_mtu vx2)" = 1350
 check "$T: ... c3 too" mtu_is "$C3" 1350
 check "$T: ... c1 on h1 keeps 1400" mtu_is "$C1" 1400
+mkns "$C4" || fail "$T: namespace c4"
+out=$(vx2 attach "$C4" blue --ip 10.1.0.44 2>&1)
+if grep -q "^vxnet: warning: sync: network blue: MTU 1400 is more than this host's underlay carries (eth0 MTU 1400 - 50 = 1350)" <<<"$out" &&
+   mtu_is "$C4" 1350; then ok "$T: attach c4 on h2: the warning, and c4 gets 1350"
+else fail "$T: attach c4 on h2: $(tr '\n' '|' <<<"$out") mtu $(mtu_of "$C4")"; fi
 out=$(vx2 up --node h2 --dev eth0 --decap "$MODE" 2>&1)
 if grep -q "^vxnet: warning: sync: network blue: MTU 1400 is more than this host's underlay carries (eth0 MTU 1400 - 50 = 1350)" <<<"$out"; then
 	ok "$T: vxnet up on h2 warns too"
