@@ -13,7 +13,7 @@ MACHINE="Linux $(uname -r), $(nproc) CPUs ($CPU_MODEL), $(awk '/^MemTotal/ { pri
 [ -r /etc/debian_version ] && MACHINE="$MACHINE, Debian $(cat /etc/debian_version)"
 
 awk -F'\t' -v machine="$MACHINE" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
-    -v command="$COMMAND" -v elapsed="$ELAPSED" -v dat="$DAT" '
+    -v command="$COMMAND" -v elapsed="$ELAPSED" -v dat="$DAT" -v load="${LOAD:-}" '
 function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
 # stat(KEY): sets MED MIN MAX NOK NFAIL NNA from the values of KEY
 function stat(k) { return statl(vals[k]) }
@@ -62,6 +62,7 @@ END {
 	print ""
 	print "- machine: " machine
 	print "- date: " date ", " elapsed " s for the whole run"
+	if (load != "") print "- load average (1, 5, 15 min; the VM is shared with other work): " load
 	print "- command: `" command "`"
 	print "- each data-plane cell: median (min–max) over the rounds, paths interleaved round by round; no round dropped"
 	print ""
@@ -285,6 +286,51 @@ function target(nm, t, x, ref, bound, dir,    ok, rt, rx) {
 	printf "| %s | %s | %s | tc %s, xdp %s |\n", nm, rt, rx, ok ? "yes" : "**no**", x == "" ? "n/a" : okx ? "yes" : "**no**"
 }
 ' "$RAW" >"$OUT/latest.md" || exit 1
+
+# Issue 16's end-to-end targets: vxnet-tc against routed, the ratio of the
+# medians and the median (min-max) of the per-round ratios (both paths in every
+# round); met, a tie (within 10% of the bound: the VM's noise) or missed, by
+# the ratio of the medians. Only when the run measured both paths.
+awk -F'\t' '
+function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+function medl(s,    a, n, b, i, m) { n = split(s, a, " "); m = 0
+	for (i = 1; i <= n; i++) if (a[i] !~ /fail|na/) b[++m] = a[i] + 0
+	if (!m) return ""
+	sortn(b, m); return m % 2 ? b[(m + 1) / 2] : (b[m / 2] + b[m / 2 + 1]) / 2 }
+$1 == "dp" { v[$2, $3, $4, $5] = $6; all[$2, $3, $4] = all[$2, $3, $4] " " $6; if ($5 + 0 > nr) nr = $5 + 0; have[$2] = 1 }
+END {
+	if (!have["routed"] || !have["vxnet-tc"]) exit
+	print ""
+	print "## Issue 16: vxnet-tc against routed"
+	print ""
+	print "Ratio of the medians; in brackets the median (min–max) of the per-round ratios. Verdict by the ratio of the"
+	print "medians: met, a tie (within 10% of the bound: the noise of this VM) or missed."
+	print ""
+	print "| target | mode | ratio | per round | verdict |"
+	print "|---|---|---|---|---|"
+	nt = split("lat-same-p50 udp-kpps tcp-gbps", T, " ")
+	bound["lat-same-p50"] = 0.95; dir["lat-same-p50"] = -1; tn["lat-same-p50"] = "TCP RTT p50 same CPU ≤ 0.95× routed"
+	bound["udp-kpps"] = 1.05; dir["udp-kpps"] = 1; tn["udp-kpps"] = "UDP 64 B rate ≥ 1.05× routed"
+	bound["tcp-gbps"] = 0.93; dir["tcp-gbps"] = 1; tn["tcp-gbps"] = "TCP 1 flow ≥ 0.93× routed"
+	nw = split("offload wire", W, " ")
+	for (i = 1; i <= nt; i++) for (w = 1; w <= nw; w++) {
+		m = T[i]
+		if (m == "tcp-gbps" && W[w] != "wire") continue
+		t = medl(all["vxnet-tc", W[w], m]); ro = medl(all["routed", W[w], m])
+		if (t == "" || ro == "" || ro == 0) continue
+		n = 0
+		for (r = 1; r <= nr; r++) {
+			x = v["vxnet-tc", W[w], m, r]; y = v["routed", W[w], m, r]
+			if (x != "" && y != "" && x !~ /fail|na/ && y !~ /fail|na/ && y + 0 > 0) a[++n] = x / y
+		}
+		rr = "–"
+		if (n) { sortn(a, n); rr = sprintf("%.2f× (%.2f–%.2f×)", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2, a[1], a[n]) }
+		q = t / ro; b = bound[m]
+		if (dir[m] < 0) vd = q <= b ? "met" : q <= b * 1.1 ? "tie" : "**missed**"
+		else vd = q >= b ? "met" : q >= b / 1.1 ? "tie" : "**missed**"
+		printf "| %s | %s | %.2f× | %s | %s |\n", tn[m], W[w], q, rr, vd
+	}
+}' "$RAW" >>"$OUT/latest.md" || exit 1
 
 # vxnet monitor listening (issue 14): the -mon / -trace paths against their
 # plain path, the ratio of each round (same round, interleaved), median and

@@ -52,6 +52,7 @@ done
 RAW=$TMP/raw.tsv         # section  path  mode  metric  round  value
 : >"$RAW"
 T0=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)  # the VM is shared: the load goes into latest.md
 log() { printf '[%4ds] %s\n' $(($(date +%s) - T0)) "$*" >&2; }
 
 cleanup() {
@@ -271,5 +272,6 @@ COMMAND="make bench  (bench/run.sh --rounds $ROUNDS --secs $SECS)"
 	COMMAND="bench/run.sh --rounds $ROUNDS --secs $SECS${PATHS_ARG:+ --paths \"$PATHS\"}${MODES_ARG:+ --modes \"$MODES\"}${DP_ONLY:+ --dp-only}${TESTS_ARG:+ --tests \"$TESTS\"}"
 NO_PLOT=
 [ -n "$DP_ONLY$PATHS_ARG$MODES_ARG$TESTS_ARG" ] && NO_PLOT=1
-NO_PLOT=$NO_PLOT "$BENCH/report.sh" "$RAW" "$OUT" "$COMMAND" "$(($(date +%s) - T0))" || exit 1
+LOAD="at the start $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg)" \
+	NO_PLOT=$NO_PLOT "$BENCH/report.sh" "$RAW" "$OUT" "$COMMAND" "$(($(date +%s) - T0))" || exit 1
 if [ -n "$NO_PLOT" ]; then log "wrote $OUT/latest.md (no chart)"; else log "wrote $OUT/latest.md and $OUT/latest.png"; fi
