@@ -114,15 +114,14 @@ static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_
 				      __u8 tos, __be32 node, __u32 wire_len)
 {
 	struct bpf_redir_neigh nh = {};
-	struct bpf_fib_lookup p;
+	struct fib_hop hop;
 	__u32 inner_len = skb->len;
 	__u32 len;
 	int rc;
 
-	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, node,
-			   wire_len + VXNET_ENCAP_LEN);
+	rc = nexthop_v4(skb, node, wire_len + VXNET_ENCAP_LEN, &hop);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return -(int)tunnel_mtu(p.mtu_result);
+		return -(int)tunnel_mtu(hop.mtu);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return tc_drop(skb, VXNET_DROP_FIB);
 
@@ -131,8 +130,8 @@ static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_
 
 	len = skb->len;
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
-		mac_copy(h->eth.h_dest, p.dmac);
-	mac_copy(h->eth.h_source, p.smac);
+		mac_copy(h->eth.h_dest, hop.dmac);
+	mac_copy(h->eth.h_source, hop.smac);
 	h->eth.h_proto = bpf_htons(ETH_P_IP);
 	ipv4_build_outer(&h->ip, tos, len - ETH_HLEN - sizeof(h->ip), cfg_local_addr, node);
 	udp_build(&h->udp, h->udp.source, bpf_htons(cfg_port),
@@ -144,10 +143,10 @@ static __noinline int container_encap(struct __sk_buff *skb, struct vxnet_encap_
 	tc_trace(skb, VXNET_STAT_ENCAP, 0);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		nh.nh_family = AF_INET;
-		nh.ipv4_nh = p.ipv4_dst;
-		return bpf_redirect_neigh(p.ifindex, &nh, sizeof(nh), 0);
+		nh.ipv4_nh = hop.nh;
+		return bpf_redirect_neigh(hop.ifindex, &nh, sizeof(nh), 0);
 	}
-	return bpf_redirect(p.ifindex, 0);
+	return bpf_redirect(hop.ifindex, 0);
 }
 
 /* IPv4 from a container too big for mtu: the network's, or the tunnel's
@@ -226,41 +225,12 @@ static __noinline int container_gw_ipv4(struct __sk_buff *skb,
 	return bpf_redirect(skb->ifindex, 0);
 }
 
-/* Where egress to daddr leaves: the host's route from this host's address
- * (a BPF_FIB_LKUP_RET_* code) for a packet of wire_len bytes (FRAG_NEEDED
- * when the route's MTU is smaller) and its next hop. Not inlined, nor is
- * nat_out(): the lookup's parameters and the NAT keys would share one
- * stack frame otherwise, too big for the verifier's 512 bytes.
- */
-struct egress_hop {
-	__u32 ifindex;
-	__be32 nh;    /* next hop's address, for bpf_redirect_neigh */
-	__u16 mtu;    /* the route's MTU, when FRAG_NEEDED */
-	__u8 smac[ETH_ALEN];
-	__u8 dmac[ETH_ALEN];
-};
-
-static __noinline int egress_route(struct __sk_buff *skb, __be32 daddr, struct egress_hop *hop,
-				   __u32 wire_len)
-{
-	struct bpf_fib_lookup p;
-	int rc;
-
-	rc = fib_lookup_v4(skb, &p, cfg_underlay_ifindex, cfg_local_addr, daddr, wire_len);
-	hop->ifindex = p.ifindex;
-	hop->nh = p.ipv4_dst;
-	hop->mtu = p.mtu_result;
-	mac_copy(hop->smac, p.smac);
-	mac_copy(hop->dmac, p.dmac);
-	return rc;
-}
-
 /* Out of this host towards daddr, translated to this host's address and
  * port (the flow f from saddr), as a router that masquerades: TTL - 1 (the
  * caller checked it), the next hop's MACs, then to the FIB's device, or up
- * the host's stack for what the FIB does not forward (rc: egress_route's).
+ * the host's stack for what the FIB does not forward (rc: nexthop_v4()'s).
  */
-static __always_inline int egress_send(struct __sk_buff *skb, int rc, const struct egress_hop *hop,
+static __always_inline int egress_send(struct __sk_buff *skb, int rc, const struct fib_hop *hop,
 				       const struct nat_flow *f, __be32 saddr, __be16 port,
 				       enum vxnet_stat stat)
 {
@@ -368,7 +338,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	struct vxnet_network *net;
 	struct nat_out_res r = {};
 	struct vxnet_nat_key k;
-	struct egress_hop hop;
+	struct fib_hop hop;
 	struct nat_flow f = {};
 	void *data_end;
 	struct ethhdr *eth;
@@ -406,7 +376,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 		return EGRESS_VIA;
 	}
 
-	rc = egress_route(skb, daddr, &hop, skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol));
+	rc = nexthop_v4(skb, daddr, skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol), &hop);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
 		*out = hop.mtu;
 		return EGRESS_TOO_BIG;
@@ -427,7 +397,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_rx *rx)
 {
 	struct vxnet_nat_key k;
-	struct egress_hop hop;
+	struct fib_hop hop;
 	struct nat_flow f = {};
 	void *data_end;
 	struct vxnet_nat *o;
@@ -457,7 +427,7 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 	if (ip->ttl <= 1)
 		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);
 
-	rc = egress_route(skb, daddr, &hop, skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol));
+	rc = nexthop_v4(skb, daddr, skb_ipv4_wire_len(skb, ip->ihl * 4, ip->protocol), &hop);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) /* the backend is on another host */
 		return tc_drop(skb, VXNET_DROP_TOO_BIG);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&

@@ -485,4 +485,25 @@ struct vxnet_ep_stats {
 	__u64 rx_bytes;
 };
 
+/* nexthops: the datapath's own cache of the underlay's route from this
+ * host's address to an address (__be32 key: a node, or egress's
+ * destination), filled from bpf_fib_lookup() when it found the route and
+ * its neighbour, and looked up again once expires (bpf_ktime_get_coarse_ns)
+ * has passed: VXNET_NH_TTL_NS after it was filled. Not pinned, not synced:
+ * a route or neighbour change reaches the datapath at the latest
+ * VXNET_NH_TTL_NS (plus a clock tick) later.
+ */
+#define VXNET_NH_ENTRIES 8192
+#define VXNET_NH_TTL_NS (100ULL * 1000 * 1000)
+
+struct vxnet_nexthop {
+	__u64 expires;
+	__u32 ifindex;  /* underlay device the route leaves by */
+	__u16 mtu;      /* the route's MTU (ip_mtu_from_fib_result()) */
+	__u8 smac[6];
+	__u8 dmac[6];   /* the next hop's */
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct vxnet_nexthop) == 32, "nexthop");
+
 #endif /* VXNET_H */

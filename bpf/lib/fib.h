@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Underlay next hop for the outer header: one FIB lookup per packet. */
+/* Underlay next hop for the outer header (encap) or a translated packet
+ * (egress): the FIB's answer, cached per destination in nexthops.
+ */
 #ifndef VXNET_LIB_FIB_H
 #define VXNET_LIB_FIB_H
 
+#include "lib/config.h"
 #include "lib/eth.h"
+#include "lib/maps.h"
 
 #define AF_INET 2
 
@@ -12,7 +16,8 @@
  * skb's segments, an encapsulated packet's outer length). The kernel checks
  * tot_len against the route's MTU (ip_mtu_from_fib_result(): a locked
  * route MTU, a learned path MTU, else the device's) and returns
- * FRAG_NEEDED with it in mtu_result. tot_len 0 would check the skb as it
+ * FRAG_NEEDED with it in mtu_result; on SUCCESS too, mtu_result is that
+ * MTU (bpf_fib_set_fwd_params()). tot_len 0 would check the skb as it
  * is against the device's MTU instead (is_skb_forwardable(): the size
  * before encapsulation, 4 bytes of VLAN slack, the route ignored), and let
  * what the device cannot send be dropped by it, silently. Returns a
@@ -28,6 +33,67 @@ static __always_inline int fib_lookup_v4(struct __sk_buff *skb, struct bpf_fib_l
 	p->ipv4_dst = daddr;
 	p->tot_len = tot_len < 0xffff ? tot_len : 0xffff;
 	return bpf_fib_lookup(skb, p, sizeof(*p), 0);
+}
+
+/* Where a packet from this host's address to daddr leaves. */
+struct fib_hop {
+	__u32 ifindex;
+	__be32 nh;    /* next hop's address, for bpf_redirect_neigh (NO_NEIGH) */
+	__u16 mtu;    /* the route's MTU (FRAG_NEEDED) */
+	__u8 smac[ETH_ALEN];
+	__u8 dmac[ETH_ALEN];
+};
+
+/* The route from cfg_local_addr to daddr for an IPv4 packet of tot_len
+ * bytes (fib_lookup_v4()'s code), and its next hop in hop. A route found
+ * with its neighbour (SUCCESS) is kept in nexthops for VXNET_NH_TTL_NS:
+ * until then the same answer comes from the cache, tot_len compared with
+ * the route's MTU as the kernel compares it (FRAG_NEEDED when larger).
+ * Anything else (no neighbour yet, not forwarded, no route) is looked up
+ * every time. The expiry, not a notification from userspace, keeps the
+ * cache correct: a route or neighbour change is followed within
+ * VXNET_NH_TTL_NS plus a tick of the coarse clock, whoever made it.
+ * Not inlined: the lookup's parameters would take stack in every caller.
+ */
+static __noinline int nexthop_v4(struct __sk_buff *skb, __be32 daddr, __u32 tot_len,
+				 struct fib_hop *hop)
+{
+	union { /* one after the other: the stack is shared with decap's chain */
+		struct bpf_fib_lookup p;
+		struct vxnet_nexthop v;
+	} u;
+	struct vxnet_nexthop *c;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	int rc;
+
+	c = bpf_map_lookup_elem(&nexthops, &daddr);
+	if (c && now < c->expires) {
+		hop->mtu = c->mtu;
+		if (tot_len > c->mtu)
+			return BPF_FIB_LKUP_RET_FRAG_NEEDED;
+		hop->ifindex = c->ifindex;
+		hop->nh = daddr;
+		mac_copy(hop->smac, c->smac);
+		mac_copy(hop->dmac, c->dmac);
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+
+	rc = fib_lookup_v4(skb, &u.p, cfg_underlay_ifindex, cfg_local_addr, daddr, tot_len);
+	hop->ifindex = u.p.ifindex;
+	hop->nh = u.p.ipv4_dst;
+	hop->mtu = u.p.mtu_result;
+	mac_copy(hop->smac, u.p.smac);
+	mac_copy(hop->dmac, u.p.dmac);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS || !hop->mtu)
+		return rc;
+	__builtin_memset(&u.v, 0, sizeof(u.v));
+	u.v.expires = now + VXNET_NH_TTL_NS;
+	u.v.ifindex = hop->ifindex;
+	u.v.mtu = hop->mtu;
+	mac_copy(u.v.smac, hop->smac);
+	mac_copy(u.v.dmac, hop->dmac);
+	bpf_map_update_elem(&nexthops, &daddr, &u.v, BPF_ANY);
+	return rc;
 }
 
 #endif /* VXNET_LIB_FIB_H */

@@ -115,6 +115,16 @@ struct {
 	__type(value, struct vxnet_ep_stats);
 } ep_stats SEC(".maps");
 
+/* Underlay next hops (struct vxnet_nexthop, lib/fib.h). LRU: egress's
+ * destinations are not bounded.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VXNET_NH_ENTRIES);
+	__type(key, __be32);
+	__type(value, struct vxnet_nexthop);
+} nexthops SEC(".maps");
+
 /* vxnet monitor's switch (struct vxnet_monitor) and its ring of events. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
