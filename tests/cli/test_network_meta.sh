@@ -153,6 +153,8 @@ bad "label key of 129 bytes" 1 "^vxnet: network n1: --label 'k+=1': key is longe
 	network create n1 --subnet 10.9.0.0/24 --label "$long=1"
 bad "labels over 512 bytes" 1 "^vxnet: network n1: --label: the labels take more than 512 bytes$" \
 	network create n1 --subnet 10.9.0.0/24 $(for i in 1 2 3 4 5; do echo "--label k$i=$(printf 'v%.0s' {1..120})"; done)
+bad "options over 128 bytes" 1 "^vxnet: network n1: --opt: the options take more than 128 bytes$" \
+	network create n1 --subnet 10.9.0.0/24 -o com.docker.network.driver.mtu=1400 -o "x=$(printf 'v%.0s' {1..100})"
 bad "update: label with an empty key" 1 "^vxnet: network web: --label '=': key is empty$" network update web --label =
 bad "an option vxnet does not know" 1 "^vxnet: network n1: option 'encrypted' is not one vxnet knows \(com.docker.network.driver.mtu, com.docker.network.driver.overlay.vxlanid_list\)$" \
 	network create n1 --subnet 10.9.0.0/24 --opt encrypted

@@ -48,7 +48,8 @@ static int add_kv(const char *net, const char *opt, const char *arg, char *buf, 
 	}
 	snprintf(key, sizeof(key), "%.*s", (int)kl, arg);
 	if (lbl_set(buf, cap, len, key, value)) {
-		pr_err("network %s: --%s: the %ss take more than %zu bytes", net, opt, opt, cap);
+		pr_err("network %s: --%s: the %s take more than %zu bytes", net, opt,
+		       strcmp(opt, "opt") ? "labels" : "options", cap);
 		return 1;
 	}
 	return 0;

@@ -373,8 +373,12 @@ static int peer_update_in_ns(struct nl_sock *sk, int peer, int host_ifindex,
 	unsigned int mtu;
 	int err;
 
+	/* a veth whose own peer is the host side: not whatever now holds that
+	 * ifindex in a namespace the path names since
+	 */
 	err = rtnl_link_get_kernel(sk, peer, NULL, &link);
-	if (err || rtnl_link_get_link(link) != host_ifindex) {
+	if (err || rtnl_link_get_link(link) != host_ifindex || !rtnl_link_get_type(link) ||
+	    strcmp(rtnl_link_get_type(link), "veth")) {
 		err = -NLE_NODEV;
 		goto cleanup;
 	}
