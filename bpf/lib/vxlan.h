@@ -194,6 +194,27 @@ static __always_inline int rx_published(struct vxnet_rx *rx, __u32 vni, __be32 n
 	return VXNET_RX_DECAP;
 }
 
+/* Why a frame from node in vni is refused: reason, unless node may not
+ * send in vni at all (unmarked frames: not in node_vnis), which tells
+ * first: an unregistered host, a VNI we do not serve, or a host without
+ * endpoints in it. Out of line: the fast path carries none of it.
+ */
+static __noinline __u32 rx_refusal(__u32 marked, __be32 node, __u32 vni, __u32 reason)
+{
+	if (!marked && !node_in_vni(node, vni)) {
+		if (!node_known(node))
+			reason = VXNET_DROP_UNKNOWN_HOST;
+		else if (!bpf_map_lookup_elem(&networks, &vni))
+			reason = VXNET_DROP_UNKNOWN_VNI;
+		else
+			reason = VXNET_DROP_HOST_NOT_IN_VNI;
+	}
+	return reason;
+}
+
+#define rx_refuse(rx, marked, node, vni, reason) \
+	rx_drop(rx, rx_refusal(marked, node, vni, reason))
+
 /* Classify an underlay frame in [data, data_end): pass it, drop it (with a
  * reason) or decapsulate it towards a local endpoint. Reads only, but for
  * a published flow's entry (rx_published()).
@@ -237,32 +258,29 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 		return rx_drop(rx, node_known(ip->saddr) ? VXNET_DROP_BAD_VXLAN
 							 : VXNET_DROP_UNKNOWN_HOST);
 
-	/* Fast path: one lookup. {host, VNI} is only present for a registered
-	 * host with endpoints in a network we serve. On a miss, tell why.
+	/* {host, VNI} (node_vnis) is only present for a registered host with
+	 * endpoints in a network we serve. Not looked up for what is
+	 * decapsulated: the source endpoint's check (rx_source_ok(): an
+	 * endpoint of this VNI on this very host) implies it. Every refusal
+	 * first asks it (rx_refuse()), so the reason is the one it gives when
+	 * it fails, as when it was looked up first.
 	 */
 	vni = vxlan_vni(vx);
 	marked = vx->vx_flags & bpf_htonl(VXNET_VXLAN_F_PUBLISHED << 24);
 	if (marked && !node_known(ip->saddr))
 		return rx_drop(rx, VXNET_DROP_UNKNOWN_HOST);
-	if (!marked && !node_in_vni(ip->saddr, vni)) {
-		if (!node_known(ip->saddr))
-			return rx_drop(rx, VXNET_DROP_UNKNOWN_HOST);
-		if (!bpf_map_lookup_elem(&networks, &vni))
-			return rx_drop(rx, VXNET_DROP_UNKNOWN_VNI);
-		return rx_drop(rx, VXNET_DROP_HOST_NOT_IN_VNI);
-	}
 
 	ieth = (void *)(vx + 1);
 	if ((void *)(ieth + 1) > data_end ||
 	    ihl + sizeof(*udp) + sizeof(*vx) + sizeof(*ieth) > ip_len)
-		return rx_drop(rx, VXNET_DROP_MALFORMED);
+		return rx_refuse(rx, marked, ip->saddr, vni, VXNET_DROP_MALFORMED);
 	if (ieth->h_proto != bpf_htons(ETH_P_IP))
-		return rx_drop(rx, VXNET_DROP_UNSUPPORTED);
+		return rx_refuse(rx, marked, ip->saddr, vni, VXNET_DROP_UNSUPPORTED);
 	iip = (void *)(ieth + 1);
 	if ((void *)(iip + 1) > data_end ||
 	    ihl + sizeof(*udp) + sizeof(*vx) + sizeof(*ieth) + sizeof(*iip) > ip_len ||
 	    iip->version != 4 || iip->ihl < 5)
-		return rx_drop(rx, VXNET_DROP_MALFORMED);
+		return rx_refuse(rx, marked, ip->saddr, vni, VXNET_DROP_MALFORMED);
 
 	rx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + sizeof(*vx);
 	__builtin_memcpy(&rx->inner, ieth, sizeof(rx->inner));
@@ -270,11 +288,11 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	if (marked)
 		return rx_published(rx, vni, ip->saddr, iip, ep, data_end);
 	if (!ep)
-		return rx_drop(rx, VXNET_DROP_NO_ENDPOINT);
+		return rx_refuse(rx, 0, ip->saddr, vni, VXNET_DROP_NO_ENDPOINT);
 	if (!(ep->flags & VXNET_EP_LOCAL))
-		return rx_drop(rx, VXNET_DROP_NOT_LOCAL);
+		return rx_refuse(rx, 0, ip->saddr, vni, VXNET_DROP_NOT_LOCAL);
 	if (!rx_source_ok(vni, ip->saddr, ieth, iip, ep))
-		return rx_drop(rx, VXNET_DROP_SPOOF_REMOTE);
+		return rx_refuse(rx, 0, ip->saddr, vni, VXNET_DROP_SPOOF_REMOTE);
 
 	rx->ifindex = ep->ifindex;
 	return VXNET_RX_DECAP;
