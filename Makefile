@@ -116,7 +116,7 @@ $(BUILD)/bench/prog_cost: bench/prog_cost.c $(wildcard tests/unit/*.h) $(wildcar
 FUZZ_SECONDS ?= 10
 FUZZ_CC ?= clang
 FUZZ := $(BUILD)/fuzz
-FUZZ_TARGETS := state record addr etcd_codec etcd_gateway cli
+FUZZ_TARGETS := state record addr etcd_codec etcd_gateway etcd_pb cli
 FUZZ_BINS := $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS)) $(FUZZ)/fuzz_packets
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-fsanitize-ignorelist=tests/fuzz/ubsan.ignore

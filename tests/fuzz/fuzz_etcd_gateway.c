@@ -8,6 +8,10 @@
  * with the input; libcurl, base64, jansson and the record decoder all run
  * on it, as against a hostile or broken etcd.
  *
+ * The store asks etcd's gRPC API first for range pages (h2c): this server
+ * answers that preface with HTTP/1.1 400, uncounted, and the store asks
+ * the gateway (the gRPC reader has its own target, fuzz_etcd_pb).
+ *
  * Input: byte 0 (mod 4) picks the call: 0 store_list, 1 store_read,
  * 2 store_watch, 3 store_update adding a node; byte 1 the HTTP status
  * (mod 8: 0-5 200, 6 404, 7 503); the rest is the body (for the watch: the
@@ -72,6 +76,8 @@ static int read_request(int fd)
 			break;
 	}
 	buf[n] = '\0';
+	if (!strncmp(buf, "PRI * HTTP/2.0", 14))
+		return 2;
 	return !strncmp(buf, "POST /v3/kv/txn ", 16);
 }
 
@@ -120,7 +126,13 @@ static void *serve(void *arg)
 
 		if (fd < 0)
 			continue;
-		answer(fd, read_request(fd));
+		int req = read_request(fd);
+
+		/* The store's list asks gRPC (HTTP/2) first: not here. */
+		if (req == 2)
+			send_all(fd, "HTTP/1.1 400 X\r\nConnection: close\r\n\r\n", 37);
+		else
+			answer(fd, req);
 		shutdown(fd, SHUT_WR);
 		close(fd);
 	}

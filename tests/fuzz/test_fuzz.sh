@@ -16,7 +16,7 @@ trap 'rm -rf "$TMP"' EXIT
 SECS=${FUZZ_SECONDS:-4}
 FZ=$TOP/build/fuzz
 SEEDS=$TOP/tests/fuzz/corpus
-TARGETS=(state record addr etcd_codec etcd_gateway cli)
+TARGETS=(state record addr etcd_codec etcd_gateway etcd_pb cli)
 
 for t in "${TARGETS[@]}" packets; do
 	[ -x "$FZ/fuzz_$t" ] && continue

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "etcd_http.h"
 #include "log.h"
@@ -159,34 +160,34 @@ static struct curl_slist *headers(const struct etcd_http *h, int auth)
 	return l;
 }
 
-/* A POST of body (JSON) to path on member idx. */
-static void set_common(struct etcd_http *h, int idx, const char *path,
+/* A POST of body to path on member idx, through c (h->curl, or h->grpc's). */
+static void set_common(struct etcd_http *h, CURL *c, int idx, const char *path,
 		       const struct curl_slist *hdrs, const char *body)
 {
 	char url[512];
 
 	snprintf(url, sizeof(url), "%s%s", h->eps[idx], path);
-	curl_easy_reset(h->curl);
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, h->tls ? "https" : "http");
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->curl_err);
-	curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPIDLE, 2L);
-	curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPINTVL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_PROXY, ""); /* never an http_proxy */
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, h->tls ? "https" : "http");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 2L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROXY, ""); /* never an http_proxy */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	if (h->tls) {
 		/* curl verifies peer and host name by default; say so anyway. */
-		curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 		if (h->ca)
-			curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->ca);
+			curl_easy_setopt(c, CURLOPT_CAINFO, h->ca);
 		if (h->cert) {
-			curl_easy_setopt(h->curl, CURLOPT_SSLCERT, h->cert);
-			curl_easy_setopt(h->curl, CURLOPT_SSLKEY, h->key);
+			curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
+			curl_easy_setopt(c, CURLOPT_SSLKEY, h->key);
 		}
 	}
 	h->curl_err[0] = '\0';
@@ -282,7 +283,7 @@ static int post_one(struct etcd_http *h, int idx, const char *path,
 	CURLcode rc;
 	json_t *j;
 
-	set_common(h, idx, path, hdrs, body);
+	set_common(h, h->curl, idx, path, hdrs, body);
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, 30000L);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, b);
@@ -395,6 +396,149 @@ cleanup:
 	return err;
 }
 
+/* ---- native gRPC: unary calls over HTTP/2 ---- */
+
+struct grpc_head {
+	int status;        /* grpc-status; -1: none came */
+	int is_grpc;       /* content-type application/grpc */
+	char message[192]; /* grpc-message (percent-encoded, as sent) */
+};
+
+/* Headers and trailers (libcurl hands both here, one line a call). */
+static size_t on_grpc_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+	struct grpc_head *g = arg;
+	size_t n = size * nmemb;
+
+	if (n > 12 && !strncasecmp(line, "grpc-status:", 12))
+		g->status = atoi(line + 12);
+	else if (n > 13 && !strncasecmp(line, "grpc-message:", 13))
+		snprintf(g->message, sizeof(g->message), "%.*s", (int)(n - 13), line + 13);
+	else if (n > 13 && !strncasecmp(line, "content-type:", 13))
+		g->is_grpc = !!strstr(line, "application/grpc");
+	return n;
+}
+
+/* One call on member h->cur: 0, -EACCES (the token), or another errno. */
+static int grpc_once(struct etcd_http *h, const char *method, const char *body, size_t blen,
+		     struct buf *b)
+{
+	struct curl_slist *l = curl_slist_append(NULL, "Content-Type: application/grpc"), *t = NULL;
+	struct grpc_head g = { .status = -1 };
+	const char *host = cur_host(h);
+	char *a = NULL;
+	long code = 0, ver = 0;
+	CURLcode rc;
+	int err;
+
+	if (l)
+		t = curl_slist_append(l, "TE: trailers");
+	if (t && h->token && (asprintf(&a, "token: %s", h->token) < 0 || !(t = curl_slist_append(l, a))))
+		t = NULL;
+	free(a);
+	if (!t) {
+		curl_slist_free_all(l);
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		return -ENOMEM;
+	}
+	if (!h->grpc && !(h->grpc = curl_easy_init())) {
+		curl_slist_free_all(l);
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		return -ENOMEM;
+	}
+	set_common(h, h->grpc, h->cur, method, l, NULL);
+	/* libcurl 7.88 fails a second POST on a reused h2c connection
+	 * ("Error in the HTTP2 framing layer"): one connection a call (a
+	 * list is a few calls).
+	 */
+	curl_easy_setopt(h->grpc, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h->grpc, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(h->grpc, CURLOPT_BUFFERSIZE, 512L << 10);
+	curl_easy_setopt(h->grpc, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h->grpc, CURLOPT_POSTFIELDSIZE, (long)blen);
+	curl_easy_setopt(h->grpc, CURLOPT_HTTP_VERSION,
+			 h->tls ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+	curl_easy_setopt(h->grpc, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(h->grpc, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h->grpc, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(h->grpc, CURLOPT_HEADERFUNCTION, on_grpc_header);
+	curl_easy_setopt(h->grpc, CURLOPT_HEADERDATA, &g);
+	b->n = 0;
+	b->too_big = 0;
+	rc = curl_easy_perform(h->grpc);
+	curl_slist_free_all(l);
+	curl_easy_getinfo(h->grpc, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(h->grpc, CURLINFO_HTTP_VERSION, &ver);
+	if (rc != CURLE_OK) {
+		err = curl_failed(h, h->cur, rc, b);
+		/* not a connection failure: it does not speak HTTP/2 */
+		if (rc == CURLE_HTTP2 || rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_UNSUPPORTED_PROTOCOL)
+			err = -ENOTSUP;
+		return err;
+	}
+	if (ver != CURL_HTTP_VERSION_2_0 || code != 200 || !g.is_grpc) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s answered gRPC with HTTP %ld, not gRPC", host, code);
+		return -ENOTSUP;
+	}
+	if (g.status != 0) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s: gRPC status %d: %s", host, g.status, g.message);
+		for (char *c = h->err; *c; c++)
+			if ((unsigned char)*c < ' ' || *c == 0x7f)
+				*c = '?';
+		return strstr(g.message, "invalid auth token") || strstr(g.message, "invalid%20auth%20token") ?
+		       -EACCES : -EIO;
+	}
+	/* One message, not compressed: flag 0, a 4-byte length, the bytes. */
+	if (b->n < 5 || b->p[0] || ((uint32_t)(uint8_t)b->p[1] << 24 | (uint8_t)b->p[2] << 16 |
+				    (uint8_t)b->p[3] << 8 | (uint8_t)b->p[4]) != b->n - 5) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s sent a gRPC answer that is not one uncompressed message", host);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t len,
+	      uint8_t **out, size_t *outlen)
+{
+	struct buf b = { .max = ETCD_MAX_BODY };
+	char *body = malloc(len + 5);
+	int err = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (h->grpc_off) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s does not answer gRPC", cur_host(h));
+		free(body);
+		return -ENOTSUP;
+	}
+	if (!body) {
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		return -ENOMEM;
+	}
+	body[0] = 0;
+	body[1] = len >> 24;
+	body[2] = len >> 16;
+	body[3] = len >> 8;
+	body[4] = len;
+	memcpy(body + 5, msg, len);
+	if (h->user && !h->token)
+		err = authenticate(h);
+	err = err ?: grpc_once(h, method, body, len + 5, &b);
+	if (err == -EACCES && h->user)
+		err = authenticate(h) ?: grpc_once(h, method, body, len + 5, &b);
+	if (err == -ENOTSUP)
+		h->grpc_off = 1;
+	if (!err) {
+		memmove(b.p, b.p + 5, b.n - 5);
+		*out = (uint8_t *)b.p;
+		*outlen = b.n - 5;
+	} else {
+		free(b.p);
+	}
+	free(body);
+	return err;
+}
+
 /* ---- the watch stream: one JSON object a line ---- */
 
 struct stream {
@@ -478,7 +622,7 @@ int etcd_watch_stream(struct etcd_http *h, const json_t *req, etcd_line_fn fn, v
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	set_common(h, h->cur, "/v3/watch", hdrs, body);
+	set_common(h, h->curl, h->cur, "/v3/watch", hdrs, body);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_stream_data);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &w);
 	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
@@ -715,6 +859,8 @@ void etcd_http_close(struct etcd_http *h)
 	free(h->eps);
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
+	if (h->grpc)
+		curl_easy_cleanup(h->grpc);
 	if (h->password)
 		explicit_bzero(h->password, strlen(h->password));
 	free(h->password);

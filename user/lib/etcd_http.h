@@ -30,9 +30,11 @@ struct etcd_http {
 	int neps, cur;      /* cur: the endpoint that answered last */
 	int tls;            /* etcds:// */
 	CURL *curl;
+	CURL *grpc;         /* gRPC's own (HTTP/2) connection; NULL: none yet */
 	char *ca, *cert, *key;  /* TLS files; NULL: the system's CAs, no client certificate */
 	char *user, *password;  /* etcd authentication; NULL: none */
 	char *token;            /* the current token; NULL: authenticate first */
+	int grpc_off;           /* a member answered gRPC with something else */
 	char err[CURL_ERROR_SIZE + 256]; /* why the last request failed */
 	char curl_err[CURL_ERROR_SIZE];
 };
@@ -51,6 +53,19 @@ void etcd_http_close(struct etcd_http *h);
  * the response, or a negative errno with the reason in h->err.
  */
 int etcd_post(struct etcd_http *h, const char *path, const json_t *req, json_t **resp);
+
+/* One unary call of etcd's native gRPC API (HTTP/2: h2c on etcd://, ALPN
+ * h2 on etcds://) on the member that answered last: method e.g.
+ * "/etcdserverpb.KV/Range", msg the request message (protobuf). 0 with
+ * the answer message in *out (malloc'd, *outlen bytes), with the token
+ * when a user is set (authenticating first, and again once when etcd says
+ * the token is invalid). Else a negative errno with the reason in h->err:
+ * the caller then asks the JSON gateway, whose answer names the problem
+ * for the user (and which tries the other members). -ENOTSUP: a member
+ * answered something that is not gRPC; the handle then never asks again.
+ */
+int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t len,
+	      uint8_t **out, size_t *outlen);
 
 /* Gets one line of the watch stream; 0 to go on, else a negative errno
  * that ends the watch (and is etcd_watch_stream's result). -EACCES: etcd

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "etcd_http.h"
+#include "etcd_pb.h"
 #include "log.h"
 #include "metrics.h"
 #include "recdiff.h"
@@ -105,21 +106,19 @@ static void skipped_source(void *arg, enum vx_rec_kind kind, const char *name, c
 	key_source(buf, size, kind, name, 0);
 }
 
-/* Parses one kv of the gateway ({"key": b64, "value": b64, ...}) and appends
- * the record to st. 1: not a record (e.g. /vxnet/rev), 0: added, <0: bad
- * (reported; "(skipped)" unless strict).
+/* One key and value (raw bytes) as a record appended to st. 1: not a
+ * record (e.g. /vxnet/rev), 0: added, <0: bad (reported; "(skipped)"
+ * unless strict).
  */
-static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
+static int rec_to_state(const char *key, size_t klen, const char *val, size_t vlen,
+			struct vx_state *st, int strict)
 {
-	const char *k64 = json_string_value(json_object_get(kv, "key"));
-	const char *v64 = json_string_value(json_object_get(kv, "value"));
-	char *key = NULL, *val = NULL, src[VX_NAME_MAX + 128];
+	char src[VX_NAME_MAX + 128];
 	const char *name, *rec_name = NULL;
-	size_t klen, vlen;
-	int kind, err = 1;
+	int kind = -1, err = 1;
 	size_t before;
 
-	if (!k64 || !(key = b64_decode(k64, &klen)) || strlen(key) != klen)
+	if (strlen(key) != klen)
 		goto cleanup;
 	kind = key_kind(key, &name);
 	if (kind < 0)
@@ -131,7 +130,7 @@ static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
 		pr_err("%s: the name in the key is longer than %d bytes", src, VX_NAME_MAX - 1);
 		goto cleanup;
 	}
-	if (!v64 || !(val = b64_decode(v64, &vlen))) {
+	if (!val) {
 		pr_err("%s: value is not base64", src);
 		goto cleanup;
 	}
@@ -154,6 +153,24 @@ static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
 cleanup:
 	if (err < 0 && !strict) /* a record the agent leaves out */
 		metrics_agent_rejected_n(kind, 1);
+	return err;
+}
+
+/* Parses one kv of the gateway ({"key": b64, "value": b64, ...}) into st:
+ * rec_to_state's result.
+ */
+static int kv_to_state(const json_t *kv, struct vx_state *st, int strict)
+{
+	const char *k64 = json_string_value(json_object_get(kv, "key"));
+	const char *v64 = json_string_value(json_object_get(kv, "value"));
+	size_t klen, vlen = 0;
+	char *key = k64 ? b64_decode(k64, &klen) : NULL, *val = NULL;
+	int err = 1;
+
+	if (key) {
+		val = v64 ? b64_decode(v64, &vlen) : NULL;
+		err = rec_to_state(key, klen, val, vlen, st, strict);
+	}
 	free(key);
 	free(val);
 	return err;
@@ -180,22 +197,22 @@ struct range {
 	int more;
 };
 
-/* The next page starts just after k64 (the last key of this one): at k + '\0'. */
-static int range_next(struct etcd *e, struct range *r, const char *k64)
+/* The next page starts just after key (the last one of this page, len
+ * bytes): at key + '\0'.
+ */
+static int range_next(struct etcd *e, struct range *r, const void *key, size_t len)
 {
-	char *p;
+	char *p = malloc(len + 1);
 
 	free(r->key);
-	r->key = k64 ? b64_decode(k64, &r->keylen) : NULL;
-	p = r->key ? realloc(r->key, r->keylen + 2) : NULL;
+	r->key = p;
 	if (!p) {
-		free(r->key);
-		r->key = NULL;
 		snprintf(e->h.err, sizeof(e->h.err), "out of memory");
 		return -ENOMEM;
 	}
-	r->key = p;
-	r->key[r->keylen++] = '\0';
+	memcpy(p, key, len);
+	p[len] = '\0';
+	r->keylen = len + 1;
 	return 0;
 }
 
@@ -206,16 +223,16 @@ static int bad_answer(struct etcd *e, const char *what)
 	return -EPROTO;
 }
 
-/* One page: its records join st. strict: a bad record fails the read
- * (its line is printed); else it is skipped.
+/* One page through the JSON gateway: its records join st. strict: a bad
+ * record fails the read (its line is printed); else it is skipped.
  */
-static int range_page(struct etcd *e, struct range *r, const char *end, struct vx_state *st,
-		      int strict)
+static int range_page_json(struct etcd *e, struct range *r, const char *end, struct vx_state *st,
+			   int strict)
 {
 	char *k64 = b64_encode(r->key, r->keylen);
 	json_t *req = NULL, *resp = NULL, *kvs, *kv;
 	const char *last = NULL;
-	size_t i;
+	size_t i, klen;
 	int err;
 
 	if (k64)
@@ -252,10 +269,98 @@ static int range_page(struct etcd *e, struct range *r, const char *end, struct v
 	}
 	if (!err && r->more && !last)
 		err = bad_answer(e, "\"more\" without keys");
-	if (!err && r->more)
-		err = range_next(e, r, last);
+	if (!err && r->more) {
+		char *k = b64_decode(last, &klen);
+
+		err = k ? range_next(e, r, k, klen) : bad_answer(e, "a key that is not base64");
+		free(k);
+	}
 	json_decref(resp);
 	return err;
+}
+
+/* What range_page_grpc's kv callback works with. */
+struct page_ctx {
+	struct etcd *e;
+	struct range *r;
+	struct vx_state *st;
+	int strict;
+	const uint8_t *last; /* the last key */
+	size_t last_len;
+};
+
+/* One kv of a gRPC page: as the JSON gateway's (range_page_json). */
+static int page_kv(void *arg, const struct pb_kv *kv)
+{
+	struct page_ctx *c = arg;
+	char *key = malloc(kv->klen + 1);
+	int ret;
+
+	if (!key) {
+		snprintf(c->e->h.err, sizeof(c->e->h.err), "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(key, kv->key, kv->klen);
+	key[kv->klen] = '\0';
+	c->last = kv->key;
+	c->last_len = kv->klen;
+	ret = rec_to_state(key, kv->klen, (const char *)kv->value, kv->vlen, c->st, c->strict);
+	if (ret == 1 && kv->klen == strlen(REV_KEY) && !memcmp(key, REV_KEY, kv->klen)) {
+		c->r->rev_mod = kv->mod_revision;
+		ret = kv->mod_revision ? 0 : bad_answer(c->e, "key " REV_KEY " without a mod_revision");
+	} else if (ret < 0 && c->strict) {
+		c->e->h.err[0] = '\0'; /* already reported */
+	} else {
+		ret = 0;
+	}
+	free(key);
+	return ret;
+}
+
+/* One page through etcd's gRPC API, as range_page_json. 1: gRPC did not
+ * answer (ask the gateway), else 0 or a negative errno.
+ */
+static int range_page_grpc(struct etcd *e, struct range *r, struct vx_state *st, int strict)
+{
+	struct page_ctx c = { .e = e, .r = r, .st = st, .strict = strict };
+	size_t size = r->keylen + sizeof(PREFIX_END) + 64, len, n;
+	uint8_t *req = malloc(size), *resp = NULL;
+	const char *why = NULL;
+	int64_t at = 0;
+	int more, err;
+
+	len = req ? pb_range_request(req, size, r->key, r->keylen, PREFIX_END, strlen(PREFIX_END),
+				     PAGE_SIZE, r->at) : 0;
+	err = len ? etcd_grpc(&e->h, "/etcdserverpb.KV/Range", req, len, &resp, &n) : -ENOMEM;
+	free(req);
+	if (err) {
+		pr_debug("store %s: %s; asking the JSON gateway", e->base.location, e->h.err);
+		e->h.err[0] = '\0';
+		return 1;
+	}
+	err = pb_range_response(resp, n, &at, &more, page_kv, &c, &why);
+	if (err == -EPROTO && why) {
+		snprintf(e->h.err, sizeof(e->h.err), "etcd at %s sent a malformed Range answer: %s",
+			 strstr(e->h.eps[e->h.cur], "://") + 3, why);
+	}
+	if (!err && !r->at)
+		r->at = at;
+	r->more = more;
+	if (!err && more && !c.last)
+		err = bad_answer(e, "\"more\" without keys");
+	if (!err && more)
+		err = range_next(e, r, c.last, c.last_len);
+	free(resp);
+	return err;
+}
+
+/* One page: gRPC, or the gateway where gRPC does not answer. */
+static int range_page(struct etcd *e, struct range *r, const char *end, struct vx_state *st,
+		      int strict)
+{
+	int err = range_page_grpc(e, r, st, strict);
+
+	return err == 1 ? range_page_json(e, r, end, st, strict) : err;
 }
 
 /* The state at one revision: *rev, and *rev_mod for the transaction guard. */
