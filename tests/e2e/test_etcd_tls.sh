@@ -59,7 +59,7 @@ mkcerts() { # a CA, etcd's certificate, a client certificate without CN, another
 	sign client "/O=vxnet" "extendedKeyUsage=clientAuth\n" &&
 	echo "vxnet-pw-$P" >"$PKI/vxnet.pw" && echo "not-the-password" >"$PKI/bad.pw"
 }
-etcd_start() {
+etcd_start() { # etcd_start [ARGS]: more options for etcd
 	# ip execs etcd: $! is etcd's pid
 	ip netns exec "$R" etcd --name e1 --data-dir "$TMP/etcd" \
 		--listen-client-urls https://198.18.1.1:2379,http://198.18.2.1:2379,http://127.0.0.1:2379 \
@@ -68,7 +68,7 @@ etcd_start() {
 		--initial-cluster e1=http://127.0.0.1:2380 --initial-cluster-token "$P" \
 		--cert-file "$PKI/server.pem" --key-file "$PKI/server.key" \
 		--trusted-ca-file "$PKI/ca.pem" --client-cert-auth \
-		--max-txn-ops 4096 --max-request-bytes 33554432 >>"$TMP/etcd.log" 2>&1 &
+		--max-txn-ops 4096 --max-request-bytes 33554432 "$@" >>"$TMP/etcd.log" 2>&1 &
 	ETCD_PID=$!
 }
 etcd_stop() { [ -n "$ETCD_PID" ] && kill -"${1:-TERM}" "$ETCD_PID" 2>/dev/null; wait "$ETCD_PID" 2>/dev/null; ETCD_PID=; }
@@ -138,6 +138,18 @@ fi
 out=$(vx2 node ls 2>&1)
 if [ "$(echo "$out" | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" = "h1 h2 " ]; then ok "etcd-tls: node ls with the options from the environment"
 else fail "etcd-tls: node ls from the environment: $(tr '\n' '|' <<<"$out")"; fi
+
+# ---- reads over gRPC: TLS (ALPN h2), client certificate, token from Auth/Authenticate ----
+etcd_stop
+etcd_start --enable-grpc-gateway=false
+wait_for 30 etcd_healthy || { fail "etcd-tls: etcd without its gateway did not come up: $(tails 3 "$TMP/etcd.log")"; exit 1; }
+out=$(vx2 node ls 2>&1)
+if [ "$(echo "$out" | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" = "h1 h2 " ]; then
+	ok "etcd-tls: node ls over gRPC alone (gateway off): TLS, client certificate, user vxnet"
+else fail "etcd-tls: node ls over gRPC: $(tr '\n' '|' <<<"$out")"; fi
+etcd_stop
+etcd_start
+wait_for 30 etcd_healthy || { fail "etcd-tls: etcd did not come back: $(tails 3 "$TMP/etcd.log")"; exit 1; }
 
 # ---- wrong CA, no client certificate, wrong password: one line, exit 1 ----
 bad1 "etcd-tls: another CA" "^vxnet: store $URL: cannot verify etcd at 198.18.1.1:2379: .*--store-ca" \

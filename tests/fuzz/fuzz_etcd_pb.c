@@ -7,8 +7,11 @@
  *   - every kv's key and value lie inside the input, its mod_revision and
  *     the header's revision are not negative;
  *   - on -EPROTO nothing is claimed: *more is 0 or 1 either way;
+ *   - pb_auth_response on the same input: 0 or -EPROTO, its token inside
+ *     the input;
  *   - pb_range_request's message for a key and range end taken from the
  *     input reads back (as a RangeResponse field walk) without error.
+ * (The input is also read as an AuthenticateResponse.)
  * Seeds: tests/fuzz/corpus/etcd_pb/.
  */
 #include "fuzz.h"
@@ -58,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t rev = -1;
 	int more = -1, err;
 	uint8_t req[512];
-	size_t half = size / 2 > 200 ? 200 : size / 2, len;
+	size_t half = size / 2 > 200 ? 200 : size / 2, len, tlen;
+	const uint8_t *tok;
 
 	err = pb_range_response(data, size, &rev, &more, on_kv, &c, &why);
 	if (err && err != -EPROTO)
@@ -69,6 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_fail("revision %lld", (long long)rev);
 	if (more != 0 && more != 1)
 		fz_fail("more %d", more);
+	err = pb_auth_response(data, size, &tok, &tlen, &why);
+	if (err && err != -EPROTO)
+		fz_fail("pb_auth_response returned %d", err);
+	if (!err && tok && !inside(&c, tok, tlen))
+		fz_fail("token of %zu bytes outside the input", tlen);
 	/* A request is a valid message: its fields walk (key=1 and range_end=2
 	 * as bytes, limit=3 and revision=4 as varints, which the response
 	 * reader takes as header/kvs only when bytes: so it must refuse or

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "etcd_http.h"
+#include "etcd_pb.h"
 #include "log.h"
 
 /* ---- base64 (keys and values in the gateway's JSON) ----
@@ -497,6 +498,52 @@ static int grpc_once(struct etcd_http *h, const char *method, const char *body, 
 	return 0;
 }
 
+/* A token for h->user over gRPC (as authenticate). 0, or a negative errno
+ * (reason in h->err): then the caller asks the gateway, which
+ * authenticates itself and says what went wrong.
+ */
+static int grpc_authenticate(struct etcd_http *h)
+{
+	size_t size = strlen(h->user) + strlen(h->password) + 32, len, tlen = 0;
+	char *body = malloc(size + 5);
+	struct buf b = { .max = ETCD_MAX_BODY };
+	const uint8_t *tok = NULL;
+	const char *why = NULL;
+	int err = -ENOMEM;
+
+	free(h->token);
+	h->token = NULL;
+	len = body ? pb_auth_request((uint8_t *)body + 5, size, h->user, h->password) : 0;
+	if (len) {
+		body[0] = 0;
+		body[1] = len >> 24;
+		body[2] = len >> 16;
+		body[3] = len >> 8;
+		body[4] = len;
+		err = grpc_once(h, "/etcdserverpb.Auth/Authenticate", body, len + 5, &b);
+	} else {
+		snprintf(h->err, sizeof(h->err), "out of memory");
+	}
+	if (!err && pb_auth_response((uint8_t *)b.p + 5, b.n - 5, &tok, &tlen, &why))
+		err = -EPROTO;
+	/* etcd's simple or JWT token: printable, one line */
+	if (!err && (!tok || !tlen || tlen > 4096 || memchr(tok, '\0', tlen) || memchr(tok, '\r', tlen) ||
+		     memchr(tok, '\n', tlen)))
+		err = -EPROTO;
+	if (err == -EPROTO)
+		snprintf(h->err, sizeof(h->err), "etcd at %s sent no usable token for %s", cur_host(h), h->user);
+	if (!err && !(h->token = strndup((const char *)tok, tlen))) {
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		err = -ENOMEM;
+	}
+	if (body) {
+		explicit_bzero(body, len + 5); /* it holds the password */
+		free(body);
+	}
+	free(b.p);
+	return err;
+}
+
 int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t len,
 	      uint8_t **out, size_t *outlen)
 {
@@ -522,10 +569,10 @@ int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t l
 	body[4] = len;
 	memcpy(body + 5, msg, len);
 	if (h->user && !h->token)
-		err = authenticate(h);
+		err = grpc_authenticate(h);
 	err = err ?: grpc_once(h, method, body, len + 5, &b);
 	if (err == -EACCES && h->user)
-		err = authenticate(h) ?: grpc_once(h, method, body, len + 5, &b);
+		err = grpc_authenticate(h) ?: grpc_once(h, method, body, len + 5, &b);
 	if (err == -ENOTSUP)
 		h->grpc_off = 1;
 	if (!err) {

@@ -46,6 +46,22 @@ size_t pb_range_request(uint8_t *out, size_t size, const void *key, size_t klen,
 	return o;
 }
 
+size_t pb_auth_request(uint8_t *out, size_t size, const char *name, const char *password)
+{
+	size_t nlen = strlen(name), plen = strlen(password), o = 0;
+
+	if (size < nlen + plen + 2 * 11)
+		return 0;
+	out[o++] = 1 << 3 | WT_LEN; /* name = 1 */
+	o += put_varint(out + o, nlen);
+	memcpy(out + o, name, nlen);
+	o += nlen;
+	out[o++] = 2 << 3 | WT_LEN; /* password = 2 */
+	o += put_varint(out + o, plen);
+	memcpy(out + o, password, plen);
+	return o + plen;
+}
+
 /* A cursor over one message. */
 struct rd {
 	const uint8_t *p, *end;
@@ -187,6 +203,31 @@ int pb_range_response(const uint8_t *p, size_t n, int64_t *rev, int *more,
 			*more = wt == WT_VARINT && v;
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+int pb_auth_response(const uint8_t *p, size_t n, const uint8_t **token, size_t *len,
+		     const char **why)
+{
+	struct rd r = { .p = p, .end = p + n, .why = why };
+
+	*token = NULL;
+	*len = 0;
+	while (r.p < r.end) {
+		unsigned num, wt;
+		uint64_t v;
+		struct rd sub;
+		int err = field(&r, &num, &wt, &v, &sub);
+
+		if (err)
+			return err;
+		if (num == 2 && wt != WT_LEN) /* token = 2 */
+			return bad(&r, "a token that is not a string");
+		if (num == 2) {
+			*token = sub.p;
+			*len = v;
+		}
 	}
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The two messages of etcd's native v3 gRPC API that the store's list
- * speaks (etcdserverpb.KV/Range: RangeRequest, RangeResponse with its
- * ResponseHeader and mvccpb.KeyValue), in protobuf's wire format, written
- * and read by hand: four messages do not need a code generator. The reader
+/* The messages of etcd's native v3 gRPC API that the store's list speaks
+ * (etcdserverpb.KV/Range: RangeRequest, RangeResponse with its
+ * ResponseHeader and mvccpb.KeyValue; etcdserverpb.Auth/Authenticate), in
+ * protobuf's wire format, written and read by hand: six messages do not
+ * need a code generator. The reader
  * takes any input (a hostile etcd's): every length is checked against what
  * is left, varints are at most 10 bytes, unknown fields are skipped by
  * their wire type, and a negative revision is refused.
@@ -37,5 +38,16 @@ typedef int (*pb_kv_fn)(void *arg, const struct pb_kv *kv);
  */
 int pb_range_response(const uint8_t *p, size_t n, int64_t *revision, int *more,
 		      pb_kv_fn fn, void *arg, const char **why);
+
+/* AuthenticateRequest {name, password} into out; its length, or 0 when
+ * out is too small.
+ */
+size_t pb_auth_request(uint8_t *out, size_t size, const char *name, const char *password);
+
+/* Reads an AuthenticateResponse: its token in *token (pointing into the
+ * message, *len bytes; NULL when none came). 0 or -EPROTO with why.
+ */
+int pb_auth_response(const uint8_t *p, size_t n, const uint8_t **token, size_t *len,
+		     const char **why);
 
 #endif
