@@ -2,7 +2,11 @@
 # Convergence of the etcd store: time from a write in etcd to the change
 # being in every host's map, with three agents (p50/p99 over N changes), and
 # the time for an agent to load M endpoints at start.
-# Usage: bench/etcd_convergence.sh [N=1000] [M=100000]
+# Usage: bench/etcd_convergence.sh [N=1000] [M=100000] [W=0] [MS=2]
+# W: that many watch-only streams besides the three agents, from namespace
+# hw (bench/etcd_watchers.py: each the agent's own watch request, read and
+# thrown away), so that etcd serves W + 3 watchers; MS: ms between changes.
+# M=0: no load part (bench/etcd_load.sh measures the load in rounds).
 #
 #   h1 (agent)          h2 (agent)          h3 (agent)
 #   eth0 198.18.1.2     eth0 198.18.2.2     eth0 198.18.3.2
@@ -11,23 +15,25 @@
 #   | etcd on 198.18.1.1:2379; the writer runs here   |
 #   +-------------------------------------------------+
 #
-# A writer (python3, one HTTP connection) puts endpoint records one at a time
-# through the v3 gateway and notes the time before each request; every agent
+# A writer (bench/etcd_writer.py: python3, one HTTP connection) puts endpoint
+# records one at a time through the v3 gateway and notes the time before
+# each request; every agent
 # runs with --timestamps and logs each change once its maps hold it. Latency
 # of a change = latest agent's line - write start. All clocks are this
 # machine's CLOCK_REALTIME.
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/../tests/e2e/topo.sh"
-N=${1:-1000} M=${2:-100000}
-H3=${P}h3 PIN3=/sys/fs/bpf/${P}h3
+N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2}
+H3=${P}h3 PIN3=/sys/fs/bpf/${P}h3 HW=${P}hw
 STORE=etcd://198.18.1.1:2379
 declare -A AG
-EPID=
+EPID= WPID=
 
 cleanup() {
 	local n
 	for n in "${!AG[@]}"; do kill -KILL "${AG[$n]}" 2>/dev/null; done
 	[ -n "$EPID" ] && kill -KILL "$EPID" 2>/dev/null
+	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
 	wait 2>/dev/null
 	[ -e "$PIN3" ] && "$VXNET" --pin-dir "$PIN3" -n "$H3" down >/dev/null 2>&1
 	rm -rf "$PIN3"
@@ -48,6 +54,14 @@ ip link add r3 netns "$R" type veth peer name eth0 netns "$H3"
 ip -n "$R" addr add 198.18.3.1/24 dev r3 && ip -n "$R" link set r3 up
 ip -n "$H3" addr add 198.18.3.2/24 dev eth0 && ip -n "$H3" link set eth0 up
 ip -n "$H3" route add default via 198.18.3.1
+if [ "$W" -gt 0 ]; then
+	mkns "$HW" || exit 1
+	ip link add r4 netns "$R" type veth peer name eth0 netns "$HW"
+	ip -n "$R" addr add 198.18.4.1/24 dev r4 && ip -n "$R" link set r4 up
+	ip -n "$HW" addr add 198.18.4.2/24 dev eth0 && ip -n "$HW" link set eth0 up
+	ip -n "$HW" route add default via 198.18.4.1
+	ulimit -n 65536 # etcd's end of W connections
+fi
 
 ip netns exec "$R" etcd --name e1 --data-dir "$TMP/etcd" \
 	--listen-client-urls http://198.18.1.1:2379 --advertise-client-urls http://198.18.1.1:2379 \
@@ -63,42 +77,17 @@ vxh 1 node add h1 198.18.1.2 >/dev/null && vxh 1 node add h2 198.18.2.2 >/dev/nu
 for n in 1 2 3; do vxh $n up --node h$n --dev eth0 --decap tc >/dev/null || exit 1; agent_start $n; done
 for n in 1 2 3; do wait_line "$TMP/agent$n.log" 'synced at revision' 5 || { echo "bench: agent $n did not start"; exit 1; }; done
 
-# writer.py MODE COUNT: "one" = COUNT single puts, 2 ms apart, printing
-# "name start"; "bulk" = COUNT endpoints in transactions of 1000 puts.
-cat >"$TMP/writer.py" <<'EOF'
-import base64, http.client, json, sys, time
-mode, count = sys.argv[1], int(sys.argv[2])
-c = http.client.HTTPConnection("198.18.1.1", 2379)
-b64 = lambda s: base64.b64encode(s.encode()).decode()
-def rec(i, prefix):
-    ip = "10.%d.%d.%d" % (64 + (i + 2) // 65536, (i + 2) // 256 % 256, (i + 2) % 256)
-    name = "%s%d" % (prefix, i)
-    a = [int(x) for x in ip.split(".")]
-    mac = "02:42:%02x:%02x:%02x:%02x" % tuple(a)
-    return name, json.dumps({"name": name, "network": "blue", "node": "hx", "ip": ip, "mac": mac},
-                            separators=(",", ":"))
-def post(path, body):
-    c.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-    r = c.getresponse(); d = r.read()
-    if r.status != 200: sys.exit("etcd: %d %s" % (r.status, d[:200]))
-if mode == "one":
-    for i in range(count):
-        name, v = rec(200000 + i, "b")
-        t = time.time()
-        post("/v3/kv/put", {"key": b64("/vxnet/endpoints/" + name), "value": b64(v)})
-        print(name, "%.6f" % t, flush=True)
-        time.sleep(0.002)
-else:
-    for s in range(0, count, 1000):
-        ops = []
-        for i in range(s, min(count, s + 1000)):
-            name, v = rec(i, "m")
-            ops.append({"request_put": {"key": b64("/vxnet/endpoints/" + name), "value": b64(v)}})
-        post("/v3/kv/txn", {"success": ops})
-EOF
+WRITER=$(dirname "$0")/etcd_writer.py
 
 # ---- write-to-map latency over N changes ----
-in_ns "$R" python3 "$TMP/writer.py" one "$N" >"$TMP/writes" || exit 1
+if [ "$W" -gt 0 ]; then
+	rev=$(in_ns "$R" etcdctl --endpoints 198.18.1.1:2379 get /vxnet/rev -w json | jq -r .header.revision)
+	ip netns exec "$HW" python3 "$(dirname "$0")/etcd_watchers.py" "$W" 198.18.1.1 2379 "$rev" 600 >"$TMP/watchers" 2>&1 &
+	WPID=$!
+	wait_line "$TMP/watchers" 'streams open' 60 || { echo "bench: watchers did not start: $(tail -2 "$TMP/watchers")"; exit 1; }
+	sleep 2 # every stream created
+fi
+in_ns "$R" python3 "$WRITER" one "$N" "$MS" >"$TMP/writes" || exit 1
 for n in 1 2 3; do wait_line "$TMP/agent$n.log" "endpoint b$((200000 + N - 1)) put" 10 || echo "bench: agent $n missed changes"; done
 awk '
 FILENAME ~ /writes$/ { w[$1] = $2; next }
@@ -106,15 +95,20 @@ $2 == "revision" && $4 == "endpoint" { if (!($5 in last) || $1 > last[$5]) last[
 END { for (k in w) if (k in last) printf "%.3f\n", (last[k] - w[k]) * 1000 }' "$TMP/writes" "$TMP"/agent?.log |
 	sort -n >"$TMP/lat"
 awk '{ l[NR] = $1 } END {
-	printf "write-to-map, 3 agents, %d changes: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", NR, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
-}' "$TMP/lat"
+	printf "write-to-map, 3 agents + %d watch-only streams, %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", w, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
+}' w="$W" ms="$MS" "$TMP/lat"
+if [ -n "$WPID" ]; then
+	kill -TERM "$WPID"; wait "$WPID" 2>/dev/null; WPID=
+	tail -1 "$TMP/watchers"
+fi
+[ "$M" -gt 0 ] || exit 0
 
 # ---- load M endpoints at agent start ----
 # (the agents' per-change lookups are linear in the number of records: stop
 # them rather than have them follow 100 000 single changes)
 for n in 1 2 3; do kill -TERM "${AG[$n]}"; wait "${AG[$n]}" 2>/dev/null; unset "AG[$n]"; done
 t=$(date +%s.%N)
-in_ns "$R" python3 "$TMP/writer.py" bulk "$M" || exit 1
+in_ns "$R" python3 "$WRITER" bulk "$M" || exit 1
 echo "bulk write of $M endpoints into etcd: $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 t0=$(date +%s.%N)
 agent_start 1

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # Writes endpoint records into etcd through the v3 gateway, for the etcd
-# benches: etcd_writer.py MODE COUNT (etcd at 198.18.1.1:2379): "one" = COUNT single puts, 2 ms
-# apart, printing "name start"; "bulk" = COUNT endpoints in transactions of
-# 1000 puts.
+# benches: etcd_writer.py MODE COUNT [MS] (etcd at 198.18.1.1:2379): "one" =
+# COUNT single puts, MS (default 2) ms apart, printing "name start"; "bulk" =
+# COUNT endpoints in transactions of 1000 puts.
 import base64, http.client, json, sys, time
 mode, count = sys.argv[1], int(sys.argv[2])
+pause = float(sys.argv[3]) / 1000 if len(sys.argv) > 3 else 0.002
 c = http.client.HTTPConnection("198.18.1.1", 2379)
 b64 = lambda s: base64.b64encode(s.encode()).decode()
 def rec(i, prefix):
@@ -24,7 +25,7 @@ if mode == "one":
         t = time.time()
         post("/v3/kv/put", {"key": b64("/vxnet/endpoints/" + name), "value": b64(v)})
         print(name, "%.6f" % t, flush=True)
-        time.sleep(0.002)
+        time.sleep(pause)
 else:
     for s in range(0, count, 1000):
         ops = []
