@@ -40,7 +40,7 @@ cleanup() {
 	topo_cleanup
 }
 trap cleanup EXIT
-vxh() { local n=$1; shift; "$VXNET" --store "$STORE" --pin-dir "/sys/fs/bpf/${P}h$n" -n "${P}h$n" "$@"; }
+vxh() { local n=$1; shift; "$VXNET" --store "$STORE" --store-allow-plain --pin-dir "/sys/fs/bpf/${P}h$n" -n "${P}h$n" "$@"; }
 agent_start() { vxh "$1" agent --timestamps >"$TMP/agent$1.log" 2>&1 & AG[$1]=$!; }
 wait_line() { # wait_line FILE REGEX SECONDS
 	local t=$(($3 * 10))
@@ -82,6 +82,7 @@ WRITER=$(dirname "$0")/etcd_writer.py
 # ---- write-to-map latency over N changes ----
 if [ "$W" -gt 0 ]; then
 	rev=$(in_ns "$R" etcdctl --endpoints 198.18.1.1:2379 get /vxnet/rev -w json | jq -r .header.revision)
+	: >"$TMP/watchers"
 	ip netns exec "$HW" python3 "$(dirname "$0")/etcd_watchers.py" "$W" 198.18.1.1 2379 "$rev" 600 >"$TMP/watchers" 2>&1 &
 	WPID=$!
 	wait_line "$TMP/watchers" 'streams open' 60 || { echo "bench: watchers did not start: $(tail -2 "$TMP/watchers")"; exit 1; }
