@@ -173,6 +173,7 @@ demo-down:
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/prog_cost
 	$(Q)bench/run.sh
+	$(Q)bench/etcd_bench.sh
 
 PREFIX ?= /usr/local
 # The binary (it embeds the BPF objects), the agent's systemd unit and the

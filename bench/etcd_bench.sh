@@ -1,0 +1,31 @@
+#!/bin/bash
+# The control-plane part of `make bench` (issue 16): an agent's start against
+# etcd with 100 000 endpoints (bench/etcd_load.sh, 5 rounds) and the
+# write-to-map latency with 3 agents and 997 watch-only streams, i.e. 1 000
+# watchers of one etcd member (bench/etcd_convergence.sh 500 0 997). Writes
+# bench/results/etcd.md (machine, date, commit, commands, figures).
+# Usage: bench/etcd_bench.sh [--out DIR]
+OUT=$(cd "$(dirname "$0")" && pwd)/results
+[ "${1:-}" = --out ] && OUT=$2
+B=$(dirname "$0")
+mkdir -p "$OUT"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+run() { # run CMD...: its figure lines into the report
+	echo "    \$ $*" >>"$tmp"
+	"$@" 2>&1 | grep -E '^(agent start|write-to-map|watchers:|bulk write|round )' | sed 's/^/    /' >>"$tmp"
+	[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: '$*' failed" >&2; return 1; }
+}
+start=$(date -u '+%Y-%m-%d %H:%M UTC')
+run "$B/etcd_load.sh" 100000 5 || exit 1
+run "$B/etcd_convergence.sh" 500 0 997 || exit 1
+{
+	echo "# vxnet benchmark: control plane (etcd)"
+	echo
+	echo "- machine: $(uname -sr), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(etcd --version | head -1)"
+	echo "- date: $start; commit $(git -C "$B" rev-parse --short HEAD 2>/dev/null)"
+	echo "- targets (issue 16): an agent's start with 100 000 endpoints ≤ 2 s; write-to-map p99 ≤ 20 ms with 1 000 watchers"
+	echo
+	cat "$tmp"
+} >"$OUT/etcd.md"
+cat "$OUT/etcd.md"
