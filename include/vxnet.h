@@ -465,10 +465,12 @@ _Static_assert(sizeof(struct vxnet_published_key) == 12, "published key");
 _Static_assert(sizeof(struct vxnet_host) == 80, "host");
 _Static_assert(sizeof(union vxnet_addr) == 4, "nodes key");
 
-/* ep_stats: per-CPU traffic of each local endpoint, keyed by its host-side
- * veth ifindex (__u32, the key of ifaces). The datapath creates an entry on
- * the endpoint's first packet; detach deletes it (a later endpoint that
- * gets the same ifindex starts from zero). Sum the CPUs' values.
+/* ep_slots / ep_stats: per-CPU traffic of each local endpoint, by its
+ * host-side veth ifindex (__u32, the key of ifaces): in its ep_slots slot
+ * (below) on each CPU where it owns it, else in its ep_stats entry (made
+ * on its first packet there). Detach frees both (a later endpoint that
+ * gets the same ifindex starts from zero). Sum the CPUs' values, of both
+ * (metrics_read_ep_stats()).
  *   tx: every frame the endpoint sent (seen by vxnet_from_container on its
  *       veth, with an ifaces entry), whatever became of it (forwarded,
  *       answered, or dropped: the drops map says why);
@@ -483,6 +485,21 @@ struct vxnet_ep_stats {
 	__u64 tx_bytes;
 	__u64 rx_packets;
 	__u64 rx_bytes;
+};
+
+/* ep_slots: the same counters in a per-CPU array, at ifindex %
+ * VXNET_EP_SLOTS, each CPU's value owned by the ifindex it counts (0:
+ * free; taken by the first packet). ep_stats keeps those whose slot
+ * another ifindex owns on that CPU. An endpoint's traffic: the sum of
+ * both over CPUs where the owner is its ifindex.
+ */
+#define VXNET_EP_SLOTS 4096
+#define VXNET_PIN_EP_SLOTS "ep_slots"
+
+struct vxnet_ep_slot {
+	__u32 ifindex;
+	__u32 pad;
+	struct vxnet_ep_stats s;
 };
 
 /* nexthops: the datapath's own cache of the underlay's route from this

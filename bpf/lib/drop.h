@@ -41,19 +41,42 @@ static __noinline void ep_stats_create(__u32 ifindex)
 	bpf_map_update_elem(&ep_stats, &ifindex, &z, BPF_NOEXIST);
 }
 
-/* Traffic of the local endpoint behind host veth ifindex: sent (tx) by it
- * or handed (rx) to it.
- */
-static __always_inline void ep_count(__u32 ifindex, int rx, __u64 bytes)
+/* The counters of ifindex in ep_stats, made on its first packet there. */
+static __always_inline struct vxnet_ep_stats *ep_stats_spill(__u32 ifindex)
 {
 	struct vxnet_ep_stats *s = bpf_map_lookup_elem(&ep_stats, &ifindex);
 
 	if (!s) {
 		ep_stats_create(ifindex);
 		s = bpf_map_lookup_elem(&ep_stats, &ifindex);
-		if (!s)
-			return;
 	}
+	return s;
+}
+
+/* Traffic of the local endpoint behind host veth ifindex: sent (tx) by it
+ * or handed (rx) to it. In its ep_slots slot on this CPU, taken if free;
+ * in ep_stats if another ifindex has it (per-CPU values: no race).
+ */
+static __always_inline void ep_count(__u32 ifindex, int rx, __u64 bytes)
+{
+	__u32 slot = ifindex % VXNET_EP_SLOTS;
+	struct vxnet_ep_slot *e = bpf_map_lookup_elem(&ep_slots, &slot);
+	struct vxnet_ep_stats *s;
+
+	if (!e)
+		return;
+	if (e->ifindex != ifindex) {
+		if (e->ifindex)
+			goto spill;
+		e->ifindex = ifindex;
+	}
+	s = &e->s;
+	goto count;
+spill:
+	s = ep_stats_spill(ifindex);
+	if (!s)
+		return;
+count:
 	if (rx) {
 		s->rx_packets++;
 		s->rx_bytes += bytes;

@@ -125,6 +125,14 @@ struct {
 	__type(value, struct vxnet_nexthop);
 } nexthops SEC(".maps");
 
+/* Per-endpoint traffic by ifindex % VXNET_EP_SLOTS (struct vxnet_ep_slot). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXNET_EP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vxnet_ep_slot);
+} ep_slots SEC(".maps");
+
 /* vxnet monitor's switch (struct vxnet_monitor) and its ring of events. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -57,6 +57,7 @@
 
 #include "vxnet.h"
 #include "vxnet.skel.h"
+#include "metrics.h"
 
 #include "packet.h"
 #include "fixture.h"
@@ -679,21 +680,12 @@ static int gso_setup(__u32 c1h, int *tx, int *rx)
 
 /* ---- the table ------------------------------------------------------------ */
 
-/* ep_stats[ifindex] summed over CPUs; zero when it has no entry. */
+/* The traffic of ifindex, as vxnet reads it (ep_slots and ep_stats). */
 static void read_ep(__u32 ifindex, struct vxnet_ep_stats *sum)
 {
-	struct vxnet_ep_stats vals[ncpus];
-
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map__lookup_elem(skel->maps.ep_stats, &ifindex, sizeof(ifindex), vals,
-				 sizeof(vals), 0))
-		return;
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		sum->tx_packets += vals[cpu].tx_packets;
-		sum->tx_bytes += vals[cpu].tx_bytes;
-		sum->rx_packets += vals[cpu].rx_packets;
-		sum->rx_bytes += vals[cpu].rx_bytes;
-	}
+	if (metrics_read_ep_fds(bpf_map__fd(skel->maps.ep_slots), bpf_map__fd(skel->maps.ep_stats),
+				ifindex, sum))
+		memset(sum, 0xff, sizeof(*sum)); /* unreadable: no case matches */
 }
 
 /* Per-endpoint counters: c runs once; then src's tx and dst's rx moved by
@@ -734,6 +726,68 @@ static int ep_case(const char *name, const struct tcase *c, __u32 src, __u32 dst
 		snprintf(why, sizeof(why), "receiver's tx moved");
 	else if (unchanged && memcmp(&u0, &u1, sizeof(u0)))
 		snprintf(why, sizeof(why), "a third endpoint's counters moved");
+	if (why[0]) {
+		printf("not ok %s: %s\n", name, why);
+		return -1;
+	}
+	printf("ok %s\n", name);
+	return 0;
+}
+
+/* Two veths whose ifindexes share an ep_slots slot (c1h and c9h, made with
+ * ifindex c1h + VXNET_EP_SLOTS), on one CPU: c1h owns the slot, c9h's
+ * traffic goes to ep_stats, each endpoint's count exact.
+ */
+static int ep_slot_cases(__u32 c1h, struct pkt to_r1)
+{
+	const char *name = "ep_slots: c1h and c9h (ifindex + 4096) share a slot: c1h's in the slot, c9h's in ep_stats, each counted once";
+	__u32 c9h = c1h + VXNET_EP_SLOTS, slot = c1h % VXNET_EP_SLOTS;
+	struct vxnet_ep_stats a0, b0, a1, b1, spill[ncpus];
+	struct vxnet_ep_slot e[ncpus];
+	struct vxnet_iface ifc;
+	struct tcase c1 = { .prog = FROM_CONTAINER, .in = to_r1, .ifindex = c1h,
+			    .verdict = TC_ACT_REDIRECT };
+	struct tcase c9 = c1;
+	cpu_set_t one, all;
+	__u8 out[PKT_MAX];
+	__u32 len, verdict;
+	char why[200] = "";
+	int cpu = -1;
+
+	c9.ifindex = c9h;
+	if (sh("ip link add c9h index %u type veth peer name c9", c9h) ||
+	    bpf_map__lookup_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0) ||
+	    bpf_map__update_elem(skel->maps.ifaces, &c9h, sizeof(c9h), &ifc, sizeof(ifc), 0)) {
+		printf("not ok %s: setup: %s\n", name, strerror(errno));
+		return -1;
+	}
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	read_ep(c1h, &a0);
+	read_ep(c9h, &b0);
+	if (run(&c1, out, &len, &verdict) || run(&c9, out, &len, &verdict) ||
+	    run(&c9, out, &len, &verdict))
+		snprintf(why, sizeof(why), "test run: %s", strerror(errno));
+	cpu = sched_getcpu();
+	sched_setaffinity(0, sizeof(all), &all);
+	read_ep(c1h, &a1);
+	read_ep(c9h, &b1);
+	if (why[0])
+		;
+	else if (a1.tx_packets != a0.tx_packets + 1 || b1.tx_packets != b0.tx_packets + 2)
+		snprintf(why, sizeof(why), "tx c1h %llu -> %llu, c9h %llu -> %llu", a0.tx_packets,
+			 a1.tx_packets, b0.tx_packets, b1.tx_packets);
+	else if (bpf_map__lookup_elem(skel->maps.ep_slots, &slot, sizeof(slot), e, sizeof(e), 0) ||
+		 e[cpu].ifindex != c1h)
+		snprintf(why, sizeof(why), "slot %u on CPU %d owned by %u, not c1h %u", slot, cpu,
+			 e[cpu].ifindex, c1h);
+	else if (bpf_map__lookup_elem(skel->maps.ep_stats, &c9h, sizeof(c9h), spill, sizeof(spill), 0) ||
+		 spill[cpu].tx_packets < 2)
+		snprintf(why, sizeof(why), "c9h has no ep_stats entry with its 2 packets on CPU %d", cpu);
+	bpf_map__delete_elem(skel->maps.ifaces, &c9h, sizeof(c9h), 0);
+	sh("ip link del c9h");
 	if (why[0]) {
 		printf("not ok %s: %s\n", name, why);
 		return -1;
@@ -1292,6 +1346,7 @@ int main(void)
 				  c1h, c1h, c2h) != 0;
 		failed |= ep_case("ep_stats: tc decap to c1: c1 rx +1", &tcd, 0, c1h, c2h) != 0;
 		failed |= ep_case("ep_stats: xdp decap to c1: c1 rx +1", &xdpd, 0, c1h, c2h) != 0;
+		failed |= ep_slot_cases(c1h, to_r1) != 0;
 	}
 
 	/* GSO: the segment sizes the sender chose reach the wire (container

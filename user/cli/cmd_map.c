@@ -374,6 +374,28 @@ static int map_id(const char *name)
 	return -1;
 }
 
+/* map dump ep_stats / ep_slots: one entry per endpoint, whichever of the
+ * two holds its traffic (metrics_read_ep_stats()).
+ */
+struct ep_dump {
+	struct names *n;
+	json_t *out;
+};
+
+static int ep_dump_one(__u32 ifindex, void *arg)
+{
+	struct ep_dump *d = arg;
+	struct vxnet_ep_stats s;
+	json_t *k, *v;
+	int err;
+
+	err = metrics_read_ep_stats(vx_opts.pin_dir, ifindex, &s) ?:
+	      decode(DP_MAP_EP_STATS, d->n, &ifindex, &s, &k, &v);
+	if (!err)
+		json_array_append_new(d->out, json_pack("{s:o,s:o}", "key", k, "value", v));
+	return err;
+}
+
 static int map_dump(void *arg)
 {
 	const struct dump_arg *a = arg;
@@ -382,7 +404,7 @@ static int map_dump(void *arg)
 	__u32 len = sizeof(info);
 	unsigned char *key = NULL, *prev = NULL, *next = NULL, *val = NULL, *one = NULL;
 	size_t stride = 0;
-	int percpu;
+	int percpu, ep;
 	json_t *out = NULL;
 	struct vx_state st;
 	struct names n = { &st };
@@ -437,7 +459,14 @@ static int map_dump(void *arg)
 		pr_err("map dump: out of memory");
 		goto cleanup;
 	}
-	for (; !bpf_map_get_next_key(fd, prev, next); memcpy(key, next, info.key_size), prev = key) {
+	ep = id == DP_MAP_EP_STATS || id == DP_MAP_EP_SLOTS;
+	if (ep) {
+		struct ep_dump d = { &n, out };
+
+		err = metrics_ep_ifindexes(vx_opts.pin_dir, ep_dump_one, &d);
+	}
+	for (; !ep && !bpf_map_get_next_key(fd, prev, next);
+	     memcpy(key, next, info.key_size), prev = key) {
 		json_t *k, *v;
 
 		if (bpf_map_lookup_elem(fd, next, val)) {
@@ -493,7 +522,7 @@ cleanup:
 static const struct cli_opt dump_opts[] = {
 	{ .meta = "NAME", .type = CLI_STR, .off = offsetof(struct dump_arg, name),
 	  .help = "a pinned map: nodes, networks, subnets, node_vnis, ifaces, endpoints,\n"
-		  "backends, services, published, stats, drops, host, nat, ep_stats, monitor" },
+		  "backends, services, published, stats, drops, host, nat, ep_stats, ep_slots, monitor" },
 	{ "json", NULL, CLI_FLAG, offsetof(struct dump_arg, json),
 	  "print a JSON array of {\"key\": {...}, \"value\": {...}}", .letter = 'j' },
 	{},

@@ -21,6 +21,7 @@
 #include "attach.h"
 #include "datapath.h"
 #include "log.h"
+#include "metrics.h"
 #include "netlink.h"
 #include "sync.h"
 
@@ -419,23 +420,19 @@ static int do_detach(struct vx_state *st, void *arg)
 }
 
 /* Deletes the host veth ifname and the endpoint's traffic counters
- * (ep_stats, keyed by the veth's ifindex, read before it goes). 0 or the
+ * (ep_slots and ep_stats, by the veth's ifindex, read before it goes). 0 or the
  * netlink error; the counters' entry may be missing (no packet yet, or
  * vxnet down).
  */
 static int delete_veth(const char *pin_dir, const char *ifname)
 {
 	__u32 ifindex = if_nametoindex(ifname);
-	int err, fd;
+	int err;
 
 	err = nl_link_delete(ifname);
 	if (!ifindex || !pin_dir)
 		return err;
-	fd = dp_open_pin(pin_dir, VXNET_PIN_EP_STATS);
-	if (fd >= 0) {
-		bpf_map_delete_elem(fd, &ifindex);
-		close(fd);
-	}
+	metrics_clear_ep_stats(pin_dir, ifindex);
 	return err;
 }
 

@@ -29,6 +29,7 @@ enum dp_map_id {
 	DP_MAP_HOST,
 	DP_MAP_NAT,     /* the datapath's own: egress translations, kept across up */
 	DP_MAP_EP_STATS, /* per-endpoint traffic, by host veth ifindex (per-CPU) */
+	DP_MAP_EP_SLOTS, /* the same in a per-CPU array, by ifindex % VXNET_EP_SLOTS */
 	DP_MAP_MONITOR, /* vxnet monitor's switch and lost events */
 	DP_MAP_EVENTS,  /* the events ring (no keys, no values) */
 	DP_MAP_COUNT,

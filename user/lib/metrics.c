@@ -266,30 +266,147 @@ static void write_maps(FILE *f, const char *pin_dir)
 				   (const char *[]){ "map", dp_maps[i].name, NULL }, max[i]);
 }
 
-int metrics_read_ep_stats(const char *dir, __u32 ifindex, struct vxnet_ep_stats *out)
+static void ep_add(struct vxnet_ep_stats *out, const struct vxnet_ep_stats *s)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, err = 0;
+	out->tx_packets += s->tx_packets;
+	out->tx_bytes += s->tx_bytes;
+	out->rx_packets += s->rx_packets;
+	out->rx_bytes += s->rx_bytes;
+}
+
+int metrics_read_ep_fds(int slots_fd, int spill_fd, __u32 ifindex, struct vxnet_ep_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	__u32 slot = ifindex % VXNET_EP_SLOTS;
+	struct vxnet_ep_slot *e;
 	struct vxnet_ep_stats *pc;
 
 	memset(out, 0, sizeof(*out));
 	if (ncpu < 0)
 		return ncpu;
-	fd = dp_open_pin(dir, VXNET_PIN_EP_STATS);
-	if (fd < 0)
-		return fd;
+	e = calloc(ncpu, sizeof(*e));
 	pc = calloc(ncpu, sizeof(*pc));
-	if (!pc)
+	if (!e || !pc)
 		err = -ENOMEM;
-	else if (bpf_map_lookup_elem(fd, &ifindex, pc))
-		err = errno == ENOENT ? 0 : -errno; /* no packet yet: zeros */
-	for (int c = 0; pc && !err && c < ncpu; c++) {
-		out->tx_packets += pc[c].tx_packets;
-		out->tx_bytes += pc[c].tx_bytes;
-		out->rx_packets += pc[c].rx_packets;
-		out->rx_bytes += pc[c].rx_bytes;
-	}
+	else if (bpf_map_lookup_elem(slots_fd, &slot, e))
+		err = -errno;
+	for (int c = 0; !err && c < ncpu; c++)
+		if (e[c].ifindex == ifindex)
+			ep_add(out, &e[c].s);
+	if (!err && bpf_map_lookup_elem(spill_fd, &ifindex, pc))
+		err = errno == ENOENT ? 0 : -errno; /* none there: zeros */
+	else
+		for (int c = 0; !err && c < ncpu; c++)
+			ep_add(out, &pc[c]);
+	free(e);
 	free(pc);
-	close(fd);
+	return err;
+}
+
+/* The two maps' pins in dir; 0, or a negative errno with both closed. */
+static int ep_open(const char *dir, int *slots_fd, int *spill_fd)
+{
+	*slots_fd = dp_open_pin(dir, VXNET_PIN_EP_SLOTS);
+	*spill_fd = *slots_fd < 0 ? -1 : dp_open_pin(dir, VXNET_PIN_EP_STATS);
+	if (*slots_fd >= 0 && *spill_fd >= 0)
+		return 0;
+	if (*slots_fd >= 0)
+		close(*slots_fd);
+	return *slots_fd < 0 ? *slots_fd : *spill_fd;
+}
+
+int metrics_read_ep_stats(const char *dir, __u32 ifindex, struct vxnet_ep_stats *out)
+{
+	int slots_fd, spill_fd, err;
+
+	memset(out, 0, sizeof(*out));
+	err = ep_open(dir, &slots_fd, &spill_fd);
+	if (err)
+		return err;
+	err = metrics_read_ep_fds(slots_fd, spill_fd, ifindex, out);
+	close(slots_fd);
+	close(spill_fd);
+	return err;
+}
+
+int metrics_clear_ep_stats(const char *dir, __u32 ifindex)
+{
+	int ncpu = libbpf_num_possible_cpus(), slots_fd, spill_fd, err, mine = 0;
+	__u32 slot = ifindex % VXNET_EP_SLOTS;
+	struct vxnet_ep_slot *e;
+
+	if (ncpu < 0)
+		return ncpu;
+	err = ep_open(dir, &slots_fd, &spill_fd);
+	if (err)
+		return err;
+	bpf_map_delete_elem(spill_fd, &ifindex);
+	e = calloc(ncpu, sizeof(*e));
+	if (!e)
+		err = -ENOMEM;
+	else if (bpf_map_lookup_elem(slots_fd, &slot, e))
+		err = -errno;
+	for (int c = 0; !err && c < ncpu; c++)
+		if (e[c].ifindex == ifindex) {
+			memset(&e[c], 0, sizeof(e[c]));
+			mine = 1;
+		}
+	/* The other CPUs' values written back as read: a packet another
+	 * ifindex counted there meanwhile is lost (only on a shared slot).
+	 */
+	if (!err && mine && bpf_map_update_elem(slots_fd, &slot, e, BPF_ANY))
+		err = -errno;
+	free(e);
+	close(slots_fd);
+	close(spill_fd);
+	return err;
+}
+
+int metrics_ep_ifindexes(const char *dir, int (*fn)(__u32 ifindex, void *arg), void *arg)
+{
+	int ncpu = libbpf_num_possible_cpus(), slots_fd, spill_fd, err;
+	struct vxnet_ep_slot *e;
+	__u32 key, next, *prev = NULL;
+
+	if (ncpu < 0)
+		return ncpu;
+	err = ep_open(dir, &slots_fd, &spill_fd);
+	if (err)
+		return err;
+	e = calloc(ncpu, sizeof(*e));
+	if (!e)
+		err = -ENOMEM;
+	for (__u32 slot = 0; !err && slot < VXNET_EP_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(slots_fd, &slot, e)) {
+			err = -errno;
+			break;
+		}
+		for (int c = 0; !err && c < ncpu; c++) {
+			int seen = 0;
+
+			for (int d = 0; d < c; d++)
+				seen |= e[d].ifindex == e[c].ifindex;
+			if (e[c].ifindex && !seen)
+				err = fn(e[c].ifindex, arg);
+		}
+	}
+	/* ep_stats' keys whose slot did not list them already */
+	for (; !err && !bpf_map_get_next_key(spill_fd, prev, &next); key = next, prev = &key) {
+		__u32 slot = next % VXNET_EP_SLOTS;
+		int seen = 0;
+
+		if (bpf_map_lookup_elem(slots_fd, &slot, e)) {
+			err = -errno;
+			break;
+		}
+		for (int c = 0; c < ncpu; c++)
+			seen |= e[c].ifindex == next;
+		if (!seen)
+			err = fn(next, arg);
+	}
+	free(e);
+	close(slots_fd);
+	close(spill_fd);
 	return err;
 }
 

@@ -25,10 +25,21 @@ extern const char *const vx_drop_names[VXNET_DROP__MAX];
  */
 int metrics_read_counters(const char *dir, const char *name, struct vxnet_counter *out,
 			  unsigned int n);
-/* The traffic of the local endpoint behind host veth ifindex (ep_stats,
- * CPUs summed; zeros when it has no entry yet); 0 or a negative errno.
+/* The traffic of the local endpoint behind host veth ifindex (its
+ * ep_slots slot on the CPUs where it owns it, and its ep_stats entry,
+ * CPUs summed; zeros when it has none yet); 0 or a negative errno. The
+ * maps pinned in dir, or their fds (slots_fd, spill_fd).
  */
 int metrics_read_ep_stats(const char *dir, __u32 ifindex, struct vxnet_ep_stats *out);
+int metrics_read_ep_fds(int slots_fd, int spill_fd, __u32 ifindex, struct vxnet_ep_stats *out);
+/* Forgets the traffic of ifindex (its veth gone): its ep_stats entry, and
+ * its slot on the CPUs where it owns it, freed. 0 or a negative errno.
+ */
+int metrics_clear_ep_stats(const char *dir, __u32 ifindex);
+/* Calls fn for each ifindex with traffic (ep_slots owners, ep_stats keys),
+ * once each; 0 or a negative errno.
+ */
+int metrics_ep_ifindexes(const char *dir, int (*fn)(__u32 ifindex, void *arg), void *arg);
 /* Entries of the map fd (its keys walked; an array: max_entries), or a
  * negative errno.
  */
