@@ -1,9 +1,11 @@
 #!/bin/bash
 # The control-plane part of `make bench` (issue 16): an agent's start against
 # etcd with 100 000 endpoints (bench/etcd_load.sh, 5 rounds) and the
-# write-to-map latency with 3 agents and 997 watch-only streams, i.e. 1 000
-# watchers of one etcd member (bench/etcd_convergence.sh 500 0 997). Writes
-# bench/results/etcd.md (machine, date, commit, commands, figures).
+# write-to-map latency of 200 changes 50 ms apart (each change alone) with
+# 3 agents, then with 3 agents and 997 watch-only streams (1 000 watchers of
+# one etcd member) through the gateway as agents watch, then with the 997
+# on etcd's native gRPC watch (bench/etcd_convergence.sh 200 0 W 50).
+# Writes bench/results/etcd.md (machine, date, commit, commands, figures).
 # Usage: bench/etcd_bench.sh [--out DIR]
 OUT=$(cd "$(dirname "$0")" && pwd)/results
 [ "${1:-}" = --out ] && OUT=$2
@@ -13,12 +15,14 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 run() { # run CMD...: its figure lines into the report
 	echo "    \$ $*" >>"$tmp"
-	"$@" 2>&1 | grep -E '^(agent start|write-to-map|watchers:|bulk write|round )' | sed 's/^/    /' >>"$tmp"
+	"$@" 2>&1 | grep -E '^(agent start|write-to-map|watchers:|bulk write|round |CPU during|B/A)' | sed 's/^/    /' >>"$tmp"
 	[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: '$*' failed" >&2; return 1; }
 }
 start=$(date -u '+%Y-%m-%d %H:%M UTC')
 run "$B/etcd_load.sh" 100000 5 || exit 1
-run "$B/etcd_convergence.sh" 500 0 997 || exit 1
+run "$B/etcd_convergence.sh" 200 0 0 50 || exit 1
+run "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
+run env WATCH=grpc "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
 {
 	echo "# vxnet benchmark: control plane (etcd)"
 	echo

@@ -6,6 +6,8 @@
 # W: that many watch-only streams besides the three agents, from namespace
 # hw (bench/etcd_watchers.py: each the agent's own watch request, read and
 # thrown away), so that etcd serves W + 3 watchers; MS: ms between changes.
+# WATCH=grpc: the W streams watch through etcd's native gRPC API instead
+# (what etcd would serve if agents watched over gRPC; python3-h2).
 # M=0: no load part (bench/etcd_load.sh measures the load in rounds).
 #
 #   h1 (agent)          h2 (agent)          h3 (agent)
@@ -23,7 +25,7 @@
 # machine's CLOCK_REALTIME.
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/../tests/e2e/topo.sh"
-N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2}
+N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway}
 H3=${P}h3 PIN3=/sys/fs/bpf/${P}h3 HW=${P}hw
 STORE=etcd://198.18.1.1:2379
 declare -A AG
@@ -41,7 +43,11 @@ cleanup() {
 }
 trap cleanup EXIT
 vxh() { local n=$1; shift; "$VXNET" --store "$STORE" --store-allow-plain --pin-dir "/sys/fs/bpf/${P}h$n" -n "${P}h$n" "$@"; }
-agent_start() { vxh "$1" agent --timestamps >"$TMP/agent$1.log" 2>&1 & AG[$1]=$!; }
+agent_start() { # the agent itself (not a subshell) is AG[n], for its CPU time
+	"$VXNET" --store "$STORE" --store-allow-plain --pin-dir "/sys/fs/bpf/${P}h$1" -n "${P}h$1" \
+		agent --timestamps >"$TMP/agent$1.log" 2>&1 &
+	AG[$1]=$!
+}
 wait_line() { # wait_line FILE REGEX SECONDS
 	local t=$(($3 * 10))
 	while [ $t -gt 0 ]; do grep -Eq "$2" "$1" && return 0; sleep 0.1; t=$((t - 1)); done
@@ -60,7 +66,7 @@ if [ "$W" -gt 0 ]; then
 	ip -n "$R" addr add 198.18.4.1/24 dev r4 && ip -n "$R" link set r4 up
 	ip -n "$HW" addr add 198.18.4.2/24 dev eth0 && ip -n "$HW" link set eth0 up
 	ip -n "$HW" route add default via 198.18.4.1
-	ulimit -n 65536 # etcd's end of W connections
+	ulimit -n "$(ulimit -Hn)" # etcd's end of W connections
 fi
 
 ip netns exec "$R" etcd --name e1 --data-dir "$TMP/etcd" \
@@ -83,11 +89,17 @@ WRITER=$(dirname "$0")/etcd_writer.py
 if [ "$W" -gt 0 ]; then
 	rev=$(in_ns "$R" etcdctl --endpoints 198.18.1.1:2379 get /vxnet/rev -w json | jq -r .header.revision)
 	: >"$TMP/watchers"
-	ip netns exec "$HW" python3 "$(dirname "$0")/etcd_watchers.py" "$W" 198.18.1.1 2379 "$rev" 600 >"$TMP/watchers" 2>&1 &
+	ip netns exec "$HW" /usr/bin/python3 "$(dirname "$0")/etcd_watchers.py" "$WATCH" "$W" 198.18.1.1 2379 "$rev" 600 >"$TMP/watchers" 2>&1 &
 	WPID=$!
 	wait_line "$TMP/watchers" 'streams open' 60 || { echo "bench: watchers did not start: $(tail -2 "$TMP/watchers")"; exit 1; }
 	sleep 2 # every stream created
 fi
+cpu() { # cpu PID...: CPU seconds used so far, summed
+	local p t=0
+	for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+	awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+c0=("$(cpu "$EPID")" "$(cpu ${WPID:-})" "$(cpu "${AG[@]}")")
 in_ns "$R" python3 "$WRITER" one "$N" "$MS" >"$TMP/writes" || exit 1
 for n in 1 2 3; do wait_line "$TMP/agent$n.log" "endpoint b$((200000 + N - 1)) put" 10 || echo "bench: agent $n missed changes"; done
 awk '
@@ -96,8 +108,9 @@ $2 == "revision" && $4 == "endpoint" { if (!($5 in last) || $1 > last[$5]) last[
 END { for (k in w) if (k in last) printf "%.3f\n", (last[k] - w[k]) * 1000 }' "$TMP/writes" "$TMP"/agent?.log |
 	sort -n >"$TMP/lat"
 awk '{ l[NR] = $1 } END {
-	printf "write-to-map, 3 agents + %d watch-only streams, %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", w, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
-}' w="$W" ms="$MS" "$TMP/lat"
+	printf "write-to-map, 3 agents + %d watch-only streams (%s), %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", w, how, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
+}' w="$W" ms="$MS" how="$WATCH" "$TMP/lat"
+echo "CPU during the writes: etcd $(awk -v a="${c0[0]}" -v b="$(cpu "$EPID")" 'BEGIN { print b - a }') s, watch-only streams $(awk -v a="${c0[1]}" -v b="$(cpu ${WPID:-})" 'BEGIN { print b - a }') s, agents $(awk -v a="${c0[2]}" -v b="$(cpu "${AG[@]}")" 'BEGIN { print b - a }') s"
 if [ -n "$WPID" ]; then
 	kill -TERM "$WPID"; wait "$WPID" 2>/dev/null; WPID=
 	tail -1 "$TMP/watchers"
