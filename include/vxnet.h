@@ -503,24 +503,34 @@ struct vxnet_ep_slot {
 };
 
 /* nexthops: the datapath's own cache of the underlay's route from this
- * host's address to an address (__be32 key: a node, or egress's
- * destination), filled from bpf_fib_lookup() when it found the route and
- * its neighbour, and looked up again once expires (bpf_ktime_get_coarse_ns)
- * has passed: VXNET_NH_TTL_NS after it was filled. Not pinned, not synced:
+ * host's address to an address (a node, or egress's destination): a
+ * per-CPU array, direct-mapped (the slot vxnet_nh_slot(addr), the entry
+ * tagged with addr), filled from bpf_fib_lookup() when it found the route
+ * and its neighbour, and looked up again once expires
+ * (bpf_ktime_get_coarse_ns) has passed: VXNET_NH_TTL_NS after it was
+ * filled, or when another address takes the slot. Not pinned, not synced:
  * a route or neighbour change reaches the datapath at the latest
  * VXNET_NH_TTL_NS (plus a clock tick) later.
  */
-#define VXNET_NH_ENTRIES 8192
+#define VXNET_NH_BITS 12
+#define VXNET_NH_ENTRIES (1u << VXNET_NH_BITS)
 #define VXNET_NH_TTL_NS (100ULL * 1000 * 1000)
 
 struct vxnet_nexthop {
 	__u64 expires;
 	__u32 ifindex;  /* underlay device the route leaves by */
+	VXNET_IPV4(addr); /* the destination it is for (0: none) */
 	__u16 mtu;      /* the route's MTU (ip_mtu_from_fib_result()) */
 	__u8 smac[6];
 	__u8 dmac[6];   /* the next hop's */
-	__u8 pad[6];
+	__u8 pad[2];
 };
+
+/* The slot of addr (network order) in nexthops: a multiplicative hash. */
+static inline __u32 vxnet_nh_slot(__u32 addr)
+{
+	return (addr * 2654435761u) >> (32 - VXNET_NH_BITS);
+}
 _Static_assert(sizeof(struct vxnet_nexthop) == 32, "nexthop");
 
 #endif /* VXNET_H */

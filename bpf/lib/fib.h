@@ -46,12 +46,13 @@ struct fib_hop {
 
 /* The route from cfg_local_addr to daddr for an IPv4 packet of tot_len
  * bytes (fib_lookup_v4()'s code), and its next hop in hop. A route found
- * with its neighbour (SUCCESS) is kept in nexthops for VXNET_NH_TTL_NS:
- * until then the same answer comes from the cache, tot_len compared with
- * the route's MTU as the kernel compares it (FRAG_NEEDED when larger).
- * Anything else (no neighbour yet, not forwarded, no route) is looked up
- * every time. The expiry, not a notification from userspace, keeps the
- * cache correct: a route or neighbour change is followed within
+ * with its neighbour (SUCCESS) is kept in this CPU's slot of nexthops for
+ * VXNET_NH_TTL_NS: until then the same answer comes from the cache, tot_len
+ * compared with the route's MTU as the kernel compares it (FRAG_NEEDED
+ * when larger). Anything else (no neighbour yet, not forwarded, no route)
+ * is looked up every time, as is an address whose slot another one took
+ * since. The expiry, not a notification from userspace, keeps the cache
+ * correct: a route or neighbour change is followed within
  * VXNET_NH_TTL_NS plus a tick of the coarse clock, whoever made it.
  * Not inlined: the lookup's parameters would take stack in every caller.
  */
@@ -59,15 +60,16 @@ static __noinline int nexthop_v4(struct __sk_buff *skb, __be32 daddr, __u32 tot_
 				 struct fib_hop *hop)
 {
 	union { /* one after the other: the stack is shared with decap's chain */
+		__u32 slot;
 		struct bpf_fib_lookup p;
-		struct vxnet_nexthop v;
-	} u;
-	struct vxnet_nexthop *c;
+	} u = { .slot = vxnet_nh_slot(daddr) };
+	struct vxnet_nexthop *c = bpf_map_lookup_elem(&nexthops, &u.slot);
 	__u64 now = bpf_ktime_get_coarse_ns();
 	int rc;
 
-	c = bpf_map_lookup_elem(&nexthops, &daddr);
-	if (c && now < c->expires) {
+	if (!c)
+		return BPF_FIB_LKUP_RET_NOT_FWDED; /* never: an array's slot */
+	if (c->addr == daddr && now < c->expires) {
 		hop->mtu = c->mtu;
 		if (tot_len > c->mtu)
 			return BPF_FIB_LKUP_RET_FRAG_NEEDED;
@@ -86,13 +88,13 @@ static __noinline int nexthop_v4(struct __sk_buff *skb, __be32 daddr, __u32 tot_
 	mac_copy(hop->dmac, u.p.dmac);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS || !hop->mtu)
 		return rc;
-	__builtin_memset(&u.v, 0, sizeof(u.v));
-	u.v.expires = now + VXNET_NH_TTL_NS;
-	u.v.ifindex = hop->ifindex;
-	u.v.mtu = hop->mtu;
-	mac_copy(u.v.smac, hop->smac);
-	mac_copy(u.v.dmac, hop->dmac);
-	bpf_map_update_elem(&nexthops, &daddr, &u.v, BPF_ANY);
+	/* this CPU's copy: written in place, nobody else reads it */
+	c->expires = now + VXNET_NH_TTL_NS;
+	c->ifindex = hop->ifindex;
+	c->addr = daddr;
+	c->mtu = hop->mtu;
+	mac_copy(c->smac, hop->smac);
+	mac_copy(c->dmac, hop->dmac);
 	return rc;
 }
 

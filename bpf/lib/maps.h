@@ -115,13 +115,13 @@ struct {
 	__type(value, struct vxnet_ep_stats);
 } ep_stats SEC(".maps");
 
-/* Underlay next hops (struct vxnet_nexthop, lib/fib.h). LRU: egress's
- * destinations are not bounded.
+/* Underlay next hops (struct vxnet_nexthop, lib/fib.h): per CPU, by
+ * vxnet_nh_slot() of the address.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VXNET_NH_ENTRIES);
-	__type(key, __be32);
+	__type(key, __u32);
 	__type(value, struct vxnet_nexthop);
 } nexthops SEC(".maps");
 
