@@ -24,14 +24,15 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	libcurl4-openssl-dev etcd-server etcd-client \
 	sockperf gnuplot-nox python3 libclang-rt-14-dev openssl \
 	podman runc containernetworking-plugins busybox-static iptables util-linux \
-	libmicrohttpd-dev curl docker.io prometheus python3-h2
+	libmicrohttpd-dev curl docker.io prometheus python3-h2 \
+	protobuf-c-compiler libprotobuf-c-dev
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Werror -Iinclude -I$(BUILD) -Iuser/lib \
 	$(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
-LDLIBS := -lbpf -lelf -lz -ljansson -lcurl -lmicrohttpd $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+LDLIBS := -lbpf -lelf -lz -ljansson -lcurl -lmicrohttpd -lprotobuf-c $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_HDRS := $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
@@ -41,7 +42,12 @@ SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 # user/cli: the vxnet command on top of it.
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
-LIB_HDRS := $(wildcard user/lib/*.h) $(wildcard include/*.h)
+# user/lib/*.proto: protoc-c writes their C code into build/ (never committed).
+PROTOS := $(wildcard user/lib/*.proto)
+PB_SRCS := $(patsubst user/lib/%.proto,$(BUILD)/%.pb-c.c,$(PROTOS))
+LIB_OBJS += $(patsubst $(BUILD)/%.c,$(BUILD)/user/lib/%.o,$(PB_SRCS))
+.SECONDARY: $(PB_SRCS) $(PB_SRCS:.c=.h)
+LIB_HDRS := $(wildcard user/lib/*.h) $(wildcard include/*.h) $(PB_SRCS:.c=.h)
 CLI_SRCS := $(wildcard user/cli/*.c)
 CLI_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(CLI_SRCS))
 # user/cni: the vxnet-cni plugin on top of it.
@@ -72,7 +78,15 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+$(BUILD)/%.pb-c.c $(BUILD)/%.pb-c.h: user/lib/%.proto | $(BUILD)
+	$(call msg,PROTOC-C,$@)
+	$(Q)protoc-c --proto_path=user/lib --c_out=$(BUILD) $<
+
 $(BUILD)/user/lib/%.o: user/lib/%.c $(LIB_HDRS) $(SKELS) | $(BUILD)/user/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/user/lib/%.pb-c.o: $(BUILD)/%.pb-c.c $(BUILD)/%.pb-c.h | $(BUILD)/user/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -122,7 +136,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 	-fsanitize-ignorelist=tests/fuzz/ubsan.ignore
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -Wall -Werror -Iinclude -I$(BUILD) -Iuser/lib -Iuser/cli \
 	$(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
-FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(LIB_SRCS))
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(LIB_SRCS)) \
+	$(patsubst $(BUILD)/%.c,$(FUZZ)/user/lib/%.o,$(PB_SRCS))
 FUZZ_CLI_OBJS := $(patsubst user/%.c,$(FUZZ)/user/%.o,$(filter-out user/cli/main.c,$(CLI_SRCS)))
 
 .PHONY: fuzz fuzz-build
@@ -133,6 +148,11 @@ fuzz: deps
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/test_fuzz.sh
 
 $(FUZZ)/user/lib/%.o: user/lib/%.c $(LIB_HDRS) $(SKELS) tests/fuzz/ubsan.ignore
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/user/lib/%.pb-c.o: $(BUILD)/%.pb-c.c $(BUILD)/%.pb-c.h tests/fuzz/ubsan.ignore
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@

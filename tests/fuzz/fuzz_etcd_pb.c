@@ -1,28 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* libFuzzer target: the protobuf reader of etcd's gRPC Range answers
- * (user/lib/etcd_pb.c), which the store's list reads from etcd (a hostile
- * or broken one). Input: a RangeResponse message as etcd would send it.
+/* libFuzzer target: how the store reads etcd's gRPC answers (a hostile or
+ * broken etcd's) through protobuf-c and user/lib/etcd_rpc.proto:
+ * etcd_range_unpack (a RangeResponse and its checks) and the
+ * AuthenticateResponse's unpack. Input: a message as etcd would send it.
  * Checks besides ASan/UBSan (fuzz.h):
- *   - pb_range_response returns 0 or -EPROTO (with a reason), nothing else;
- *   - every kv's key and value lie inside the input, its mod_revision and
- *     the header's revision are not negative;
- *   - on -EPROTO nothing is claimed: *more is 0 or 1 either way;
- *   - pb_auth_response on the same input: 0 or -EPROTO, its token inside
- *     the input;
- *   - pb_range_request's message for a key and range end taken from the
- *     input reads back (as a RangeResponse field walk) without error.
- * (The input is also read as an AuthenticateResponse.)
+ *   - etcd_range_unpack gives a message or NULL with a reason, and a
+ *     message it gives has no negative revision and no kv without a key;
+ *     what it says is its own: it prints nothing;
+ *   - every kv of it packs back (the store's next page starts at its
+ *     last key) and, unpacked again, is the same key, value and revision;
+ *   - a RangeRequest for a key and range end taken from the input packs
+ *     and unpacks back to the same fields (the store's request).
  * Seeds: tests/fuzz/corpus/etcd_pb/.
  */
 #include "fuzz.h"
-#include <errno.h>
 
-#include "etcd_pb.h"
-
-struct ctx {
-	const uint8_t *p;
-	size_t n, kvs;
-};
+#include "etcd_http.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -30,63 +23,77 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int inside(const struct ctx *c, const uint8_t *q, size_t len)
+static int same(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b)
 {
-	return q >= c->p && q <= c->p + c->n && len <= (size_t)(c->p + c->n - q);
+	return a->len == b->len && (!a->len || !memcmp(a->data, b->data, a->len));
 }
 
-static int on_kv(void *arg, const struct pb_kv *kv)
+/* kv packed and unpacked again is itself (as the fields vxnet reads). */
+static void kv_round_trip(const Etcdserverpb__KeyValue *kv, size_t i)
 {
-	struct ctx *c = arg;
+	size_t n = etcdserverpb__key_value__get_packed_size(kv);
+	uint8_t *buf = malloc(n ? n : 1);
+	Etcdserverpb__KeyValue *back;
 
-	if (kv->klen && !inside(c, kv->key, kv->klen))
-		fz_fail("kv %zu: key of %zu bytes outside the input", c->kvs, kv->klen);
-	if (kv->vlen && !inside(c, kv->value, kv->vlen))
-		fz_fail("kv %zu: value of %zu bytes outside the input", c->kvs, kv->vlen);
-	if (kv->mod_revision < 0)
-		fz_fail("kv %zu: mod_revision %lld", c->kvs, (long long)kv->mod_revision);
-	c->kvs++;
-	return 0;
-}
-
-static int count_kv(void *arg, const struct pb_kv *kv)
-{
-	return 0;
+	if (!buf)
+		fz_fail("out of memory");
+	if (etcdserverpb__key_value__pack(kv, buf) != n)
+		fz_fail("kv %zu: packed size differs", i);
+	back = etcdserverpb__key_value__unpack(NULL, n, buf);
+	if (!back || !same(&back->key, &kv->key) || !same(&back->value, &kv->value) ||
+	    back->mod_revision != kv->mod_revision)
+		fz_fail("kv %zu: does not read back as itself", i);
+	etcdserverpb__key_value__free_unpacked(back, NULL);
+	free(buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ctx c = { .p = data, .n = size };
-	const char *why = NULL;
-	int64_t rev = -1;
-	int more = -1, err;
-	uint8_t req[512];
-	size_t half = size / 2 > 200 ? 200 : size / 2, len, tlen;
-	const uint8_t *tok;
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT, *rback;
+	Etcdserverpb__RangeResponse *r;
+	Etcdserverpb__AuthenticateResponse *a;
+	const char *why = "unset";
+	size_t half = size / 2, len;
+	uint8_t *buf;
 
-	err = pb_range_response(data, size, &rev, &more, on_kv, &c, &why);
-	if (err && err != -EPROTO)
-		fz_fail("pb_range_response returned %d", err);
-	if (err && !why)
-		fz_fail("pb_range_response: -EPROTO without a reason");
-	if (rev < 0)
-		fz_fail("revision %lld", (long long)rev);
-	if (more != 0 && more != 1)
-		fz_fail("more %d", more);
-	err = pb_auth_response(data, size, &tok, &tlen, &why);
-	if (err && err != -EPROTO)
-		fz_fail("pb_auth_response returned %d", err);
-	if (!err && tok && !inside(&c, tok, tlen))
-		fz_fail("token of %zu bytes outside the input", tlen);
-	/* A request is a valid message: its fields walk (key=1 and range_end=2
-	 * as bytes, limit=3 and revision=4 as varints, which the response
-	 * reader takes as header/kvs only when bytes: so it must refuse or
-	 * accept without crashing, and a request with no limit and revision
-	 * has only bytes fields).
-	 */
-	len = pb_range_request(req, sizeof(req), data, half, data + half, half, 0, 0);
-	if (!len)
-		fz_fail("pb_range_request of %zu + %zu bytes did not fit %zu", half, half, sizeof(req));
-	pb_range_response(req, len, &rev, &more, count_kv, NULL, &why);
+	fz_begin();
+	r = etcd_range_unpack(data, size, &why);
+	fz_end();
+	fz_expect_lines("etcd_range_unpack", 0, 0);
+	if (!r && !why)
+		fz_fail("etcd_range_unpack: NULL without a reason");
+	if (r && why)
+		fz_fail("etcd_range_unpack: a message and a reason (%s)", why);
+	if (r && r->header && r->header->revision < 0)
+		fz_fail("revision %lld", (long long)r->header->revision);
+	for (size_t i = 0; r && i < r->n_kvs; i++) {
+		if (r->kvs[i]->mod_revision < 0)
+			fz_fail("kv %zu: mod_revision %lld", i, (long long)r->kvs[i]->mod_revision);
+		if (!r->kvs[i]->key.len)
+			fz_fail("kv %zu: no key", i);
+		kv_round_trip(r->kvs[i], i);
+	}
+	if (r)
+		etcdserverpb__range_response__free_unpacked(r, NULL);
+	a = etcdserverpb__authenticate_response__unpack(NULL, size, data);
+	if (a)
+		etcdserverpb__authenticate_response__free_unpacked(a, NULL);
+
+	req.key = (ProtobufCBinaryData){ .data = (uint8_t *)data, .len = half };
+	req.range_end = (ProtobufCBinaryData){ .data = (uint8_t *)data + half, .len = size - half };
+	req.limit = 10000;
+	req.revision = size;
+	len = etcdserverpb__range_request__get_packed_size(&req);
+	buf = malloc(len);
+	if (!buf)
+		fz_fail("out of memory");
+	if (etcdserverpb__range_request__pack(&req, buf) != len)
+		fz_fail("RangeRequest: packed size differs");
+	rback = etcdserverpb__range_request__unpack(NULL, len, buf);
+	if (!rback || !same(&rback->key, &req.key) || !same(&rback->range_end, &req.range_end) ||
+	    rback->limit != req.limit || rback->revision != req.revision)
+		fz_fail("RangeRequest of %zu + %zu bytes does not read back", half, size - half);
+	etcdserverpb__range_request__free_unpacked(rback, NULL);
+	free(buf);
 	return 0;
 }

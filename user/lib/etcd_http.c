@@ -8,7 +8,6 @@
 #include <strings.h>
 
 #include "etcd_http.h"
-#include "etcd_pb.h"
 #include "log.h"
 
 /* ---- base64 (keys and values in the gateway's JSON) ----
@@ -498,36 +497,56 @@ static int grpc_once(struct etcd_http *h, const char *method, const char *body, 
 	return 0;
 }
 
+/* A gRPC message: flag 0 (not compressed), a 4-byte length, m packed;
+ * NULL when out of memory.
+ */
+static uint8_t *grpc_frame(const ProtobufCMessage *m, size_t *len)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *f = malloc(n + 5);
+
+	if (!f)
+		return NULL;
+	f[0] = 0;
+	f[1] = n >> 24;
+	f[2] = n >> 16;
+	f[3] = n >> 8;
+	f[4] = n;
+	*len = protobuf_c_message_pack(m, f + 5) + 5;
+	return f;
+}
+
 /* A token for h->user over gRPC (as authenticate). 0, or a negative errno
  * (reason in h->err): then the caller asks the gateway, which
  * authenticates itself and says what went wrong.
  */
 static int grpc_authenticate(struct etcd_http *h)
 {
-	size_t size = strlen(h->user) + strlen(h->password) + 32, len, tlen = 0;
-	char *body = malloc(size + 5);
+	Etcdserverpb__AuthenticateRequest req = ETCDSERVERPB__AUTHENTICATE_REQUEST__INIT;
+	Etcdserverpb__AuthenticateResponse *resp = NULL;
 	struct buf b = { .max = ETCD_MAX_BODY };
-	const uint8_t *tok = NULL;
-	const char *why = NULL;
+	size_t len = 0;
+	uint8_t *body, *tok = NULL;
+	size_t tlen = 0;
 	int err = -ENOMEM;
 
 	free(h->token);
 	h->token = NULL;
-	len = body ? pb_auth_request((uint8_t *)body + 5, size, h->user, h->password) : 0;
-	if (len) {
-		body[0] = 0;
-		body[1] = len >> 24;
-		body[2] = len >> 16;
-		body[3] = len >> 8;
-		body[4] = len;
-		err = grpc_once(h, "/etcdserverpb.Auth/Authenticate", body, len + 5, &b);
-	} else {
+	req.name = h->user;
+	req.password = h->password;
+	body = grpc_frame(&req.base, &len);
+	if (body)
+		err = grpc_once(h, "/etcdserverpb.Auth/Authenticate", (char *)body, len, &b);
+	else
 		snprintf(h->err, sizeof(h->err), "out of memory");
-	}
-	if (!err && pb_auth_response((uint8_t *)b.p + 5, b.n - 5, &tok, &tlen, &why))
+	if (!err && !(resp = etcdserverpb__authenticate_response__unpack(NULL, b.n - 5, (uint8_t *)b.p + 5)))
 		err = -EPROTO;
+	if (resp) {
+		tok = resp->token.data;
+		tlen = resp->token.len;
+	}
 	/* etcd's simple or JWT token: printable, one line */
-	if (!err && (!tok || !tlen || tlen > 4096 || memchr(tok, '\0', tlen) || memchr(tok, '\r', tlen) ||
+	if (!err && (!tlen || tlen > 4096 || memchr(tok, '\0', tlen) || memchr(tok, '\r', tlen) ||
 		     memchr(tok, '\n', tlen)))
 		err = -EPROTO;
 	if (err == -EPROTO)
@@ -537,18 +556,21 @@ static int grpc_authenticate(struct etcd_http *h)
 		err = -ENOMEM;
 	}
 	if (body) {
-		explicit_bzero(body, len + 5); /* it holds the password */
+		explicit_bzero(body, len); /* it holds the password */
 		free(body);
 	}
+	if (resp)
+		etcdserverpb__authenticate_response__free_unpacked(resp, NULL);
 	free(b.p);
 	return err;
 }
 
-int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t len,
+int etcd_grpc(struct etcd_http *h, const char *method, const ProtobufCMessage *msg,
 	      uint8_t **out, size_t *outlen)
 {
 	struct buf b = { .max = ETCD_MAX_BODY };
-	char *body = malloc(len + 5);
+	size_t len = 0;
+	char *body = (char *)grpc_frame(msg, &len);
 	int err = 0;
 
 	*out = NULL;
@@ -562,17 +584,11 @@ int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t l
 		snprintf(h->err, sizeof(h->err), "out of memory");
 		return -ENOMEM;
 	}
-	body[0] = 0;
-	body[1] = len >> 24;
-	body[2] = len >> 16;
-	body[3] = len >> 8;
-	body[4] = len;
-	memcpy(body + 5, msg, len);
 	if (h->user && !h->token)
 		err = grpc_authenticate(h);
-	err = err ?: grpc_once(h, method, body, len + 5, &b);
+	err = err ?: grpc_once(h, method, body, len, &b);
 	if (err == -EACCES && h->user)
-		err = grpc_authenticate(h) ?: grpc_once(h, method, body, len + 5, &b);
+		err = grpc_authenticate(h) ?: grpc_once(h, method, body, len, &b);
 	if (err == -ENOTSUP)
 		h->grpc_off = 1;
 	if (!err) {
@@ -584,6 +600,30 @@ int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t l
 	}
 	free(body);
 	return err;
+}
+
+Etcdserverpb__RangeResponse *etcd_range_unpack(const uint8_t *p, size_t n, const char **why)
+{
+	Etcdserverpb__RangeResponse *r = etcdserverpb__range_response__unpack(NULL, n, p);
+
+	*why = NULL;
+	if (!r) {
+		*why = "not a RangeResponse message";
+		return NULL;
+	}
+	if (r->header && r->header->revision < 0)
+		*why = "a negative revision";
+	for (size_t i = 0; i < r->n_kvs && !*why; i++) {
+		if (r->kvs[i]->mod_revision < 0)
+			*why = "a negative revision";
+		else if (!r->kvs[i]->key.len)
+			*why = "a key-value without a key";
+	}
+	if (*why) {
+		etcdserverpb__range_response__free_unpacked(r, NULL);
+		return NULL;
+	}
+	return r;
 }
 
 /* ---- the watch stream: one JSON object a line ---- */

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "etcd_rpc.pb-c.h" /* generated from etcd_rpc.proto into build/ */
 #include "store.h"
 
 /* The largest answer to one request (a page of the list is about 1 KB per
@@ -64,8 +65,16 @@ int etcd_post(struct etcd_http *h, const char *path, const json_t *req, json_t *
  * for the user (and which tries the other members). -ENOTSUP: a member
  * answered something that is not gRPC; the handle then never asks again.
  */
-int etcd_grpc(struct etcd_http *h, const char *method, const void *msg, size_t len,
+int etcd_grpc(struct etcd_http *h, const char *method, const ProtobufCMessage *msg,
 	      uint8_t **out, size_t *outlen);
+
+/* Reads a RangeResponse (protobuf-c, user/lib/etcd_rpc.proto) from a
+ * hostile etcd: the message, whose revisions (the header's, each kv's
+ * mod_revision) are not negative and whose kvs all have a key; free it
+ * with etcdserverpb__range_response__free_unpacked. NULL with the reason
+ * in *why (a static string) when the bytes are not such a message.
+ */
+Etcdserverpb__RangeResponse *etcd_range_unpack(const uint8_t *p, size_t n, const char **why);
 
 /* Gets one line of the watch stream; 0 to go on, else a negative errno
  * that ends the watch (and is etcd_watch_stream's result). -EACCES: etcd

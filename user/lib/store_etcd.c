@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "etcd_http.h"
-#include "etcd_pb.h"
 #include "log.h"
 #include "metrics.h"
 #include "recdiff.h"
@@ -279,37 +278,26 @@ static int range_page_json(struct etcd *e, struct range *r, const char *end, str
 	return err;
 }
 
-/* What range_page_grpc's kv callback works with. */
-struct page_ctx {
-	struct etcd *e;
-	struct range *r;
-	struct vx_state *st;
-	int strict;
-	const uint8_t *last; /* the last key */
-	size_t last_len;
-};
-
 /* One kv of a gRPC page: as the JSON gateway's (range_page_json). */
-static int page_kv(void *arg, const struct pb_kv *kv)
+static int page_kv(struct etcd *e, struct range *r, const Etcdserverpb__KeyValue *kv,
+		   struct vx_state *st, int strict)
 {
-	struct page_ctx *c = arg;
-	char *key = malloc(kv->klen + 1);
+	const char *val = kv->value.len ? (const char *)kv->value.data : "";
+	char *key = malloc(kv->key.len + 1);
 	int ret;
 
 	if (!key) {
-		snprintf(c->e->h.err, sizeof(c->e->h.err), "out of memory");
+		snprintf(e->h.err, sizeof(e->h.err), "out of memory");
 		return -ENOMEM;
 	}
-	memcpy(key, kv->key, kv->klen);
-	key[kv->klen] = '\0';
-	c->last = kv->key;
-	c->last_len = kv->klen;
-	ret = rec_to_state(key, kv->klen, (const char *)kv->value, kv->vlen, c->st, c->strict);
-	if (ret == 1 && kv->klen == strlen(REV_KEY) && !memcmp(key, REV_KEY, kv->klen)) {
-		c->r->rev_mod = kv->mod_revision;
-		ret = kv->mod_revision ? 0 : bad_answer(c->e, "key " REV_KEY " without a mod_revision");
-	} else if (ret < 0 && c->strict) {
-		c->e->h.err[0] = '\0'; /* already reported */
+	memcpy(key, kv->key.data, kv->key.len);
+	key[kv->key.len] = '\0';
+	ret = rec_to_state(key, kv->key.len, val, kv->value.len, st, strict);
+	if (ret == 1 && kv->key.len == strlen(REV_KEY) && !memcmp(key, REV_KEY, kv->key.len)) {
+		r->rev_mod = kv->mod_revision;
+		ret = kv->mod_revision ? 0 : bad_answer(e, "key " REV_KEY " without a mod_revision");
+	} else if (ret < 0 && strict) {
+		e->h.err[0] = '\0'; /* already reported */
 	} else {
 		ret = 0;
 	}
@@ -322,35 +310,42 @@ static int page_kv(void *arg, const struct pb_kv *kv)
  */
 static int range_page_grpc(struct etcd *e, struct range *r, struct vx_state *st, int strict)
 {
-	struct page_ctx c = { .e = e, .r = r, .st = st, .strict = strict };
-	size_t size = r->keylen + sizeof(PREFIX_END) + 64, len, n;
-	uint8_t *req = malloc(size), *resp = NULL;
-	const char *why = NULL;
-	int64_t at = 0;
-	int more, err;
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp;
+	const Etcdserverpb__KeyValue *last = NULL;
+	const char *why;
+	uint8_t *msg;
+	size_t n;
+	int err;
 
-	len = req ? pb_range_request(req, size, r->key, r->keylen, PREFIX_END, strlen(PREFIX_END),
-				     PAGE_SIZE, r->at) : 0;
-	err = len ? etcd_grpc(&e->h, "/etcdserverpb.KV/Range", req, len, &resp, &n) : -ENOMEM;
-	free(req);
+	req.key = (ProtobufCBinaryData){ .data = (uint8_t *)r->key, .len = r->keylen };
+	req.range_end = (ProtobufCBinaryData){ .data = (uint8_t *)PREFIX_END, .len = strlen(PREFIX_END) };
+	req.limit = PAGE_SIZE;
+	req.revision = r->at;
+	err = etcd_grpc(&e->h, "/etcdserverpb.KV/Range", &req.base, &msg, &n);
 	if (err) {
 		pr_debug("store %s: %s; asking the JSON gateway", e->base.location, e->h.err);
 		e->h.err[0] = '\0';
 		return 1;
 	}
-	err = pb_range_response(resp, n, &at, &more, page_kv, &c, &why);
-	if (err == -EPROTO && why) {
+	resp = etcd_range_unpack(msg, n, &why);
+	free(msg);
+	if (!resp) {
+		r->more = 0;
 		snprintf(e->h.err, sizeof(e->h.err), "etcd at %s sent a malformed Range answer: %s",
 			 strstr(e->h.eps[e->h.cur], "://") + 3, why);
+		return -EPROTO;
 	}
-	if (!err && !r->at)
-		r->at = at;
-	r->more = more;
-	if (!err && more && !c.last)
+	for (size_t i = 0; i < resp->n_kvs && !err; i++)
+		err = page_kv(e, r, last = resp->kvs[i], st, strict);
+	if (!err && !r->at && resp->header)
+		r->at = resp->header->revision;
+	r->more = resp->more;
+	if (!err && r->more && !last)
 		err = bad_answer(e, "\"more\" without keys");
-	if (!err && more)
-		err = range_next(e, r, c.last, c.last_len);
-	free(resp);
+	if (!err && r->more)
+		err = range_next(e, r, last->key.data, last->key.len);
+	etcdserverpb__range_response__free_unpacked(resp, NULL);
 	return err;
 }
 
