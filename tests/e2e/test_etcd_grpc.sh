@@ -4,14 +4,15 @@
 # vxnet reads can only have come through gRPC (HTTP/2 h2c): the CLI's read,
 # the agent's list into its maps, and the validation of every record read
 # that way (a hostile record refused by the CLI with one line naming its
-# key, left out by the agent).
+# key, left out by the agent), and a member whose answer is not a
+# RangeResponse vxnet can use (tests/e2e/grpc_answer.py): one line saying so.
 #
 #   h1 (vxnet up, agent) eth0 198.18.1.2 -- r1 198.18.1.1 [r: etcd :2379]
 source "$(dirname "$0")/../lib.sh"
 command -v etcd >/dev/null || { fail "etcd-grpc: etcd-server is not installed (make deps)"; exit 1; }
 H1=${P}h1 R=${P}r PIN1=/sys/fs/bpf/${P}h1
 URL=etcd://198.18.1.1:2379
-ETCD_PID= A1=
+ETCD_PID= A1= BAD_PID=
 vx1() { "$VXNET" --store "$URL" --store-allow-plain --pin-dir "$PIN1" -n "$H1" "$@"; }
 etcdctl_() { ip netns exec "$R" etcdctl --endpoints 198.18.1.1:2379 "$@"; }
 etcd_start() { # etcd_start [ARGS]: one member; ip execs etcd, so $! is etcd
@@ -25,6 +26,7 @@ etcd_start() { # etcd_start [ARGS]: one member; ip execs etcd, so $! is etcd
 etcd_stop() { [ -n "$ETCD_PID" ] && kill -TERM "$ETCD_PID" 2>/dev/null; wait "$ETCD_PID" 2>/dev/null; ETCD_PID=; }
 cleanup() {
 	stop_pid 2 "$A1"
+	[ -n "$BAD_PID" ] && kill -KILL "$BAD_PID" 2>/dev/null
 	[ -n "$ETCD_PID" ] && kill -KILL "$ETCD_PID" 2>/dev/null
 	wait 2>/dev/null
 	[ -e "$PIN1" ] && vx1 down >/dev/null 2>&1
@@ -73,4 +75,25 @@ grep -q "etcd /vxnet/endpoints/evil (skipped): record name 'e1' does not match i
 map_has_ip "$PIN1" 10.1.0.11 && map_has_ip "$PIN1" 10.1.0.12 && map_has_ip "$PIN1" 10.1.0.13 &&
 	map_lacks_ip "$PIN1" 10.1.0.66 && ok "etcd-grpc: h1's map holds e1, e2, e3 and not evil's address" ||
 	fail "etcd-grpc: h1's endpoints map: $(map_dump "$PIN1" endpoints | jq -c '[.[].formatted.value.ip]')"
+
+# A member answering Range with a message vxnet cannot use: one line naming
+# the problem (the protobuf is read by protobuf-c, user/lib/etcd_rpc.proto).
+vxbad() { "$VXNET" --store etcd://198.18.1.1:2479 --store-allow-plain --pin-dir "$PIN1" -n "$H1" "$@"; }
+bad_answer() { # bad_answer NAME REGEX HEX: the member answers HEX
+	rm -f "$TMP/bad.log"
+	ip netns exec "$R" /usr/bin/python3 "$(dirname "$0")/grpc_answer.py" 198.18.1.1 2479 "$3" >"$TMP/bad.log" 2>&1 &
+	BAD_PID=$!
+	if wait_for 10 grep -q ready "$TMP/bad.log"; then expect_err "$1" "$2" vxbad node ls
+	else fail "$1: grpc_answer.py did not start: $(tr '\n' '|' <"$TMP/bad.log")"; fi
+	kill -KILL "$BAD_PID" 2>/dev/null; wait "$BAD_PID" 2>/dev/null; BAD_PID=
+}
+bad_answer "etcd-grpc: a truncated Range answer is one line" \
+	'^vxnet: store etcd://198.18.1.1:2479: etcd at 198.18.1.1:2479 sent a malformed Range answer: not a RangeResponse message$' \
+	0a0218ff
+bad_answer "etcd-grpc: a negative revision in the header is one line" \
+	'sent a malformed Range answer: a negative revision$' 0a0b18ffffffffffffffffff01
+bad_answer "etcd-grpc: a kv with a negative mod_revision is one line" \
+	'sent a malformed Range answer: a negative revision$' 120e0a017818ffffffffffffffffff01
+bad_answer "etcd-grpc: a kv without a key is one line" \
+	'sent a malformed Range answer: a key-value without a key$' 12021805
 finish
