@@ -192,27 +192,35 @@ static __always_inline struct vxnet_event *event_new(__u32 type, __u32 code, __u
 	return ev;
 }
 
+/* ev's copy of the first VXNET_EVENT_CAP bytes of a len-byte frame, read
+ * with LOAD (bpf_skb_load_bytes or bpf_xdp_load_bytes) from CTX; the rest of
+ * data is not cleared: cap_len says how much is the frame's. A macro, not a
+ * function: the two helpers take different contexts.
+ */
+#define EVENT_COPY(LOAD, CTX, ev, len)                                                      \
+	do {                                                                                \
+		__u32 cap_ = (len);                                                         \
+		if (cap_ >= VXNET_EVENT_CAP)                                                \
+			cap_ = LOAD(CTX, 0, (ev)->data, VXNET_EVENT_CAP) ? 0 : VXNET_EVENT_CAP; \
+		else if (cap_)                                                              \
+			cap_ = LOAD(CTX, 0, (ev)->data, cap_bound(cap_)) ? 0 : cap_;        \
+		(ev)->cap_len = cap_;                                                       \
+	} while (0)
+
 /* An event about skb: type, code (enum vxnet_drop or vxnet_stat), the host
- * veth it goes to (target, or 0) and its first VXNET_EVENT_CAP bytes (the
- * rest of data is not cleared: cap_len says how much is the frame's). Not
- * inlined: one copy for all the drop and trace points.
+ * veth it goes to (target, or 0) and its first bytes (EVENT_COPY).
  */
 static __always_inline struct vxnet_event *tc_event_fill(struct __sk_buff *skb, __u32 type,
 							 __u32 code, __u32 target)
 {
 	struct vxnet_event *ev = event_new(type, code, target);
-	__u32 cap = skb->len;
 
 	if (!ev)
 		return NULL;
 	ev->hook = tc_hook(skb, type, code);
 	ev->ifindex = skb->ifindex;
 	ev->len = skb->len;
-	if (cap >= VXNET_EVENT_CAP)
-		cap = bpf_skb_load_bytes(skb, 0, ev->data, VXNET_EVENT_CAP) ? 0 : VXNET_EVENT_CAP;
-	else if (cap)
-		cap = bpf_skb_load_bytes(skb, 0, ev->data, cap_bound(cap)) ? 0 : cap;
-	ev->cap_len = cap;
+	EVENT_COPY(bpf_skb_load_bytes, skb, ev, skb->len);
 	return ev;
 }
 
@@ -229,18 +237,14 @@ static __always_inline struct vxnet_event *xdp_event_fill(struct xdp_md *ctx, __
 							  __u32 code, __u32 target)
 {
 	struct vxnet_event *ev = event_new(type, code, target);
-	__u32 len = ctx->data_end - ctx->data, cap = len;
+	__u32 len = ctx->data_end - ctx->data;
 
 	if (!ev)
 		return NULL;
 	ev->hook = VXNET_HOOK_XDP_DECAP;
 	ev->ifindex = ctx->ingress_ifindex;
 	ev->len = len;
-	if (cap >= VXNET_EVENT_CAP)
-		cap = bpf_xdp_load_bytes(ctx, 0, ev->data, VXNET_EVENT_CAP) ? 0 : VXNET_EVENT_CAP;
-	else if (cap)
-		cap = bpf_xdp_load_bytes(ctx, 0, ev->data, cap_bound(cap)) ? 0 : cap;
-	ev->cap_len = cap;
+	EVENT_COPY(bpf_xdp_load_bytes, ctx, ev, len);
 	return ev;
 }
 
@@ -254,7 +258,7 @@ static __noinline int xdp_event(struct xdp_md *ctx, __u32 type, __u32 code, __u3
 }
 
 /* A drop event for skb, when the monitor listens, without counting it (the
- * caller counts it later: container_frag_needed).
+ * caller counts it later: container_too_big).
  */
 static __always_inline void tc_drop_event(struct __sk_buff *skb, enum vxnet_drop reason)
 {
