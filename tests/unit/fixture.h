@@ -1,10 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The map contents the BPF unit tests and bench/prog_cost run against: the
- * topology described in tests/unit/test_datapath.c, in the maps of a loaded
- * skeleton. Include after vxnet.skel.h and packet.h.
+/* The skeleton and map contents the BPF unit tests and bench/prog_cost run
+ * against: the topology described in tests/unit/test_datapath.c, in the maps
+ * of a loaded skeleton. Include after vxnet.skel.h and packet.h.
  */
 #ifndef VXNET_TEST_FIXTURE_H
 #define VXNET_TEST_FIXTURE_H
+
+/* Opens the skeleton, sets the loader's constants as the fixtures assume them
+ * (VXLAN port PORT, own address 198.18.0.1, underlay ul0 of setup_netns),
+ * calls before_load (if not NULL; 0 or -1 with errno set) for a test's own
+ * rodata or map sizes, and loads it. On failure prints one "not ok load: ..."
+ * line naming the step and returns NULL.
+ */
+static inline struct vxnet_bpf *fixture_load(int (*before_load)(struct vxnet_bpf *skel))
+{
+	struct vxnet_bpf *skel = vxnet_bpf__open();
+
+	if (!skel || (before_load && before_load(skel))) {
+		printf("not ok load: opening the skeleton: %s\n", strerror(errno));
+		vxnet_bpf__destroy(skel);
+		return NULL;
+	}
+	skel->rodata->cfg_port = PORT;
+	skel->rodata->cfg_local_addr = ip("198.18.0.1");
+	skel->rodata->cfg_underlay_ifindex = if_nametoindex("ul0");
+	if (vxnet_bpf__load(skel)) {
+		printf("not ok load: the verifier rejected the programs (VXNET_TEST_DEBUG=1 for the log)\n");
+		vxnet_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
 
 static int add_ep(struct vxnet_bpf *skel, const char *addr, const __u8 *mac, __u16 flags,
 		  __u32 ifindex, const char *node, const char *gateway)

@@ -861,19 +861,9 @@ int main(void)
 	if (ncpus <= 0)
 		return 1;
 
-	skel = vxnet_bpf__open();
-	if (!skel) {
-		printf("not ok load: opening the skeleton: %s\n", strerror(errno));
+	skel = fixture_load(NULL);
+	if (!skel)
 		return 1;
-	}
-	skel->rodata->cfg_port = PORT;
-	skel->rodata->cfg_local_addr = ip("198.18.0.1");
-	skel->rodata->cfg_underlay_ifindex = if_nametoindex("ul0");
-	if (vxnet_bpf__load(skel)) {
-		printf("not ok load: the verifier rejected the programs (VXNET_TEST_DEBUG=1 for the log)\n");
-		vxnet_bpf__destroy(skel);
-		return 1;
-	}
 	printf("ok load: verifier accepts vxnet_from_container, vxnet_xdp_decap, vxnet_tc_decap, vxnet_gro_sink\n");
 	if (fill_maps(skel, c1h, c2h) ||
 	    add_ep(skel, "10.0.1.7", R5_MAC, 0, 0, "198.18.3.30", "10.0.1.1") ||

@@ -153,6 +153,12 @@ static const char *same_frame(const struct pkt *exp, char *why, size_t n)
 	return why;
 }
 
+/* A ring small enough for the overflow case to fill it. */
+static int small_ring(struct vxnet_bpf *s)
+{
+	return bpf_map__set_max_entries(s->maps.events, RING_SIZE);
+}
+
 int main(void)
 {
 	char why[200];
@@ -166,16 +172,11 @@ int main(void)
 	c1h = if_nametoindex("c1h");
 	c2h = if_nametoindex("c2h");
 	ul0 = if_nametoindex("ul0");
-	skel = vxnet_bpf__open();
-	if (!skel || bpf_map__set_max_entries(skel->maps.events, RING_SIZE)) {
-		printf("not ok load: opening the skeleton: %s\n", strerror(errno));
+	skel = fixture_load(small_ring);
+	if (!skel)
 		return 1;
-	}
-	skel->rodata->cfg_port = PORT;
-	skel->rodata->cfg_local_addr = ip("198.18.0.1");
-	skel->rodata->cfg_underlay_ifindex = ul0;
-	if (vxnet_bpf__load(skel) || fill_maps(skel, c1h, c2h)) {
-		printf("not ok load: %s (VXNET_TEST_DEBUG=1 for the verifier log)\n", strerror(errno));
+	if (fill_maps(skel, c1h, c2h)) {
+		printf("not ok load: filling the maps: %s\n", strerror(errno));
 		return 1;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);

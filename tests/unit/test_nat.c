@@ -885,6 +885,14 @@ static int setup(void)
 	return 0;
 }
 
+/* The NAT port range the cases expect. */
+static int nat_ports(struct vxnet_bpf *s)
+{
+	s->rodata->cfg_nat_port_min = PORT_MIN;
+	s->rodata->cfg_nat_port_max = PORT_MAX;
+	return 0;
+}
+
 int main(void)
 {
 	libbpf_set_print(test_libbpf_print);
@@ -894,21 +902,13 @@ int main(void)
 	c1h = if_nametoindex("c1h");
 	c3h = if_nametoindex("c3h");
 	ncpus = libbpf_num_possible_cpus();
-	skel = vxnet_bpf__open();
-	if (!skel || ncpus <= 0) {
-		printf("not ok load: opening the skeleton: %s\n", strerror(errno));
+	if (ncpus <= 0) {
+		printf("not ok load: counting the possible CPUs: %s\n", strerror(-ncpus));
 		return 1;
 	}
-	skel->rodata->cfg_port = PORT;
-	skel->rodata->cfg_local_addr = ip("198.18.0.1");
-	skel->rodata->cfg_underlay_ifindex = if_nametoindex("ul0");
-	skel->rodata->cfg_nat_port_min = PORT_MIN;
-	skel->rodata->cfg_nat_port_max = PORT_MAX;
-	if (vxnet_bpf__load(skel)) {
-		printf("not ok load: the verifier rejected the programs (VXNET_TEST_DEBUG=1 for the log)\n");
-		vxnet_bpf__destroy(skel);
+	skel = fixture_load(nat_ports);
+	if (!skel)
 		return 1;
-	}
 	if (setup())
 		return 1;
 

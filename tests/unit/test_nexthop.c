@@ -219,16 +219,11 @@ int main(void)
 		return 1;
 	c1h = if_nametoindex("c1h");
 	ul0 = if_nametoindex("ul0");
-	skel = vxnet_bpf__open();
-	if (!skel) {
-		printf("not ok load: opening the skeleton: %s\n", strerror(errno));
+	skel = fixture_load(NULL);
+	if (!skel)
 		return 1;
-	}
-	skel->rodata->cfg_port = PORT;
-	skel->rodata->cfg_local_addr = ip("198.18.0.1");
-	skel->rodata->cfg_underlay_ifindex = ul0;
-	if (vxnet_bpf__load(skel) || fill_maps(skel, c1h, if_nametoindex("c2h"))) {
-		printf("not ok load: %s (VXNET_TEST_DEBUG=1 for the verifier log)\n", strerror(errno));
+	if (fill_maps(skel, c1h, if_nametoindex("c2h"))) {
+		printf("not ok load: filling the maps: %s\n", strerror(errno));
 		vxnet_bpf__destroy(skel);
 		return 1;
 	}
