@@ -8,6 +8,7 @@
 #include "datapath.h"
 #include "emit.h"
 #include "log.h"
+#include "metrics.h"
 #include "reconcile.h"
 #include "sync.h"
 
@@ -75,6 +76,41 @@ static int write_map(struct dp_sync *s, int m, const struct kv_set *want,
 	return err;
 }
 
+/* ep_counters_gone's walk: the ifindexes with traffic counters and no
+ * ifaces entry.
+ */
+struct gone {
+	int ifaces_fd;
+	struct kv_set ifindexes;
+};
+
+static int add_if_gone(__u32 ifindex, void *arg)
+{
+	struct gone *g = arg;
+	struct vxnet_iface f;
+
+	if (!bpf_map_lookup_elem(g->ifaces_fd, &ifindex, &f) || errno != ENOENT)
+		return 0;
+	return kv_add(&g->ifindexes, &ifindex, NULL);
+}
+
+/* Frees the traffic counters of veths that are no longer attached ifaces
+ * (ifaces was just written): their ep_slots slots and ep_stats entries. A
+ * veth deleted without vxnet detach left them claimed, and a later veth
+ * at the same ifindex % VXNET_EP_SLOTS would count in ep_stats. Quiet:
+ * counters are bookkeeping; without their pins there is nothing to free.
+ */
+static void ep_counters_gone(struct dp_sync *s)
+{
+	struct gone g = { .ifaces_fd = s->fds[DP_MAP_IFACES] };
+
+	kv_init(&g.ifindexes, sizeof(__u32), 0);
+	if (!metrics_ep_ifindexes(s->dir, add_if_gone, &g))
+		for (size_t i = 0; i < g.ifindexes.n; i++)
+			metrics_clear_ep_stats(s->dir, *(__u32 *)kv_key(&g.ifindexes, i));
+	kv_free(&g.ifindexes);
+}
+
 int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result *res)
 {
 	struct emit_ctx c;
@@ -100,6 +136,8 @@ int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result 
 		s->want[m] = c.out[m];
 		kv_init(&c.out[m], c.out[m].ksz, c.out[m].vsz);
 	}
+	if (!err)
+		ep_counters_gone(s);
 	if (!err && s->reconcile)
 		reconcile_host(st, &s->host, NULL, RECONCILE_ALL, s->who);
 cleanup:

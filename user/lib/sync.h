@@ -36,7 +36,10 @@ void dp_sync_close(struct dp_sync *s);
  * then up again) or the host record changed: close and open again. Quiet.
  */
 int dp_sync_stale(const struct dp_sync *s);
-/* The maps as st wants them, in full. The state must already be valid. */
+/* The maps as st wants them, in full. The state must already be valid.
+ * Then frees the traffic counters (ep_slots, ep_stats) of every ifindex
+ * that has no ifaces entry: a veth deleted without vxnet detach.
+ */
 int dp_sync_full(struct dp_sync *s, const struct vx_state *st, struct kv_result *res);
 /* Applies one change to st (the copy the last sync used) and rewrites the
  * entries that the record, and the records depending on it, decide.
