@@ -12,9 +12,11 @@ CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 MACHINE="Linux $(uname -r), $(nproc) CPUs ($CPU_MODEL), $(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
 [ -r /etc/debian_version ] && MACHINE="$MACHINE, Debian $(cat /etc/debian_version)"
 
+# The awk programs below share sortn(A, N): sorts A[1..N] in place.
+SORTN='function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }'
+
 awk -F'\t' -v machine="$MACHINE" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
-    -v command="$COMMAND" -v elapsed="$ELAPSED" -v dat="$DAT" -v load="${LOAD:-}" '
-function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+    -v command="$COMMAND" -v elapsed="$ELAPSED" -v dat="$DAT" -v load="${LOAD:-}" "$SORTN"'
 # stat(KEY): sets MED MIN MAX NOK NFAIL NNA from the values of KEY
 function stat(k) { return statl(vals[k]) }
 # statl(LIST): the same from a space-separated list of values
@@ -40,6 +42,18 @@ function cell(k) {
 }
 function med(k) { return stat(k) ? MED : "" }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
+# any_path(PREFIX): the run measured a data-plane path whose name starts with PREFIX
+function any_path(pre,    k) { for (k in vals) if (index(k, "dp" SUBSEP pre) == 1) return 1; return 0 }
+# round_ratios(A, B, W, M): figure M in mode W of path A over path B, round
+# by round (both paths run in every round): "median× (min–max)", or "–"
+function round_ratios(pa, pb, w, m,    r, a, b, rl) {
+	rl = ""
+	for (r = 1; r <= nround; r++) {
+		a = rv[pa, w, m, r]; b = rv[pb, w, m, r]
+		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) rl = rl " " a / b
+	}
+	return statl(rl) ? sprintf("%.2f× (%.2f–%.2f)", MED, MIN, MAX) : "–"
+}
 { k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4; vals[k] = vals[k] " " $6; if ($1 == "cp") cpv[$2, $5] = cpv[$2, $5] " " $6
   if ($1 == "dp") { rv[$2, $3, $4, $5] = $6; if ($5 + 0 > nround) nround = $5 + 0 } }
 END {
@@ -102,9 +116,7 @@ END {
 	print ""
 
 	# egress (issue 13): a container to a server outside the overlay
-	ne = 0
-	for (k in vals) if (index(k, "dp" SUBSEP "egress-") == 1) ne++
-	if (ne) {
+	if (any_path("egress-")) {
 		print "## Egress: a container to a server outside the overlay (issue 13)"
 		print ""
 		print "c1 on h1 to a server namespace behind the router (198.18.100.2). `egress-host`: no container, the client in h1"
@@ -122,12 +134,7 @@ END {
 			g = "dp" SUBSEP "egress-gwbridge" SUBSEP W[w] SUBSEP M[i]; e = "dp" SUBSEP "egress-vxnet" SUBSEP W[w] SUBSEP M[i]
 			hh = "dp" SUBSEP "egress-host" SUBSEP W[w] SUBSEP M[i]
 			if (!(g in vals) && !(e in vals) && !(hh in vals)) continue
-			rl = ""
-			for (r = 1; r <= nround; r++) {
-				a = rv["egress-vxnet", W[w], M[i], r]; b = rv["egress-gwbridge", W[w], M[i], r]
-				if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) rl = rl " " a / b
-			}
-			rr = statl(rl) ? sprintf("%.2f× (%.2f–%.2f)", MED, MIN, MAX) : "–"
+			rr = round_ratios("egress-vxnet", "egress-gwbridge", W[w], M[i])
 			print "| " name[M[i]] " | " W[w] " | " cell(hh) " | " cell(g) " | " cell(e) " | " ratio(med(e), med(g)) " | " rr " | " ratio(med(hh), med(g)) " |"
 		}
 		print ""
@@ -143,9 +150,7 @@ END {
 	}
 
 	# published ports (issue 13): a client outside to a container on h2
-	np = 0
-	for (k in vals) if (index(k, "dp" SUBSEP "published-") == 1) np++
-	if (np) {
+	if (any_path("published-")) {
 		print "## Published ports: a client outside to a container on another node (issue 13)"
 		print ""
 		print "The client in the namespace behind the router (198.18.100.2, where the egress paths'"'"' server is), the servers in c2"
@@ -164,12 +169,7 @@ END {
 			pl = "dp" SUBSEP "published-local" SUBSEP W[w] SUBSEP M[i]; pr = "dp" SUBSEP "published-remote" SUBSEP W[w] SUBSEP M[i]
 			pm = "dp" SUBSEP "published-mesh" SUBSEP W[w] SUBSEP M[i]; pd = "dp" SUBSEP "published-routed" SUBSEP W[w] SUBSEP M[i]
 			if (!(pl in vals) && !(pr in vals) && !(pm in vals) && !(pd in vals)) continue
-			rl = ""
-			for (r = 1; r <= nround; r++) {
-				a = rv["published-remote", W[w], M[i], r]; b = rv["published-mesh", W[w], M[i], r]
-				if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) rl = rl " " a / b
-			}
-			rr = statl(rl) ? sprintf("%.2f× (%.2f–%.2f)", MED, MIN, MAX) : "–"
+			rr = round_ratios("published-remote", "published-mesh", W[w], M[i])
 			print "| " name[M[i]] " | " W[w] " | " cell(pl) " | " cell(pr) " | " cell(pm) " | " cell(pd) " | " ratio(med(pr), med(pm)) " | " rr " | " ratio(med(pr), med(pl)) " | " ratio(med(pr), med(pd)) " |"
 		}
 		print ""
@@ -250,24 +250,9 @@ END {
 	print ""
 	print "| target | vxnet-tc | vxnet-xdp | met |"
 	print "|---|---|---|---|"
-	for (w = 1; w <= nmodes; w++) {
-		kv = med("dp" SUBSEP "kernel-vxlan" SUBSEP W[w] SUBSEP "lat-same-p50"); ro = med("dp" SUBSEP "routed" SUBSEP W[w] SUBSEP "lat-same-p50")
-		t = med("dp" SUBSEP "vxnet-tc" SUBSEP W[w] SUBSEP "lat-same-p50"); x = med("dp" SUBSEP "vxnet-xdp" SUBSEP W[w] SUBSEP "lat-same-p50")
-		target("TCP p50 same CPU ≤ 0.75× kernel-vxlan (" W[w] ")", t, x, kv, 0.75, -1)
-		target("TCP p50 same CPU ≤ 1.0× routed (" W[w] ")", t, x, ro, 1.0, -1)
-	}
-	for (w = 1; w <= nmodes; w++) {
-		kv = med("dp" SUBSEP "kernel-vxlan" SUBSEP W[w] SUBSEP "udp-kpps"); ro = med("dp" SUBSEP "routed" SUBSEP W[w] SUBSEP "udp-kpps")
-		t = med("dp" SUBSEP "vxnet-tc" SUBSEP W[w] SUBSEP "udp-kpps"); x = med("dp" SUBSEP "vxnet-xdp" SUBSEP W[w] SUBSEP "udp-kpps")
-		target("UDP 64 B rate ≥ 1.5× kernel-vxlan (" W[w] ")", t, x, kv, 1.5, 1)
-		target("UDP 64 B rate ≥ 1.0× routed (" W[w] ")", t, x, ro, 1.0, 1)
-	}
-	for (w = 1; w <= nmodes; w++) {
-		kv = med("dp" SUBSEP "kernel-vxlan" SUBSEP W[w] SUBSEP "tcp-gbps"); ro = med("dp" SUBSEP "routed" SUBSEP W[w] SUBSEP "tcp-gbps")
-		t = med("dp" SUBSEP "vxnet-tc" SUBSEP W[w] SUBSEP "tcp-gbps"); x = med("dp" SUBSEP "vxnet-xdp" SUBSEP W[w] SUBSEP "tcp-gbps")
-		target("TCP throughput ≥ 1.1× kernel-vxlan (" W[w] ")", t, x, kv, 1.1, 1)
-		target("TCP throughput ≥ 1.0× routed (" W[w] ")", t, x, ro, 1.0, 1)
-	}
+	targets("lat-same-p50", "TCP p50 same CPU", "0.75", "1.0", -1)
+	targets("udp-kpps", "UDP 64 B rate", "1.5", "1.0", 1)
+	targets("tcp-gbps", "TCP throughput", "1.1", "1.0", 1)
 	n = 100000; kt = cp["kernel-fdb", n] + cp["kernel-neigh", n]
 	s = cp["vxnet-sync", n]; b = cp["maps-batch", n]
 	printf "| 100 000 endpoints end to end ≥ 4× faster than kernel | %s (%.1f s vs %.1f s) | same | %s |\n", ratio(kt, s), s, kt, (s > 0 && kt / s >= 4) ? "yes" : "**no**"
@@ -276,6 +261,18 @@ END {
 		if (C[i] ~ /floor/) continue
 		v = med("cost" SUBSEP C[i] SUBSEP "-" SUBSEP "ns"); fl = C[i] == "xdp-decap" ? fxdp : ftc
 		printf "| BPF %s ≤ 3× floor | %s | | %s |\n", C[i], ratio(v, fl), (v != "" && v / fl <= 3) ? "yes" : "**no**"
+	}
+}
+# targets(M, WHAT, KV, RO, DIR): for each mode, the rows of figure M (named
+# WHAT) against kernel-vxlan (bound KV) and routed (bound RO); the bounds as
+# written in the names of the rows
+function targets(m, what, bkv, bro, dir,    w, op, kv, ro, t, x) {
+	op = dir < 0 ? "≤" : "≥"
+	for (w = 1; w <= nmodes; w++) {
+		kv = med("dp" SUBSEP "kernel-vxlan" SUBSEP W[w] SUBSEP m); ro = med("dp" SUBSEP "routed" SUBSEP W[w] SUBSEP m)
+		t = med("dp" SUBSEP "vxnet-tc" SUBSEP W[w] SUBSEP m); x = med("dp" SUBSEP "vxnet-xdp" SUBSEP W[w] SUBSEP m)
+		target(what " " op " " bkv "× kernel-vxlan (" W[w] ")", t, x, kv, bkv + 0, dir)
+		target(what " " op " " bro "× routed (" W[w] ")", t, x, ro, bro + 0, dir)
 	}
 }
 # target(NAME, tc, xdp, ref, bound, dir): dir -1 means ratio <= bound, 1 means >=
@@ -292,8 +289,7 @@ function target(nm, t, x, ref, bound, dir,    ok, rt, rx) {
 # round); met, a tie (within 10% of the bound, the VM's noise, and at least
 # one round on the right side) or missed, by the ratio of the medians. Only
 # when the run measured both paths.
-awk -F'\t' '
-function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+awk -F'\t' "$SORTN"'
 function medl(s,    a, n, b, i, m) { n = split(s, a, " "); m = 0
 	for (i = 1; i <= n; i++) if (a[i] !~ /fail|na/) b[++m] = a[i] + 0
 	if (!m) return ""
@@ -338,8 +334,7 @@ END {
 # vxnet monitor listening (issue 14): the -mon / -trace paths against their
 # plain path, the ratio of each round (same round, interleaved), median and
 # min-max; only when the run measured them.
-awk -F'\t' '
-function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+awk -F'\t' "$SORTN"'
 $1 == "dp" { v[$2, $3, $4, $5] = $6; if ($5 + 0 > nr) nr = $5 + 0; if ($2 ~ /-(mon|trace)$/ && !(($2) in seen)) { seen[$2]; P[++np] = $2 }
 	if (!(($3) in seenm)) { seenm[$3]; W[++nw] = $3 } if (!(($4) in seenk)) { seenk[$4]; K[++nk] = $4 } }
 END {
