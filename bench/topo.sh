@@ -118,14 +118,20 @@ vxh() { # vxh PATH h1|h2 ARGS...
 }
 vxst() { local path=$1; shift; "$VXNET" --state "$TMP/$path.state.json" "$@"; }
 
-# underlay_build PATH: r, h1, h2 and the two links.
-underlay_build() {
-	local path=$1 h1 h2 r n
-	h1=$(ns "$path" h1) h2=$(ns "$path" h2) r=$(ns "$path" r)
-	mkns "$r" && mkns "$h1" && mkns "$h2" || return 1
-	for n in "$r" "$h1" "$h2"; do
+# no_ipv6 NS...: IPv6 off in each namespace NS
+no_ipv6() {
+	local n
+	for n in "$@"; do
 		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	done
+}
+
+# underlay_build PATH: r, h1, h2 and the two links.
+underlay_build() {
+	local path=$1 h1 h2 r
+	h1=$(ns "$path" h1) h2=$(ns "$path" h2) r=$(ns "$path" r)
+	mkns "$r" && mkns "$h1" && mkns "$h2" || return 1
+	no_ipv6 "$r" "$h1" "$h2"
 	ip link add r1 netns "$r" type veth peer name eth0 netns "$h1" &&
 	ip link add r2 netns "$r" type veth peer name eth0 netns "$h2" &&
 	ip -n "$r" addr add 198.18.1.1/24 dev r1 &&
@@ -166,7 +172,7 @@ routed_build() {
 	for i in $is; do
 		h=$(ns "$path" h$i) c=$(ns "$path" c$i)
 		mkns "$c" || return 1
-		ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		no_ipv6 "$c"
 		ip -n "$h" link add c$i type veth peer name eth0 netns "$c" &&
 		ip -n "$h" addr add 10.1.$i.1/24 dev c$i &&
 		ip -n "$h" link set c$i up &&
@@ -187,8 +193,7 @@ kvxlan_host() {
 	h=$(ns $path h$i) o=$(ns $path o$i) c=$(ns $path c$i)
 	me=$((i + 1)) other=$((i == 1 ? 3 : 2))
 	mkns "$o" && mkns "$c" || return 1
-	ip netns exec "$o" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	no_ipv6 "$o" "$c"
 	ip -n "$o" link add br0 type bridge &&
 	ip -n "$o" link set br0 up &&
 	ip -n "$o" link add veth0 mtu 1450 type veth peer name eth0 netns "$c" mtu 1450 &&
@@ -207,18 +212,35 @@ kvxlan_build() { # kvxlan_build [PATH]
 	kvxlan_host 1 198.18.2.2 "${1:-kernel-vxlan}" && kvxlan_host 2 198.18.1.2 "${1:-kernel-vxlan}"
 }
 
+# vxnet_up PATH xdp|tc HOSTS: the nodes HOSTS (h1 198.18.1.2, h2
+# 198.18.2.2) and network blue 10.1.0.0/24 in PATH's state, vxnet up on
+# each host of HOSTS.
+vxnet_up() {
+	local path=$1 mode=$2 h
+	for h in $3; do
+		vxst "$path" node add "$h" "198.18.${h#h}.2" || return 1
+	done
+	vxst "$path" network create blue --subnet 10.1.0.0/24 || return 1
+	for h in $3; do
+		vxh "$path" "$h" up --node "$h" --dev eth0 --decap "$mode" || return 1
+	done
+}
+# vxnet_sync PATH HOSTS: vxnet sync on each host of HOSTS
+vxnet_sync() {
+	local path=$1 h
+	for h in $2; do
+		vxh "$path" "$h" sync || return 1
+	done
+}
+
 # vxnet_build PATH xdp|tc
 vxnet_build() {
 	local path=$1 mode=$2
 	mkns "$(ns "$path" c1)" && mkns "$(ns "$path" c2)" || return 1
-	vxst "$path" node add h1 198.18.1.2 &&
-	vxst "$path" node add h2 198.18.2.2 &&
-	vxst "$path" network create blue --subnet 10.1.0.0/24 &&
-	vxh "$path" h1 up --node h1 --dev eth0 --decap "$mode" &&
-	vxh "$path" h2 up --node h2 --dev eth0 --decap "$mode" &&
+	vxnet_up "$path" "$mode" "h1 h2" &&
 	vxh "$path" h1 attach "$(ns "$path" c1)" blue --ip 10.1.0.2 &&
 	vxh "$path" h2 attach "$(ns "$path" c2)" blue --ip 10.1.0.3 &&
-	vxh "$path" h1 sync && vxh "$path" h2 sync
+	vxnet_sync "$path" "h1 h2"
 }
 
 # monitor_start PATH [--trace]: `vxnet monitor` on h1 and h2 of PATH, in the
@@ -245,7 +267,7 @@ outside_build() {
 	local path=$1 r o
 	r=$(ns "$path" r) o=$(ns "$path" out)
 	mkns "$o" || return 1
-	ip netns exec "$o" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	no_ipv6 "$o"
 	ip link add r3 netns "$r" type veth peer name eth0 netns "$o" &&
 	ip -n "$r" addr add 198.18.100.1/24 dev r3 &&
 	ip -n "$o" addr add 198.18.100.2/24 dev eth0 &&
@@ -253,21 +275,30 @@ outside_build() {
 	ip -n "$o" route add default via 198.18.100.1
 }
 
+# docker_gwbridge PATH IFNAME: Docker's docker_gwbridge 172.18.0.1/16 on h1
+# of PATH (which forwards), c1 on it as 172.18.0.2/16 through its
+# interface IFNAME, its default route there.
+docker_gwbridge() {
+	local path=$1 ifname=$2 h c
+	h=$(ns $path h1) c=$(ns $path c1)
+	ip -n "$h" link add docker_gwbridge type bridge &&
+	ip -n "$h" addr add 172.18.0.1/16 dev docker_gwbridge &&
+	ip -n "$h" link set docker_gwbridge up &&
+	ip -n "$h" link add veth0 type veth peer name "$ifname" netns "$c" &&
+	ip -n "$h" link set veth0 master docker_gwbridge up &&
+	ip -n "$c" addr add 172.18.0.2/16 dev "$ifname" &&
+	ip -n "$c" link set "$ifname" up &&
+	ip -n "$c" route add default via 172.18.0.1 &&
+	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1
+}
+
 # gwbridge_build: Docker's docker_gwbridge on h1 for c1, MASQUERADE out.
 gwbridge_build() {
 	local path=egress-gwbridge h c
 	h=$(ns $path h1) c=$(ns $path c1)
 	mkns "$c" || return 1
-	ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$h" link add docker_gwbridge type bridge &&
-	ip -n "$h" addr add 172.18.0.1/16 dev docker_gwbridge &&
-	ip -n "$h" link set docker_gwbridge up &&
-	ip -n "$h" link add veth0 type veth peer name eth0 netns "$c" &&
-	ip -n "$h" link set veth0 master docker_gwbridge up &&
-	ip -n "$c" addr add 172.18.0.2/16 dev eth0 &&
-	ip -n "$c" link set eth0 up &&
-	ip -n "$c" route add default via 172.18.0.1 &&
-	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1 &&
+	no_ipv6 "$c"
+	docker_gwbridge $path eth0 &&
 	ip netns exec "$h" iptables -t nat -A POSTROUTING -s 172.18.0.0/16 ! -o docker_gwbridge -j MASQUERADE
 }
 
@@ -275,11 +306,9 @@ gwbridge_build() {
 vxnet_egress_build() {
 	local path=egress-vxnet
 	mkns "$(ns "$path" c1)" || return 1
-	vxst "$path" node add h1 198.18.1.2 &&
-	vxst "$path" network create blue --subnet 10.1.0.0/24 &&
-	vxh "$path" h1 up --node h1 --dev eth0 --decap tc &&
+	vxnet_up "$path" tc h1 &&
 	vxh "$path" h1 attach "$(ns "$path" c1)" blue --ip 10.1.0.2 &&
-	vxh "$path" h1 sync
+	vxnet_sync "$path" h1
 }
 
 # vxnet_publish_build PATH: vxnet (tc decap) on h1 and h2, c2 10.1.0.3 on h2
@@ -289,13 +318,9 @@ vxnet_publish_build() {
 	for p in $PUB_TCP; do pub+=(--publish "$p"); done
 	for p in $PUB_UDP; do pub+=(--publish "$p/udp"); done
 	mkns "$(ns "$path" c2)" || return 1
-	vxst "$path" node add h1 198.18.1.2 &&
-	vxst "$path" node add h2 198.18.2.2 &&
-	vxst "$path" network create blue --subnet 10.1.0.0/24 &&
-	vxh "$path" h1 up --node h1 --dev eth0 --decap tc &&
-	vxh "$path" h2 up --node h2 --dev eth0 --decap tc &&
+	vxnet_up "$path" tc "h1 h2" &&
 	vxh "$path" h2 attach "$(ns "$path" c2)" blue --ip 10.1.0.3 "${pub[@]}" &&
-	vxh "$path" h1 sync && vxh "$path" h2 sync
+	vxnet_sync "$path" "h1 h2"
 }
 
 # mesh_build: Docker's routing mesh for the same ports, entered at h1, IPVS
@@ -306,15 +331,7 @@ mesh_build() {
 	local path=published-mesh h c p proto ports
 	h=$(ns $path h1) c=$(ns $path c1)
 	kvxlan_build $path || return 1
-	ip -n "$h" link add docker_gwbridge type bridge &&
-	ip -n "$h" addr add 172.18.0.1/16 dev docker_gwbridge &&
-	ip -n "$h" link set docker_gwbridge up &&
-	ip -n "$h" link add veth0 type veth peer name eth1 netns "$c" &&
-	ip -n "$h" link set veth0 master docker_gwbridge up &&
-	ip -n "$c" addr add 172.18.0.2/16 dev eth1 &&
-	ip -n "$c" link set eth1 up &&
-	ip -n "$c" route add default via 172.18.0.1 &&
-	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1 &&
+	docker_gwbridge $path eth1 &&
 	ip netns exec "$c" sysctl -qw net.ipv4.ip_forward=1 &&
 	ip netns exec "$h" iptables -t nat -N DOCKER-INGRESS &&
 	ip netns exec "$h" iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER-INGRESS &&
