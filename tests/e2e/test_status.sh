@@ -114,28 +114,33 @@ check "$T: state unreadable -j: endpoints_known false, no endpoint, no mismatch"
 # mended NAME: after a fix, every row ok again
 mended() { st "$1" && summary_is "$1" 2 0; }
 
+# filter_broken WHAT NAME PROBLEM JWHAT JQ [c3-ok]: c1's tc filter was just
+# broken (WHAT says how): status (files NAME) names c1's row PROBLEM (with
+# c3-ok: c3's row still ok), one mismatch, exit 0, --check 1, and -j's
+# entry for c1 matches JQ (JWHAT says what it holds); vxnet up puts vxnet's
+# program back, no mismatch after it; PROG: the program now pinned.
+filter_broken() {
+	local what=$1 name=$2 problem=$3 jwhat=$4 jq=$5
+	st "$name"
+	check "$T: $what: c1 is $problem" status_is "$name" "$IF1" "$problem"
+	[ "${6:-}" != c3-ok ] || check "$T: $what: c3 still ok" status_is "$name" "$IF3" ok
+	check "$T: $what: one mismatch, exit 0, --check 1" summary_is "$name" 2 1
+	check "$T: $what: -j $jwhat" \
+		jq -e --arg i "$IF1" ".interfaces[] | select(.host_ifname == \$i) | $jq" "$TMP/$name.json"
+	check "$T: $what: vxnet up again puts the program back" vx1 up --node h1 --dev eth0 --decap "$MODE"
+	check "$T: $what: after up: no mismatch" mended "$name-up"
+	PROG=$(bpftool -j prog show pinned "$PIN1/prog_from_container" | jq .id)
+}
+
 # ---- the tc filter deleted ----
 tc1 filter del dev "$IF1" ingress prio 1 handle 0x7678 bpf || fail "$T: tc filter del"
-st nofilter
-check "$T: filter deleted: c1 is program-missing" status_is nofilter "$IF1" program-missing
-check "$T: filter deleted: c3 still ok" status_is nofilter "$IF3" ok
-check "$T: filter deleted: one mismatch, exit 0, --check 1" summary_is nofilter 2 1
-check "$T: filter deleted: -j has no filter on c1" \
-	jq -e --arg i "$IF1" '.interfaces[] | select(.host_ifname == $i) | .tc_ingress == [] and .status == "mismatch"' "$TMP/nofilter.json"
-check "$T: vxnet up again puts the program back" vx1 up --node h1 --dev eth0 --decap "$MODE"
-check "$T: after up: no mismatch" mended up1
-PROG=$(bpftool -j prog show pinned "$PIN1/prog_from_container" | jq .id)
+filter_broken "filter deleted" nofilter program-missing "has no filter on c1" \
+	'.tc_ingress == [] and .status == "mismatch"' c3-ok
 
 # ---- another program in vxnet's place, and one beside it ----
 put_prog "$IF1" 1 0x7678 other_prog || fail "$T: replace vxnet's filter with other_prog"
-st foreign
-check "$T: foreign program in vxnet's place: c1 is foreign-program" status_is foreign "$IF1" foreign-program
-check "$T: foreign program: one mismatch, --check 1" summary_is foreign 2 1
-check "$T: foreign program: -j names other_prog, not vxnet's" \
-	jq -e --arg i "$IF1" '.interfaces[] | select(.host_ifname == $i) | .tc_ingress | length == 1 and (.[0].vxnet | not) and (.[0].prog_name | test("other"))' "$TMP/foreign.json"
-check "$T: vxnet up again" vx1 up --node h1 --dev eth0 --decap "$MODE"
-check "$T: after up: no mismatch" mended up2
-PROG=$(bpftool -j prog show pinned "$PIN1/prog_from_container" | jq .id)
+filter_broken "foreign program in vxnet's place" foreign foreign-program "names other_prog, not vxnet's" \
+	'.tc_ingress | length == 1 and (.[0].vxnet | not) and (.[0].prog_name | test("other"))'
 put_prog "$IF3" 2 7 other_prog || fail "$T: add other_prog beside vxnet's on c3"
 st beside
 check "$T: a second filter beside vxnet's: c3 is foreign-program" status_is beside "$IF3" foreign-program
