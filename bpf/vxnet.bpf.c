@@ -226,13 +226,12 @@ static __noinline int container_gw_ipv4(struct __sk_buff *skb,
 }
 
 /* Out of this host towards daddr, translated to this host's address and
- * port (the flow f from saddr), as a router that masquerades: TTL - 1 (the
+ * port (the flow f), as a router that masquerades: TTL - 1 (the
  * caller checked it), the next hop's MACs, then to the FIB's device, or up
  * the host's stack for what the FIB does not forward (rc: nexthop_v4()'s).
  */
 static __always_inline int egress_send(struct __sk_buff *skb, int rc, const struct fib_hop *hop,
-				       const struct nat_flow *f, __be32 saddr, __be16 port,
-				       enum vxnet_stat stat)
+				       const struct nat_flow *f, __be16 port, enum vxnet_stat stat)
 {
 	void *data_end;
 	struct bpf_redir_neigh nh = {};
@@ -247,7 +246,7 @@ static __always_inline int egress_send(struct __sk_buff *skb, int rc, const stru
 		mac_copy(eth->h_dest, hop->dmac);
 	if (rc != BPF_FIB_LKUP_RET_NOT_FWDED)
 		mac_copy(eth->h_source, hop->smac);
-	if (nat_rewrite_out(skb, f, saddr, port))
+	if (nat_rewrite_out(skb, ip, data_end, f, port))
 		return tc_drop(skb, VXNET_DROP_NAT_FAILED);
 	vxnet_stat(stat, skb->len);
 	tc_trace(skb, stat, 0);
@@ -384,7 +383,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
 		return tc_drop(skb, VXNET_DROP_FIB);
-	return egress_send(skb, rc, &hop, &f, saddr, r.port,
+	return egress_send(skb, rc, &hop, &f, r.port,
 			   r.flags & VXNET_NAT_F_PUBLISHED ? VXNET_STAT_PUBLISHED_REPLY :
 							     VXNET_STAT_EGRESS);
 }
@@ -433,7 +432,7 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH &&
 	    rc != BPF_FIB_LKUP_RET_NOT_FWDED)
 		return tc_drop(skb, VXNET_DROP_FIB);
-	return egress_send(skb, rc, &hop, &f, saddr, port, VXNET_STAT_PUBLISHED_REPLY);
+	return egress_send(skb, rc, &hop, &f, port, VXNET_STAT_PUBLISHED_REPLY);
 }
 
 /* A packet nat_in() translated, on to its container: here, or, for a

@@ -7,8 +7,9 @@
  *
  *   nat_parse         the flow of a packet: protocol, ports or echo id
  *   nat_out           the NAT port of an egress flow, made when new
- *   nat_rewrite_*     the translations, checksums kept right through the
- *                     kernel's helpers (full, CHECKSUM_PARTIAL or UDP 0)
+ *   nat_translate     the translations: direct writes, the IPv4 checksum
+ *                     inline, the L4 one through the kernel's helper (full,
+ *                     CHECKSUM_PARTIAL or UDP 0)
  *   nat_in            an answer to this host's address: translated and
  *                     delivered to the container, or left to the host
  */
@@ -273,44 +274,48 @@ static __always_inline __u64 nat_csum_flags(__u8 proto)
 	return proto == IPPROTO_UDP_ ? BPF_F_MARK_MANGLED_0 : 0;
 }
 
-/* Replace the 4-byte address at addr_off (an IPv4 source or destination in
- * the header at ip_off) by to, with the IPv4 checksum and, for TCP and
- * UDP, the L4 checksum at csum_off (which covers it in its pseudo header).
+/* Translates the packet at ip in place: its source (dst 0) or destination
+ * address becomes to, the port (or echo id) at f->port_off, from_port
+ * until now, becomes port. The address and port are written directly and
+ * the IPv4 checksum updated inline, then the L4 checksum by the kernel's
+ * helper, which knows the skb's checksum state (a full checksum changes
+ * with both; CHECKSUM_PARTIAL's only with the pseudo header's address;
+ * UDP's 0 stays 0): two helper calls where five were (A/B in
+ * bench/README.md). Those helpers invalidate packet pointers: the direct
+ * writes come first. 0, or -1 when the port lies past data_end.
  */
-static __always_inline int nat_set_addr(struct __sk_buff *skb, __u32 ip_off, __u32 addr_off,
-					__u8 proto, __u32 csum_off, __be32 from, __be32 to)
+static __always_inline int nat_translate(struct __sk_buff *skb, struct iphdr *ip, void *data_end,
+					 int dst, const struct nat_flow *f, __be16 from_port,
+					 __be32 to, __be16 port)
 {
-	if (proto != IPPROTO_ICMP_ &&
-	    bpf_l4_csum_replace(skb, csum_off, from, to,
-				BPF_F_PSEUDO_HDR | sizeof(to) | nat_csum_flags(proto)))
-		return -1;
-	if (bpf_l3_csum_replace(skb, ip_off + __builtin_offsetof(struct iphdr, check), from, to,
-				sizeof(to)))
-		return -1;
-	return bpf_skb_store_bytes(skb, addr_off, &to, sizeof(to), 0);
-}
+	__be16 *pp = (void *)ip - ETH_HLEN + f->port_off;
+	__u64 flags = nat_csum_flags(f->proto);
+	__be32 from;
 
-/* Replace the port (or echo id) at port_off by to, with the checksum at
- * csum_off.
- */
-static __always_inline int nat_set_port(struct __sk_buff *skb, __u8 proto, __u32 port_off,
-					__u32 csum_off, __be16 from, __be16 to)
-{
-	if (bpf_l4_csum_replace(skb, csum_off, from, to, sizeof(to) | nat_csum_flags(proto)))
+	if ((void *)(pp + 1) > data_end)
 		return -1;
-	return bpf_skb_store_bytes(skb, port_off, &to, sizeof(to), 0);
+	from = dst ? ip->daddr : ip->saddr;
+	ip->check = csum_replace32(ip->check, from, to);
+	if (dst)
+		ip->daddr = to;
+	else
+		ip->saddr = to;
+	*pp = port;
+	if (f->proto != IPPROTO_ICMP_ &&
+	    bpf_l4_csum_replace(skb, f->csum_off, from, to,
+				BPF_F_PSEUDO_HDR | sizeof(to) | flags))
+		return -1;
+	if (from_port != port &&
+	    bpf_l4_csum_replace(skb, f->csum_off, from_port, port, sizeof(port) | flags))
+		return -1;
+	return 0;
 }
 
 /* Egress: the source becomes this host's address and port. */
-static __always_inline int nat_rewrite_out(struct __sk_buff *skb, const struct nat_flow *f,
-					   __be32 saddr, __be16 port)
+static __always_inline int nat_rewrite_out(struct __sk_buff *skb, struct iphdr *ip,
+					   void *data_end, const struct nat_flow *f, __be16 port)
 {
-	if (nat_set_addr(skb, ETH_HLEN, ETH_HLEN + __builtin_offsetof(struct iphdr, saddr),
-			 f->proto, f->csum_off, saddr, cfg_local_addr))
-		return -1;
-	if (f->sport != port && nat_set_port(skb, f->proto, f->port_off, f->csum_off, f->sport, port))
-		return -1;
-	return 0;
+	return nat_translate(skb, ip, data_end, 0, f, f->sport, cfg_local_addr, port);
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -461,6 +466,9 @@ static __always_inline int nat_in_icmp_error(struct __sk_buff *skb, struct iphdr
 	if (ip->ttl <= 1)
 		return -VXNET_DROP_TTL_EXCEEDED;
 
+	/* the outer destination first: the helpers below invalidate ip */
+	ip->check = csum_replace32(ip->check, daddr, t->addr);
+	ip->daddr = t->addr;
 	ncheck = csum_replace32(qt.check, cfg_local_addr, t->addr);
 	if (qt.l4csum_off) {
 		nl4 = csum_replace16(qt.l4csum, qt.k.port, t->port);
@@ -477,9 +485,7 @@ static __always_inline int nat_in_icmp_error(struct __sk_buff *skb, struct iphdr
 				sizeof(t->addr), 0) ||
 	    bpf_skb_store_bytes(skb, qt.off + __builtin_offsetof(struct iphdr, check), &ncheck,
 				sizeof(ncheck), 0) ||
-	    bpf_skb_store_bytes(skb, qt.port_off, &t->port, sizeof(t->port), 0) ||
-	    nat_set_addr(skb, ETH_HLEN, ETH_HLEN + __builtin_offsetof(struct iphdr, daddr),
-			 IPPROTO_ICMP_, 0, daddr, t->addr))
+	    bpf_skb_store_bytes(skb, qt.port_off, &t->port, sizeof(t->port), 0))
 		return -VXNET_DROP_NAT_FAILED;
 	return 0;
 }
@@ -565,11 +571,7 @@ static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip
 		return rc;
 	if (ip->ttl <= 1)
 		return -VXNET_DROP_TTL_EXCEEDED;
-	if (nat_set_addr(skb, ETH_HLEN, ETH_HLEN + __builtin_offsetof(struct iphdr, daddr),
-			 f.proto, f.csum_off, daddr, t->addr))
-		return -VXNET_DROP_NAT_FAILED;
-	if (k.port != t->port &&
-	    nat_set_port(skb, f.proto, f.port_off, f.csum_off, k.port, t->port))
+	if (nat_translate(skb, ip, data_end, 1, &f, k.port, t->addr, t->port))
 		return -VXNET_DROP_NAT_FAILED;
 	return 0;
 }
