@@ -344,7 +344,6 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	struct iphdr *ip;
 	__be32 saddr, daddr;
 	int rc, reason;
-	__u32 hash;
 
 	skb_pull_headers(skb, NAT_OUT_HDRS);
 	ip = skb_ipv4(skb, &eth, &data_end);
@@ -365,9 +364,8 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	if (nat_parse(ip, data_end, &f, ICMP_ECHO_))
 		return tc_drop(skb, VXNET_DROP_NAT_UNSUPPORTED);
 
-	hash = vxnet_flow_hash(saddr ^ ifc->vni, daddr, f.sport | (__u32)f.dport << 16, f.proto);
 	nat_out_key(&k, ifc->vni, saddr, daddr, &f);
-	reason = nat_out(&k, &f, hash, &r);
+	reason = nat_out(&k, &f, &r);
 	if (reason)
 		return tc_drop(skb, reason);
 	if (r.flags & VXNET_NAT_F_VIA) {

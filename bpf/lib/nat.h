@@ -217,16 +217,17 @@ struct nat_out_res {
 /* The translation of the egress flow f (OUT key k), made when new. The
  * flow's IN entry is looked up on every packet so that the LRU keeps it as
  * long as the OUT one (a flow that only sends), and written again if it
- * was evicted anyway. 0, or a drop reason. Not inlined: its keys would
+ * was evicted anyway. A new flow's NAT ports are tried in the order its
+ * hash gives (computed only then). 0, or a drop reason. Not inlined: its keys would
  * otherwise share a stack frame with the FIB lookup's.
  */
 static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_flow *f,
-			      __u32 hash, struct nat_out_res *r)
+			      struct nat_out_res *r)
 {
-	struct vxnet_nat v = { .addr = cfg_local_addr };
 	__u64 now = bpf_ktime_get_ns();
 	struct vxnet_nat_key ik;
-	struct vxnet_nat *o;
+	struct vxnet_nat *o, v;
+	__u32 hash;
 
 	o = bpf_map_lookup_elem(&nat, k);
 	if (o) {
@@ -247,6 +248,10 @@ static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_fl
 		return 0;
 	}
 
+	/* a new flow: its NAT ports are tried from its hash */
+	hash = vxnet_flow_hash(k->addr ^ k->vni, k->remote, k->port | (__u32)k->rport << 16,
+			       k->proto);
+	v = (struct vxnet_nat){ .addr = cfg_local_addr };
 	r->flags = 0;
 	if (nat_alloc(k, hash, now, &v.port))
 		return VXNET_DROP_NAT_EXHAUSTED;
