@@ -4,6 +4,27 @@
 #define VXNET_LIB_CSUM_H
 
 #include <vmlinux.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+/* skb->ip_summed values (include/linux/skbuff.h). */
+#define CHECKSUM_NONE 0
+#define CHECKSUM_UNNECESSARY 1
+#define CHECKSUM_COMPLETE 2
+#define CHECKSUM_PARTIAL 3
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* The skb's checksum state (CHECKSUM_*), which struct __sk_buff does not
+ * show: read from the kernel's sk_buff (kfunc bpf_cast_to_kern_ctx, Linux
+ * 6.3 and later).
+ */
+static __always_inline __u8 skb_ip_summed(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ_BITFIELD(kskb, ip_summed);
+}
 
 static __always_inline __u16 csum_fold32(__u32 sum)
 {
