@@ -354,7 +354,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 	sk.addr = daddr;
 	if (!ipv4_is_unicast(daddr) || bpf_map_lookup_elem(&subnets, &sk))
 		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
-	if (!ipv4_csum_ok(ip, data_end))
+	if (!nat_ipv4_csum_ok(ip, data_end))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	net = bpf_map_lookup_elem(&networks, &ifc->vni);
 	if (!net || (net->flags & VXNET_NET_NO_EGRESS))
@@ -409,7 +409,7 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 		return tc_drop(skb, VXNET_DROP_DECAP);
 	skb_pull_headers(skb, NAT_OUT_HDRS);
 	ip = skb_ipv4(skb, &eth, &data_end);
-	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN) || !ipv4_csum_ok(ip, data_end))
+	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN) || !nat_ipv4_csum_ok(ip, data_end))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (nat_parse(ip, data_end, &f, ICMP_ECHO_) || f.proto == IPPROTO_ICMP_)
 		return tc_drop(skb, VXNET_DROP_NOT_PUBLISHED);

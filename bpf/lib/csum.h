@@ -63,6 +63,20 @@ static __always_inline __sum16 csum_replace32(__sum16 check, __be32 old, __be32 
 	return csum_replace16(check, (__be16)(old >> 16), (__be16)(new >> 16));
 }
 
+/* Whether the checksum of an option-less IPv4 header (its 20 bytes
+ * checked present) is right: five 32-bit words, where the general check
+ * (ipv4_csum_ok()) loops over 16-bit words with a bounds check each.
+ */
+static __always_inline int csum_ipv4_hdr20_ok(const struct iphdr *ip)
+{
+	const __u32 *w = (const __u32 *)ip;
+	__u64 sum = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return csum_fold32((__u32)sum) == 0;
+}
+
 /* Internet checksum of nwords 16-bit words at p (nwords a constant). */
 static __always_inline __sum16 csum_words(const void *p, const int nwords)
 {

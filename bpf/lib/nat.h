@@ -98,6 +98,14 @@ static __always_inline int nat_parse(const struct iphdr *ip, void *data_end,
 	return -1;
 }
 
+/* ipv4_csum_ok(), option-less headers (nearly all) the short way. */
+static __always_inline int nat_ipv4_csum_ok(const struct iphdr *ip, void *data_end)
+{
+	if (ip->ihl == 5)
+		return csum_ipv4_hdr20_ok(ip);
+	return ipv4_csum_ok(ip, data_end);
+}
+
 static __always_inline __u64 nat_timeout_ns(__u8 proto, __u16 flags)
 {
 	if (flags & VXNET_NAT_F_CLOSING)
@@ -626,7 +634,7 @@ static __always_inline int nat_in(struct __sk_buff *skb, struct nat_target *t,
 	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip || ip->daddr != cfg_local_addr || ipv4_is_fragment(ip))
 		return 0;
-	if (!ipv4_valid(ip, skb->len - ETH_HLEN) || !ipv4_csum_ok(ip, data_end))
+	if (!ipv4_valid(ip, skb->len - ETH_HLEN) || !nat_ipv4_csum_ok(ip, data_end))
 		return 0; /* a header ip_rcv() refuses: the host's to drop */
 
 	ih = (void *)ip + ip->ihl * 4;
