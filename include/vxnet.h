@@ -193,7 +193,7 @@ enum vxnet_nat_flags {
 };
 
 struct vxnet_nat {
-	__u64 last_seen; /* bpf_ktime_get_ns() of the last packet */
+	__u64 last_seen; /* bpf_ktime_get_coarse_ns() of the last packet */
 	__u32 vni;       /* IN: the container's network; OUT: 0 */
 	VXNET_IPV4(addr);     /* OUT: this host's address; IN: the container's */
 	__be16 port;     /* OUT: the NAT port; IN: the container's port or id */
