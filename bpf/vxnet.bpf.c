@@ -553,11 +553,11 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 SEC("tc")
 int vxnet_from_container(struct __sk_buff *skb)
 {
-	struct vxnet_iface *ifc;
+	const struct vxnet_iface *ifc;
 	__u32 ifindex = skb->ifindex;
 
 	vxnet_stat(VXNET_STAT_FROM_CONTAINER, skb->len);
-	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	ifc = iface_lookup(ifindex);
 	if (!ifc)
 		return tc_drop(skb, VXNET_DROP_UNKNOWN_IFACE);
 	ep_tx(ifindex, skb->len);

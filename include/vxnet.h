@@ -63,6 +63,7 @@ union vxnet_addr {
 #define VXNET_PIN_BACKENDS "backends"
 #define VXNET_PIN_PUBLISHED "published"
 #define VXNET_PIN_EP_STATS "ep_stats"
+#define VXNET_PIN_NEXTHOPS "nexthops"
 #define VXNET_PIN_MONITOR "monitor"
 #define VXNET_PIN_EVENTS "events"
 #define VXNET_PIN_PROG_FROM_CONTAINER "prog_from_container"
@@ -110,6 +111,33 @@ struct vxnet_iface {
 	__u8 mac[6];
 	__u16 mtu;
 	VXNET_IPV4(gateway);
+};
+
+/* iface_slots: the datapath's own per-CPU copy of ifaces records, at
+ * ifindex % VXNET_IFACE_SLOTS, each tagged with the ifindex it is for and
+ * the generation of ifaces (gens[VXNET_GEN_IFACES]) it was copied under;
+ * taken by the first packet of an ifindex whose slot is free or holds an
+ * older generation, else that ifindex is looked up in ifaces every time.
+ * Whoever changes ifaces bumps its generation afterwards
+ * (dp_gen_bump()): from then on no copy made before is used.
+ */
+#define VXNET_IFACE_SLOTS 4096
+#define VXNET_PIN_IFACE_SLOTS "iface_slots"
+
+/* gens: one __u32 per map the datapath keeps copies of, bumped by
+ * userspace after each change to that map.
+ */
+enum vxnet_gen {
+	VXNET_GEN_IFACES,
+	VXNET_GEN_COUNT,
+};
+#define VXNET_PIN_GENS "gens"
+
+struct vxnet_iface_slot {
+	__u32 ifindex; /* 0: free */
+	__u32 gen;     /* gens[VXNET_GEN_IFACES] when it was copied */
+	struct vxnet_iface ifc;
+	__u32 pad;
 };
 
 /* nodes: underlay address -> a host that may send us VXLAN. */
@@ -455,6 +483,7 @@ struct vxnet_event {
 _Static_assert(sizeof(struct vxnet_ep_key) == 8, "ep key");
 _Static_assert(sizeof(struct vxnet_endpoint) == 20, "endpoint");
 _Static_assert(sizeof(struct vxnet_iface) == 20, "iface");
+_Static_assert(sizeof(struct vxnet_iface_slot) == 32, "iface slot");
 _Static_assert(sizeof(struct vxnet_node_vni) == 8, "node_vni");
 _Static_assert(sizeof(struct vxnet_subnet_key) == 12, "subnet key");
 _Static_assert(sizeof(struct vxnet_subnet) == 8, "subnet");
@@ -508,7 +537,7 @@ struct vxnet_ep_slot {
  * tagged with addr), filled from bpf_fib_lookup() when it found the route
  * and its neighbour, and looked up again once expires
  * (bpf_ktime_get_coarse_ns) has passed: VXNET_NH_TTL_NS after it was
- * filled, or when another address takes the slot. Not pinned, not synced:
+ * filled, or when another address takes the slot. Pinned, not synced:
  * a route or neighbour change reaches the datapath at the latest
  * VXNET_NH_TTL_NS (plus a clock tick) later.
  */

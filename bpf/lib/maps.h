@@ -24,6 +24,23 @@ struct {
 	__type(value, struct vxnet_iface);
 } ifaces SEC(".maps");
 
+/* ifaces' records by slot, per CPU, and the generation that says which
+ * copies are current (include/vxnet.h, iface_lookup()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXNET_IFACE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vxnet_iface_slot);
+} iface_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VXNET_GEN_COUNT);
+	__type(key, __u32);
+	__type(value, __u32);
+} gens SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VXNET_MAX_NODES);
@@ -159,6 +176,38 @@ static __always_inline struct vxnet_endpoint *ep_lookup(__u32 vni, __be32 ip)
 	struct vxnet_ep_key key = { .vni = vni, .ip = ip };
 
 	return bpf_map_lookup_elem(&endpoints, &key);
+}
+
+/* The ifaces record of host veth ifindex, or NULL: this CPU's copy in its
+ * iface_slots slot when that is of the current generation, else from
+ * ifaces, copied into the slot if it is free or out of date (a slot that
+ * another ifindex holds at the current generation stays its: this one is
+ * then looked up every time). The generation is read before ifaces, and
+ * userspace bumps it after writing ifaces: a copy made from a record
+ * older than a change carries an older generation than the one the change
+ * left, and is not used again.
+ */
+static __always_inline const struct vxnet_iface *iface_lookup(__u32 ifindex)
+{
+	__u32 which = VXNET_GEN_IFACES, slot = ifindex % VXNET_IFACE_SLOTS;
+	const struct vxnet_iface *ifc;
+	struct vxnet_iface_slot *s;
+	__u32 *g, gen;
+
+	g = bpf_map_lookup_elem(&gens, &which);
+	s = bpf_map_lookup_elem(&iface_slots, &slot);
+	if (!g || !s) /* never: arrays' slots */
+		return bpf_map_lookup_elem(&ifaces, &ifindex);
+	gen = *(volatile __u32 *)g;
+	if (s->ifindex == ifindex && s->gen == gen)
+		return &s->ifc;
+	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	if (!ifc || (s->ifindex && s->ifindex != ifindex && s->gen == gen))
+		return ifc;
+	s->ifc = *ifc;
+	s->ifindex = ifindex;
+	s->gen = gen;
+	return &s->ifc;
 }
 
 /* Whether node is a registered host (may send us VXLAN). */

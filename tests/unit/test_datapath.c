@@ -57,6 +57,7 @@
 
 #include "vxnet.h"
 #include "vxnet.skel.h"
+#include "datapath.h"
 #include "metrics.h"
 
 #include "packet.h"
@@ -734,6 +735,145 @@ static int ep_case(const char *name, const struct tcase *c, __u32 src, __u32 dst
 	return 0;
 }
 
+/* ifaces[ifindex] = *ifc (NULL: deleted), then its generation bumped, as
+ * every writer of ifaces does (dp_gen_bump()): the datapath's copies
+ * (iface_slots) are then out of date.
+ */
+static int iface_write(__u32 ifindex, const struct vxnet_iface *ifc)
+{
+	int err = ifc ? bpf_map__update_elem(skel->maps.ifaces, &ifindex, sizeof(ifindex), ifc,
+					     sizeof(*ifc), 0)
+		      : bpf_map__delete_elem(skel->maps.ifaces, &ifindex, sizeof(ifindex), 0);
+
+	return err ?: dp_gen_bump_fd(bpf_map__fd(skel->maps.gens), VXNET_GEN_IFACES);
+}
+
+/* c1h's copy of its ifaces record in iface_slots on CPU cpu, checked
+ * against ifc and the current generation; 0 or why.
+ */
+static int iface_slot_is(__u32 c1h, int cpu, const struct vxnet_iface *ifc, char *why, size_t n)
+{
+	__u32 slot = c1h % VXNET_IFACE_SLOTS, which = VXNET_GEN_IFACES, gen = 0;
+	struct vxnet_iface_slot e[ncpus];
+
+	if (bpf_map__lookup_elem(skel->maps.iface_slots, &slot, sizeof(slot), e, sizeof(e), 0) ||
+	    bpf_map__lookup_elem(skel->maps.gens, &which, sizeof(which), &gen, sizeof(gen), 0))
+		snprintf(why, n, "reading iface_slots/gens: %s", strerror(errno));
+	else if (e[cpu].ifindex != c1h || e[cpu].gen != gen || memcmp(&e[cpu].ifc, ifc, sizeof(*ifc)))
+		snprintf(why, n, "slot %u on CPU %d: ifindex %u gen %u (want %u, gen %u)%s", slot, cpu,
+			 e[cpu].ifindex, e[cpu].gen, c1h, gen,
+			 memcmp(&e[cpu].ifc, ifc, sizeof(*ifc)) ? ", another record" : "");
+	return why[0] ? -1 : 0;
+}
+
+/* The datapath's per-CPU copies of ifaces records (iface_slots): made by
+ * a veth's first packet, never used once ifaces changed (its generation
+ * bumped), and never another veth's when two share a slot (c1h and c9h,
+ * ifindex c1h + VXNET_IFACE_SLOTS, with c9's own address 10.0.1.9). All
+ * on one CPU, so that every packet meets the copy the one before made.
+ */
+static int iface_slot_cases(__u32 c1h, struct pkt to_r1)
+{
+	__u32 c9h = c1h + VXNET_IFACE_SLOTS;
+	struct pkt c9_to_r1 = eth(R1_MAC, C1_MAC, ETH_P_IP,
+				  ipv4("10.0.1.9", "10.0.1.4", IPPROTO_UDP, udp(5353, 53, text("q"))));
+	struct tcase ok1 = { .prog = FROM_CONTAINER, .in = to_r1, .ifindex = c1h,
+			     .verdict = TC_ACT_REDIRECT, .out_kind = OUT_ANY,
+			     .stat = VXNET_STAT_ENCAP, .drop = NONE };
+	struct tcase spoof1 = { .prog = FROM_CONTAINER, .in = to_r1, .ifindex = c1h,
+				.verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED, .stat = NONE,
+				.drop = VXNET_DROP_SPOOF_IP };
+	struct tcase gone1 = spoof1, ok9 = ok1, ok1as9 = ok1, spoof9 = spoof1, spoof1as9 = spoof1;
+	struct vxnet_iface ifc, moved, ifc9;
+	cpu_set_t one, all;
+	char why[200] = "";
+	int failed = 0, cpu;
+
+	gone1.drop = VXNET_DROP_UNKNOWN_IFACE;
+	ok9.in = c9_to_r1;
+	ok9.ifindex = c9h;
+	ok1as9.in = c9_to_r1;
+	spoof9.ifindex = c9h;
+	spoof1as9.in = c9_to_r1;
+	if (bpf_map__lookup_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0)) {
+		printf("not ok iface_slots: read c1h's ifaces entry: %s\n", strerror(errno));
+		return -1;
+	}
+	moved = ifc;
+	moved.ip = ip("10.0.1.9");
+	ifc9 = moved;
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	cpu = sched_getcpu();
+
+	ok1.name = "iface_slots: c1's frame to r1 encapsulated";
+	failed |= run_case(&ok1) != 0;
+	if (iface_slot_is(c1h, cpu, &ifc, why, sizeof(why))) {
+		printf("not ok iface_slots: c1h's first packet copies its record into its slot, tagged c1h and the generation: %s\n", why);
+		failed = 1;
+	} else {
+		printf("ok iface_slots: c1h's first packet copies its record into its slot, tagged c1h and the generation\n");
+	}
+
+	/* c1h's record changes under traffic: the copy is not used */
+	if (iface_write(c1h, &moved)) {
+		printf("not ok iface_slots: give c1h's entry 10.0.1.9: %s\n", strerror(errno));
+		failed = 1;
+	}
+	spoof1.name = "iface_slots: c1h's entry given 10.0.1.9: c1's next frame from 10.0.1.2 dropped SPOOF_IP (not the copy of before)";
+	failed |= run_case(&spoof1) != 0;
+	ok1as9.name = "iface_slots: c1h's entry given 10.0.1.9: a frame from 10.0.1.9 encapsulated";
+	failed |= run_case(&ok1as9) != 0;
+	if (iface_slot_is(c1h, cpu, &moved, why, sizeof(why))) {
+		printf("not ok iface_slots: the slot holds c1h's new record at the new generation: %s\n", why);
+		failed = 1;
+	} else {
+		printf("ok iface_slots: the slot holds c1h's new record at the new generation\n");
+	}
+	if (iface_write(c1h, NULL)) {
+		printf("not ok iface_slots: delete c1h's entry: %s\n", strerror(errno));
+		failed = 1;
+	}
+	gone1.name = "iface_slots: c1h's entry deleted: its next frame dropped UNKNOWN_IFACE";
+	failed |= run_case(&gone1) != 0;
+	if (iface_write(c1h, &ifc)) {
+		printf("not ok iface_slots: put c1h's entry back: %s\n", strerror(errno));
+		failed = 1;
+	}
+	ok1.name = "iface_slots: c1h's entry back: c1's frame encapsulated";
+	failed |= run_case(&ok1) != 0;
+
+	/* c9h (10.0.1.9) shares c1h's slot, which c1h holds */
+	if (sh("ip link add c9h index %u type veth peer name c9", c9h) || iface_write(c9h, &ifc9)) {
+		printf("not ok iface_slots: setup c9h (ifindex %u): %s\n", c9h, strerror(errno));
+		failed = 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		ok1.name = i ? "iface_slots: c1h and c9h share a slot: c1's frame encapsulated (again)"
+			     : "iface_slots: c1h and c9h share a slot: c1's frame encapsulated";
+		failed |= run_case(&ok1) != 0;
+		ok9.name = i ? "iface_slots: c1h and c9h share a slot: c9's frame from 10.0.1.9 encapsulated (again)"
+			     : "iface_slots: c1h and c9h share a slot: c9's frame from 10.0.1.9 encapsulated";
+		failed |= run_case(&ok9) != 0;
+	}
+	spoof9.name = "iface_slots: c1h and c9h share a slot: c9's frame from c1's 10.0.1.2 dropped SPOOF_IP (c9h never reads c1h's copy)";
+	failed |= run_case(&spoof9) != 0;
+	spoof1as9.name = "iface_slots: c1h and c9h share a slot: c1's frame from c9's 10.0.1.9 dropped SPOOF_IP";
+	failed |= run_case(&spoof1as9) != 0;
+	if (iface_slot_is(c1h, cpu, &ifc, why, sizeof(why))) {
+		printf("not ok iface_slots: c1h keeps the slot it took first, c9h is read from ifaces: %s\n", why);
+		failed = 1;
+	} else {
+		printf("ok iface_slots: c1h keeps the slot it took first, c9h is read from ifaces\n");
+	}
+	iface_write(c9h, NULL);
+	sh("ip link del c9h");
+	sched_setaffinity(0, sizeof(all), &all);
+	return failed ? -1 : 0;
+}
+
 /* Two veths whose ifindexes share an ep_slots slot (c1h and c9h, made with
  * ifindex c1h + VXNET_EP_SLOTS), on one CPU: c1h owns the slot, c9h's
  * traffic goes to ep_stats, each endpoint's count exact.
@@ -757,7 +897,7 @@ static int ep_slot_cases(__u32 c1h, struct pkt to_r1)
 	c9.ifindex = c9h;
 	if (sh("ip link add c9h index %u type veth peer name c9", c9h) ||
 	    bpf_map__lookup_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0) ||
-	    bpf_map__update_elem(skel->maps.ifaces, &c9h, sizeof(c9h), &ifc, sizeof(ifc), 0)) {
+	    iface_write(c9h, &ifc)) {
 		printf("not ok %s: setup: %s\n", name, strerror(errno));
 		return -1;
 	}
@@ -786,7 +926,7 @@ static int ep_slot_cases(__u32 c1h, struct pkt to_r1)
 	else if (bpf_map__lookup_elem(skel->maps.ep_stats, &c9h, sizeof(c9h), spill, sizeof(spill), 0) ||
 		 spill[cpu].tx_packets < 2)
 		snprintf(why, sizeof(why), "c9h has no ep_stats entry with its 2 packets on CPU %d", cpu);
-	bpf_map__delete_elem(skel->maps.ifaces, &c9h, sizeof(c9h), 0);
+	iface_write(c9h, NULL);
 	sh("ip link del c9h");
 	if (why[0]) {
 		printf("not ok %s: %s\n", name, why);
@@ -833,13 +973,13 @@ static int jumbo_cases(__u32 c1h)
 	}
 	jumbo = ifc;
 	jumbo.mtu = 9000;
-	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &jumbo, sizeof(jumbo), 0)) {
+	if (iface_write(c1h, &jumbo)) {
 		printf("not ok jumbo: write c1h's ifaces entry: %s\n", strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
 		failed |= run_case(&cases[i]) != 0;
-	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0)) {
+	if (iface_write(c1h, &ifc)) {
 		printf("not ok jumbo: put c1h's ifaces entry back: %s\n", strerror(errno));
 		return -1;
 	}
@@ -1338,6 +1478,7 @@ int main(void)
 		failed |= ep_case("ep_stats: xdp decap to c1: c1 rx +1", &xdpd, 0, c1h, c2h) != 0;
 		failed |= ep_slot_cases(c1h, to_r1) != 0;
 	}
+	failed |= iface_slot_cases(c1h, to_r1) != 0;
 
 	/* GSO: the segment sizes the sender chose reach the wire (container
 	 * MTU 1450 = 1500 - 50: the largest segments still fit in 1500).

@@ -87,6 +87,30 @@ int dp_open_pin(const char *dir, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+int dp_gen_bump_fd(int gens_fd, enum vxnet_gen which)
+{
+	__u32 key = which, gen;
+
+	/* the writers hold dp_lock: no bump is lost between the two */
+	if (bpf_map_lookup_elem(gens_fd, &key, &gen))
+		return -errno;
+	gen++;
+	return bpf_map_update_elem(gens_fd, &key, &gen, BPF_ANY) ? -errno : 0;
+}
+
+int dp_gen_bump(const char *dir, enum vxnet_gen which)
+{
+	int fd = dp_open_pin(dir, VXNET_PIN_GENS), err;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	err = dp_gen_bump_fd(fd, which);
+	close(fd);
+	return err;
+}
+
 int dp_read_host(const char *dir, struct vxnet_host *host)
 {
 	__u32 key = 0;

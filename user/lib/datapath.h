@@ -23,6 +23,15 @@ int dp_open_pin(const char *dir, const char *name);
 /* Reads the host record; prints "vxnet is not up ..." when nothing is pinned. */
 int dp_read_host(const char *dir, struct vxnet_host *host);
 
+/* After a change to a map the datapath keeps copies of (enum vxnet_gen:
+ * ifaces): bumps its generation in DIR/gens, so that no copy made before
+ * is used again. 0 when nothing is pinned there (nothing to invalidate),
+ * else a negative errno; quiet.
+ */
+int dp_gen_bump(const char *dir, enum vxnet_gen which);
+/* The same on the gens map's fd. */
+int dp_gen_bump_fd(int gens_fd, enum vxnet_gen which);
+
 /* One writer at a time per pin directory: every command and the agent hold
  * this lock while they change the maps, the hooks or the pins of dir. An
  * flock on dir itself (bpffs holds no regular files), so it lives and dies

@@ -45,6 +45,13 @@ const struct dp_map dp_maps[DP_MAP_COUNT] = {
 	[DP_MAP_MONITOR] = { VXNET_PIN_MONITOR, sizeof(__u32), sizeof(struct vxnet_monitor),
 			     "vxnet monitor: who listens for which events, events lost" },
 	[DP_MAP_EVENTS] = { VXNET_PIN_EVENTS, 0, 0, "ring of drop and trace events (vxnet monitor)" },
+	[DP_MAP_NEXTHOPS] = { VXNET_PIN_NEXTHOPS, sizeof(__u32), sizeof(struct vxnet_nexthop),
+			      "per-CPU underlay next hops by slot of the address (100 ms)" },
+	[DP_MAP_GENS] = { VXNET_PIN_GENS, sizeof(__u32), sizeof(__u32),
+			  "generation of ifaces, bumped after each change to it" },
+	[DP_MAP_IFACE_SLOTS] = { VXNET_PIN_IFACE_SLOTS, sizeof(__u32),
+				 sizeof(struct vxnet_iface_slot),
+				 "per-CPU copies of ifaces records, at ifindex % 4096" },
 };
 
 const struct dp_prog dp_progs[DP_PROG_COUNT] = {

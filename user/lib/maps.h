@@ -32,6 +32,9 @@ enum dp_map_id {
 	DP_MAP_EP_SLOTS, /* the same in a per-CPU array, by ifindex % VXNET_EP_SLOTS */
 	DP_MAP_MONITOR, /* vxnet monitor's switch and lost events */
 	DP_MAP_EVENTS,  /* the events ring (no keys, no values) */
+	DP_MAP_NEXTHOPS, /* the datapath's own cache of underlay next hops (per-CPU) */
+	DP_MAP_GENS,    /* generations of the maps the datapath keeps copies of */
+	DP_MAP_IFACE_SLOTS, /* the datapath's own copies of ifaces records (per-CPU) */
 	DP_MAP_COUNT,
 };
 
