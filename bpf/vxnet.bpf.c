@@ -71,7 +71,7 @@ static __noinline int container_arp(struct __sk_buff *skb, const struct vxnet_if
 	void *data = skb_data(skb);
 	void *data_end = skb_data_end(skb);
 	struct arp_eth_ipv4 *arp;
-	struct vxnet_endpoint *ep;
+	const struct vxnet_endpoint *ep;
 	struct ethhdr *eth;
 
 	eth = eth_hdr(data, data_end);
@@ -89,7 +89,7 @@ static __noinline int container_arp(struct __sk_buff *skb, const struct vxnet_if
 	if (!arp_is_request(arp))
 		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
 
-	ep = ep_lookup(ifc->vni, arp->tpa);
+	ep = ep_find(ifc->vni, arp->tpa);
 	if (!ep)
 		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
 
@@ -475,7 +475,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 {
 	void *data_end;
 	struct vxnet_encap_hdr h = {};
-	struct vxnet_endpoint *ep;
+	const struct vxnet_endpoint *ep;
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	__u32 mtu, hash, wire = 0;
@@ -491,7 +491,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	if (ip->saddr != ifc->ip)
 		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
 
-	ep = ep_lookup(ifc->vni, ip->daddr);
+	ep = ep_find(ifc->vni, ip->daddr);
 	if (!ep) {
 		rc = container_egress(skb, ifc, &out);
 		if (rc >= 0)

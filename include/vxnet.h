@@ -129,9 +129,20 @@ struct vxnet_iface {
  */
 enum vxnet_gen {
 	VXNET_GEN_IFACES,
+	VXNET_GEN_ENDPOINTS,
 	VXNET_GEN_COUNT,
 };
 #define VXNET_PIN_GENS "gens"
+
+/* ep_cache: the same for endpoints records, per CPU, by vxnet_ep_cache_slot()
+ * of {VNI, IP}, tagged with the key and gens[VXNET_GEN_ENDPOINTS]: the
+ * destination of a packet from a container (and of an ARP request), and
+ * of a decapsulated frame; an address that is no endpoint is remembered
+ * as such (egress destinations).
+ */
+#define VXNET_EP_CACHE_BITS 12
+#define VXNET_EP_CACHE_SLOTS (1u << VXNET_EP_CACHE_BITS)
+#define VXNET_PIN_EP_CACHE "ep_cache"
 
 struct vxnet_iface_slot {
 	__u32 ifindex; /* 0: free */
@@ -139,6 +150,21 @@ struct vxnet_iface_slot {
 	struct vxnet_iface ifc;
 	__u32 pad;
 };
+
+struct vxnet_ep_cached {
+	__u32 vni;  /* the key it is for (ip 0: free) */
+	VXNET_IPV4(ip);
+	__u32 gen;  /* gens[VXNET_GEN_ENDPOINTS] when it was copied */
+	__u32 found; /* 0: endpoints has no such key (ep unused) */
+	struct vxnet_endpoint ep;
+	__u32 pad2;
+};
+
+/* The slot of {vni, ip} (ip in network order) in ep_cache. */
+static inline __u32 vxnet_ep_cache_slot(__u32 vni, __u32 ip)
+{
+	return ((ip ^ (vni << 20)) * 2654435761u) >> (32 - VXNET_EP_CACHE_BITS);
+}
 
 /* nodes: underlay address -> a host that may send us VXLAN. */
 struct vxnet_node {
@@ -484,6 +510,7 @@ _Static_assert(sizeof(struct vxnet_ep_key) == 8, "ep key");
 _Static_assert(sizeof(struct vxnet_endpoint) == 20, "endpoint");
 _Static_assert(sizeof(struct vxnet_iface) == 20, "iface");
 _Static_assert(sizeof(struct vxnet_iface_slot) == 32, "iface slot");
+_Static_assert(sizeof(struct vxnet_ep_cached) == 40, "ep cache");
 _Static_assert(sizeof(struct vxnet_node_vni) == 8, "node_vni");
 _Static_assert(sizeof(struct vxnet_subnet_key) == 12, "subnet key");
 _Static_assert(sizeof(struct vxnet_subnet) == 8, "subnet");

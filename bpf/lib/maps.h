@@ -35,6 +35,13 @@ struct {
 } iface_slots SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXNET_EP_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vxnet_ep_cached);
+} ep_cache SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VXNET_GEN_COUNT);
 	__type(key, __u32);
@@ -208,6 +215,38 @@ static __always_inline const struct vxnet_iface *iface_lookup(__u32 ifindex)
 	s->ifindex = ifindex;
 	s->gen = gen;
 	return &s->ifc;
+}
+
+/* The endpoints record of {vni, ip}, or NULL, as ep_lookup(), through
+ * this CPU's copy in ep_cache when it is of the current generation (as
+ * iface_lookup()); the copy also remembers that there is none. At most one ep_find() per packet: a second one could
+ * take the slot the first one's answer points into (after a bump between
+ * the two); every other lookup goes to the hash (ep_lookup()).
+ */
+static __always_inline const struct vxnet_endpoint *ep_find(__u32 vni, __be32 ip)
+{
+	__u32 which = VXNET_GEN_ENDPOINTS, slot = vxnet_ep_cache_slot(vni, ip);
+	const struct vxnet_endpoint *ep;
+	struct vxnet_ep_cached *c;
+	__u32 *g, gen;
+
+	g = bpf_map_lookup_elem(&gens, &which);
+	c = bpf_map_lookup_elem(&ep_cache, &slot);
+	if (!g || !c) /* never: arrays' slots */
+		return ep_lookup(vni, ip);
+	gen = *(volatile __u32 *)g;
+	if (c->ip == ip && c->vni == vni && c->gen == gen)
+		return c->found ? &c->ep : NULL;
+	ep = ep_lookup(vni, ip);
+	if (c->ip && (c->ip != ip || c->vni != vni) && c->gen == gen)
+		return ep;
+	if (ep)
+		c->ep = *ep;
+	c->found = ep != NULL;
+	c->vni = vni;
+	c->ip = ip;
+	c->gen = gen;
+	return ep ? &c->ep : NULL;
 }
 
 /* Whether node is a registered host (may send us VXLAN). */

@@ -225,7 +225,7 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 	struct iphdr *ip, *iip;
 	struct udphdr *udp;
 	struct vxlanhdr *vx;
-	struct vxnet_endpoint *ep;
+	const struct vxnet_endpoint *ep;
 	__u32 ihl, ip_len, vni, marked;
 
 	eth = eth_hdr(data, data_end);
@@ -284,7 +284,7 @@ static __always_inline int vxlan_classify(void *data, void *data_end, struct vxn
 
 	rx->outer_len = ETH_HLEN + ihl + sizeof(*udp) + sizeof(*vx);
 	__builtin_memcpy(&rx->inner, ieth, sizeof(rx->inner));
-	ep = ep_lookup(vni, iip->daddr);
+	ep = ep_find(vni, iip->daddr);
 	if (marked)
 		return rx_published(rx, vni, ip->saddr, iip, ep, data_end);
 	if (!ep)

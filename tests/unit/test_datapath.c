@@ -874,6 +874,151 @@ static int iface_slot_cases(__u32 c1h, struct pkt to_r1)
 	return failed ? -1 : 0;
 }
 
+/* endpoints[{VNI, addr}] = *v (NULL: deleted), then its generation bumped,
+ * as every writer of endpoints does: ep_cache's copies are then out of date.
+ */
+static int ep_write(const char *addr, const struct vxnet_endpoint *v)
+{
+	struct vxnet_ep_key k = { .vni = VNI, .ip = ip(addr) };
+	int err = v ? bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), v, sizeof(*v), 0)
+		    : bpf_map__delete_elem(skel->maps.endpoints, &k, sizeof(k), 0);
+
+	return err ?: dp_gen_bump_fd(bpf_map__fd(skel->maps.gens), VXNET_GEN_ENDPOINTS);
+}
+
+/* Runs c (a frame to encapsulate) and checks the outer destination and the
+ * inner destination MAC it went out with; 0 or prints why.
+ */
+static int encap_to(const char *name, const struct tcase *c, const char *node, const __u8 *mac)
+{
+	__u8 out[PKT_MAX];
+	__u32 len = 0, verdict = 0;
+	__be32 daddr;
+
+	if (run(c, out, &len, &verdict) || verdict != TC_ACT_REDIRECT || len < 64) {
+		printf("not ok %s: verdict %u, %u bytes\n", name, verdict, len);
+		return -1;
+	}
+	memcpy(&daddr, out + ETH_HLEN + 16, 4);
+	if (daddr != ip(node) || memcmp(out + ETH_HLEN + 36, mac, 6)) {
+		printf("not ok %s: outer destination %08x, inner MAC %02x:..:%02x\n", name,
+		       ntohl(daddr), out[ETH_HLEN + 36], out[ETH_HLEN + 41]);
+		return -1;
+	}
+	printf("ok %s\n", name);
+	return 0;
+}
+
+/* The datapath's per-CPU copies of endpoints records (ep_cache), for the
+ * destination of a container's frame and of a decapsulated one: never
+ * used once endpoints changed (r1 moved to another node, r1 deleted, c1
+ * no longer local), never another key's when two share a slot (r1 and
+ * r9, an address found to share r1's slot). All on one CPU.
+ */
+static int ep_cache_cases(__u32 c1h, struct pkt to_r1, struct pkt vx_to_c1)
+{
+	struct tcase enc = { .prog = FROM_CONTAINER, .in = to_r1, .ifindex = c1h };
+	struct tcase gone = { .prog = FROM_CONTAINER, .in = to_r1, .ifindex = c1h,
+			      .verdict = TC_ACT_SHOT, .out_kind = OUT_UNCHANGED, .stat = NONE,
+			      .drop = VXNET_DROP_NO_ENDPOINT };
+	struct tcase dec = { .prog = TC_DECAP, .in = vx_to_c1, .verdict = TC_ACT_REDIRECT,
+			     .out_kind = OUT_ANY, .stat = VXNET_STAT_DECAP, .drop = NONE };
+	struct tcase notlocal = { .prog = TC_DECAP, .in = vx_to_c1, .verdict = TC_ACT_SHOT,
+				  .out_kind = OUT_UNCHANGED, .stat = NONE,
+				  .drop = VXNET_DROP_NOT_LOCAL };
+	struct tcase enc9 = enc;
+	struct vxnet_ep_key k1 = { .vni = VNI, .ip = ip("10.0.1.4") };
+	struct vxnet_ep_key kc1 = { .vni = VNI, .ip = ip("10.0.1.2") };
+	struct vxnet_endpoint r1, moved, c1, away, r9;
+	__u8 r9_mac[6] = { 0x02, 0x42, 0x0a, 0x00, 0x09, 0x09 };
+	char r9_addr[16] = "";
+	__u32 slot = vxnet_ep_cache_slot(VNI, ip("10.0.1.4"));
+	cpu_set_t one, all;
+	int failed = 0;
+
+	if (bpf_map__lookup_elem(skel->maps.endpoints, &k1, sizeof(k1), &r1, sizeof(r1), 0) ||
+	    bpf_map__lookup_elem(skel->maps.endpoints, &kc1, sizeof(kc1), &c1, sizeof(c1), 0)) {
+		printf("not ok ep_cache: read r1's and c1's endpoints entries: %s\n", strerror(errno));
+		return -1;
+	}
+	/* an address of 10.0.9.0/24 whose slot is r1's */
+	for (int i = 1; i < 255 && !r9_addr[0]; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.9.%d", i);
+		if (vxnet_ep_cache_slot(VNI, ip(a)) == slot)
+			strcpy(r9_addr, a);
+	}
+	for (int i = 0; i < 65536 && !r9_addr[0]; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.1.%d.%d", i >> 8, i & 255);
+		if (vxnet_ep_cache_slot(VNI, ip(a)) == slot)
+			strcpy(r9_addr, a);
+	}
+	moved = r1;
+	moved.node = ip("198.18.3.30");
+	away = c1;
+	away.flags = 0;
+	away.node = ip("198.18.2.20");
+	r9 = r1;
+	memcpy(r9.mac, r9_mac, 6);
+	enc9.in = c1_to(SUBNET_GW_MAC, r9_addr);
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+
+	failed |= encap_to("ep_cache: c1 -> r1 encapsulated to r1's node 198.18.2.10", &enc,
+			   "198.18.2.10", R1_MAC) != 0;
+	failed |= encap_to("ep_cache: c1 -> r1 again (its copy): to 198.18.2.10", &enc,
+			   "198.18.2.10", R1_MAC) != 0;
+	if (ep_write("10.0.1.4", &moved))
+		printf("not ok ep_cache: move r1: %s\n", strerror(errno)), failed = 1;
+	failed |= encap_to("ep_cache: r1 moved to node 198.18.3.30: c1's next frame to r1 goes there, not to the copy's node",
+			   &enc, "198.18.3.30", R1_MAC) != 0;
+	if (ep_write("10.0.1.4", NULL))
+		printf("not ok ep_cache: delete r1: %s\n", strerror(errno)), failed = 1;
+	gone.name = "ep_cache: r1 deleted: c1's next frame to r1 dropped NO_ENDPOINT";
+	failed |= run_case(&gone) != 0;
+	if (ep_write("10.0.1.4", &r1))
+		printf("not ok ep_cache: put r1 back: %s\n", strerror(errno)), failed = 1;
+	failed |= encap_to("ep_cache: r1 back: c1 -> r1 to 198.18.2.10 again", &enc, "198.18.2.10",
+			   R1_MAC) != 0;
+
+	dec.name = "ep_cache: tc decap r1 -> c1 delivered";
+	failed |= run_case(&dec) != 0;
+	if (ep_write("10.0.1.2", &away))
+		printf("not ok ep_cache: move c1 away: %s\n", strerror(errno)), failed = 1;
+	notlocal.name = "ep_cache: c1's record moved to another host: tc decap to c1 dropped NOT_LOCAL, not delivered from the copy";
+	failed |= run_case(&notlocal) != 0;
+	if (ep_write("10.0.1.2", &c1))
+		printf("not ok ep_cache: put c1 back: %s\n", strerror(errno)), failed = 1;
+	dec.name = "ep_cache: c1's record back: tc decap to c1 delivered";
+	failed |= run_case(&dec) != 0;
+
+	/* r9 shares r1's slot, which r1 holds */
+	if (!r9_addr[0] || ep_write(r9_addr, &r9)) {
+		printf("not ok ep_cache: no address sharing r1's slot, or writing it: %s\n",
+		       strerror(errno));
+		failed = 1;
+	} else {
+		char name[160];
+
+		for (int i = 0; i < 2; i++) {
+			failed |= encap_to(i ? "ep_cache: r1 and r9 share a slot: c1 -> r1 with r1's MAC (again)"
+					     : "ep_cache: r1 and r9 share a slot: c1 -> r1 with r1's MAC",
+					   &enc, "198.18.2.10", R1_MAC) != 0;
+			snprintf(name, sizeof(name), "ep_cache: r1 and r9 (%s) share a slot: c1 -> r9 with r9's MAC%s",
+				 r9_addr, i ? " (again)" : "");
+			failed |= encap_to(name, &enc9, "198.18.2.10", r9_mac) != 0;
+		}
+		ep_write(r9_addr, NULL);
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	return failed ? -1 : 0;
+}
+
 /* Two veths whose ifindexes share an ep_slots slot (c1h and c9h, made with
  * ifindex c1h + VXNET_EP_SLOTS), on one CPU: c1h owns the slot, c9h's
  * traffic goes to ep_stats, each endpoint's count exact.
@@ -1479,6 +1624,7 @@ int main(void)
 		failed |= ep_slot_cases(c1h, to_r1) != 0;
 	}
 	failed |= iface_slot_cases(c1h, to_r1) != 0;
+	failed |= ep_cache_cases(c1h, to_r1, vx_good) != 0;
 
 	/* GSO: the segment sizes the sender chose reach the wire (container
 	 * MTU 1450 = 1500 - 50: the largest segments still fit in 1500).

@@ -48,10 +48,12 @@ const struct dp_map dp_maps[DP_MAP_COUNT] = {
 	[DP_MAP_NEXTHOPS] = { VXNET_PIN_NEXTHOPS, sizeof(__u32), sizeof(struct vxnet_nexthop),
 			      "per-CPU underlay next hops by slot of the address (100 ms)" },
 	[DP_MAP_GENS] = { VXNET_PIN_GENS, sizeof(__u32), sizeof(__u32),
-			  "generation of ifaces, bumped after each change to it" },
+			  "generations of ifaces and endpoints, bumped after each change" },
 	[DP_MAP_IFACE_SLOTS] = { VXNET_PIN_IFACE_SLOTS, sizeof(__u32),
 				 sizeof(struct vxnet_iface_slot),
 				 "per-CPU copies of ifaces records, at ifindex % 4096" },
+	[DP_MAP_EP_CACHE] = { VXNET_PIN_EP_CACHE, sizeof(__u32), sizeof(struct vxnet_ep_cached),
+			      "per-CPU copies of endpoints records, by slot of {VNI, IP}" },
 };
 
 const struct dp_prog dp_progs[DP_PROG_COUNT] = {

@@ -35,6 +35,7 @@ enum dp_map_id {
 	DP_MAP_NEXTHOPS, /* the datapath's own cache of underlay next hops (per-CPU) */
 	DP_MAP_GENS,    /* generations of the maps the datapath keeps copies of */
 	DP_MAP_IFACE_SLOTS, /* the datapath's own copies of ifaces records (per-CPU) */
+	DP_MAP_EP_CACHE, /* the same of endpoints records (per-CPU) */
 	DP_MAP_COUNT,
 };
 

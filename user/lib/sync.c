@@ -66,8 +66,9 @@ void dp_sync_close(struct dp_sync *s)
 		kv_free(&s->want[m]);
 }
 
-/* Writes want into map m; after a change to ifaces, bumps its generation
- * (the datapath's copies of it, iface_slots, are then out of date).
+/* Writes want into map m; after a change to ifaces or endpoints, bumps its
+ * generation (the datapath's copies of them, iface_slots and ep_cache, are
+ * then out of date).
  */
 static int write_map(struct dp_sync *s, int m, const struct kv_set *want,
 		     const struct kv_set *scope, struct kv_result *res)
@@ -75,8 +76,9 @@ static int write_map(struct dp_sync *s, int m, const struct kv_set *want,
 	struct kv_result was = *res;
 	int err = kv_apply(s->fds[m], want, scope, res);
 
-	if (m == DP_MAP_IFACES && memcmp(&was, res, sizeof(was)))
-		err = dp_gen_bump(s->dir, VXNET_GEN_IFACES) ?: err;
+	if ((m == DP_MAP_IFACES || m == DP_MAP_ENDPOINTS) && memcmp(&was, res, sizeof(was)))
+		err = dp_gen_bump(s->dir, m == DP_MAP_IFACES ? VXNET_GEN_IFACES
+							   : VXNET_GEN_ENDPOINTS) ?: err;
 	if (err)
 		pr_err("%s: write %s/%s: %s", s->who, s->dir, dp_maps[m].name, strerror(-err));
 	return err;
