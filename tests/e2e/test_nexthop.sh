@@ -78,6 +78,12 @@ ip -n "$RB" link set rb1 address 02:00:00:00:0b:0b
 ip -n "$H1" neigh replace 198.18.3.1 lladdr 02:00:00:00:0b:0b dev eth1 nud reachable
 sleep 0.5
 check "$T: rb's MAC changed: c1 pings c2 through rb's new MAC" ping_ok 10
+# the cache is pinned and readable: h2's address through eth1 to rb's new MAC
+check "$T: bpftool map show pinned nexthops" bpftool map show pinned "$PIN1/nexthops"
+if vx1 map dump nexthops -j | jq -e '[.[] | select(.value.address == "198.18.2.2" and .value.ifname == "eth1" and
+		.value.dmac == "02:00:00:00:0b:0b")] | length > 0' >/dev/null; then
+	ok "$T: vxnet map dump nexthops: 198.18.2.2 through eth1 to rb's new MAC"
+else fail "$T: vxnet map dump nexthops: $(vx1 map dump nexthops 2>&1 | head -3 | tr '\n' '|')"; fi
 
 wait "$PING_PID"
 PING_PID=

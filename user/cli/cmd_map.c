@@ -304,6 +304,42 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 			       (json_int_t)x->lost);
 		break;
 	}
+	case DP_MAP_NEXTHOPS: {
+		const struct vxnet_nexthop *x = val;
+
+		*k = json_pack("{s:I}", "slot", (json_int_t)*(const __u32 *)key);
+		*v = json_pack("{s:o,s:I,s:o,s:I,s:o,s:o,s:I}", "address", ip_json(x->addr), "ifindex",
+			       (json_int_t)x->ifindex, "ifname", ifname_json(x->ifindex, ifname), "mtu",
+			       (json_int_t)x->mtu, "smac", mac_json(x->smac), "dmac", mac_json(x->dmac),
+			       "expires_ns", (json_int_t)x->expires);
+		break;
+	}
+	case DP_MAP_GENS: {
+		const __u32 *i = key;
+
+		*k = json_pack("{s:I,s:s}", "index", (json_int_t)*i, "map",
+			       *i == VXNET_GEN_IFACES ? "ifaces" : *i == VXNET_GEN_ENDPOINTS ? "endpoints" : "?");
+		*v = json_pack("{s:I}", "generation", (json_int_t)*(const __u32 *)val);
+		break;
+	}
+	case DP_MAP_IFACE_SLOTS: {
+		const struct vxnet_iface_slot *x = val;
+
+		*k = json_pack("{s:I}", "slot", (json_int_t)*(const __u32 *)key);
+		*v = json_pack("{s:I,s:o,s:I,s:I,s:o,s:o}", "ifindex", (json_int_t)x->ifindex, "ifname",
+			       ifname_json(x->ifindex, ifname), "generation", (json_int_t)x->gen, "vni",
+			       (json_int_t)x->ifc.vni, "ip", ip_json(x->ifc.ip), "mac", mac_json(x->ifc.mac));
+		break;
+	}
+	case DP_MAP_EP_CACHE: {
+		const struct vxnet_ep_cached *x = val;
+
+		*k = json_pack("{s:I}", "slot", (json_int_t)*(const __u32 *)key);
+		*v = json_pack("{s:I,s:o,s:I,s:b,s:o,s:o}", "vni", (json_int_t)x->vni, "ip",
+			       ip_json(x->ip), "generation", (json_int_t)x->gen, "found", x->found != 0,
+			       "mac", mac_json(x->ep.mac), "node", ip_json(x->ep.node));
+		break;
+	}
 	default: /* a map this file does not know yet: its bytes */
 		*k = json_pack("{s:o}", "hex", hex_json(key, dp_maps[id].key_size));
 		*v = json_pack("{s:o}", "hex", hex_json(val, dp_maps[id].value_size));
@@ -396,6 +432,47 @@ static int ep_dump_one(__u32 ifindex, void *arg)
 	return err;
 }
 
+/* The datapath's own per-CPU copies (nexthops, iface_slots, ep_cache):
+ * each CPU's slot is its own entry, not a counter to sum.
+ */
+static int copies(int id)
+{
+	return id == DP_MAP_NEXTHOPS || id == DP_MAP_IFACE_SLOTS || id == DP_MAP_EP_CACHE;
+}
+
+/* Whether a copy's slot holds nothing (its tag 0). */
+static int copy_empty(int id, const void *val)
+{
+	switch (id) {
+	case DP_MAP_NEXTHOPS:
+		return !((const struct vxnet_nexthop *)val)->addr;
+	case DP_MAP_IFACE_SLOTS:
+		return !((const struct vxnet_iface_slot *)val)->ifindex;
+	default:
+		return !((const struct vxnet_ep_cached *)val)->ip;
+	}
+}
+
+/* One entry per CPU whose copy at key holds something, "cpu" in its key. */
+static int dump_copies(int id, const struct names *n, const void *key, const unsigned char *val,
+		       int ncpu, size_t stride, json_t *out)
+{
+	for (int c = 0; c < ncpu; c++) {
+		const void *x = val + c * stride;
+		json_t *k, *v;
+		int err;
+
+		if (copy_empty(id, x))
+			continue;
+		err = decode(id, n, key, x, &k, &v);
+		if (err)
+			return err;
+		json_object_set_new(k, "cpu", json_integer(c));
+		json_array_append_new(out, json_pack("{s:o,s:o}", "key", k, "value", v));
+	}
+	return 0;
+}
+
 static int map_dump(void *arg)
 {
 	const struct dump_arg *a = arg;
@@ -475,6 +552,12 @@ static int map_dump(void *arg)
 			err = -errno;
 			break;
 		}
+		if (percpu && copies(id)) {
+			err = dump_copies(id, &n, next, val, ncpu, stride, out);
+			if (err)
+				break;
+			continue;
+		}
 		if (percpu)
 			sum_percpu(val, ncpu, stride, info.value_size, (__u64 *)one);
 		else
@@ -522,7 +605,8 @@ cleanup:
 static const struct cli_opt dump_opts[] = {
 	{ .meta = "NAME", .type = CLI_STR, .off = offsetof(struct dump_arg, name),
 	  .help = "a pinned map: nodes, networks, subnets, node_vnis, ifaces, endpoints,\n"
-		  "backends, services, published, stats, drops, host, nat, ep_stats, ep_slots, monitor" },
+		  "backends, services, published, stats, drops, host, nat, ep_stats, ep_slots, monitor,\n"
+		  "nexthops, gens, iface_slots, ep_cache" },
 	{ "json", NULL, CLI_FLAG, offsetof(struct dump_arg, json),
 	  "print a JSON array of {\"key\": {...}, \"value\": {...}}", .letter = 'j' },
 	{},

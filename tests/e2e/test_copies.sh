@@ -1,0 +1,139 @@
+#!/bin/bash
+# The datapath's own copies of ifaces and endpoints records (iface_slots,
+# ep_cache: per CPU, tagged with their key and the map's generation in
+# gens) while the records change under traffic. On h1 of topo.sh:
+#
+#   c1 10.1.0.2 (veth ifindex X)      c7 10.1.0.7 (veth ifindex X + 4096:
+#        |                                 |       c1's iface_slots slot)
+#   +----------------------- h1 ---------------------+    r    h2 -- c2 10.1.0.3
+#
+# c1 and c7 share a slot and both reach c2; c2 pings c7 while c1 is
+# detached and attached again with another MAC (a new veth): c7's flow
+# goes on, the new c1 reaches c2, nothing is dropped as spoofed or as an
+# unknown veth, and no slot holds the gone veth at the current generation.
+# Then c2 moves to another address under traffic (its endpoints record on
+# h1 changes): h1 sends to the new one at once.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/topo.sh"
+T=copies
+C7=${P}c7
+PING_PID=
+cleanup() { stop_pid 3 "$PING_PID"; topo_cleanup; }
+trap cleanup EXIT
+topo_build || { fail "$T: build topology"; exit 1; }
+topo_vxnet tc || { fail "$T: vxnet up and attach"; exit 1; }
+mkns "$C7" || { fail "$T: namespace c7"; exit 1; }
+
+ifindex_of() { # ifindex_of NETNS: ifindex of that container's veth on h1
+	local ifn
+	ifn=$(jq -r --arg n "h1-$1-blue" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE")
+	ip -n "$H1" -j link show "$ifn" | jq '.[0].ifindex'
+}
+# advance_to N: the next veth made in h1 gets ifindex N (the kernel hands
+# out the next free index after the last one it gave): pairs of veths
+# until then, the odd one out as a veth whose own end has a fixed index.
+advance_to() {
+	local last n i
+	last=$(ip -n "$H1" -j link show | jq '[.[].ifindex] | max')
+	ip -n "$H1" link add xprobea type veth peer name xprobeb || return 1
+	last=$(ip -n "$H1" -j link show | jq '[.[].ifindex] | max')
+	n=$(($1 - last - 1))
+	[ "$n" -ge 0 ] || { echo "ifindex $last already past $1" >&2; return 1; }
+	{
+		for ((i = 0; i < n / 2; i++)); do echo "link add xa$i type veth peer name xb$i"; done
+		[ $((n % 2)) = 1 ] && echo "link add xodd index 2000000000 type veth peer name xoddp"
+	} >"$TMP/advance.batch"
+	[ "$n" = 0 ] || ip -n "$H1" -batch "$TMP/advance.batch" >/dev/null
+}
+# pings FROM TO N: FROM's container pings TO N times, 50 ms apart; at most one lost
+pings() {
+	local got
+	got=$(in_ns "$1" ping -q -c "$3" -i 0.05 -W 1 "$2" 2>&1 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	echo "$got/$3 answered"
+	[ "${got:-0}" -ge $(($3 - 1)) ]
+}
+# refused: h1's drops that a stale copy would cause, summed
+refused() {
+	local a b c
+	a=$(counter vx1 spoofed-ip) && b=$(counter vx1 spoofed-mac) && c=$(counter vx1 unknown-iface) || return 1
+	echo $((a + b + c))
+}
+gen() { vx1 map dump gens -j | jq --arg m "$1" '.[] | select(.key.map == $m) | .value.generation'; }
+
+X=$(ifindex_of "$C1")
+check "$T: c1 (veth ifindex $X) pings c2" pings "$C1" 10.1.0.3 5
+refused0=$(refused) || fail "$T: read h1's drop counters"
+
+# ---- c7's veth at X + 4096: the same iface_slots slot as c1's ----
+advance_to $((X + 4096)) || fail "$T: advance h1's ifindexes to $((X + 4096))"
+{ vx1 attach "$C7" blue --ip 10.1.0.7 >/dev/null && vx2 sync >/dev/null; } || fail "$T: attach c7"
+X7=$(ifindex_of "$C7")
+if [ "$X7" = $((X + 4096)) ]; then ok "$T: c7's veth has ifindex $X7, c1's slot ($((X % 4096)))"
+else fail "$T: c7's veth has ifindex '$X7', not $((X + 4096))"; fi
+for i in 1 2; do
+	check "$T: c1 and c7 share a slot: c1 pings c2 ($i)" pings "$C1" 10.1.0.3 3
+	check "$T: c1 and c7 share a slot: c7 pings c2 ($i)" pings "$C7" 10.1.0.3 3
+done
+if [ "$(refused)" = "$refused0" ]; then ok "$T: sharing a slot: no spoofed-ip, spoofed-mac or unknown-iface drop on h1"
+else fail "$T: sharing a slot: h1's spoof/unknown-iface drops went from $refused0 to $(refused)"; fi
+
+# ---- c1 detached and attached again (new veth, new MAC) while c2 pings c7 ----
+g0=$(gen ifaces)
+in_ns "$C2" ping -q -i 0.02 -w 6 10.1.0.7 >"$TMP/flow" 2>&1 &
+PING_PID=$!
+sleep 1
+check "$T: detach c1 under c2's flow to c7" vx1 detach "$C1" blue
+vx2 sync >/dev/null
+sleep 0.5
+check "$T: attach c1 again with MAC 02:00:00:00:01:99" vx1 attach "$C1" blue --ip 10.1.0.2 --mac 02:00:00:00:01:99
+check "$T: h2 syncs (c1's new MAC)" vx2 sync
+X1=$(ifindex_of "$C1")
+check "$T: the new c1 (veth ifindex $X1) pings c2" pings "$C1" 10.1.0.3 5
+wait "$PING_PID"
+PING_PID=
+sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$TMP/flow")
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow")
+if is_count "$sent" 2>/dev/null && is_count "$got" 2>/dev/null && [ "$sent" -ge 150 ] &&
+   [ $((got * 100)) -ge $((sent * 97)) ]; then
+	ok "$T: c2's flow to c7 through c1's detach and attach: $got of $sent answered"
+else
+	fail "$T: c2's flow to c7: $(tr '\n' ' ' <"$TMP/flow")"
+fi
+if [ "$(refused)" = "$refused0" ]; then ok "$T: through the detach and attach: no spoofed-ip, spoofed-mac or unknown-iface drop on h1"
+else fail "$T: h1's spoof/unknown-iface drops went from $refused0 to $(refused)"; fi
+g1=$(gen ifaces)
+if is_count "$g0" 2>/dev/null && is_count "$g1" 2>/dev/null && [ "$g1" -gt "$g0" ]; then
+	ok "$T: vxnet map dump gens: the ifaces generation moved ($g0 -> $g1)"
+else fail "$T: ifaces generation '$g0' -> '$g1'"; fi
+stale=$(vx1 map dump iface_slots -j | jq --argjson x "$X" --argjson g "$g1" '[.[] | select(.value.ifindex == $x and .value.generation >= $g)] | length')
+if [ "$stale" = 0 ]; then ok "$T: vxnet map dump iface_slots: no slot holds c1's old veth ($X) at the current generation"
+else fail "$T: $stale slots hold c1's old veth $X at generation $g1"; fi
+if vx1 map dump iface_slots -j | jq -e --argjson x "$X7" '[.[] | select(.value.ifindex == $x and .value.ip == "10.1.0.7")] | length > 0' >/dev/null; then
+	ok "$T: vxnet map dump iface_slots: c7's copy, with its address, on the CPU(s) its flow ran on"
+else fail "$T: no iface_slots copy of c7 (ifindex $X7): $(vx1 map dump iface_slots 2>&1 | head -3 | tr '\n' '|')"; fi
+
+# ---- c2's endpoints record on h1 changes under traffic: c2 moves to 10.1.0.30 ----
+check "$T: c1 pings c2 at 10.1.0.3 (h1 copies c2's record)" pings "$C1" 10.1.0.3 3
+in_ns "$C1" ping -q -i 0.02 -w 6 10.1.0.30 >"$TMP/flow2" 2>&1 &
+PING_PID=$!
+sleep 1
+g2=$(gen endpoints)
+check "$T: detach c2 on h2" vx2 detach "$C2" blue
+check "$T: attach c2 again at 10.1.0.30" vx2 attach "$C2" blue --ip 10.1.0.30
+check "$T: h1 syncs (c2's record at 10.1.0.30, none at 10.1.0.3)" vx1 sync
+wait "$PING_PID"
+PING_PID=
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow2")
+if is_count "$got" 2>/dev/null && [ "$got" -ge 50 ]; then ok "$T: c1's flow to 10.1.0.30 answered once c2 moved there ($got replies)"
+else fail "$T: c1's flow to 10.1.0.30: $(tr '\n' ' ' <"$TMP/flow2")"; fi
+check "$T: c1 pings c2 at 10.1.0.30" pings "$C1" 10.1.0.30 3
+n0=$(counter vx1 no-endpoint)
+check_not "$T: c1's ping to the old 10.1.0.3 is not answered" in_ns "$C1" ping -q -c 2 -i 0.1 -W 1 10.1.0.3
+n1=$(counter vx1 no-endpoint)
+if is_count "$n0" 2>/dev/null && is_count "$n1" 2>/dev/null && [ "$n1" -ge $((n0 + 2)) ]; then
+	ok "$T: ... h1 drops it as no-endpoint ($n0 -> $n1), not sent to c2's old record"
+else fail "$T: no-endpoint on h1 $n0 -> $n1"; fi
+g3=$(gen endpoints)
+if is_count "$g3" 2>/dev/null && [ "$g3" -gt "$g2" ]; then ok "$T: the endpoints generation moved ($g2 -> $g3)"
+else fail "$T: endpoints generation '$g2' -> '$g3'"; fi
+finish
