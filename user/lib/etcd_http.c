@@ -745,6 +745,236 @@ cleanup:
 	return err;
 }
 
+/* ---- native gRPC: a server stream (Watch) ---- */
+
+int grpc_frames_feed(struct grpc_frames *r, const void *data, size_t n, size_t max,
+		     etcd_msg_fn fn, void *arg, const char **why)
+{
+	size_t off = 0;
+	int err = 0;
+
+	*why = NULL;
+	if (r->n + n > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+		uint8_t *p;
+
+		while (cap < r->n + n)
+			cap *= 2;
+		p = realloc(r->p, cap);
+		if (!p)
+			return -ENOMEM;
+		r->p = p;
+		r->cap = cap;
+	}
+	memcpy(r->p + r->n, data, n);
+	r->n += n;
+	/* Each message: a flag (0: not compressed; we never ask for
+	 * compression), a 4-byte big-endian length, the bytes.
+	 */
+	while (!err && r->n - off >= 5) {
+		const uint8_t *f = r->p + off;
+		uint32_t len = (uint32_t)f[1] << 24 | f[2] << 16 | f[3] << 8 | f[4];
+
+		if (f[0]) {
+			*why = f[0] == 1 ? "a compressed message (never asked for)" : "bytes that are not a gRPC message";
+			err = -EPROTO;
+		} else if (len > max) {
+			*why = "a message larger than the bound";
+			err = -EFBIG;
+		} else if (r->n - off - 5 < len) {
+			break; /* the rest comes in a later callback */
+		} else {
+			err = fn(arg, f + 5, len);
+			off += 5 + len;
+		}
+	}
+	memmove(r->p, r->p + off, r->n - off);
+	r->n -= off;
+	return err;
+}
+
+void grpc_frames_free(struct grpc_frames *r)
+{
+	free(r->p);
+	*r = (struct grpc_frames){};
+}
+
+struct gstream {
+	struct etcd_http *h;
+	struct grpc_head g;
+	struct grpc_frames f;
+	etcd_msg_fn fn;
+	void *arg;
+	int (*stop)(void *arg);
+	void *stop_arg;
+	int err;
+};
+
+static size_t on_gstream_data(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct gstream *w = arg;
+	const char *why = NULL;
+	long code = 0;
+
+	curl_easy_getinfo(w->h->grpc, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200 || !w->g.is_grpc) {
+		snprintf(w->h->err, sizeof(w->h->err), "etcd at %s answered gRPC with HTTP %ld, not gRPC",
+			 cur_host(w->h), code);
+		w->err = -ENOTSUP;
+		return 0;
+	}
+	w->err = grpc_frames_feed(&w->f, data, size * nmemb, ETCD_MAX_LINE, w->fn, w->arg, &why);
+	if (why)
+		snprintf(w->h->err, sizeof(w->h->err), "watch on %s: etcd sent %s", cur_host(w->h), why);
+	else if (w->err == -ENOMEM && !w->h->err[0])
+		snprintf(w->h->err, sizeof(w->h->err), "out of memory");
+	return w->err ? 0 : size * nmemb;
+}
+
+static int on_gstream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct gstream *w = arg;
+
+	return w->stop(w->stop_arg) ? 1 : 0;
+}
+
+/* One stream on member h->cur, as etcd_grpc_stream. */
+static int grpc_stream_once(struct etcd_http *h, const char *method, const char *body, size_t blen,
+			    struct gstream *w)
+{
+	struct curl_slist *l = curl_slist_append(NULL, "Content-Type: application/grpc"), *t = NULL;
+	char *a = NULL;
+	long ver = 0;
+	CURLcode rc;
+	int err;
+
+	if (l)
+		t = curl_slist_append(l, "TE: trailers");
+	if (t && h->token && (asprintf(&a, "token: %s", h->token) < 0 || !(t = curl_slist_append(l, a))))
+		t = NULL;
+	free(a);
+	if (!t || (!h->grpc && !(h->grpc = curl_easy_init()))) {
+		curl_slist_free_all(l);
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		return -ENOMEM;
+	}
+	set_common(h, h->grpc, h->cur, method, l, NULL);
+	curl_easy_setopt(h->grpc, CURLOPT_FRESH_CONNECT, 1L); /* as grpc_once */
+	curl_easy_setopt(h->grpc, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(h->grpc, CURLOPT_BUFFERSIZE, 512L << 10);
+	/* The request, then our half of the stream closes: etcd keeps the
+	 * watch (recvLoop returns nil on EOF, etcd commit 9a20743).
+	 */
+	curl_easy_setopt(h->grpc, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h->grpc, CURLOPT_POSTFIELDSIZE, (long)blen);
+	curl_easy_setopt(h->grpc, CURLOPT_HTTP_VERSION,
+			 h->tls ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+	curl_easy_setopt(h->grpc, CURLOPT_WRITEFUNCTION, on_gstream_data);
+	curl_easy_setopt(h->grpc, CURLOPT_WRITEDATA, w);
+	curl_easy_setopt(h->grpc, CURLOPT_HEADERFUNCTION, on_grpc_header);
+	curl_easy_setopt(h->grpc, CURLOPT_HEADERDATA, &w->g);
+	curl_easy_setopt(h->grpc, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h->grpc, CURLOPT_XFERINFOFUNCTION, on_gstream_progress);
+	curl_easy_setopt(h->grpc, CURLOPT_XFERINFODATA, w);
+	w->g = (struct grpc_head){ .status = -1 };
+	rc = curl_easy_perform(h->grpc);
+	curl_slist_free_all(l);
+	curl_easy_getinfo(h->grpc, CURLINFO_HTTP_VERSION, &ver);
+	if (w->err)
+		return w->err;
+	if (w->stop(w->stop_arg))
+		return -ECANCELED;
+	if (!w->g.is_grpc && (rc == CURLE_HTTP2 || rc == CURLE_WEIRD_SERVER_REPLY ||
+			      rc == CURLE_UNSUPPORTED_PROTOCOL || (rc == CURLE_OK && ver != CURL_HTTP_VERSION_2_0))) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s does not answer gRPC", cur_host(h));
+		return -ENOTSUP;
+	}
+	if (never_connected(rc))
+		return curl_failed(h, h->cur, rc, NULL) == -EAGAIN ? -ECONNRESET : -EIO;
+	if (rc == CURLE_OK && !w->g.is_grpc) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s answered gRPC with something else", cur_host(h));
+		return -ENOTSUP;
+	}
+	if (rc == CURLE_OK && w->g.status > 0) {
+		snprintf(h->err, sizeof(h->err), "watch failed: etcd at %s: gRPC status %d: %s", cur_host(h),
+			 w->g.status, w->g.message);
+		for (char *c = h->err; *c; c++)
+			if ((unsigned char)*c < ' ' || *c == 0x7f)
+				*c = '?';
+		return strstr(w->g.message, "invalid auth token") ||
+		       strstr(w->g.message, "invalid%20auth%20token") ? -EACCES : -EIO;
+	}
+	err = -ECONNRESET;
+	snprintf(h->err, sizeof(h->err), "watch on %s ended: %s", cur_host(h),
+		 rc == CURLE_OK ? "closed by etcd" : h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc));
+	return err;
+}
+
+int etcd_grpc_stream(struct etcd_http *h, const char *method, const ProtobufCMessage *msg,
+		     etcd_msg_fn fn, void *arg, int (*stop)(void *arg), void *stop_arg)
+{
+	struct gstream w = { .h = h, .fn = fn, .arg = arg, .stop = stop, .stop_arg = stop_arg };
+	size_t len = 0;
+	char *body;
+	int err = 0;
+
+	h->err[0] = '\0';
+	if (h->grpc_off) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s does not answer gRPC", cur_host(h));
+		return -ENOTSUP;
+	}
+	body = (char *)grpc_frame(msg, &len);
+	if (!body) {
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		return -ENOMEM;
+	}
+	if (h->user && !h->token)
+		err = grpc_authenticate(h);
+	err = err ?: grpc_stream_once(h, method, body, len, &w);
+	if (err == -ENOTSUP)
+		h->grpc_off = 1;
+	/* etcd refused the token: the next request gets a new one. */
+	if (err == -EACCES) {
+		free(h->token);
+		h->token = NULL;
+	}
+	/* A member that dropped us may be gone: next time, try the next one. */
+	if (err != -ECANCELED && err != -ESTALE && err != -EACCES && err != -ENOTSUP)
+		h->cur = (h->cur + 1) % h->neps;
+	grpc_frames_free(&w.f);
+	free(body);
+	return err;
+}
+
+Etcdserverpb__WatchResponse *etcd_watch_unpack(const uint8_t *p, size_t n, const char **why)
+{
+	Etcdserverpb__WatchResponse *r = etcdserverpb__watch_response__unpack(NULL, n, p);
+
+	*why = NULL;
+	if (!r) {
+		*why = "not a WatchResponse message";
+		return NULL;
+	}
+	if ((r->header && r->header->revision < 0) || r->compact_revision < 0)
+		*why = "a negative revision";
+	for (size_t i = 0; i < r->n_events && !*why; i++) {
+		const Etcdserverpb__Event *ev = r->events[i];
+
+		if (ev->type != ETCDSERVERPB__EVENT__EVENT_TYPE__PUT &&
+		    ev->type != ETCDSERVERPB__EVENT__EVENT_TYPE__DELETE)
+			*why = "an event that is neither a put nor a delete";
+		else if (!ev->kv || !ev->kv->key.len)
+			*why = "an event without a key";
+		else if (ev->kv->mod_revision <= 0)
+			*why = "an event without a revision";
+	}
+	if (*why) {
+		etcdserverpb__watch_response__free_unpacked(r, NULL);
+		return NULL;
+	}
+	return r;
+}
+
 /* ---- the member list, the options ---- */
 
 /* "HOST:PORT": a host name or IPv4 address and a port 1..65535. */

@@ -3,7 +3,8 @@
  * list of an etcd:// or etcds:// URL, TLS (server verified against a CA,
  * optionally a client certificate), etcd's user/password authentication
  * (a token from /v3/auth/authenticate, renewed when etcd refuses it), JSON
- * requests that fail over between members, the watch stream, and the
+ * requests that fail over between members, the watch stream, etcd's
+ * native gRPC API (unary calls, the Watch stream and its framing), and the
  * base64 the gateway wants for keys and values. Every answer is bounded
  * (ETCD_MAX_BODY, ETCD_MAX_LINE) and every integer in it checked.
  * Nothing here prints after open: a failed request leaves its reason in
@@ -90,6 +91,49 @@ typedef int (*etcd_line_fn)(void *arg, const char *line, size_t len);
  */
 int etcd_watch_stream(struct etcd_http *h, const json_t *req, etcd_line_fn fn, void *arg,
 		      int (*stop)(void *arg), void *stop_arg);
+
+/* Gets one message of a gRPC stream (protobuf, len bytes); 0 to go on,
+ * else a negative errno that ends the stream (etcd_grpc_stream's result).
+ */
+typedef int (*etcd_msg_fn)(void *arg, const uint8_t *msg, size_t len);
+
+/* A server stream of etcd's gRPC API (Watch/Watch) on the current member:
+ * msg sent as the one request, then our side closes (etcd keeps a watch
+ * whose client half-closed: v3rpc/watch.go, recvLoop returns nil on EOF).
+ * Each message that comes goes to fn(arg), until fn fails, stop(stop_arg)
+ * says so (asked about once a second: -ECANCELED), etcd sends something
+ * that is not a message of at most ETCD_MAX_LINE bytes (-EPROTO, -EFBIG),
+ * etcd ends it (its grpc-status in h->err; -EACCES: the token) or the
+ * connection goes (-ECONNRESET). -ENOTSUP: the member does not speak gRPC
+ * (the handle then never asks again: use etcd_watch_stream). The token
+ * and TLS as etcd_grpc; unless fn asked for -ESTALE, we stopped or the
+ * token was refused, the next stream tries the next member.
+ */
+int etcd_grpc_stream(struct etcd_http *h, const char *method, const ProtobufCMessage *msg,
+		     etcd_msg_fn fn, void *arg, int (*stop)(void *arg), void *stop_arg);
+
+/* The gRPC framing of a stream, fed as the bytes come (a frame may be
+ * split across feeds, a feed may hold several frames): each whole
+ * message goes to fn(arg). 0, fn's result, -ENOMEM, or -EPROTO / -EFBIG
+ * with *why (a static string) when the bytes are not uncompressed gRPC
+ * messages of at most max bytes (checked on the 5-byte prefix, before the
+ * message is kept).
+ */
+struct grpc_frames {
+	uint8_t *p;
+	size_t n, cap;
+};
+int grpc_frames_feed(struct grpc_frames *r, const void *data, size_t n, size_t max,
+		     etcd_msg_fn fn, void *arg, const char **why);
+void grpc_frames_free(struct grpc_frames *r);
+
+/* Reads a WatchResponse from a hostile etcd: the message, whose
+ * revisions are not negative and whose events are each a put or a delete
+ * of a key at a positive mod_revision; free it with
+ * etcdserverpb__watch_response__free_unpacked. NULL with the reason in
+ * *why (a static string) otherwise.
+ */
+Etcdserverpb__WatchResponse *etcd_watch_unpack(const uint8_t *p, size_t n, const char **why);
 
 /* An int64 of the gateway's JSON into *out: a decimal string ("12"), a
  * number, or absent (0, as proto3 leaves out zeros). -EPROTO for anything

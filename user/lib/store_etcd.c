@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The etcd store, through etcd's v3 HTTP/JSON gateway (etcd_http.h).
+/* The etcd store, through etcd's native gRPC API (Range and the watch;
+ * etcd's JSON gateway where a member does not answer gRPC, and for the
+ * transaction) (etcd_http.h).
  *
  *   /vxnet/nodes/NAME      {"name": ..., "address": ...}
  *   /vxnet/networks/NAME   {"name": ..., "vni": ..., "mtu": ..., "subnets": [...]}
@@ -60,6 +62,7 @@ struct etcd {
 	struct etcd_http h;
 	struct vx_state mirror; /* list and watch: the state as last passed on */
 	int listed;             /* the mirror holds a list's state */
+	enum watch_via { VIA_NONE, VIA_GRPC, VIA_GATEWAY } via; /* the watch's, as last said */
 };
 
 /* ---- records ---- */
@@ -708,12 +711,13 @@ static int flush_events(struct watch_ctx *w)
 }
 
 /* The record of a put: 0, or 1 when bad (reported). */
-static int event_record(const json_t *kv, struct vx_store_event *out)
+static int event_record(const char *key, size_t klen, const char *val, size_t vlen,
+			struct vx_store_event *out)
 {
 	struct vx_state one;
 
 	state_init(&one);
-	if (kv_to_state(kv, &one, 0)) {
+	if (rec_to_state(key, klen, val, vlen, &one, 0)) {
 		state_free(&one);
 		return 1;
 	}
@@ -727,34 +731,36 @@ static int event_record(const json_t *kv, struct vx_store_event *out)
 	return 0;
 }
 
-static int watch_event(struct watch_ctx *w, const json_t *ev)
+/* One event, as either decoder (JSON line, gRPC message) reads it: a put
+ * of val (vlen bytes of JSON; NULL: the gateway's value was not base64)
+ * or a delete of key (klen raw bytes) at revision rev. Events of one
+ * revision (one transaction) go to fn together.
+ */
+static int watch_event(struct watch_ctx *w, int deleted, const void *k, size_t klen,
+		       const char *val, size_t vlen, int64_t rev)
 {
-	const json_t *kv = json_object_get(ev, "kv");
-	const char *type = json_string_value(json_object_get(ev, "type"));
-	const char *k64 = json_string_value(json_object_get(kv, "key")), *name;
-	int deleted = type && !strcmp(type, "DELETE");
-	struct vx_store_event *out = NULL;
-	char *key;
-	int64_t rev;
-	size_t klen;
-	int kind, err;
+	struct vx_store_event *out;
+	char *key = malloc(klen + 1);
+	const char *name;
+	int kind, err = 0;
 
-	err = etcd_jint(&w->e->h, kv, "mod_revision", &rev);
-	if (err)
-		return err;
-	if (!k64 || !(key = b64_decode(k64, &klen)))
-		return 0;
-	kind = key_kind(key, &name);
+	if (!key) {
+		snprintf(w->e->h.err, sizeof(w->e->h.err), "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(key, k, klen);
+	key[klen] = '\0';
+	kind = strlen(key) == klen ? key_kind(key, &name) : -1;
 	/* A name too long for any record: a put is reported below; a delete
 	 * is of nothing the agent ever had.
 	 */
 	if (kind < 0 || (deleted && strlen(name) >= VX_NAME_MAX))
 		goto cleanup;
-	/* Events of one revision (one transaction) go to fn together. */
 	if (w->evs.n && w->evs.v[0].revision != rev && (err = flush_events(w)))
 		goto cleanup;
 	out = store_event_add(&w->evs);
 	if (!out) {
+		snprintf(w->e->h.err, sizeof(w->e->h.err), "out of memory");
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -762,14 +768,70 @@ static int watch_event(struct watch_ctx *w, const json_t *ev)
 	out->kind = kind;
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	out->deleted = deleted;
-	if (!out->deleted && event_record(kv, out))
+	if (!deleted && event_record(key, klen, val, vlen, out))
 		w->evs.n--; /* a bad record: reported, skipped */
 cleanup:
 	free(key);
 	return err;
 }
 
-/* One line of the stream: {"result": {"header": ..., "events": [...]}} */
+/* A watch etcd ended: compacted (compact: the oldest revision kept; the
+ * agent lists again) or canceled for why.
+ */
+static int watch_canceled(struct watch_ctx *w, int64_t compact, const char *why)
+{
+	char *err_text = w->e->h.err;
+	size_t err_size = sizeof(w->e->h.err);
+	int err;
+
+	if (compact) {
+		snprintf(err_text, err_size, "watch revision compacted (oldest kept: %lld)", (long long)compact);
+		err = -ESTALE;
+	} else {
+		snprintf(err_text, err_size, "watch canceled by etcd: %s", why && *why ? why : "no reason given");
+		err = why && strstr(why, "invalid auth token") ? -EACCES : -ECONNRESET;
+	}
+	printable(err_text);
+	return err;
+}
+
+/* The transport the watch uses, said once when it changes. */
+static void watch_via(struct watch_ctx *w, enum watch_via via)
+{
+	if (w->e->via == via)
+		return;
+	w->e->via = via;
+	pr_info("store %s: watching over %s", w->e->base.location,
+		via == VIA_GRPC ? "gRPC (etcdserverpb.Watch/Watch)" :
+				  "the JSON gateway (/v3/watch): etcd does not answer gRPC");
+}
+
+/* One event of a gateway line: {"type": "DELETE"?, "kv": {"key": b64, ...}} */
+static int watch_event_json(struct watch_ctx *w, const json_t *ev)
+{
+	const json_t *kv = json_object_get(ev, "kv");
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	const char *k64 = json_string_value(json_object_get(kv, "key"));
+	const char *v64 = json_string_value(json_object_get(kv, "value"));
+	char *key, *val = NULL;
+	size_t klen, vlen = 0;
+	int64_t rev;
+	int err;
+
+	err = etcd_jint(&w->e->h, kv, "mod_revision", &rev);
+	if (err)
+		return err;
+	if (!k64 || !(key = b64_decode(k64, &klen)))
+		return 0;
+	if (v64)
+		val = b64_decode(v64, &vlen);
+	err = watch_event(w, type && !strcmp(type, "DELETE"), key, klen, val, vlen, rev);
+	free(key);
+	free(val);
+	return err;
+}
+
+/* One line of the gateway's stream: {"result": {"header": ..., "events": [...]}} */
 static int watch_line(void *arg, const char *line, size_t len)
 {
 	struct watch_ctx *w = arg;
@@ -796,25 +858,18 @@ static int watch_line(void *arg, const char *line, size_t len)
 		json_decref(j);
 		return err;
 	}
+	watch_via(w, VIA_GATEWAY);
 	if (json_is_true(json_object_get(r, "canceled"))) {
-		const char *why = json_string_value(json_object_get(r, "cancel_reason"));
 		int64_t c;
 
-		err = etcd_jint(&w->e->h, r, "compact_revision", &c);
-		if (!err && c) {
-			snprintf(err_text, err_size, "watch revision compacted (oldest kept: %lld)", (long long)c);
-			err = -ESTALE;
-		} else if (!err) {
-			snprintf(err_text, err_size, "watch canceled by etcd: %s", why ? why : "no reason given");
-			err = why && strstr(why, "invalid auth token") ? -EACCES : -ECONNRESET;
-		}
-		printable(err_text);
+		err = etcd_jint(&w->e->h, r, "compact_revision", &c) ?:
+		      watch_canceled(w, c, json_string_value(json_object_get(r, "cancel_reason")));
 		json_decref(j);
 		return err;
 	}
 	evs = json_object_get(r, "events");
 	json_array_foreach(evs, i, ev) {
-		err = watch_event(w, ev);
+		err = watch_event_json(w, ev);
 		if (err)
 			break;
 	}
@@ -824,10 +879,43 @@ static int watch_line(void *arg, const char *line, size_t len)
 	return err;
 }
 
-static int etcd_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn, int (*stop)(void *arg), void *arg)
+/* One message of the gRPC stream: a WatchResponse. */
+static int watch_msg(void *arg, const uint8_t *p, size_t n)
 {
-	struct etcd *e = (struct etcd *)s;
-	struct watch_ctx w = { .e = e, .fn = fn, .arg = arg };
+	struct watch_ctx *w = arg;
+	Etcdserverpb__WatchResponse *r;
+	const char *why;
+	int err = 0;
+
+	r = etcd_watch_unpack(p, n, &why);
+	if (!r) {
+		snprintf(w->e->h.err, sizeof(w->e->h.err), "watch on %s: etcd sent a malformed watch answer: %s",
+			 strstr(w->e->h.eps[w->e->h.cur], "://") + 3, why);
+		return -EPROTO;
+	}
+	watch_via(w, VIA_GRPC);
+	if (r->canceled) {
+		err = watch_canceled(w, r->compact_revision, r->cancel_reason);
+		etcdserverpb__watch_response__free_unpacked(r, NULL);
+		return err;
+	}
+	for (size_t i = 0; i < r->n_events && !err; i++) {
+		const Etcdserverpb__KeyValue *kv = r->events[i]->kv;
+
+		err = watch_event(w, r->events[i]->type == ETCDSERVERPB__EVENT__EVENT_TYPE__DELETE,
+				  kv->key.data, kv->key.len, kv->value.len ? (const char *)kv->value.data : "",
+				  kv->value.len, kv->mod_revision);
+	}
+	if (!err)
+		err = flush_events(w);
+	etcdserverpb__watch_response__free_unpacked(r, NULL);
+	return err;
+}
+
+/* The gateway's watch: the same request as JSON. */
+static int watch_json(struct watch_ctx *w, int64_t rev, int (*stop)(void *arg), void *arg)
+{
+	struct etcd *e = w->e;
 	char *k64 = b64_encode(PREFIX, strlen(PREFIX)), *end = b64_encode(PREFIX_END, strlen(PREFIX_END));
 	json_t *req = NULL;
 	int err;
@@ -836,7 +924,7 @@ static int etcd_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn, int (*sto
 		req = json_pack("{s:{s:s, s:s, s:I}}", "create_request", "key", k64, "range_end", end,
 				"start_revision", (json_int_t)rev + 1);
 	if (req) {
-		err = etcd_watch_stream(&e->h, req, watch_line, &w, stop, arg);
+		err = etcd_watch_stream(&e->h, req, watch_line, w, stop, arg);
 	} else {
 		err = -ENOMEM;
 		snprintf(e->h.err, sizeof(e->h.err), "out of memory");
@@ -844,6 +932,27 @@ static int etcd_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn, int (*sto
 	json_decref(req);
 	free(k64);
 	free(end);
+	return err;
+}
+
+/* The watch over etcd's gRPC API; the gateway's where gRPC does not answer. */
+static int etcd_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn, int (*stop)(void *arg), void *arg)
+{
+	struct etcd *e = (struct etcd *)s;
+	struct watch_ctx w = { .e = e, .fn = fn, .arg = arg };
+	Etcdserverpb__WatchCreateRequest c = ETCDSERVERPB__WATCH_CREATE_REQUEST__INIT;
+	Etcdserverpb__WatchRequest req = ETCDSERVERPB__WATCH_REQUEST__INIT;
+	int err;
+
+	c.key = (ProtobufCBinaryData){ .data = (uint8_t *)PREFIX, .len = strlen(PREFIX) };
+	c.range_end = (ProtobufCBinaryData){ .data = (uint8_t *)PREFIX_END, .len = strlen(PREFIX_END) };
+	c.start_revision = rev + 1;
+	req.create_request = &c;
+	err = etcd_grpc_stream(&e->h, "/etcdserverpb.Watch/Watch", &req.base, watch_msg, &w, stop, arg);
+	if (err == -ENOTSUP) {
+		pr_debug("store %s: %s; watching through the JSON gateway", s->location, e->h.err);
+		err = watch_json(&w, rev, stop, arg);
+	}
 	free(w.evs.v);
 	return err;
 }
