@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target: how the store reads etcd's gRPC answers (a hostile or
  * broken etcd's) through protobuf-c and user/lib/etcd_rpc.proto:
- * etcd_range_unpack (a RangeResponse and its checks) and the
- * AuthenticateResponse's unpack. Input: a message as etcd would send it.
+ * etcd_range_unpack (a RangeResponse and its checks), etcd_watch_unpack
+ * (a WatchResponse and its checks), the AuthenticateResponse's unpack, and
+ * the watch stream's framing (grpc_frames_feed). Input: a message as etcd
+ * would send it, and the same bytes as a stream of gRPC frames.
  * Checks besides ASan/UBSan (fuzz.h):
  *   - etcd_range_unpack gives a message or NULL with a reason, and a
  *     message it gives has no negative revision and no kv without a key;
@@ -10,9 +12,18 @@
  *   - every kv of it packs back (the store's next page starts at its
  *     last key) and, unpacked again, is the same key, value and revision;
  *   - a RangeRequest for a key and range end taken from the input packs
- *     and unpacks back to the same fields (the store's request).
+ *     and unpacks back to the same fields (the store's request);
+ *   - etcd_watch_unpack gives a message or NULL with a reason, silently,
+ *     and a message it gives has no negative revision and only puts and
+ *     deletes of a key at a positive revision;
+ *   - the input as a frame stream, fed whole, one byte at a time and cut
+ *     in two where its first byte says, gives the same messages (count
+ *     and bytes) and the same end (0, -EPROTO, -EFBIG with a reason), and
+ *     never a message over the bound (64 bytes, so that it is hit).
  * Seeds: tests/fuzz/corpus/etcd_pb/.
  */
+#include <errno.h>
+
 #include "fuzz.h"
 
 #include "etcd_http.h"
@@ -47,8 +58,84 @@ static void kv_round_trip(const Etcdserverpb__KeyValue *kv, size_t i)
 	free(buf);
 }
 
+static void check_watch(const Etcdserverpb__WatchResponse *w)
+{
+	if ((w->header && w->header->revision < 0) || w->compact_revision < 0)
+		fz_fail("WatchResponse: a negative revision");
+	for (size_t i = 0; i < w->n_events; i++) {
+		const Etcdserverpb__Event *ev = w->events[i];
+
+		if (ev->type != ETCDSERVERPB__EVENT__EVENT_TYPE__PUT &&
+		    ev->type != ETCDSERVERPB__EVENT__EVENT_TYPE__DELETE)
+			fz_fail("event %zu: type %d", i, ev->type);
+		if (!ev->kv || !ev->kv->key.len || ev->kv->mod_revision <= 0)
+			fz_fail("event %zu: no key or no revision", i);
+	}
+}
+
+#define FRAME_MAX 64
+
+/* What a frame stream gave: how many messages, a hash of their bytes. */
+struct seen {
+	size_t n;
+	uint64_t hash;
+};
+
+static int on_msg(void *arg, const uint8_t *p, size_t len)
+{
+	struct seen *s = arg;
+
+	if (len > FRAME_MAX)
+		fz_fail("a message of %zu bytes, over the bound %d", len, FRAME_MAX);
+	s->n++;
+	s->hash = (s->hash ^ len) * 0x100000001b3ull;
+	for (size_t i = 0; i < len; i++)
+		s->hash = (s->hash ^ p[i]) * 0x100000001b3ull;
+	return 0;
+}
+
+/* Feeds data in pieces of at most step bytes (0: whole). */
+static int feed(const uint8_t *data, size_t size, size_t step, struct seen *s, const char **why)
+{
+	struct grpc_frames f = {};
+	size_t off = 0;
+	int err = 0;
+
+	*s = (struct seen){ .hash = 0xcbf29ce484222325ull };
+	*why = NULL;
+	do {
+		size_t n = step && size - off > step ? step : size - off;
+
+		err = grpc_frames_feed(&f, data + off, n, FRAME_MAX, on_msg, s, why);
+		off += n;
+	} while (!err && off < size);
+	grpc_frames_free(&f);
+	if (err && err != -EPROTO && err != -EFBIG)
+		fz_fail("grpc_frames_feed: %d", err);
+	if (!err != !*why)
+		fz_fail("grpc_frames_feed: %d with reason %s", err, *why ? *why : "none");
+	return err;
+}
+
+static void check_frames(const uint8_t *data, size_t size)
+{
+	struct seen whole, bytes, two;
+	const char *why;
+	int e0, e1, e2;
+	size_t cut = size ? data[0] % (size + 1) : 0;
+
+	e0 = feed(data, size, 0, &whole, &why);
+	e1 = feed(data, size, 1, &bytes, &why);
+	if (e0 != e1 || whole.n != bytes.n || whole.hash != bytes.hash)
+		fz_fail("frames: whole %d/%zu, a byte at a time %d/%zu", e0, whole.n, e1, bytes.n);
+	e2 = cut ? feed(data, size, cut, &two, &why) : e0;
+	if (cut && (e0 != e2 || whole.n != two.n || whole.hash != two.hash))
+		fz_fail("frames: whole %d/%zu, in pieces of %zu %d/%zu", e0, whole.n, cut, e2, two.n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	Etcdserverpb__WatchResponse *w;
 	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT, *rback;
 	Etcdserverpb__RangeResponse *r;
 	Etcdserverpb__AuthenticateResponse *a;
@@ -75,6 +162,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (r)
 		etcdserverpb__range_response__free_unpacked(r, NULL);
+	why = "unset";
+	fz_begin();
+	w = etcd_watch_unpack(data, size, &why);
+	fz_end();
+	fz_expect_lines("etcd_watch_unpack", 0, 0);
+	if (!w == !why)
+		fz_fail("etcd_watch_unpack: %s and %s", w ? "a message" : "NULL", why ? why : "no reason");
+	if (w) {
+		check_watch(w);
+		etcdserverpb__watch_response__free_unpacked(w, NULL);
+	}
+	check_frames(data, size);
 	a = etcdserverpb__authenticate_response__unpack(NULL, size, data);
 	if (a)
 		etcdserverpb__authenticate_response__free_unpacked(a, NULL);

@@ -754,6 +754,8 @@ int grpc_frames_feed(struct grpc_frames *r, const void *data, size_t n, size_t m
 	int err = 0;
 
 	*why = NULL;
+	if (!n)
+		return 0; /* nothing new: whole frames went at the last feed */
 	if (r->n + n > r->cap) {
 		size_t cap = r->cap ? r->cap : 4096;
 		uint8_t *p;
@@ -820,11 +822,15 @@ static size_t on_gstream_data(char *data, size_t size, size_t nmemb, void *arg)
 	if (code != 200 || !w->g.is_grpc) {
 		snprintf(w->h->err, sizeof(w->h->err), "etcd at %s answered gRPC with HTTP %ld, not gRPC",
 			 cur_host(w->h), code);
+		w->h->grpc_off = 1;
 		w->err = -ENOTSUP;
 		return 0;
 	}
 	w->err = grpc_frames_feed(&w->f, data, size * nmemb, ETCD_MAX_LINE, w->fn, w->arg, &why);
-	if (why)
+	if (w->err == -EFBIG && why) /* as the gateway's stream says it */
+		snprintf(w->h->err, sizeof(w->h->err), "watch on %s: an event longer than %u MiB",
+			 cur_host(w->h), ETCD_MAX_LINE >> 20);
+	else if (why)
 		snprintf(w->h->err, sizeof(w->h->err), "watch on %s: etcd sent %s", cur_host(w->h), why);
 	else if (w->err == -ENOMEM && !w->h->err[0])
 		snprintf(w->h->err, sizeof(w->h->err), "out of memory");
@@ -887,12 +893,25 @@ static int grpc_stream_once(struct etcd_http *h, const char *method, const char 
 	if (!w->g.is_grpc && (rc == CURLE_HTTP2 || rc == CURLE_WEIRD_SERVER_REPLY ||
 			      rc == CURLE_UNSUPPORTED_PROTOCOL || (rc == CURLE_OK && ver != CURL_HTTP_VERSION_2_0))) {
 		snprintf(h->err, sizeof(h->err), "etcd at %s does not answer gRPC", cur_host(h));
+		h->grpc_off = 1; /* as etcd_grpc: it never will */
+		return -ENOTSUP;
+	}
+	/* Connected, and closed with no HTTP/2 answer at all: what an HTTP/1.1
+	 * proxy does with HTTP/2's preface (curl then fails to send or to
+	 * read, or got nothing), but also what a member going down or a
+	 * refused TLS handshake may do: the gateway for this watch (it says
+	 * what is wrong if something is), gRPC again for the next.
+	 */
+	if (!w->g.is_grpc && (rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR)) {
+		snprintf(h->err, sizeof(h->err), "etcd at %s closed the connection without a gRPC answer",
+			 cur_host(h));
 		return -ENOTSUP;
 	}
 	if (never_connected(rc))
 		return curl_failed(h, h->cur, rc, NULL) == -EAGAIN ? -ECONNRESET : -EIO;
 	if (rc == CURLE_OK && !w->g.is_grpc) {
 		snprintf(h->err, sizeof(h->err), "etcd at %s answered gRPC with something else", cur_host(h));
+		h->grpc_off = 1;
 		return -ENOTSUP;
 	}
 	if (rc == CURLE_OK && w->g.status > 0) {
@@ -931,8 +950,6 @@ int etcd_grpc_stream(struct etcd_http *h, const char *method, const ProtobufCMes
 	if (h->user && !h->token)
 		err = grpc_authenticate(h);
 	err = err ?: grpc_stream_once(h, method, body, len, &w);
-	if (err == -ENOTSUP)
-		h->grpc_off = 1;
 	/* etcd refused the token: the next request gets a new one. */
 	if (err == -EACCES) {
 		free(h->token);

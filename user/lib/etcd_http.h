@@ -105,7 +105,9 @@ typedef int (*etcd_msg_fn)(void *arg, const uint8_t *msg, size_t len);
  * that is not a message of at most ETCD_MAX_LINE bytes (-EPROTO, -EFBIG),
  * etcd ends it (its grpc-status in h->err; -EACCES: the token) or the
  * connection goes (-ECONNRESET). -ENOTSUP: the member does not speak gRPC
- * (the handle then never asks again: use etcd_watch_stream). The token
+ * (use etcd_watch_stream; when it answered something else, the handle
+ * never asks again; when it closed the connection unanswered, the next
+ * stream asks again). The token
  * and TLS as etcd_grpc; unless fn asked for -ESTALE, we stopped or the
  * token was refused, the next stream tries the next member.
  */
