@@ -1,6 +1,8 @@
 #!/bin/bash
 # Convergence of the etcd store: time from a write in etcd to the change
-# being in every host's map, with three agents (p50/p99 over N changes), and
+# being in every host's map, with three agents (p50/p99 over N changes; the
+# agents watch over gRPC, or the gateway where etcd does not answer it, and
+# the result line says which), and
 # the time for an agent to load M endpoints at start.
 # Usage: bench/etcd_convergence.sh [N=1000] [M=100000] [W=0] [MS=2]
 # W: that many watch-only streams besides the three agents, from namespace
@@ -25,27 +27,19 @@
 # machine's CLOCK_REALTIME.
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/../tests/e2e/topo.sh"
+source "$(dirname "$0")/etcd_lib.sh"
 N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway}
-H3=${P}h3 PIN3=/sys/fs/bpf/${P}h3 HW=${P}hw
-STORE=etcd://198.18.1.1:2379
+H3=${P}h3 HW=${P}hw
 declare -A AG
-EPID= WPID=
+WPID=
 
 cleanup() {
-	local n
-	for n in "${!AG[@]}"; do kill -KILL "${AG[$n]}" 2>/dev/null; done
-	[ -n "$EPID" ] && kill -KILL "$EPID" 2>/dev/null
-	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
-	wait 2>/dev/null
-	[ -e "$PIN3" ] && "$VXNET" --pin-dir "$PIN3" -n "$H3" down >/dev/null 2>&1
-	rm -rf "$PIN3"
+	etcd_bench_cleanup "${AG[*]} $WPID" 3
 	topo_cleanup
 }
 trap cleanup EXIT
-vxh() { local n=$1; shift; "$VXNET" --store "$STORE" --store-allow-plain --pin-dir "/sys/fs/bpf/${P}h$n" -n "${P}h$n" "$@"; }
 agent_start() { # the agent itself (not a subshell) is AG[n], for its CPU time
-	"$VXNET" --store "$STORE" --store-allow-plain --pin-dir "/sys/fs/bpf/${P}h$1" -n "${P}h$1" \
-		agent --timestamps >"$TMP/agent$1.log" 2>&1 &
+	vxh_exec "$VXNET" "$1" agent --timestamps >"$TMP/agent$1.log" 2>&1 &
 	AG[$1]=$!
 }
 wait_line() { # wait_line FILE REGEX SECONDS
@@ -69,18 +63,12 @@ if [ "$W" -gt 0 ]; then
 	ulimit -n "$(ulimit -Hn)" # etcd's end of W connections
 fi
 
-ip netns exec "$R" etcd --name e1 --data-dir "$TMP/etcd" \
-	--listen-client-urls http://198.18.1.1:2379 --advertise-client-urls http://198.18.1.1:2379 \
-	--listen-peer-urls http://198.18.1.1:2380 --initial-advertise-peer-urls http://198.18.1.1:2380 \
-	--initial-cluster e1=http://198.18.1.1:2380 --max-txn-ops 4096 --quota-backend-bytes 4294967296 \
-	>"$TMP/etcd.log" 2>&1 &
-EPID=$!
-for i in $(seq 100); do in_ns "$R" etcdctl --endpoints 198.18.1.1:2379 endpoint health >/dev/null 2>&1 && break; sleep 0.1; done
+etcd_up || { echo "bench: etcd did not start: $(tail -2 "$TMP/etcd.log")"; exit 1; }
 
-vxh 1 node add h1 198.18.1.2 >/dev/null && vxh 1 node add h2 198.18.2.2 >/dev/null &&
-	vxh 1 node add h3 198.18.3.2 >/dev/null && vxh 1 node add hx 198.18.9.9 >/dev/null &&
-	vxh 1 network create blue --subnet 10.64.0.0/10 >/dev/null || { echo "bench: state failed"; exit 1; }
-for n in 1 2 3; do vxh $n up --node h$n --dev eth0 --decap tc >/dev/null || exit 1; agent_start $n; done
+vxh "$VXNET" 1 node add h1 198.18.1.2 >/dev/null && vxh "$VXNET" 1 node add h2 198.18.2.2 >/dev/null &&
+	vxh "$VXNET" 1 node add h3 198.18.3.2 >/dev/null && vxh "$VXNET" 1 node add hx 198.18.9.9 >/dev/null &&
+	vxh "$VXNET" 1 network create blue --subnet 10.64.0.0/10 >/dev/null || { echo "bench: state failed"; exit 1; }
+for n in 1 2 3; do vxh "$VXNET" $n up --node h$n --dev eth0 --decap tc >/dev/null || exit 1; agent_start $n; done
 for n in 1 2 3; do wait_line "$TMP/agent$n.log" 'synced at revision' 5 || { echo "bench: agent $n did not start"; exit 1; }; done
 
 WRITER=$(dirname "$0")/etcd_writer.py
@@ -107,9 +95,11 @@ FILENAME ~ /writes$/ { w[$1] = $2; next }
 $2 == "revision" && $4 == "endpoint" { if (!($5 in last) || $1 > last[$5]) last[$5] = $1 }
 END { for (k in w) if (k in last) printf "%.3f\n", (last[k] - w[k]) * 1000 }' "$TMP/writes" "$TMP"/agent?.log |
 	sort -n >"$TMP/lat"
+# how the agents watch: each says it when it starts watching
+via=$(cat "$TMP"/agent?.log | sed -n 's/^store .*: watching over \([^ ]*\).*/\1/p' | sort | uniq -c | awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }')
 awk '{ l[NR] = $1 } END {
-	printf "write-to-map, 3 agents + %d watch-only streams (%s), %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", w, how, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
-}' w="$W" ms="$MS" how="$WATCH" "$TMP/lat"
+	printf "write-to-map, 3 agents (watch: %s) + %d watch-only streams (%s), %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", via, w, how, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
+}' via="${via:-unsaid}" w="$W" ms="$MS" how="$WATCH" "$TMP/lat"
 echo "CPU during the writes: etcd $(awk -v a="${c0[0]}" -v b="$(cpu "$EPID")" 'BEGIN { print b - a }') s, watch-only streams $(awk -v a="${c0[1]}" -v b="$(cpu ${WPID:-})" 'BEGIN { print b - a }') s, agents $(awk -v a="${c0[2]}" -v b="$(cpu "${AG[@]}")" 'BEGIN { print b - a }') s"
 if [ -n "$WPID" ]; then
 	kill -TERM "$WPID"; wait "$WPID" 2>/dev/null; WPID=

@@ -10,37 +10,26 @@
 #
 #   h1 (agent) eth0 198.18.1.2 -- r1 198.18.1.1 [r: etcd on :2379]
 source "$(dirname "$0")/../tests/lib.sh"
+source "$(dirname "$0")/etcd_lib.sh"
 M=${1:-100000} ROUNDS=${2:-5}
 H1=${P}h1 R=${P}r PIN1=/sys/fs/bpf/${P}h1
-STORE=etcd://198.18.1.1:2379
-EPID= APID=
+APID=
 
 cleanup() {
-	[ -n "$APID" ] && kill -KILL "$APID" 2>/dev/null
-	[ -n "$EPID" ] && kill -KILL "$EPID" 2>/dev/null
-	wait 2>/dev/null
-	[ -e "$PIN1" ] && "$VXNET" --pin-dir "$PIN1" -n "$H1" down >/dev/null 2>&1
-	rm -rf "$PIN1"
+	etcd_bench_cleanup "$APID" 1
 	cleanup_netns
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-vxh() { local bin=$1; shift; "$bin" --store "$STORE" --store-allow-plain --pin-dir "$PIN1" -n "$H1" "$@"; }
 
 mkns "$R" && mkns "$H1" || exit 1
 ip link add r1 netns "$R" type veth peer name eth0 netns "$H1"
 ip -n "$R" addr add 198.18.1.1/24 dev r1 && ip -n "$R" link set r1 up
 ip -n "$H1" addr add 198.18.1.2/24 dev eth0 && ip -n "$H1" link set eth0 up
 
-ip netns exec "$R" etcd --name e1 --data-dir "$TMP/etcd" \
-	--listen-client-urls http://198.18.1.1:2379 --advertise-client-urls http://198.18.1.1:2379 \
-	--listen-peer-urls http://198.18.1.1:2380 --initial-advertise-peer-urls http://198.18.1.1:2380 \
-	--initial-cluster e1=http://198.18.1.1:2380 --max-txn-ops 4096 --quota-backend-bytes 4294967296 \
-	>"$TMP/etcd.log" 2>&1 &
-EPID=$!
-for i in $(seq 100); do ip netns exec "$R" etcdctl --endpoints 198.18.1.1:2379 endpoint health >/dev/null 2>&1 && break; sleep 0.1; done
-vxh "$VXNET" node add h1 198.18.1.2 >/dev/null && vxh "$VXNET" node add hx 198.18.9.9 >/dev/null &&
-	vxh "$VXNET" network create blue --subnet 10.64.0.0/10 >/dev/null || { echo "bench: state failed"; exit 1; }
+etcd_up || { echo "bench: etcd did not start: $(tail -2 "$TMP/etcd.log")"; exit 1; }
+vxh "$VXNET" 1 node add h1 198.18.1.2 >/dev/null && vxh "$VXNET" 1 node add hx 198.18.9.9 >/dev/null &&
+	vxh "$VXNET" 1 network create blue --subnet 10.64.0.0/10 >/dev/null || { echo "bench: state failed"; exit 1; }
 t=$(date +%s.%N)
 ip netns exec "$R" python3 "$(dirname "$0")/etcd_writer.py" bulk "$M" || exit 1
 echo "bulk write of $M endpoints into etcd: $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
@@ -48,10 +37,10 @@ echo "bulk write of $M endpoints into etcd: $(awk -v a="$t" -v b="$(date +%s.%N)
 # one BIN: prints "SECONDS RSS_KB HWM_KB" for one agent start on fresh maps
 one() {
 	local bin=$1 t0 t1 rss hwm
-	vxh "$bin" down >/dev/null 2>&1
-	vxh "$bin" up --node h1 --dev eth0 --decap tc >/dev/null || return 1
+	vxh "$bin" 1 down >/dev/null 2>&1
+	vxh "$bin" 1 up --node h1 --dev eth0 --decap tc >/dev/null || return 1
 	t0=$(date +%s.%N)
-	"$bin" --store "$STORE" --store-allow-plain --pin-dir "$PIN1" -n "$H1" agent --timestamps >"$TMP/agent.log" 2>&1 &
+	vxh_exec "$bin" 1 agent --timestamps >"$TMP/agent.log" 2>&1 &
 	APID=$!
 	for i in $(seq 1200); do grep -q "synced at revision" "$TMP/agent.log" && break; sleep 0.05; done
 	grep -q "synced at revision .* $M endpoints" "$TMP/agent.log" || { echo "bench: agent did not load: $(tail -2 "$TMP/agent.log")" >&2; return 1; }
