@@ -573,7 +573,8 @@ struct vxnet_ep_slot {
 #define VXNET_NH_TTL_NS (100ULL * 1000 * 1000)
 
 struct vxnet_nexthop {
-	__u64 expires;
+	__u64 expires;  /* bpf_ktime_get_coarse_ns() after which it is looked up again */
+	__u64 checked;  /* the jiffy (bpf_jiffies64()) it was last found unexpired in */
 	__u32 ifindex;  /* underlay device the route leaves by */
 	VXNET_IPV4(addr); /* the destination it is for (0: none) */
 	__u16 mtu;      /* the route's MTU (ip_mtu_from_fib_result()) */
@@ -587,6 +588,6 @@ static inline __u32 vxnet_nh_slot(__u32 addr)
 {
 	return (addr * 2654435761u) >> (32 - VXNET_NH_BITS);
 }
-_Static_assert(sizeof(struct vxnet_nexthop) == 32, "nexthop");
+_Static_assert(sizeof(struct vxnet_nexthop) == 40, "nexthop");
 
 #endif /* VXNET_H */

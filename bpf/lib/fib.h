@@ -64,12 +64,22 @@ static __noinline int nexthop_v4(struct __sk_buff *skb, __be32 daddr, __u32 tot_
 		struct bpf_fib_lookup p;
 	} u = { .slot = vxnet_nh_slot(daddr) };
 	struct vxnet_nexthop *c = bpf_map_lookup_elem(&nexthops, &u.slot);
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 jiffy = bpf_jiffies64(), now;
 	int rc;
 
 	if (!c)
 		return BPF_FIB_LKUP_RET_NOT_FWDED; /* never: an array's slot */
-	if (c->addr == daddr && now < c->expires) {
+	/* The coarse clock moves only at a tick, as jiffies do: an entry found
+	 * unexpired in this jiffy still is. bpf_jiffies64() is one load (the
+	 * verifier inlines it); the coarse clock is a helper call, made once
+	 * per tick and slot on this CPU.
+	 */
+	if (c->addr == daddr && c->checked != jiffy) {
+		now = bpf_ktime_get_coarse_ns();
+		if (now < c->expires)
+			c->checked = jiffy;
+	}
+	if (c->addr == daddr && c->checked == jiffy) {
 		hop->mtu = c->mtu;
 		if (tot_len > c->mtu)
 			return BPF_FIB_LKUP_RET_FRAG_NEEDED;
@@ -89,7 +99,8 @@ static __noinline int nexthop_v4(struct __sk_buff *skb, __be32 daddr, __u32 tot_
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS || !hop->mtu)
 		return rc;
 	/* this CPU's copy: written in place, nobody else reads it */
-	c->expires = now + VXNET_NH_TTL_NS;
+	c->expires = bpf_ktime_get_coarse_ns() + VXNET_NH_TTL_NS;
+	c->checked = jiffy;
 	c->ifindex = hop->ifindex;
 	c->addr = daddr;
 	c->mtu = hop->mtu;
