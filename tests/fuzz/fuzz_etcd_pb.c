@@ -26,7 +26,7 @@
 
 #include "fuzz.h"
 
-#include "etcd_http.h"
+#include "etcd_grpc.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

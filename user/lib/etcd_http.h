@@ -3,8 +3,7 @@
  * list of an etcd:// or etcds:// URL, TLS (server verified against a CA,
  * optionally a client certificate), etcd's user/password authentication
  * (a token from /v3/auth/authenticate, renewed when etcd refuses it), JSON
- * requests that fail over between members, the watch stream, etcd's
- * native gRPC API (unary calls, the Watch stream and its framing), and the
+ * requests that fail over between members, the watch stream, and the
  * base64 the gateway wants for keys and values. Every answer is bounded
  * (ETCD_MAX_BODY, ETCD_MAX_LINE) and every integer in it checked.
  * Nothing here prints after open: a failed request leaves its reason in
@@ -17,7 +16,6 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "etcd_rpc.pb-c.h" /* generated from etcd_rpc.proto into build/ */
 #include "store.h"
 
 /* The largest answer to one request (a page of the list is about 1 KB per
@@ -56,27 +54,6 @@ void etcd_http_close(struct etcd_http *h);
  */
 int etcd_post(struct etcd_http *h, const char *path, const json_t *req, json_t **resp);
 
-/* One unary call of etcd's native gRPC API (HTTP/2: h2c on etcd://, ALPN
- * h2 on etcds://) on the member that answered last: method e.g.
- * "/etcdserverpb.KV/Range", msg the request message (protobuf). 0 with
- * the answer message in *out (malloc'd, *outlen bytes), with the token
- * when a user is set (authenticating first, and again once when etcd says
- * the token is invalid). Else a negative errno with the reason in h->err:
- * the caller then asks the JSON gateway, whose answer names the problem
- * for the user (and which tries the other members). -ENOTSUP: a member
- * answered something that is not gRPC; the handle then never asks again.
- */
-int etcd_grpc(struct etcd_http *h, const char *method, const ProtobufCMessage *msg,
-	      uint8_t **out, size_t *outlen);
-
-/* Reads a RangeResponse (protobuf-c, user/lib/etcd_rpc.proto) from a
- * hostile etcd: the message, whose revisions (the header's, each kv's
- * mod_revision) are not negative and whose kvs all have a key; free it
- * with etcdserverpb__range_response__free_unpacked. NULL with the reason
- * in *why (a static string) when the bytes are not such a message.
- */
-Etcdserverpb__RangeResponse *etcd_range_unpack(const uint8_t *p, size_t n, const char **why);
-
 /* Gets one line of the watch stream; 0 to go on, else a negative errno
  * that ends the watch (and is etcd_watch_stream's result). -EACCES: etcd
  * refused the token (the next request authenticates again).
@@ -92,51 +69,6 @@ typedef int (*etcd_line_fn)(void *arg, const char *line, size_t len);
 int etcd_watch_stream(struct etcd_http *h, const json_t *req, etcd_line_fn fn, void *arg,
 		      int (*stop)(void *arg), void *stop_arg);
 
-/* Gets one message of a gRPC stream (protobuf, len bytes); 0 to go on,
- * else a negative errno that ends the stream (etcd_grpc_stream's result).
- */
-typedef int (*etcd_msg_fn)(void *arg, const uint8_t *msg, size_t len);
-
-/* A server stream of etcd's gRPC API (Watch/Watch) on the current member:
- * msg sent as the one request, then our side closes (etcd keeps a watch
- * whose client half-closed: v3rpc/watch.go, recvLoop returns nil on EOF).
- * Each message that comes goes to fn(arg), until fn fails, stop(stop_arg)
- * says so (asked about once a second: -ECANCELED), etcd sends something
- * that is not a message of at most ETCD_MAX_LINE bytes (-EPROTO, -EFBIG),
- * etcd ends it (its grpc-status in h->err; -EACCES: the token) or the
- * connection goes (-ECONNRESET). -ENOTSUP: the member does not speak gRPC
- * (use etcd_watch_stream; when it answered something else, the handle
- * never asks again; when it closed the connection unanswered, the next
- * stream asks again). The token
- * and TLS as etcd_grpc; unless fn asked for -ESTALE, we stopped or the
- * token was refused, the next stream tries the next member.
- */
-int etcd_grpc_stream(struct etcd_http *h, const char *method, const ProtobufCMessage *msg,
-		     etcd_msg_fn fn, void *arg, int (*stop)(void *arg), void *stop_arg);
-
-/* The gRPC framing of a stream, fed as the bytes come (a frame may be
- * split across feeds, a feed may hold several frames): each whole
- * message goes to fn(arg). 0, fn's result, -ENOMEM, or -EPROTO / -EFBIG
- * with *why (a static string) when the bytes are not uncompressed gRPC
- * messages of at most max bytes (checked on the 5-byte prefix, before the
- * message is kept).
- */
-struct grpc_frames {
-	uint8_t *p;
-	size_t n, cap;
-};
-int grpc_frames_feed(struct grpc_frames *r, const void *data, size_t n, size_t max,
-		     etcd_msg_fn fn, void *arg, const char **why);
-void grpc_frames_free(struct grpc_frames *r);
-
-/* Reads a WatchResponse from a hostile etcd: the message, whose
- * revisions are not negative and whose events are each a put or a delete
- * of a key at a positive mod_revision; free it with
- * etcdserverpb__watch_response__free_unpacked. NULL with the reason in
- * *why (a static string) otherwise.
- */
-Etcdserverpb__WatchResponse *etcd_watch_unpack(const uint8_t *p, size_t n, const char **why);
-
 /* An int64 of the gateway's JSON into *out: a decimal string ("12"), a
  * number, or absent (0, as proto3 leaves out zeros). -EPROTO for anything
  * else or a negative value (every integer vxnet reads from etcd is a
@@ -149,5 +81,30 @@ int etcd_jint(struct etcd_http *h, const json_t *obj, const char *key, int64_t *
  */
 char *b64_encode(const void *data, size_t len);
 char *b64_decode(const char *s, size_t *len);
+
+/* ---- shared with etcd_grpc.c (etcd's native gRPC API), not for callers ---- */
+
+/* An answer as it comes, at most max bytes (too_big set beyond). */
+struct etcd_buf {
+	char *p;
+	size_t n, cap, max;
+	int too_big; /* more than max bytes came */
+};
+
+/* "HOST:PORT" of the member that answered last, for messages. */
+const char *etcd_cur_host(const struct etcd_http *h);
+/* curl's write callback into a struct etcd_buf. */
+size_t etcd_on_body(char *data, size_t size, size_t nmemb, void *arg);
+/* c (h->curl, or h->grpc) reset for a POST of body to path on member idx:
+ * TLS files, timeouts, keepalive, no proxy, hdrs.
+ */
+void etcd_set_common(struct etcd_http *h, CURL *c, int idx, const char *path,
+		     const struct curl_slist *hdrs, const char *body);
+/* Why curl failed on member idx, in h->err: -EAGAIN (another member may
+ * answer) or -EFBIG (b: the answer was too large).
+ */
+int etcd_curl_failed(struct etcd_http *h, int idx, CURLcode rc, const struct etcd_buf *b);
+/* The request never started: no connection, or TLS refused it. */
+int etcd_never_connected(CURLcode rc);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The etcd store, through etcd's native gRPC API (Range and the watch;
  * etcd's JSON gateway where a member does not answer gRPC, and for the
- * transaction) (etcd_http.h).
+ * transaction) (etcd_grpc.h, etcd_http.h).
  *
  *   /vxnet/nodes/NAME      {"name": ..., "address": ...}
  *   /vxnet/networks/NAME   {"name": ..., "vni": ..., "mtu": ..., "subnets": [...]}
@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "etcd_http.h"
+#include "etcd_grpc.h"
 #include "log.h"
 #include "metrics.h"
 #include "recdiff.h"
