@@ -2,9 +2,11 @@
 # The control-plane part of `make bench` (issue 16): an agent's start against
 # etcd with 100 000 endpoints (bench/etcd_load.sh, 5 rounds) and the
 # write-to-map latency of 200 changes 50 ms apart (each change alone) with
-# 3 agents, then with 3 agents and 997 watch-only streams (1 000 watchers of
-# one etcd member) through the gateway as agents watch, then with the 997
-# on etcd's native gRPC watch (bench/etcd_convergence.sh 200 0 W 50).
+# 3 agents (watching over gRPC), then with 3 agents and 997 watch-only
+# streams (1 000 watchers of one etcd member) through the JSON gateway,
+# then with the 997 on etcd's native gRPC watch as the agents' own
+# (bench/etcd_convergence.sh 200 0 W 50); each command with the load
+# average before it (the VM is shared).
 # Writes bench/results/etcd.md (machine, date, commit, commands, figures).
 # Usage: bench/etcd_bench.sh [--out DIR]
 OUT=$(cd "$(dirname "$0")" && pwd)/results
@@ -14,7 +16,7 @@ mkdir -p "$OUT"
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 run() { # run CMD...: its figure lines into the report
-	echo "    \$ $*" >>"$tmp"
+	echo "    \$ $*   # $(uptime | sed 's/.*load/load/')" >>"$tmp"
 	"$@" 2>&1 | grep -E '^(agent start|write-to-map|watchers:|bulk write|round |CPU during|B/A)' | sed 's/^/    /' >>"$tmp"
 	[ "${PIPESTATUS[0]}" = 0 ] || { echo "bench: '$*' failed" >&2; return 1; }
 }

@@ -9,7 +9,9 @@
 # hw (bench/etcd_watchers.py: each the agent's own watch request, read and
 # thrown away), so that etcd serves W + 3 watchers; MS: ms between changes.
 # WATCH=grpc: the W streams watch through etcd's native gRPC API instead
-# (what etcd would serve if agents watched over gRPC; python3-h2).
+# (as the agents do; python3-h2). WNICE=N: the W streams' client runs at
+# nice N (19: it gets the CPU only when etcd and the agents leave it, to
+# see how much of the latency is the simulation's own CPU).
 # M=0: no load part (bench/etcd_load.sh measures the load in rounds).
 #
 #   h1 (agent)          h2 (agent)          h3 (agent)
@@ -28,7 +30,7 @@
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/../tests/e2e/topo.sh"
 source "$(dirname "$0")/etcd_lib.sh"
-N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway}
+N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway} WNICE=${WNICE:-0}
 H3=${P}h3 HW=${P}hw
 declare -A AG
 WPID=
@@ -77,7 +79,7 @@ WRITER=$(dirname "$0")/etcd_writer.py
 if [ "$W" -gt 0 ]; then
 	rev=$(in_ns "$R" etcdctl --endpoints 198.18.1.1:2379 get /vxnet/rev -w json | jq -r .header.revision)
 	: >"$TMP/watchers"
-	ip netns exec "$HW" /usr/bin/python3 "$(dirname "$0")/etcd_watchers.py" "$WATCH" "$W" 198.18.1.1 2379 "$rev" 600 >"$TMP/watchers" 2>&1 &
+	ip netns exec "$HW" nice -n "$WNICE" /usr/bin/python3 "$(dirname "$0")/etcd_watchers.py" "$WATCH" "$W" 198.18.1.1 2379 "$rev" 600 >"$TMP/watchers" 2>&1 &
 	WPID=$!
 	wait_line "$TMP/watchers" 'streams open' 60 || { echo "bench: watchers did not start: $(tail -2 "$TMP/watchers")"; exit 1; }
 	sleep 2 # every stream created

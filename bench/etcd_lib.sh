@@ -4,6 +4,9 @@
 # etcd's one member in namespace $R, and the cleanup of both.
 STORE=etcd://198.18.1.1:2379
 EPID=
+# VXNET_BIN=/path/to/another/build/vxnet: the bench runs that build (one
+# side of an A/B of two builds, run in turns by the caller).
+VXNET=${VXNET_BIN:-$VXNET}
 
 # vxh_exec BIN N ARGS...: BIN (a vxnet build) becomes `vxnet ARGS` on host
 # hN (its namespace ${P}hN and pins /sys/fs/bpf/${P}hN) against the store;
