@@ -348,6 +348,43 @@ static void test_udp(void)
 	report("egress: UDP without checksum (0) stays without", why);
 }
 
+/* A UDP answer whose checksum comes to 0 once translated goes out as 0xffff
+ * (RFC 768: 0 is "no checksum"), as the kernel's helper writes it with
+ * BPF_F_MARK_MANGLED_0; nat_translate() updates it inline. Fixture: the
+ * answer of test_udp's flow, its last payload word chosen so that the
+ * translated datagram's one's-complement sum is 0xffff.
+ */
+static void test_udp_zero_sum(void)
+{
+	struct ip4 to_c1 = { .saddr = ip("198.18.2.10"), .daddr = ip("10.0.1.2"),
+			     .proto = IPPROTO_UDP, .ttl = 63, .id = 0x1234, .frag = 0x4000,
+			     .l4csum = 1 };
+	struct ip4 in = to_c1;
+	struct pkt pl = bytes("query!\0\0", 8), want, out;
+	__u16 sum0, w;
+	char why[256] = "";
+	int rc;
+
+	want = eth(C1_MAC, SUBNET_GW_MAC, ETH_P_IP, ipv4x(to_c1, udp(53, 5353, pl)));
+	sum0 = ~get16(want.b + ETH_HLEN + 20 + 6); /* the sum with the last word 0 */
+	w = 0xffff - sum0;
+	pl.b[6] = w >> 8;
+	pl.b[7] = w & 0xff;
+	want = eth(C1_MAC, SUBNET_GW_MAC, ETH_P_IP, ipv4x(to_c1, udp(53, 5353, pl)));
+	in.daddr = ip("198.18.0.1");
+	in.ttl = 64;
+	rc = run(TC_DECAP, if_nametoindex("ul0"),
+		 eth(UL_MAC, GW_MAC, ETH_P_IP, ipv4x(in, udp(53, udp_port, pl))), &out);
+	if (get16(want.b + ETH_HLEN + 20 + 6) != 0xffff)
+		snprintf(why, sizeof(why), "fixture: the translated checksum is %#x, not 0xffff",
+			 get16(want.b + ETH_HLEN + 20 + 6));
+	else if (rc != TC_ACT_REDIRECT)
+		snprintf(why, sizeof(why), "verdict %d", rc);
+	else
+		differ(&out, &want, why, sizeof(why));
+	report("answers: UDP whose translated checksum comes to 0 carries 0xffff, not 0 (none)", why);
+}
+
 static void test_echo(void)
 {
 	struct pkt out, want;
@@ -917,6 +954,7 @@ int main(void)
 	test_tcp_reply(NAT_IN, "answers: the same through vxnet_nat_in (XDP mode, loopback)");
 	test_same_address();
 	test_udp();
+	test_udp_zero_sum();
 	test_echo();
 	test_icmp_errors();
 	test_refusals();
