@@ -87,6 +87,8 @@ vx2 sync >/dev/null
 sleep 0.5
 check "$T: attach c1 again with MAC 02:00:00:00:01:99" vx1 attach "$C1" blue --ip 10.1.0.2 --mac 02:00:00:00:01:99
 check "$T: h2 syncs (c1's new MAC)" vx2 sync
+# c2 forgets c1's old MAC, as a gratuitous ARP from the new c1 would make it
+ip -n "$C2" neigh flush to 10.1.0.2
 X1=$(ifindex_of "$C1")
 check "$T: the new c1 (veth ifindex $X1) pings c2" pings "$C1" 10.1.0.3 5
 wait "$PING_PID"
