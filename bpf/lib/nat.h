@@ -226,9 +226,11 @@ struct nat_out_res {
 };
 
 /* The translation of the egress flow f (OUT key k), made when new. The
- * flow's IN entry is looked up on every packet so that the LRU keeps it as
- * long as the OUT one (a flow that only sends), and written again if it
- * was evicted anyway. A new flow's NAT ports are tried in the order its
+ * flow's IN entry is looked up by the flow's first packet in each tick of
+ * the coarse clock (4 ms at HZ=250), so that the LRU keeps it as long as
+ * the OUT one (a flow that only sends), and written again if it was
+ * evicted anyway; the packets after it in the same tick skip that lookup
+ * (its LRU mark is already set). A new flow's NAT ports are tried in the order its
  * hash gives (computed only then). 0, or a drop reason. Not inlined: its keys would
  * otherwise share a stack frame with the FIB lookup's.
  */
@@ -242,11 +244,14 @@ static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_fl
 
 	o = bpf_map_lookup_elem(&nat, k);
 	if (o) {
+		/* a packet of this flow already came in this tick */
+		int seen_now = o->last_seen == now;
+
 		r->port = o->port;
 		r->flags = o->flags;
 		r->node = o->node;
 		nat_touch(o, f, now, 0);
-		if (r->flags & VXNET_NAT_F_VIA)
+		if ((r->flags & VXNET_NAT_F_VIA) || seen_now)
 			return 0;
 		nat_in_key(&ik, k, o->port);
 		if (!bpf_map_lookup_elem(&nat, &ik)) {

@@ -274,6 +274,43 @@ static void test_tcp_reply(enum prog p, const char *name)
 	report(name, why);
 }
 
+/* The LRU evicted the flow's IN entry (deleted here) while it sends: its
+ * next packet in a later tick of the coarse clock (its OUT entry's
+ * last_seen set back to 0 here) writes it again, and the answer is
+ * translated back. Packets in the tick of the last one skip that lookup.
+ */
+static void test_in_evicted(void)
+{
+	struct vxnet_nat_key ok = { .dir = VXNET_NAT_OUT, .proto = IPPROTO_TCP, .vni = VNI,
+				    .addr = ip("10.0.1.2"), .remote = ip("198.18.2.10"),
+				    .port = htons(40000), .rport = htons(80) };
+	struct vxnet_nat_key ik = { .dir = VXNET_NAT_IN, .proto = IPPROTO_TCP,
+				    .addr = ip("198.18.0.1"), .remote = ip("198.18.2.10"),
+				    .port = htons(tcp_port), .rport = htons(80) };
+	struct vxnet_nat o, i;
+	struct pkt out;
+	char why[256] = "";
+	int rc;
+
+	if (bpf_map__lookup_elem(skel->maps.nat, &ok, sizeof(ok), &o, sizeof(o), 0) ||
+	    bpf_map__delete_elem(skel->maps.nat, &ik, sizeof(ik), 0)) {
+		report("egress: an evicted IN entry is written again by the flow's next packet",
+		       "no OUT or IN entry of the TCP flow");
+		return;
+	}
+	o.last_seen = 0;
+	bpf_map__update_elem(skel->maps.nat, &ok, sizeof(ok), &o, sizeof(o), 0);
+	rc = run(FROM_CONTAINER, c1h, tcp_out(C1_MAC, "10.0.1.2", 40000, 64), &out);
+	if (rc != TC_ACT_REDIRECT || sport_of(&out) != tcp_port)
+		snprintf(why, sizeof(why), "verdict %d port %u, want redirect from %u", rc,
+			 sport_of(&out), tcp_port);
+	else if (nat_get(VXNET_NAT_IN, IPPROTO_TCP, 0, "198.18.0.1", "198.18.2.10", tcp_port, 80, &i) ||
+		 i.vni != VNI || i.addr != ip("10.0.1.2") || ntohs(i.port) != 40000)
+		snprintf(why, sizeof(why), "no IN entry -> VNI 42 10.0.1.2:40000 after the packet");
+	report("egress: an evicted IN entry is written again by the flow's next packet", why);
+	test_tcp_reply(TC_DECAP, "answers: translated again once the IN entry is written again");
+}
+
 static void test_same_address(void)
 {
 	struct pkt out, want;
@@ -952,6 +989,7 @@ int main(void)
 	test_tcp();
 	test_tcp_reply(TC_DECAP, "answers: TCP reply through vxnet_tc_decap back to 10.0.1.2:40000 from the gateway's MAC, TTL 63");
 	test_tcp_reply(NAT_IN, "answers: the same through vxnet_nat_in (XDP mode, loopback)");
+	test_in_evicted();
 	test_same_address();
 	test_udp();
 	test_udp_zero_sum();
