@@ -129,6 +129,10 @@ got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow2")
 if is_count "$got" 2>/dev/null && [ "$got" -ge 50 ]; then ok "$T: c1's flow to 10.1.0.30 answered once c2 moved there ($got replies)"
 else fail "$T: c1's flow to 10.1.0.30: $(tr '\n' ' ' <"$TMP/flow2")"; fi
 check "$T: c1 pings c2 at 10.1.0.30" pings "$C1" 10.1.0.30 3
+if vx1 map dump ep_cache -j | jq -e '[.[] | select(.value.ip == "10.1.0.30" and .value.found and
+		.value.node == "198.18.2.2")] | length > 0' >/dev/null; then
+	ok "$T: vxnet map dump ep_cache: h1's copy of c2 at 10.1.0.30 on h2 (198.18.2.2)"
+else fail "$T: no ep_cache copy of 10.1.0.30: $(vx1 map dump ep_cache 2>&1 | head -3 | tr '\n' '|')"; fi
 n0=$(counter vx1 no-endpoint)
 check_not "$T: c1's ping to the old 10.1.0.3 is not answered" in_ns "$C1" ping -q -c 2 -i 0.1 -W 1 10.1.0.3
 n1=$(counter vx1 no-endpoint)
