@@ -102,6 +102,13 @@ check "$T: vxnet sync" vx1 sync
 n=$(owners "$I1")
 if [ "$n" = 0 ] && ! spilled "$I1"; then ok "$T: sync freed the gone c1's slot $((I1 % 4096)) (no CPU's value owned by $I1), no ep_stats entry for it"
 else fail "$T: after sync, ifindex $I1 still owns its slot on '$n' CPUs (or has an ep_stats entry)"; fi
+# the cost: the walk reads ep_slots' 4096 slots in a few batches, not one
+# bpf(2) per slot (4 100 calls a sync before); strace counts them
+if strace -f -qq -e trace=bpf -o "$TMP/sync.strace" "$VXNET" --state "$STATE" --pin-dir "$PIN1" -n "$H1" sync >/dev/null 2>&1; then
+	n=$(wc -l <"$TMP/sync.strace")
+	[ "$n" -lt 500 ] && ok "$T: vxnet sync makes $n bpf(2) calls (fewer than 500)" ||
+		fail "$T: vxnet sync makes $n bpf(2) calls, $(grep -c BPF_MAP_LOOKUP_ELEM "$TMP/sync.strace") of them lookups"
+else fail "$T: strace vxnet sync: $(tail -n 2 "$TMP/sync.strace" | tr '\n' '|')"; fi
 n=$(owners "$I3") tx=$(slot_tx "$I3")
 [ "$n" = "$NCPU" ] && [ "$tx" = "$tx3" ] && ok "$T: sync left c3's slot alone (owned on $n CPUs, tx_packets $tx)" ||
 	fail "$T: c3's slot after sync: owned on '$n' CPUs, tx_packets '$tx', was $tx3"

@@ -362,49 +362,75 @@ int metrics_clear_ep_stats(const char *dir, __u32 ifindex)
 	return err;
 }
 
+/* ep_slots' owners, owner[slot * ncpu + cpu], read with
+ * BPF_MAP_LOOKUP_BATCH in chunks of EP_BATCH slots: a few syscalls for the
+ * whole array instead of one per slot. 0 or a negative errno.
+ */
+#define EP_BATCH 512
+static int ep_owners(int slots_fd, int ncpu, __u32 *owner)
+{
+	size_t vsz = (sizeof(struct vxnet_ep_slot) + 7) & ~(size_t)7; /* per CPU */
+	__u32 keys[EP_BATCH], next, done = 0, *in = NULL;
+	char *vals = malloc(EP_BATCH * ncpu * vsz);
+	int err = vals ? 0 : -ENOMEM;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+	while (!err && done < VXNET_EP_SLOTS) {
+		__u32 n = EP_BATCH;
+
+		err = bpf_map_lookup_batch(slots_fd, in, &next, keys, vals, &n, &o);
+		if (err && errno == ENOENT)
+			err = 0, next = VXNET_EP_SLOTS; /* the last chunk */
+		else if (err)
+			err = -errno;
+		for (__u32 i = 0; !err && i < n; i++)
+			for (int c = 0; c < ncpu; c++)
+				owner[keys[i] * ncpu + c] =
+					((struct vxnet_ep_slot *)(vals + (i * ncpu + c) * vsz))->ifindex;
+		done += n;
+		if (!err && (!n || next >= VXNET_EP_SLOTS))
+			break;
+		in = &next;
+	}
+	free(vals);
+	return err;
+}
+
 int metrics_ep_ifindexes(const char *dir, int (*fn)(__u32 ifindex, void *arg), void *arg)
 {
 	int ncpu = libbpf_num_possible_cpus(), slots_fd, spill_fd, err;
-	struct vxnet_ep_slot *e;
-	__u32 key, next, *prev = NULL;
+	__u32 key, next, *prev = NULL, *owner;
 
 	if (ncpu < 0)
 		return ncpu;
 	err = ep_open(dir, &slots_fd, &spill_fd);
 	if (err)
 		return err;
-	e = calloc(ncpu, sizeof(*e));
-	if (!e)
-		err = -ENOMEM;
+	owner = calloc((size_t)VXNET_EP_SLOTS * ncpu, sizeof(*owner));
+	err = owner ? ep_owners(slots_fd, ncpu, owner) : -ENOMEM;
 	for (__u32 slot = 0; !err && slot < VXNET_EP_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(slots_fd, &slot, e)) {
-			err = -errno;
-			break;
-		}
+		__u32 *e = &owner[slot * ncpu];
+
 		for (int c = 0; !err && c < ncpu; c++) {
 			int seen = 0;
 
 			for (int d = 0; d < c; d++)
-				seen |= e[d].ifindex == e[c].ifindex;
-			if (e[c].ifindex && !seen)
-				err = fn(e[c].ifindex, arg);
+				seen |= e[d] == e[c];
+			if (e[c] && !seen)
+				err = fn(e[c], arg);
 		}
 	}
 	/* ep_stats' keys whose slot did not list them already */
 	for (; !err && !bpf_map_get_next_key(spill_fd, prev, &next); key = next, prev = &key) {
-		__u32 slot = next % VXNET_EP_SLOTS;
+		__u32 *e = &owner[(next % VXNET_EP_SLOTS) * ncpu];
 		int seen = 0;
 
-		if (bpf_map_lookup_elem(slots_fd, &slot, e)) {
-			err = -errno;
-			break;
-		}
 		for (int c = 0; c < ncpu; c++)
-			seen |= e[c].ifindex == next;
+			seen |= e[c] == next;
 		if (!seen)
 			err = fn(next, arg);
 	}
-	free(e);
+	free(owner);
 	close(slots_fd);
 	close(spill_fd);
 	return err;
