@@ -331,7 +331,7 @@ check "$T: disconnect: d1 still pings d2 on $NET" dping 1 "${P}d1" "$D2_IP"
 check_not "$T: disconnect: d1 no longer reaches d3" dping 1 "${P}d1" 10.9.0.3
 
 # ---- the plugin, then dockerd restarted under running containers ----
-D1_PID=$(dk 1 inspect -f '{{.State.Pid}}' "${P}d1")
+D1_PID=$(dk 1 inspect -f '{{.State.Pid}}' "${P}d1") D1_ID=$(dk 1 inspect -f '{{.Id}}' "${P}d1")
 stop "${PLUGIN[1]}"
 check "$T: plugin stopped: d1 still pings d2" dping 1 "${P}d1" "$D2_IP"
 start_plugin 1 && ok "$T: h1: plugin restarted" || fail "$T: h1: plugin restart: $(tails 3 "$(hdir 1)/plugin.log")"
@@ -339,8 +339,17 @@ stop "${DPID[1]}"
 check "$T: dockerd stopped (--live-restore): d1 (pid $D1_PID) keeps running" kill -0 "$D1_PID"
 if start_dockerd 1; then ok "$T: h1: dockerd restarted"
 else fail "$T: h1: dockerd restart: $(waited) $(tails 3 "$(hdir 1)/dockerd.log")"; fi
+# dockerd answers only once it has restored its containers: no waiting.
+# A failure says whether d1's process died or dockerd lost it, and what
+# dockerd (and its containerd) logged since the restart about d1, restores
+# and shims.
 got=$(dk 1 inspect -f '{{.State.Running}} {{.State.Pid}}' "${P}d1" 2>&1)
-[ "$got" = "true $D1_PID" ] && ok "$T: restarted: d1 is the same running container" || fail "$T: restarted: d1 is '$got'"
+if [ "$got" = "true $D1_PID" ]; then ok "$T: restarted: d1 is the same running container"
+else
+	kill -0 "$D1_PID" 2>/dev/null && alive="still runs" || alive="is gone"
+	fail "$T: restarted: d1 is '$got', its process $D1_PID $alive; dockerd.log on it: $(tac "$(hdir 1)/dockerd.log" | sed '/msg="Starting up"/q' | tac |
+		grep -E "${D1_ID:0:12}|restor|shim|level=(error|fatal)" | tail -n 4 | cut -c 1-300 | tr '\n' '|')"
+fi
 check "$T: restarted: d1 pings d2" dping 1 "${P}d1" "$D2_IP"
 check "$T: restarted: d2 pings d1" dping 2 "${P}d2" 10.1.0.10
 check "$T: restarted: c2 pings d1" in_ns "$C2" ping -c 1 -W 1 10.1.0.10
@@ -419,5 +428,6 @@ for n in 1 2; do
 		ok "$T: h$n: docker network ls lists neither"
 done
 left=$(vxs endpoint ls | tail -n +2)
-[ -z "$left" ] && ok "$T: no endpoint or address reservation is left" || fail "$T: left: $(tr '\n' '|' <<<"$left")"
+[ -z "$left" ] && ok "$T: no endpoint or address reservation is left" ||
+	fail "$T: left: $(tr '\n' '|' <<<"$left") $(tails 3 "$(hdir 1)/plugin.log" "$(hdir 2)/plugin.log")"
 finish
