@@ -429,5 +429,6 @@ for n in 1 2; do
 done
 left=$(vxs endpoint ls | tail -n +2)
 [ -z "$left" ] && ok "$T: no endpoint or address reservation is left" ||
-	fail "$T: left: $(tr '\n' '|' <<<"$left") $(tails 3 "$(hdir 1)/plugin.log" "$(hdir 2)/plugin.log")"
+	fail "$T: left: $(tr '\n' '|' <<<"$left") $(tails 3 "$(hdir 1)/plugin.log" "$(hdir 2)/plugin.log") dockerd on endpoints: $(
+		grep -hE 'level=(warning|error).*(ndpoint|vxnet)' "$(hdir 1)/dockerd.log" "$(hdir 2)/dockerd.log" | tail -n 3 | cut -c 1-300 | tr '\n' '|')"
 finish
