@@ -384,7 +384,7 @@ static int ep_owners(int slots_fd, int ncpu, __u32 *owner)
 		else if (err)
 			err = -errno;
 		for (__u32 i = 0; !err && i < n; i++)
-			for (int c = 0; c < ncpu; c++)
+			for (int c = 0; c < ncpu && keys[i] < VXNET_EP_SLOTS; c++)
 				owner[keys[i] * ncpu + c] =
 					((struct vxnet_ep_slot *)(vals + (i * ncpu + c) * vsz))->ifindex;
 		done += n;
