@@ -25,7 +25,7 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	sockperf gnuplot-nox python3 libclang-rt-14-dev openssl \
 	podman runc containernetworking-plugins busybox-static iptables util-linux \
 	libmicrohttpd-dev curl docker.io prometheus python3-h2 \
-	protobuf-c-compiler libprotobuf-c-dev
+	protobuf-c-compiler libprotobuf-c-dev strace
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
