@@ -524,8 +524,10 @@ _Static_assert(sizeof(union vxnet_addr) == 4, "nodes key");
 /* ep_slots / ep_stats: per-CPU traffic of each local endpoint, by its
  * host-side veth ifindex (__u32, the key of ifaces): in its ep_slots slot
  * (below) on each CPU where it owns it, else in its ep_stats entry (made
- * on its first packet there). Detach frees both (a later endpoint that
- * gets the same ifindex starts from zero). Sum the CPUs' values, of both
+ * on its first packet there). Detach frees both, and so does every full
+ * sync for an ifindex no longer in ifaces (a veth deleted without detach):
+ * a later endpoint that gets the same ifindex starts from zero. Sum the
+ * CPUs' values, of both
  * (metrics_read_ep_stats()).
  *   tx: every frame the endpoint sent (seen by vxnet_from_container on its
  *       veth, with an ifaces entry), whatever became of it (forwarded,
