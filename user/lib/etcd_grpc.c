@@ -252,25 +252,13 @@ int grpc_frames_feed(struct grpc_frames *r, const void *data, size_t n, size_t m
 	*why = NULL;
 	if (!n)
 		return 0; /* nothing new: whole frames went at the last feed */
-	if (r->n + n > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-		uint8_t *p;
-
-		while (cap < r->n + n)
-			cap *= 2;
-		p = realloc(r->p, cap);
-		if (!p)
-			return -ENOMEM;
-		r->p = p;
-		r->cap = cap;
-	}
-	memcpy(r->p + r->n, data, n);
-	r->n += n;
+	if (etcd_buf_add(&r->b, data, n))
+		return -ENOMEM;
 	/* Each message: a flag (0: not compressed; we never ask for
 	 * compression), a 4-byte big-endian length, the bytes.
 	 */
-	while (!err && r->n - off >= 5) {
-		const uint8_t *f = r->p + off;
+	while (!err && r->b.n - off >= 5) {
+		const uint8_t *f = (const uint8_t *)r->b.p + off;
 		uint32_t len = (uint32_t)f[1] << 24 | f[2] << 16 | f[3] << 8 | f[4];
 
 		if (f[0]) {
@@ -279,21 +267,21 @@ int grpc_frames_feed(struct grpc_frames *r, const void *data, size_t n, size_t m
 		} else if (len > max) {
 			*why = "a message larger than the bound";
 			err = -EFBIG;
-		} else if (r->n - off - 5 < len) {
+		} else if (r->b.n - off - 5 < len) {
 			break; /* the rest comes in a later callback */
 		} else {
 			err = fn(arg, f + 5, len);
 			off += 5 + len;
 		}
 	}
-	memmove(r->p, r->p + off, r->n - off);
-	r->n -= off;
+	memmove(r->b.p, r->b.p + off, r->b.n - off);
+	r->b.n -= off;
 	return err;
 }
 
 void grpc_frames_free(struct grpc_frames *r)
 {
-	free(r->p);
+	free(r->b.p);
 	*r = (struct grpc_frames){};
 }
 

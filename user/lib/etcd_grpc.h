@@ -63,8 +63,7 @@ int etcd_grpc_stream(struct etcd_http *h, const char *method, const ProtobufCMes
  * message is kept).
  */
 struct grpc_frames {
-	uint8_t *p;
-	size_t n, cap;
+	struct etcd_buf b; /* the bytes not yet framed */
 };
 int grpc_frames_feed(struct grpc_frames *r, const void *data, size_t n, size_t max,
 		     etcd_msg_fn fn, void *arg, const char **why);

@@ -107,7 +107,7 @@ bad:
 
 /* ---- requests ---- */
 
-static int buf_add(struct etcd_buf *b, const char *data, size_t n)
+int etcd_buf_add(struct etcd_buf *b, const char *data, size_t n)
 {
 	if (b->n + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -135,7 +135,7 @@ size_t etcd_on_body(char *data, size_t size, size_t nmemb, void *arg)
 		b->too_big = 1;
 		return 0; /* aborts the transfer */
 	}
-	return buf_add(b, data, size * nmemb) ? 0 : size * nmemb;
+	return etcd_buf_add(b, data, size * nmemb) ? 0 : size * nmemb;
 }
 
 /* Content-Type, and the token when there is one and auth says so. */
@@ -415,7 +415,7 @@ static size_t on_stream_data(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, off = 0;
 	char *nl;
 
-	if (buf_add(&w->b, data, n)) {
+	if (etcd_buf_add(&w->b, data, n)) {
 		w->err = -ENOMEM;
 		return 0;
 	}

@@ -91,6 +91,10 @@ struct etcd_buf {
 	int too_big; /* more than max bytes came */
 };
 
+/* Appends n bytes to b, growing it, and keeps it NUL-terminated (for the
+ * JSON answers; binary users ignore the NUL); -ENOMEM. No max check.
+ */
+int etcd_buf_add(struct etcd_buf *b, const char *data, size_t n);
 /* "HOST:PORT" of the member that answered last, for messages. */
 const char *etcd_cur_host(const struct etcd_http *h);
 /* curl's write callback into a struct etcd_buf. */
