@@ -313,7 +313,9 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 
 /* IPv4 from a container to an address that is no endpoint of its network:
  * inside one of the network's subnets there is nobody (no-endpoint);
- * outside all of them it is egress, unless the network has it off: routed
+ * outside all of them it is egress, unless the network has it off
+ * (net_flags: the copy of its flags iface_lookup() gave, or 0: look them
+ * up): routed
  * by the host's table from this host's address and a NAT port (nat.h), as
  * a router that masquerades would (TTL - 1, "fragmentation needed" when the
  * way out is narrower). What the FIB does not forward (one of this host's
@@ -331,7 +333,7 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 #define EGRESS_TOO_BIG (-2)
 
 static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet_iface *ifc,
-				       __u32 *out)
+				       __u32 net_flags, __u32 *out)
 {
 	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = ifc->vni };
 	struct vxnet_network *net;
@@ -356,8 +358,11 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
 	if (!nat_ipv4_csum_ok(ip, data_end))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	net = bpf_map_lookup_elem(&networks, &ifc->vni);
-	if (!net || (net->flags & VXNET_NET_NO_EGRESS))
+	if (!(net_flags & VXNET_SLOT_NET_COPIED)) { /* no copy of the veth's record */
+		net = bpf_map_lookup_elem(&networks, &ifc->vni);
+		net_flags = net ? net->flags : VXNET_NET_NO_EGRESS;
+	}
+	if (net_flags & VXNET_NET_NO_EGRESS)
 		return tc_drop(skb, VXNET_DROP_NO_EGRESS);
 	if (ip->ttl <= 1)
 		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);
@@ -471,7 +476,8 @@ static __always_inline int host_in(struct __sk_buff *skb)
  * not fit the network MTU. The order of the checks is the kernel's
  * ip_forward(): TTL, then MTU, then the rewrite.
  */
-static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vxnet_iface *ifc)
+static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vxnet_iface *ifc,
+					  __u32 net_flags)
 {
 	void *data_end;
 	struct vxnet_encap_hdr h = {};
@@ -493,7 +499,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 
 	ep = ep_find(ifc->vni, ip->daddr);
 	if (!ep) {
-		rc = container_egress(skb, ifc, &out);
+		rc = container_egress(skb, ifc, net_flags, &out);
 		if (rc >= 0)
 			return rc;
 		if (rc == EGRESS_TOO_BIG)
@@ -554,10 +560,10 @@ SEC("tc")
 int vxnet_from_container(struct __sk_buff *skb)
 {
 	const struct vxnet_iface *ifc;
-	__u32 ifindex = skb->ifindex;
+	__u32 ifindex = skb->ifindex, net_flags;
 
 	vxnet_stat(VXNET_STAT_FROM_CONTAINER, skb->len);
-	ifc = iface_lookup(ifindex);
+	ifc = iface_lookup(ifindex, &net_flags);
 	if (!ifc)
 		return tc_drop(skb, VXNET_DROP_UNKNOWN_IFACE);
 	ep_tx(ifindex, skb->len);
@@ -569,7 +575,7 @@ int vxnet_from_container(struct __sk_buff *skb)
 	case ETH_P_ARP:
 		return container_arp(skb, ifc);
 	case ETH_P_IP:
-		return container_ipv4(skb, ifc);
+		return container_ipv4(skb, ifc, net_flags);
 	default:
 		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
 	}

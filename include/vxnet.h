@@ -119,13 +119,18 @@ struct vxnet_iface {
  * taken by the first packet of an ifindex whose slot is free or holds an
  * older generation, else that ifindex is looked up in ifaces every time.
  * Whoever changes ifaces bumps its generation afterwards
- * (dp_gen_bump()): from then on no copy made before is used.
+ * (dp_gen_bump()): from then on no copy made before is used. A copy also
+ * carries its network's flags from networks (egress on or off), so that
+ * from_container needs no networks lookup: writers of networks bump the
+ * same generation, and so does up once the programs are swapped (an older
+ * build's programs copy records without the flags).
  */
 #define VXNET_IFACE_SLOTS 4096
 #define VXNET_PIN_IFACE_SLOTS "iface_slots"
 
 /* gens: one __u32 per map the datapath keeps copies of, bumped by
- * userspace after each change to that map.
+ * userspace after each change to that map (VXNET_GEN_IFACES also after
+ * each change to networks, whose flags iface_slots' copies carry).
  */
 enum vxnet_gen {
 	VXNET_GEN_IFACES,
@@ -148,8 +153,12 @@ struct vxnet_iface_slot {
 	__u32 ifindex; /* 0: free */
 	__u32 gen;     /* gens[VXNET_GEN_IFACES] when it was copied */
 	struct vxnet_iface ifc;
-	__u32 pad;
+	__u32 net_flags; /* VXNET_SLOT_NET_COPIED | networks[ifc.vni].flags
+			  * (VXNET_NET_NO_EGRESS: no such network) when it
+			  * was copied; without VXNET_SLOT_NET_COPIED (a copy
+			  * of an older build's): not known */
 };
+#define VXNET_SLOT_NET_COPIED (1u << 31)
 
 struct vxnet_ep_cached {
 	__u32 vni;  /* the key it is for (ip 0: free) */

@@ -192,28 +192,38 @@ static __always_inline struct vxnet_endpoint *ep_lookup(__u32 vni, __be32 ip)
  * then looked up every time). The generation is read before ifaces, and
  * userspace bumps it after writing ifaces: a copy made from a record
  * older than a change carries an older generation than the one the change
- * left, and is not used again.
+ * left, and is not used again. *net_flags: the copy's net_flags (its
+ * network's flags with VXNET_SLOT_NET_COPIED), or 0 when there is no copy
+ * to read them from (the caller looks networks up). networks is read
+ * after the generation too, and its writers bump the same one.
  */
-static __always_inline const struct vxnet_iface *iface_lookup(__u32 ifindex)
+static __always_inline const struct vxnet_iface *iface_lookup(__u32 ifindex, __u32 *net_flags)
 {
 	__u32 which = VXNET_GEN_IFACES, slot = ifindex % VXNET_IFACE_SLOTS;
 	const struct vxnet_iface *ifc;
+	const struct vxnet_network *net;
 	struct vxnet_iface_slot *s;
 	__u32 *g, gen;
 
+	*net_flags = 0;
 	g = bpf_map_lookup_elem(&gens, &which);
 	s = bpf_map_lookup_elem(&iface_slots, &slot);
 	if (!g || !s) /* never: arrays' slots */
 		return bpf_map_lookup_elem(&ifaces, &ifindex);
 	gen = *(volatile __u32 *)g;
-	if (s->ifindex == ifindex && s->gen == gen)
+	if (s->ifindex == ifindex && s->gen == gen) {
+		*net_flags = s->net_flags;
 		return &s->ifc;
+	}
 	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
 	if (!ifc || (s->ifindex && s->ifindex != ifindex && s->gen == gen))
 		return ifc;
 	s->ifc = *ifc;
+	net = bpf_map_lookup_elem(&networks, &ifc->vni);
+	s->net_flags = VXNET_SLOT_NET_COPIED | (net ? net->flags : VXNET_NET_NO_EGRESS);
 	s->ifindex = ifindex;
 	s->gen = gen;
+	*net_flags = s->net_flags;
 	return &s->ifc;
 }
 

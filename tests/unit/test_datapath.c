@@ -874,6 +874,149 @@ static int iface_slot_cases(__u32 c1h, struct pkt to_r1)
 	return failed ? -1 : 0;
 }
 
+/* networks[VNI] = *net (NULL: deleted), then the ifaces generation bumped,
+ * as every writer of networks does (user/lib/sync.c): iface_slots' copies
+ * carry the network's flags and are then out of date.
+ */
+static int net_write(const struct vxnet_network *net)
+{
+	__u32 vni = VNI;
+	int err = net ? bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), net,
+					     sizeof(*net), 0)
+		      : bpf_map__delete_elem(skel->maps.networks, &vni, sizeof(vni), 0);
+
+	return err ?: dp_gen_bump_fd(bpf_map__fd(skel->maps.gens), VXNET_GEN_IFACES);
+}
+
+/* The net_flags of c1h's copy on CPU cpu are want; 0 or prints why. */
+static int slot_net_is(const char *name, __u32 c1h, int cpu, __u32 want)
+{
+	__u32 slot = c1h % VXNET_IFACE_SLOTS;
+	struct vxnet_iface_slot e[ncpus];
+
+	if (bpf_map__lookup_elem(skel->maps.iface_slots, &slot, sizeof(slot), e, sizeof(e), 0)) {
+		printf("not ok %s: reading iface_slots: %s\n", name, strerror(errno));
+		return -1;
+	}
+	if (e[cpu].ifindex != c1h || e[cpu].net_flags != want) {
+		printf("not ok %s: slot %u on CPU %d: ifindex %u (want %u), net_flags %#x (want %#x)\n",
+		       name, slot, cpu, e[cpu].ifindex, c1h, e[cpu].net_flags, want);
+		return -1;
+	}
+	printf("ok %s\n", name);
+	return 0;
+}
+
+/* The network's egress switch in iface_slots' copies (net_flags, so that
+ * egress needs no networks lookup): copied with the veth's record, and
+ * the next packet follows a change to networks (egress off, on, the
+ * network gone and back); c9h, whose slot c1h holds, has no copy and
+ * reads networks. All on one CPU; c1's frames to 198.18.2.77 (outside
+ * every subnet, no endpoint) are egress, one UDP flow.
+ */
+static int net_copy_cases(__u32 c1h)
+{
+	__u32 c9h = c1h + VXNET_IFACE_SLOTS, vni = VNI;
+	struct vxnet_network net, off;
+	struct vxnet_iface ifc9;
+	struct tcase out1 = { .prog = FROM_CONTAINER, .ifindex = c1h,
+			      .in = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+					ipv4("10.0.1.2", "198.18.2.77", IPPROTO_UDP,
+					     udp(5000, 53, text("out")))),
+			      .verdict = TC_ACT_REDIRECT, .out_kind = OUT_ANY,
+			      .stat = VXNET_STAT_EGRESS, .drop = NONE };
+	struct tcase shut1 = out1, out9 = out1, shut9;
+	cpu_set_t one, all;
+	int failed = 0, cpu;
+
+	shut1.verdict = TC_ACT_SHOT;
+	shut1.out_kind = OUT_UNCHANGED;
+	shut1.stat = NONE;
+	shut1.drop = VXNET_DROP_NO_EGRESS;
+	out9.ifindex = c9h;
+	out9.in = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		      ipv4("10.0.1.9", "198.18.2.77", IPPROTO_UDP, udp(5009, 53, text("out"))));
+	shut9 = out9;
+	shut9.verdict = TC_ACT_SHOT;
+	shut9.out_kind = OUT_UNCHANGED;
+	shut9.stat = NONE;
+	shut9.drop = VXNET_DROP_NO_EGRESS;
+	if (bpf_map__lookup_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0) ||
+	    bpf_map__lookup_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc9, sizeof(ifc9), 0)) {
+		printf("not ok net copies: read c1h's network and ifaces entries: %s\n", strerror(errno));
+		return -1;
+	}
+	off = net;
+	off.flags |= VXNET_NET_NO_EGRESS;
+	ifc9.ip = ip("10.0.1.9");
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	cpu = sched_getcpu();
+
+	__u8 buf[PKT_MAX];
+	__u32 len, verdict;
+
+	run(&out1, buf, &len, &verdict); /* the flow's translation made (NAT_NEW) */
+	if (net_write(&net)) /* a new generation: c1h's next frame copies again */
+		printf("not ok net copies: write networks: %s\n", strerror(errno)), failed = 1;
+	out1.name = "net copies: c1's frame to 198.18.2.77 translated (egress)";
+	failed |= run_case(&out1) != 0;
+	failed |= slot_net_is("net copies: c1h's copy carries its network's flags: egress on",
+			      c1h, cpu, VXNET_SLOT_NET_COPIED) != 0;
+	out1.name = "net copies: c1's next frame translated (the copy's switch)";
+	failed |= run_case(&out1) != 0;
+
+	if (net_write(&off))
+		printf("not ok net copies: egress off: %s\n", strerror(errno)), failed = 1;
+	shut1.name = "net copies: egress switched off: c1's next frame dropped NO_EGRESS (not the copy's switch)";
+	failed |= run_case(&shut1) != 0;
+	failed |= slot_net_is("net copies: c1h's copy carries egress off",
+			      c1h, cpu, VXNET_SLOT_NET_COPIED | VXNET_NET_NO_EGRESS) != 0;
+	shut1.name = "net copies: egress off: c1's frame after that dropped NO_EGRESS too";
+	failed |= run_case(&shut1) != 0;
+	if (net_write(&net))
+		printf("not ok net copies: egress on: %s\n", strerror(errno)), failed = 1;
+	out1.name = "net copies: egress switched on again: c1's next frame translated";
+	failed |= run_case(&out1) != 0;
+	if (net_write(NULL))
+		printf("not ok net copies: delete the network: %s\n", strerror(errno)), failed = 1;
+	shut1.name = "net copies: the network's entry deleted: c1's next frame dropped NO_EGRESS";
+	failed |= run_case(&shut1) != 0;
+	if (net_write(&net))
+		printf("not ok net copies: put the network back: %s\n", strerror(errno)), failed = 1;
+	out1.name = "net copies: the network's entry back: c1's next frame translated";
+	failed |= run_case(&out1) != 0;
+
+	/* c9h shares c1h's slot, which c1h holds: no copy, networks read */
+	if (sh("ip link add c9h index %u type veth peer name c9", c9h) || iface_write(c9h, &ifc9)) {
+		printf("not ok net copies: setup c9h (ifindex %u): %s\n", c9h, strerror(errno));
+		failed = 1;
+	}
+	out1.name = "net copies: c1h takes its slot again";
+	failed |= run_case(&out1) != 0;
+	run(&out9, buf, &len, &verdict); /* c9's flow's translation made */
+	out9.name = "net copies: c9h (no copy, its slot c1h's): c9's frame to 198.18.2.77 translated";
+	failed |= run_case(&out9) != 0;
+	if (net_write(&off))
+		printf("not ok net copies: egress off: %s\n", strerror(errno)), failed = 1;
+	shut1.name = "net copies: egress off, c1h and c9h share a slot: c1's frame dropped NO_EGRESS";
+	failed |= run_case(&shut1) != 0;
+	shut9.name = "net copies: egress off, c1h and c9h share a slot: c9's frame dropped NO_EGRESS (networks read)";
+	failed |= run_case(&shut9) != 0;
+	failed |= slot_net_is("net copies: c1h keeps its slot, with egress off; c9h has no copy",
+			      c1h, cpu, VXNET_SLOT_NET_COPIED | VXNET_NET_NO_EGRESS) != 0;
+	if (net_write(&net))
+		printf("not ok net copies: egress on: %s\n", strerror(errno)), failed = 1;
+	out9.name = "net copies: egress on again: c9's frame translated";
+	failed |= run_case(&out9) != 0;
+	iface_write(c9h, NULL);
+	sh("ip link del c9h");
+	sched_setaffinity(0, sizeof(all), &all);
+	return failed ? -1 : 0;
+}
+
 /* endpoints[{VNI, addr}] = *v (NULL: deleted), then its generation bumped,
  * as every writer of endpoints does: ep_cache's copies are then out of date.
  */
@@ -1624,6 +1767,7 @@ int main(void)
 		failed |= ep_slot_cases(c1h, to_r1) != 0;
 	}
 	failed |= iface_slot_cases(c1h, to_r1) != 0;
+	failed |= net_copy_cases(c1h) != 0;
 	failed |= ep_cache_cases(c1h, to_r1, vx_good) != 0;
 
 	/* GSO: the segment sizes the sender chose reach the wire (container

@@ -34,6 +34,7 @@
 
 #include "vxnet.h"
 #include "vxnet.skel.h"
+#include "datapath.h"
 
 #include "packet.h"
 #include "fixture.h"
@@ -581,7 +582,11 @@ static void test_no_egress(void)
 	char why[256] = "";
 	int rc;
 
+	/* as every writer of networks: the ifaces generation follows (the
+	 * datapath's copies of ifaces records carry the network's flags)
+	 */
 	bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0);
+	dp_gen_bump_fd(bpf_map__fd(skel->maps.gens), VXNET_GEN_IFACES);
 	rc = run(FROM_CONTAINER, c1h, in, &out);
 	if (rc != TC_ACT_SHOT || drop(VXNET_DROP_NO_EGRESS) != d0 + 1)
 		snprintf(why, sizeof(why), "verdict %d, no-egress moved by %llu", rc,
@@ -590,6 +595,7 @@ static void test_no_egress(void)
 		differ(&out, &in, why, sizeof(why));
 	net.flags = 0;
 	bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), &net, sizeof(net), 0);
+	dp_gen_bump_fd(bpf_map__fd(skel->maps.gens), VXNET_GEN_IFACES);
 	report("no-egress: a network with egress off drops even an established flow (NO_EGRESS)", why);
 }
 

@@ -326,9 +326,13 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		const struct vxnet_iface_slot *x = val;
 
 		*k = json_pack("{s:I}", "slot", (json_int_t)*(const __u32 *)key);
-		*v = json_pack("{s:I,s:o,s:I,s:I,s:o,s:o}", "ifindex", (json_int_t)x->ifindex, "ifname",
-			       ifname_json(x->ifindex, ifname), "generation", (json_int_t)x->gen, "vni",
-			       (json_int_t)x->ifc.vni, "ip", ip_json(x->ifc.ip), "mac", mac_json(x->ifc.mac));
+		/* egress: the copy of its network's switch; null: none (an older build's copy) */
+		*v = json_pack("{s:I,s:o,s:I,s:I,s:o,s:o,s:o}", "ifindex", (json_int_t)x->ifindex,
+			       "ifname", ifname_json(x->ifindex, ifname), "generation",
+			       (json_int_t)x->gen, "vni", (json_int_t)x->ifc.vni, "ip", ip_json(x->ifc.ip),
+			       "mac", mac_json(x->ifc.mac), "egress",
+			       !(x->net_flags & VXNET_SLOT_NET_COPIED) ? json_null() :
+			       json_boolean(!(x->net_flags & VXNET_NET_NO_EGRESS)));
 		break;
 	}
 	case DP_MAP_EP_CACHE: {

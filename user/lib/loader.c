@@ -625,8 +625,12 @@ static int up_locked(struct up_txn *t, const struct vx_state *st, struct kv_resu
 		gro_dev_setup(a, t->skel);
 	else
 		gro_dev_remove();
-	return dp_sync(st, a->dir, res) ?:
-	       attach_endpoints(st, a->node, bpf_program__fd(t->skel->progs.vxnet_from_container));
+	err = dp_sync(st, a->dir, res) ?:
+	      attach_endpoints(st, a->node, bpf_program__fd(t->skel->progs.vxnet_from_container));
+	/* The new programs run everywhere: copies the previous ones made (of
+	 * another build: without a network's flags) are not used again.
+	 */
+	return dp_gen_bump(a->dir, VXNET_GEN_IFACES) ?: err;
 }
 
 int dp_up(const struct dp_up_opts *a, struct vx_store *store, struct kv_result *res)

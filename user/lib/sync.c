@@ -66,9 +66,25 @@ void dp_sync_close(struct dp_sync *s)
 		kv_free(&s->want[m]);
 }
 
-/* Writes want into map m; after a change to ifaces or endpoints, bumps its
- * generation (the datapath's copies of them, iface_slots and ep_cache, are
- * then out of date).
+/* The generation whose datapath copies a change to map m makes out of
+ * date, or -1: iface_slots' copies hold ifaces records and their
+ * network's flags from networks, ep_cache's endpoints records.
+ */
+static int copies_gen(int m)
+{
+	switch (m) {
+	case DP_MAP_IFACES:
+	case DP_MAP_NETWORKS:
+		return VXNET_GEN_IFACES;
+	case DP_MAP_ENDPOINTS:
+		return VXNET_GEN_ENDPOINTS;
+	default:
+		return -1;
+	}
+}
+
+/* Writes want into map m; after a change to a map the datapath keeps
+ * copies of, bumps their generation (copies_gen()).
  */
 static int write_map(struct dp_sync *s, int m, const struct kv_set *want,
 		     const struct kv_set *scope, struct kv_result *res)
@@ -76,9 +92,8 @@ static int write_map(struct dp_sync *s, int m, const struct kv_set *want,
 	struct kv_result was = *res;
 	int err = kv_apply(s->fds[m], want, scope, res);
 
-	if ((m == DP_MAP_IFACES || m == DP_MAP_ENDPOINTS) && memcmp(&was, res, sizeof(was)))
-		err = dp_gen_bump(s->dir, m == DP_MAP_IFACES ? VXNET_GEN_IFACES
-							   : VXNET_GEN_ENDPOINTS) ?: err;
+	if (copies_gen(m) >= 0 && memcmp(&was, res, sizeof(was)))
+		err = dp_gen_bump(s->dir, copies_gen(m)) ?: err;
 	if (err)
 		pr_err("%s: write %s/%s: %s", s->who, s->dir, dp_maps[m].name, strerror(-err));
 	return err;
