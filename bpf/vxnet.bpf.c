@@ -312,7 +312,8 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 }
 
 /* IPv4 from a container to an address that is no endpoint of its network:
- * inside one of the network's subnets there is nobody (no-endpoint);
+ * inside one of the network's subnets there is nobody (no-endpoint; where:
+ * ep_find_in()'s answer);
  * outside all of them it is egress, unless the network has it off
  * (net_flags: the copy of its flags iface_lookup() gave, or 0: look them
  * up): routed
@@ -333,9 +334,8 @@ static __noinline int published_encap(struct __sk_buff *skb, const struct nat_ta
 #define EGRESS_TOO_BIG (-2)
 
 static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet_iface *ifc,
-				       __u32 net_flags, __u32 *out)
+				       __u32 net_flags, __u32 where, __u32 *out)
 {
-	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = ifc->vni };
 	struct vxnet_network *net;
 	struct nat_out_res r = {};
 	struct vxnet_nat_key k;
@@ -353,8 +353,7 @@ static __noinline int container_egress(struct __sk_buff *skb, const struct vxnet
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	saddr = ip->saddr;
 	daddr = ip->daddr;
-	sk.addr = daddr;
-	if (!ipv4_is_unicast(daddr) || bpf_map_lookup_elem(&subnets, &sk))
+	if (!ipv4_is_unicast(daddr) || where != VXNET_EPC_MISS_OUTSIDE)
 		return tc_drop(skb, VXNET_DROP_NO_ENDPOINT);
 	if (!nat_ipv4_csum_ok(ip, data_end))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
@@ -487,7 +486,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	__u32 mtu, hash, wire = 0;
 	struct nat_target via_t = {};
 	int routed, rc;
-	__u32 out;
+	__u32 out, where = VXNET_EPC_MISS;
 
 	ip = skb_ipv4(skb, &eth, &data_end);
 	if (!ip || !ipv4_valid(ip, skb->len - ETH_HLEN))
@@ -497,9 +496,9 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	if (ip->saddr != ifc->ip)
 		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
 
-	ep = ep_find(ifc->vni, ip->daddr);
+	ep = ep_find_in(ifc->vni, ip->daddr, &where);
 	if (!ep) {
-		rc = container_egress(skb, ifc, net_flags, &out);
+		rc = container_egress(skb, ifc, net_flags, where, &out);
 		if (rc >= 0)
 			return rc;
 		if (rc == EGRESS_TOO_BIG)

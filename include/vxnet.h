@@ -130,7 +130,9 @@ struct vxnet_iface {
 
 /* gens: one __u32 per map the datapath keeps copies of, bumped by
  * userspace after each change to that map (VXNET_GEN_IFACES also after
- * each change to networks, whose flags iface_slots' copies carry).
+ * each change to networks, whose flags iface_slots' copies carry;
+ * VXNET_GEN_ENDPOINTS after each change to subnets, which ep_cache's
+ * copies of an absence answer).
  */
 enum vxnet_gen {
 	VXNET_GEN_IFACES,
@@ -164,9 +166,22 @@ struct vxnet_ep_cached {
 	__u32 vni;  /* the key it is for (ip 0: free) */
 	VXNET_IPV4(ip);
 	__u32 gen;  /* gens[VXNET_GEN_ENDPOINTS] when it was copied */
-	__u32 found; /* 0: endpoints has no such key (ep unused) */
+	__u32 found; /* enum vxnet_ep_cached_found; ep only with _FOUND */
 	struct vxnet_endpoint ep;
 	__u32 pad2;
+};
+
+/* What an ep_cache copy says about its key. The absence of an endpoint
+ * also says, once a container sent there (ep_find_in()), whether the
+ * address lies in a subnet of the network (subnets), which decides
+ * no-endpoint or egress: subnets' writers bump gens[VXNET_GEN_ENDPOINTS]
+ * too.
+ */
+enum vxnet_ep_cached_found {
+	VXNET_EPC_MISS = 0,         /* no such endpoint (subnets not asked) */
+	VXNET_EPC_FOUND = 1,        /* ep is the record */
+	VXNET_EPC_MISS_OUTSIDE = 2, /* no such endpoint, outside every subnet */
+	VXNET_EPC_MISS_INSIDE = 3,  /* no such endpoint, inside a subnet */
 };
 
 /* The slot of {vni, ip} (ip in network order) in ep_cache. */

@@ -227,13 +227,25 @@ static __always_inline const struct vxnet_iface *iface_lookup(__u32 ifindex, __u
 	return &s->ifc;
 }
 
-/* The endpoints record of {vni, ip}, or NULL, as ep_lookup(), through
- * this CPU's copy in ep_cache when it is of the current generation (as
- * iface_lookup()); the copy also remembers that there is none. At most one ep_find() per packet: a second one could
- * take the slot the first one's answer points into (after a bump between
- * the two); every other lookup goes to the hash (ep_lookup()).
+/* Where ip lies in network vni, which has no endpoint there: inside one of
+ * its subnets (VXNET_EPC_MISS_INSIDE: nobody there) or outside every one
+ * (VXNET_EPC_MISS_OUTSIDE: egress). Out of line: its key stays off the
+ * frames of ep_find()'s callers.
  */
-static __always_inline const struct vxnet_endpoint *ep_find(__u32 vni, __be32 ip)
+static __noinline __u32 subnet_where(__u32 vni, __be32 ip)
+{
+	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = vni, .addr = ip };
+
+	return bpf_map_lookup_elem(&subnets, &sk) ? VXNET_EPC_MISS_INSIDE : VXNET_EPC_MISS_OUTSIDE;
+}
+
+/* ep_find() and, when where is not NULL (a constant at each call: inlined
+ * away otherwise), for an address without endpoint *where: subnet_where()'s
+ * answer, remembered in the copy with the absence (the copy's found), so
+ * that a flow to outside asks subnets once per generation and CPU.
+ * subnets' writers bump the endpoints generation too.
+ */
+static __always_inline const struct vxnet_endpoint *ep_find_in(__u32 vni, __be32 ip, __u32 *where)
 {
 	__u32 which = VXNET_GEN_ENDPOINTS, slot = vxnet_ep_cache_slot(vni, ip);
 	const struct vxnet_endpoint *ep;
@@ -242,21 +254,51 @@ static __always_inline const struct vxnet_endpoint *ep_find(__u32 vni, __be32 ip
 
 	g = bpf_map_lookup_elem(&gens, &which);
 	c = bpf_map_lookup_elem(&ep_cache, &slot);
-	if (!g || !c) /* never: arrays' slots */
-		return ep_lookup(vni, ip);
+	if (!g || !c) { /* never: arrays' slots */
+		ep = ep_lookup(vni, ip);
+		goto uncached;
+	}
 	gen = *(volatile __u32 *)g;
-	if (c->ip == ip && c->vni == vni && c->gen == gen)
-		return c->found ? &c->ep : NULL;
+	if (c->ip == ip && c->vni == vni && c->gen == gen) {
+		if (c->found == VXNET_EPC_FOUND)
+			return &c->ep;
+		if (where) {
+			if (c->found == VXNET_EPC_MISS) /* an absence ARP or decap copied */
+				c->found = subnet_where(vni, ip);
+			*where = c->found;
+		}
+		return NULL;
+	}
 	ep = ep_lookup(vni, ip);
 	if (c->ip && (c->ip != ip || c->vni != vni) && c->gen == gen)
-		return ep;
+		goto uncached;
 	if (ep)
 		c->ep = *ep;
-	c->found = ep != NULL;
+	c->found = ep ? VXNET_EPC_FOUND : where ? subnet_where(vni, ip) : VXNET_EPC_MISS;
 	c->vni = vni;
 	c->ip = ip;
 	c->gen = gen;
-	return ep ? &c->ep : NULL;
+	if (ep)
+		return &c->ep;
+	if (where)
+		*where = c->found;
+	return NULL;
+uncached:
+	if (!ep && where)
+		*where = subnet_where(vni, ip);
+	return ep;
+}
+
+/* The endpoints record of {vni, ip}, or NULL, as ep_lookup(), through
+ * this CPU's copy in ep_cache when it is of the current generation (as
+ * iface_lookup()); the copy also remembers that there is none. At most
+ * one ep_find() or ep_find_in() per packet: a second one could take the
+ * slot the first one's answer points into (after a bump between the two);
+ * every other lookup goes to the hash (ep_lookup()).
+ */
+static __always_inline const struct vxnet_endpoint *ep_find(__u32 vni, __be32 ip)
+{
+	return ep_find_in(vni, ip, NULL);
 }
 
 /* Whether node is a registered host (may send us VXLAN). */

@@ -1052,6 +1052,106 @@ static int encap_to(const char *name, const struct tcase *c, const char *node, c
 	return 0;
 }
 
+/* subnets[{VNI, addr/prefix}] made (add) or deleted, then the endpoints
+ * generation bumped, as every writer of subnets does (user/lib/sync.c):
+ * ep_cache's copies of an absence say whether a subnet holds the address.
+ */
+static int subnet_write(const char *addr, __u32 prefix, int add)
+{
+	struct vxnet_subnet_key k = { .prefixlen = 32 + prefix, .vni = VNI, .addr = ip(addr) };
+	int err = add ? add_subnet(skel, VNI, addr, prefix, addr)
+		      : bpf_map__delete_elem(skel->maps.subnets, &k, sizeof(k), 0);
+
+	return err ?: dp_gen_bump_fd(bpf_map__fd(skel->maps.gens), VXNET_GEN_ENDPOINTS);
+}
+
+/* The found field of the ep_cache copy of {VNI, addr} on CPU cpu is want;
+ * 0 or prints why.
+ */
+static int ep_cached_is(const char *name, const char *addr, int cpu, __u32 want)
+{
+	__u32 slot = vxnet_ep_cache_slot(VNI, ip(addr));
+	struct vxnet_ep_cached e[ncpus];
+
+	if (bpf_map__lookup_elem(skel->maps.ep_cache, &slot, sizeof(slot), e, sizeof(e), 0)) {
+		printf("not ok %s: reading ep_cache: %s\n", name, strerror(errno));
+		return -1;
+	}
+	if (e[cpu].ip != ip(addr) || e[cpu].vni != VNI || e[cpu].found != want) {
+		printf("not ok %s: slot %u on CPU %d: vni %u ip %08x found %u (want %u)\n", name,
+		       slot, cpu, e[cpu].vni, ntohl(e[cpu].ip), e[cpu].found, want);
+		return -1;
+	}
+	printf("ok %s\n", name);
+	return 0;
+}
+
+/* ep_cache's copy of an absence also says whether a subnet of the network
+ * holds the address (egress or no-endpoint, without the subnets lookup):
+ * c1's flow to 198.18.2.77 follows a subnet 198.18.2.0/24 added to its
+ * network and taken away; an absence an ARP request copied (10.0.1.99,
+ * not asked) is answered from subnets by the first IPv4 frame there. All
+ * on one CPU.
+ */
+static int ep_subnet_cases(__u32 c1h)
+{
+	struct tcase out = { .prog = FROM_CONTAINER, .ifindex = c1h,
+			     .in = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+				       ipv4("10.0.1.2", "198.18.2.77", IPPROTO_UDP,
+					    udp(5001, 53, text("out")))),
+			     .verdict = TC_ACT_REDIRECT, .out_kind = OUT_ANY,
+			     .stat = VXNET_STAT_EGRESS, .drop = NONE };
+	struct tcase inside = out, arp99 = out, to99;
+	cpu_set_t one, all;
+	__u8 buf[PKT_MAX];
+	__u32 len, verdict;
+	int failed = 0, cpu;
+
+	inside.verdict = TC_ACT_SHOT;
+	inside.out_kind = OUT_UNCHANGED;
+	inside.stat = NONE;
+	inside.drop = VXNET_DROP_NO_ENDPOINT;
+	arp99 = inside;
+	arp99.in = eth(BCAST, C1_MAC, ETH_P_ARP, arp(1, C1_MAC, "10.0.1.2", ZERO_MAC, "10.0.1.99"));
+	to99 = inside;
+	to99.in = eth(SUBNET_GW_MAC, C1_MAC, ETH_P_IP,
+		      ipv4("10.0.1.2", "10.0.1.99", IPPROTO_UDP, udp(5001, 53, text("in"))));
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	cpu = sched_getcpu();
+
+	run(&out, buf, &len, &verdict); /* the flow's translation made (NAT_NEW) */
+	out.name = "ep_cache subnets: c1's frame to 198.18.2.77 translated (egress)";
+	failed |= run_case(&out) != 0;
+	failed |= ep_cached_is("ep_cache subnets: the copy of 198.18.2.77: no endpoint, outside every subnet",
+			       "198.18.2.77", cpu, VXNET_EPC_MISS_OUTSIDE) != 0;
+	if (subnet_write("198.18.2.0", 24, 1))
+		printf("not ok ep_cache subnets: add 198.18.2.0/24: %s\n", strerror(errno)), failed = 1;
+	inside.name = "ep_cache subnets: 198.18.2.0/24 added to the network: c1's next frame to 198.18.2.77 dropped NO_ENDPOINT (not the copy's outside)";
+	failed |= run_case(&inside) != 0;
+	failed |= ep_cached_is("ep_cache subnets: the copy of 198.18.2.77: inside a subnet",
+			       "198.18.2.77", cpu, VXNET_EPC_MISS_INSIDE) != 0;
+	inside.name = "ep_cache subnets: the frame after that dropped NO_ENDPOINT too";
+	failed |= run_case(&inside) != 0;
+	if (subnet_write("198.18.2.0", 24, 0))
+		printf("not ok ep_cache subnets: delete 198.18.2.0/24: %s\n", strerror(errno)), failed = 1;
+	out.name = "ep_cache subnets: 198.18.2.0/24 gone: c1's next frame to 198.18.2.77 translated";
+	failed |= run_case(&out) != 0;
+
+	arp99.name = "ep_cache subnets: c1's ARP request for 10.0.1.99 (no endpoint) dropped NO_ENDPOINT";
+	failed |= run_case(&arp99) != 0;
+	failed |= ep_cached_is("ep_cache subnets: the ARP request's copy of 10.0.1.99: no endpoint, subnets not asked",
+			       "10.0.1.99", cpu, VXNET_EPC_MISS) != 0;
+	to99.name = "ep_cache subnets: c1's frame to 10.0.1.99 (in its subnet) dropped NO_ENDPOINT";
+	failed |= run_case(&to99) != 0;
+	failed |= ep_cached_is("ep_cache subnets: the copy of 10.0.1.99 now says inside a subnet",
+			       "10.0.1.99", cpu, VXNET_EPC_MISS_INSIDE) != 0;
+	sched_setaffinity(0, sizeof(all), &all);
+	return failed ? -1 : 0;
+}
+
 /* The datapath's per-CPU copies of endpoints records (ep_cache), for the
  * destination of a container's frame and of a decapsulated one: never
  * used once endpoints changed (r1 moved to another node, r1 deleted, c1
@@ -1769,6 +1869,7 @@ int main(void)
 	failed |= iface_slot_cases(c1h, to_r1) != 0;
 	failed |= net_copy_cases(c1h) != 0;
 	failed |= ep_cache_cases(c1h, to_r1, vx_good) != 0;
+	failed |= ep_subnet_cases(c1h) != 0;
 
 	/* GSO: the segment sizes the sender chose reach the wire (container
 	 * MTU 1450 = 1500 - 50: the largest segments still fit in 1500).

@@ -339,9 +339,17 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		const struct vxnet_ep_cached *x = val;
 
 		*k = json_pack("{s:I}", "slot", (json_int_t)*(const __u32 *)key);
-		*v = json_pack("{s:I,s:o,s:I,s:b,s:o,s:o}", "vni", (json_int_t)x->vni, "ip",
-			       ip_json(x->ip), "generation", (json_int_t)x->gen, "found", x->found != 0,
-			       "mac", mac_json(x->ep.mac), "node", ip_json(x->ep.node));
+		/* subnet, for an address without endpoint: whether a subnet of the
+		 * network holds it ("inside": no-endpoint; "outside": egress), or
+		 * null: not asked
+		 */
+		*v = json_pack("{s:I,s:o,s:I,s:b,s:o,s:o,s:o}", "vni", (json_int_t)x->vni, "ip",
+			       ip_json(x->ip), "generation", (json_int_t)x->gen, "found",
+			       x->found == VXNET_EPC_FOUND, "mac", mac_json(x->ep.mac), "node",
+			       ip_json(x->ep.node), "subnet",
+			       x->found == VXNET_EPC_MISS_INSIDE ? json_string("inside") :
+			       x->found == VXNET_EPC_MISS_OUTSIDE ? json_string("outside") :
+			       json_null());
 		break;
 	}
 	default: /* a map this file does not know yet: its bytes */

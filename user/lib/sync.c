@@ -68,7 +68,8 @@ void dp_sync_close(struct dp_sync *s)
 
 /* The generation whose datapath copies a change to map m makes out of
  * date, or -1: iface_slots' copies hold ifaces records and their
- * network's flags from networks, ep_cache's endpoints records.
+ * network's flags from networks, ep_cache's endpoints records and, for an
+ * address without one, whether a subnet holds it.
  */
 static int copies_gen(int m)
 {
@@ -77,6 +78,7 @@ static int copies_gen(int m)
 	case DP_MAP_NETWORKS:
 		return VXNET_GEN_IFACES;
 	case DP_MAP_ENDPOINTS:
+	case DP_MAP_SUBNETS:
 		return VXNET_GEN_ENDPOINTS;
 	default:
 		return -1;
