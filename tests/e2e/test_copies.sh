@@ -12,7 +12,10 @@
 # goes on, the new c1 reaches c2, nothing is dropped as spoofed or as an
 # unknown veth, and no slot holds the gone veth at the current generation.
 # Then c2 moves to another address under traffic (its endpoints record on
-# h1 changes): h1 sends to the new one at once.
+# h1 changes): h1 sends to the new one at once. Last, blue's egress is
+# switched off and on in the state while c1 pings the outside server
+# (topo_outside, 198.18.100.2): the copies of c1's veth carry blue's egress
+# switch, h1's sync makes the next packets follow it.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
 T=copies
@@ -22,6 +25,7 @@ cleanup() { stop_pid 3 "$PING_PID"; topo_cleanup; }
 trap cleanup EXIT
 topo_build || { fail "$T: build topology"; exit 1; }
 topo_vxnet tc || { fail "$T: vxnet up and attach"; exit 1; }
+topo_outside || { fail "$T: outside server namespace"; exit 1; }
 mkns "$C7" || { fail "$T: namespace c7"; exit 1; }
 
 ifindex_of() { # ifindex_of NETNS: ifindex of that container's veth on h1
@@ -144,4 +148,51 @@ else fail "$T: no-endpoint on h1 $n0 -> $n1"; fi
 g3=$(gen endpoints)
 if is_count "$g3" 2>/dev/null && [ "$g3" -gt "$g2" ]; then ok "$T: the endpoints generation moved ($g2 -> $g3)"
 else fail "$T: endpoints generation '$g2' -> '$g3'"; fi
+
+# ---- blue's egress switched off and on under c1's flow to the outside ----
+# egress_set true|false: blue's "egress" in the state file (as a store
+# changes it), then h1 syncs
+egress_set() {
+	jq --argjson e "$1" '(.networks[] | select(.name == "blue")).egress = $e' "$STATE" >"$TMP/state.new" &&
+		mv "$TMP/state.new" "$STATE" && vx1 sync >/dev/null
+}
+# egress_copies X true|false: copies of veth X's record that carry egress on/off
+egress_copies() {
+	vx1 map dump iface_slots -j | jq --argjson x "$1" --argjson e "$2" \
+		'[.[] | select(.value.ifindex == $x and .value.egress == $e)] | length'
+}
+X1=$(ifindex_of "$C1")
+check "$T: c1 pings the outside server 198.18.100.2 (egress)" pings "$C1" 198.18.100.2 3
+n=$(egress_copies "$X1" true)
+if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump iface_slots: c1's copy carries blue's egress on"
+else fail "$T: no copy of c1 (ifindex $X1) with egress on: $(vx1 map dump iface_slots 2>&1 | head -3 | tr '\n' '|')"; fi
+in_ns "$C1" ping -q -i 0.02 -w 6 198.18.100.2 >"$TMP/flow3" 2>&1 &
+PING_PID=$!
+sleep 1
+g4=$(gen ifaces)
+check "$T: blue's egress off in the state, h1 syncs, under c1's flow" egress_set false
+e0=$(counter vx1 egress) ne0=$(counter vx1 no-egress)
+sleep 1
+e1=$(counter vx1 egress) ne1=$(counter vx1 no-egress)
+if is_count "$e0" "$e1" "$ne0" "$ne1" 2>/dev/null && [ "$e1" -le $((e0 + 2)) ] && [ "$ne1" -ge $((ne0 + 20)) ]; then
+	ok "$T: egress off at once: in the second after the sync egress $e0 -> $e1, no-egress $ne0 -> $ne1"
+else fail "$T: after egress off: egress $e0 -> $e1, no-egress $ne0 -> $ne1"; fi
+g5=$(gen ifaces)
+if is_count "$g4" "$g5" 2>/dev/null && [ "$g5" -gt "$g4" ]; then ok "$T: the network's change moved the ifaces generation ($g4 -> $g5)"
+else fail "$T: ifaces generation '$g4' -> '$g5' across blue's egress change"; fi
+n=$(egress_copies "$X1" false)
+if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump iface_slots: c1's copy now carries egress off"
+else fail "$T: no copy of c1 (ifindex $X1) with egress off: $(vx1 map dump iface_slots 2>&1 | head -3 | tr '\n' '|')"; fi
+check "$T: blue's egress on again in the state, h1 syncs" egress_set true
+e2=$(counter vx1 egress) ne2=$(counter vx1 no-egress)
+sleep 1
+e3=$(counter vx1 egress) ne3=$(counter vx1 no-egress)
+if is_count "$e2" "$e3" "$ne2" "$ne3" 2>/dev/null && [ "$e3" -ge $((e2 + 20)) ] && [ "$ne3" -le $((ne2 + 2)) ]; then
+	ok "$T: egress on at once: in the second after the sync egress $e2 -> $e3, no-egress $ne2 -> $ne3"
+else fail "$T: after egress on: egress $e2 -> $e3, no-egress $ne2 -> $ne3"; fi
+wait "$PING_PID"
+PING_PID=
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow3")
+if is_count "$got" 2>/dev/null && [ "$got" -ge 50 ]; then ok "$T: c1's flow answered before and after egress was off ($got replies)"
+else fail "$T: c1's flow to the outside server: $(tr '\n' ' ' <"$TMP/flow3")"; fi
 finish
