@@ -423,7 +423,7 @@ static __noinline int published_reply(struct __sk_buff *skb, const struct vxnet_
 	o = bpf_map_lookup_elem(&nat, &k);
 	if (!o || (o->flags & (VXNET_NAT_F_PUBLISHED | VXNET_NAT_F_VIA)) != VXNET_NAT_F_PUBLISHED)
 		return tc_drop(skb, VXNET_DROP_NOT_PUBLISHED);
-	nat_touch(o, &f, coarse_now(), 0);
+	nat_touch(o, &f, bpf_ktime_get_coarse_ns(), 0);
 	port = o->port;
 	if (ip->ttl <= 1)
 		return tc_drop(skb, VXNET_DROP_TTL_EXCEEDED);

@@ -16,7 +16,6 @@
 #ifndef VXNET_LIB_NAT_H
 #define VXNET_LIB_NAT_H
 
-#include "lib/clock.h"
 #include "lib/config.h"
 #include "lib/drop.h"
 #include "lib/eth.h"
@@ -119,10 +118,10 @@ static __always_inline __u64 nat_timeout_ns(__u8 proto, __u16 flags)
 }
 
 /* A packet of the flow passed: its time, and TCP's end (FIN, RST) or a new
- * start on the same ports (SYN). Every NAT time is coarse_now()
- * (CLOCK_MONOTONIC to a tick, 4 ms at HZ=250, asked once per tick; the
- * timeouts are seconds): bpf_ktime_get_ns() reads the TSC, 12-18% of each
- * NAT path in this VM (bench/README.md).
+ * start on the same ports (SYN). Every NAT time is
+ * bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC to a tick, 4 ms at HZ=250;
+ * the timeouts are seconds): bpf_ktime_get_ns() reads the TSC, 12-18% of
+ * each NAT path in this VM (bench/README.md).
  */
 static __always_inline void nat_touch(struct vxnet_nat *v, const struct nat_flow *f, __u64 now,
 				      __u16 set)
@@ -238,7 +237,7 @@ struct nat_out_res {
 static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_flow *f,
 			      struct nat_out_res *r)
 {
-	__u64 now = coarse_now();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct vxnet_nat_key ik;
 	struct vxnet_nat *o, v;
 	__u32 hash;
@@ -392,7 +391,7 @@ static __always_inline int nat_in_lookup(const struct vxnet_nat_key *k,
 	if (!v)
 		return 1;
 	if (f)
-		nat_touch(v, f, coarse_now(), VXNET_NAT_F_REPLIED);
+		nat_touch(v, f, bpf_ktime_get_coarse_ns(), VXNET_NAT_F_REPLIED);
 	ep = ep_lookup(v->vni, v->addr);
 	if (!ep || (ep->flags & VXNET_EP_GATEWAY))
 		return -VXNET_DROP_NAT_FAILED;
@@ -548,7 +547,7 @@ static __always_inline int nat_published_new(const struct vxnet_nat_key *k,
 	struct vxnet_backend_key bk = { .proto = k->proto, .port = k->port };
 	struct vxnet_nat_key ok = { .dir = VXNET_NAT_OUT, .proto = k->proto, .remote = k->remote,
 				    .rport = k->rport };
-	struct vxnet_nat v = { .last_seen = coarse_now(), .flags = VXNET_NAT_F_PUBLISHED };
+	struct vxnet_nat v = { .last_seen = bpf_ktime_get_coarse_ns(), .flags = VXNET_NAT_F_PUBLISHED };
 	struct vxnet_backend *b;
 
 	bk.slot = vxnet_flow_hash(k->remote, k->addr, k->rport | (__u32)k->port << 16, k->proto) %
