@@ -1821,15 +1821,6 @@ static struct pkt nat_udp(const __u8 *dmac, const __u8 *smac, const char *src, c
 	return eth(dmac, smac, ETH_P_IP, ipv4x(h, udp(sport, dport, len ? filler(len) : text("query"))));
 }
 
-static struct pkt nat_echo(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst,
-			   __u8 type, __u16 id, __u8 ttl)
-{
-	struct ip4 h = { .saddr = ip(src), .daddr = ip(dst), .proto = IPPROTO_ICMP, .ttl = ttl,
-			 .id = 0x77, .frag = 0x4000 };
-
-	return eth(dmac, smac, ETH_P_IP, ipv4x(h, icmp(type, 0, (__u32)id << 16 | 1, filler(56))));
-}
-
 static struct pkt nat_tcp(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst,
 			  __u16 sport, __u16 dport, __u8 flags, __u8 ttl)
 {
@@ -1867,12 +1858,12 @@ static void nat_seeds(void)
 					 0x04 /* RST */, 64));
 	add_seed(FROM_CONTAINER, nat_udp(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 5353, 53, 64, 1, 0));
 	add_seed(FROM_CONTAINER, nat_udp(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 5354, 53, 64, 0, 0));
-	add_seed(FROM_CONTAINER, nat_echo(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 64));
-	add_seed(FROM_CONTAINER, nat_echo(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4343, 64));
+	add_seed(FROM_CONTAINER, echo_frame(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 64));
+	add_seed(FROM_CONTAINER, echo_frame(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4343, 64));
 	add_seed(FROM_CONTAINER, nat_tcp(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.0.1", 40003, 22,
 					 TCP_SYN, 64));
 	add_seed(FROM_CONTAINER, nat_udp(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.0.1", 5353, 53, 64, 1, 0));
-	add_seed(FROM_CONTAINER, nat_echo(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.0.1", 8, 0x4444, 64));
+	add_seed(FROM_CONTAINER, echo_frame(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.0.1", 8, 0x4444, 64));
 	add_seed(FROM_CONTAINER, nat_udp(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "192.0.2.9", 5353, 53, 64, 1, 0));
 	add_seed(FROM_CONTAINER, nat_udp(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "203.0.113.9", 5353, 53, 64, 1, 0));
 	add_seed(FROM_CONTAINER, nat_udp(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "203.0.114.9", 5353, 53, 64, 1, 0));
@@ -1922,14 +1913,14 @@ static void nat_seeds(void)
 	answers[n++] = nat_tcp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 80, 61001, 0x01 /* FIN */ | TCP_ACK, 64);
 	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 53, 61002, 64, 1, 0);
 	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 53, 61002, 64, 0, 0);
-	answers[n++] = nat_echo(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, 61003, 64);
+	answers[n++] = echo_frame(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, 61003, 64);
 	answers[n++] = nat_icmp_err("198.18.2.10", 3, 3, 0,
 				    nat_udp(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 61002, 53, 63, 1, 0));
 	answers[n++] = nat_icmp_err("198.18.0.2", 3, 4, 1280,
 				    nat_tcp(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 61001, 80,
 					    TCP_PSH | TCP_ACK, 63));
 	answers[n++] = nat_icmp_err("198.18.0.2", 11, 0, 0,
-				    nat_echo(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, 61003, 63));
+				    echo_frame(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, 61003, 63));
 	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 99, 61004, 64, 1, 0);
 	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 99, 61005, 64, 1, 0);
 	answers[n++] = nat_udp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 99, 61006, 64, 1, 0);
@@ -1941,8 +1932,8 @@ static void nat_seeds(void)
 				    nat_tcp(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.50", 9090, 5556,
 					    TCP_SYN | TCP_ACK, 63));
 	/* an echo reply with no translation, a request to the host */
-	answers[n++] = nat_echo(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, 61999, 64);
-	answers[n++] = nat_echo(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 8, 61003, 64);
+	answers[n++] = echo_frame(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, 61999, 64);
+	answers[n++] = echo_frame(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 8, 61003, 64);
 	answers[n++] = nat_tcp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 80, 61001, TCP_ACK, 1);
 	answers[n++] = nat_tcp(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 50022, 22, TCP_SYN, 64);
 	/* clients of the published ports: the fixture's flows, new ones (a

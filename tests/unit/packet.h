@@ -193,6 +193,19 @@ static inline struct pkt icmp(__u8 type, __u8 code, __u32 rest, struct pkt data)
 	return r;
 }
 
+/* An ICMP echo frame (type 8 request, 0 reply) as ping sends it: identifier
+ * id, sequence 1, 56 bytes of filler, IPv4 id 0x77, DF. test_nat.c's flows
+ * and the fuzzer's seeds of them.
+ */
+static inline struct pkt echo_frame(const __u8 *dmac, const __u8 *smac, const char *src,
+				    const char *dst, __u8 type, __u16 id, __u8 ttl)
+{
+	struct ip4 h = { .saddr = ip(src), .daddr = ip(dst), .proto = IPPROTO_ICMP, .ttl = ttl,
+			 .id = 0x77, .frag = 0x4000 };
+
+	return eth(dmac, smac, ETH_P_IP, ipv4x(h, icmp(type, 0, (__u32)id << 16 | 1, filler(56))));
+}
+
 /* UDP header; the checksum is filled by ipv4x() when asked. */
 static inline struct pkt udp(__u16 sport, __u16 dport, struct pkt payload)
 {

@@ -175,15 +175,6 @@ static struct pkt udp_pkt(const __u8 *dmac, const __u8 *smac, const char *src, c
 	return eth(dmac, smac, ETH_P_IP, ipv4x(h, udp(sport, dport, text("query"))));
 }
 
-static struct pkt echo(const __u8 *dmac, const __u8 *smac, const char *src, const char *dst,
-		       __u8 type, __u16 id, __u8 ttl)
-{
-	struct ip4 h = { .saddr = ip(src), .daddr = ip(dst), .proto = IPPROTO_ICMP, .ttl = ttl,
-			 .id = 0x77, .frag = 0x4000 };
-
-	return eth(dmac, smac, ETH_P_IP, ipv4x(h, icmp(type, 0, (__u32)id << 16 | 1, filler(56))));
-}
-
 /* An ICMP error (type/code, rest) from src about the frame quoted (its
  * IPv4 header and 8 bytes), to dst.
  */
@@ -430,9 +421,9 @@ static void test_echo(void)
 	int rc;
 
 	rc = run(FROM_CONTAINER, c1h,
-		 echo(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 64), &out);
+		 echo_frame(SUBNET_GW_MAC, C1_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 64), &out);
 	echo_id = sport_of(&out);
-	want = echo(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, echo_id, 63);
+	want = echo_frame(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, echo_id, 63);
 	if (rc != TC_ACT_REDIRECT)
 		snprintf(why, sizeof(why), "verdict %d", rc);
 	else if (echo_id < PORT_MIN || echo_id > PORT_MAX)
@@ -442,9 +433,9 @@ static void test_echo(void)
 	report("egress: ping 198.18.2.10 leaves from 198.18.0.1 with a NAT echo id, ICMP checksum right", why);
 
 	why[0] = 0;
-	want = echo(C1_MAC, SUBNET_GW_MAC, "198.18.2.10", "10.0.1.2", 0, 0x4242, 63);
+	want = echo_frame(C1_MAC, SUBNET_GW_MAC, "198.18.2.10", "10.0.1.2", 0, 0x4242, 63);
 	rc = run(NAT_IN, if_nametoindex("ul0"),
-		 echo(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, echo_id, 64), &out);
+		 echo_frame(UL_MAC, GW_MAC, "198.18.2.10", "198.18.0.1", 0, echo_id, 64), &out);
 	if (rc != TC_ACT_REDIRECT)
 		snprintf(why, sizeof(why), "verdict %d", rc);
 	else
@@ -487,9 +478,9 @@ static void test_icmp_errors(void)
 	report("ICMP error: fragmentation needed (MTU 1280) from a router about the TCP flow reaches 10.0.1.2", why);
 
 	why[0] = 0;
-	sent = echo(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, echo_id, 63);
+	sent = echo_frame(GW_MAC, UL_MAC, "198.18.0.1", "198.18.2.10", 8, echo_id, 63);
 	want = icmp_err(C1_MAC, SUBNET_GW_MAC, "198.18.0.2", "10.0.1.2", 11, 0, 0,
-			echo(GW_MAC, UL_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 63), 63);
+			echo_frame(GW_MAC, UL_MAC, "10.0.1.2", "198.18.2.10", 8, 0x4242, 63), 63);
 	rc = run(TC_DECAP, if_nametoindex("ul0"),
 		 icmp_err(UL_MAC, GW_MAC, "198.18.0.2", "198.18.0.1", 11, 0, 0, sent, 64), &out);
 	if (rc != TC_ACT_REDIRECT)
