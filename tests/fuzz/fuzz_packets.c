@@ -161,10 +161,6 @@
 #define MAX_SEEDS 256
 #define MAX_FAILURES 10
 
-enum prog { FROM_CONTAINER, XDP_DECAP, TC_DECAP, GRO_SINK, NAT_IN, NPROGS };
-static const char *const prog_names[] = { "from_container", "xdp_decap", "tc_decap", "gro_sink",
-					  "nat_in" };
-
 struct input {
 	__u8 prog, ifsel, gso_segs;
 	__u16 gso_size;
@@ -478,15 +474,6 @@ struct result {
 	struct vxnet_counter dstat[VXNET_STAT__MAX], ddrop[VXNET_DROP__MAX]; /* moved by */
 };
 
-static int prog_fd(enum prog p)
-{
-	struct bpf_program *progs[] = { skel->progs.vxnet_from_container, skel->progs.vxnet_xdp_decap,
-					skel->progs.vxnet_tc_decap, skel->progs.vxnet_gro_sink,
-					skel->progs.vxnet_nat_in };
-
-	return bpf_program__fd(progs[p]);
-}
-
 static struct counters last; /* after the previous run: nothing else moves them */
 static struct ring_buffer *events; /* the monitor's ring, read after every run */
 static struct result *ev_result;   /* the run its events belong to */
@@ -538,7 +525,7 @@ static int run(const struct input *in, struct result *r)
 		opts.ctx_in = &ctx;
 		opts.ctx_size_in = sizeof(ctx);
 	}
-	r->err = bpf_prog_test_run_opts(prog_fd(in->prog), &opts) ? -errno : 0;
+	r->err = bpf_prog_test_run_opts(prog_fd(skel, in->prog), &opts) ? -errno : 0;
 	r->verdict = opts.retval;
 	r->len = opts.data_size_out;
 	r->ndrop_ev = r->ntrace_ev = r->bad_ev = 0;

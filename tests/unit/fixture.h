@@ -32,6 +32,22 @@ static inline struct vxnet_bpf *fixture_load(int (*before_load)(struct vxnet_bpf
 	return skel;
 }
 
+/* The entry programs the tests run, in this order: the packet fuzzer's
+ * seed files store the index.
+ */
+enum prog { FROM_CONTAINER, XDP_DECAP, TC_DECAP, GRO_SINK, NAT_IN, NPROGS };
+static const char *const prog_names[NPROGS] = { "from_container", "xdp_decap", "tc_decap",
+						"gro_sink", "nat_in" };
+
+static inline int prog_fd(struct vxnet_bpf *skel, enum prog p)
+{
+	struct bpf_program *progs[NPROGS] = { skel->progs.vxnet_from_container,
+					      skel->progs.vxnet_xdp_decap, skel->progs.vxnet_tc_decap,
+					      skel->progs.vxnet_gro_sink, skel->progs.vxnet_nat_in };
+
+	return bpf_program__fd(progs[p]);
+}
+
 static int add_ep(struct vxnet_bpf *skel, const char *addr, const __u8 *mac, __u16 flags,
 		  __u32 ifindex, const char *node, const char *gateway)
 {

@@ -168,9 +168,6 @@ static struct pkt r1_to(const __u8 *dmac, const char *dst)
 
 /* ---- runner ------------------------------------------------------------ */
 
-enum prog { FROM_CONTAINER, XDP_DECAP, TC_DECAP, GRO_SINK };
-static const char *const prog_names[] = { "from_container", "xdp_decap", "tc_decap", "gro_sink" };
-
 enum out_kind { OUT_UNCHANGED, OUT_BYTES, OUT_ANY };
 
 #define NONE (-1)
@@ -196,20 +193,6 @@ struct tcase {
 static struct vxnet_bpf *skel;
 static int ncpus;
 
-static int prog_fd(enum prog p)
-{
-	switch (p) {
-	case FROM_CONTAINER:
-		return bpf_program__fd(skel->progs.vxnet_from_container);
-	case XDP_DECAP:
-		return bpf_program__fd(skel->progs.vxnet_xdp_decap);
-	case GRO_SINK:
-		return bpf_program__fd(skel->progs.vxnet_gro_sink);
-	default:
-		return bpf_program__fd(skel->progs.vxnet_tc_decap);
-	}
-}
-
 static int run(const struct tcase *c, __u8 *out, __u32 *out_len, __u32 *verdict)
 {
 	struct __sk_buff ctx = { .ifindex = c->ifindex, .gso_size = c->gso_size,
@@ -226,7 +209,7 @@ static int run(const struct tcase *c, __u8 *out, __u32 *out_len, __u32 *verdict)
 		opts.ctx_in = &ctx;
 		opts.ctx_size_in = sizeof(ctx);
 	}
-	err = bpf_prog_test_run_opts(prog_fd(c->prog), &opts);
+	err = bpf_prog_test_run_opts(prog_fd(skel, c->prog), &opts);
 	if (err)
 		return -errno;
 	*out_len = opts.data_size_out;
@@ -654,7 +637,7 @@ fail:
 static int gso_setup(__u32 c1h, int *tx, int *rx)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = c1h, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd(FROM_CONTAINER));
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd(skel, FROM_CONTAINER));
 	struct sockaddr_ll at = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 				  .sll_ifindex = if_nametoindex("ul1") };
 	int one = 1;

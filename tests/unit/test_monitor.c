@@ -76,8 +76,6 @@ static void set_decap(__u8 mode)
 	bpf_map__update_elem(skel->maps.host, &zero, sizeof(zero), &h, sizeof(h), 0);
 }
 
-enum prog { FROM_CONTAINER, XDP_DECAP, TC_DECAP };
-
 /* Runs prog once on in (tc: from device ifindex); the verdict, or -1. */
 static int run(enum prog p, const struct pkt *in, __u32 ifindex)
 {
@@ -85,15 +83,12 @@ static int run(enum prog p, const struct pkt *in, __u32 ifindex)
 	__u8 out[PKT_MAX];
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->b, .data_size_in = in->len,
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
-	int fd = p == FROM_CONTAINER ? bpf_program__fd(skel->progs.vxnet_from_container) :
-		 p == XDP_DECAP	     ? bpf_program__fd(skel->progs.vxnet_xdp_decap) :
-					bpf_program__fd(skel->progs.vxnet_tc_decap);
 
 	if (p != XDP_DECAP) {
 		opts.ctx_in = &ctx;
 		opts.ctx_size_in = sizeof(ctx);
 	}
-	if (bpf_prog_test_run_opts(fd, &opts))
+	if (bpf_prog_test_run_opts(prog_fd(skel, p), &opts))
 		return -1;
 	return opts.retval;
 }

@@ -50,22 +50,6 @@ static struct vxnet_bpf *skel;
 static int ncpus, failed;
 static __u32 c1h, c3h;
 
-enum prog { FROM_CONTAINER, TC_DECAP, NAT_IN, XDP_DECAP_ };
-
-static int prog_fd(enum prog p)
-{
-	switch (p) {
-	case FROM_CONTAINER:
-		return bpf_program__fd(skel->progs.vxnet_from_container);
-	case TC_DECAP:
-		return bpf_program__fd(skel->progs.vxnet_tc_decap);
-	case XDP_DECAP_:
-		return bpf_program__fd(skel->progs.vxnet_xdp_decap);
-	default:
-		return bpf_program__fd(skel->progs.vxnet_nat_in);
-	}
-}
-
 /* Runs p on in (entering at ifindex); the output frame and the verdict. */
 static int run(enum prog p, __u32 ifindex, struct pkt in, struct pkt *out)
 {
@@ -74,12 +58,12 @@ static int run(enum prog p, __u32 ifindex, struct pkt in, struct pkt *out)
 		    .data_out = out->b, .data_size_out = PKT_MAX, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 
-	if (p == XDP_DECAP_) {
+	if (p == XDP_DECAP) {
 		opts.ctx_in = NULL;
 		opts.ctx_size_in = 0;
 	}
 
-	if (bpf_prog_test_run_opts(prog_fd(p), &opts))
+	if (bpf_prog_test_run_opts(prog_fd(skel, p), &opts))
 		return -1000 - errno;
 	out->len = opts.data_size_out;
 	return opts.retval;
@@ -867,7 +851,7 @@ static void test_published(void)
 	/* Backend's host: a client's marked frame from the entry node. */
 	want = client_tcp("10.0.1.2", 6000, 80, 63, C1_MAC, SUBNET_GW_MAC);
 	expect("published: marked frame from 198.18.2.10 for c1:80 (published) decapsulated to c1 (XDP)",
-	       XDP_DECAP_, ul0,
+	       XDP_DECAP, ul0,
 	       vx_frame("198.18.2.10", 0x09, VNI, client_tcp("10.0.1.2", 6000, 80, 63, C1_MAC,
 							      SUBNET_GW_MAC)),
 	       XDP_REDIRECT, &want, 0, VXNET_STAT_DECAP, NONE);
