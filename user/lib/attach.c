@@ -260,6 +260,33 @@ static void container_if(const struct attach_ctx *r, const struct vx_network *n,
 	}
 }
 
+/* The pinned vxnet_from_container, or a negative errno (said). */
+static int open_from_container(const char *pin_dir)
+{
+	int fd = dp_open_pin(pin_dir, VXNET_PIN_PROG_FROM_CONTAINER);
+
+	if (fd < 0)
+		pr_err("attach: open %s/%s: %s", pin_dir, VXNET_PIN_PROG_FROM_CONTAINER,
+		       strerror(-fd));
+	return fd;
+}
+
+/* The host side of a new veth: accept_local, and prog_fd on its tc ingress. */
+static int attach_host_side(const char *host_ifname, int prog_fd)
+{
+	int ifindex, err = dp_veth_accept_local(host_ifname);
+
+	if (err) {
+		pr_err("attach: set accept_local on %s: %s", host_ifname, strerror(-err));
+		return err;
+	}
+	ifindex = if_nametoindex(host_ifname);
+	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
+	if (err)
+		pr_err("attach: attach TC program to %s: %s", host_ifname, strerror(-err));
+	return err;
+}
+
 /* The veth, its container side and vxnet's program on its host side, which
  * stays down until the record is in the store (finish_attach).
  */
@@ -267,7 +294,7 @@ static int build_veth(struct attach_ctx *r, const struct vx_network *n, int prog
 {
 	struct nl_container_if c;
 	char tmp[IFNAMSIZ], ipbuf[INET_ADDRSTRLEN];
-	int ifindex, err;
+	int err;
 
 	snprintf(tmp, sizeof(tmp), "vp%s", r->ep.host_ifname + 2);
 	container_if(r, n, tmp, &c);
@@ -284,16 +311,7 @@ static int build_veth(struct attach_ctx *r, const struct vx_network *n, int prog
 		       strerror(-err));
 		return err;
 	}
-	err = dp_veth_accept_local(r->ep.host_ifname);
-	if (err) {
-		pr_err("attach: set accept_local on %s: %s", r->ep.host_ifname, strerror(-err));
-		return err;
-	}
-	ifindex = if_nametoindex(r->ep.host_ifname);
-	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
-	if (err)
-		pr_err("attach: attach TC program to %s: %s", r->ep.host_ifname, strerror(-err));
-	return err;
+	return attach_host_side(r->ep.host_ifname, prog_fd);
 }
 
 /* Runs with the state locked: plan, validate, build the veth, record. A
@@ -326,12 +344,9 @@ static int do_attach(struct vx_state *st, void *arg)
 	err = state_validate(st, "attach");
 	if (err)
 		return err;
-	prog_fd = dp_open_pin(r->req->pin_dir, VXNET_PIN_PROG_FROM_CONTAINER);
-	if (prog_fd < 0) {
-		pr_err("attach: open %s/%s: %s", r->req->pin_dir, VXNET_PIN_PROG_FROM_CONTAINER,
-		       strerror(-prog_fd));
+	prog_fd = open_from_container(r->req->pin_dir);
+	if (prog_fd < 0)
 		return prog_fd;
-	}
 	err = build_veth(r, n, prog_fd);
 	close(prog_fd);
 	return err;
@@ -546,7 +561,7 @@ static int do_attach_veth(struct vx_state *st, void *arg)
 	const struct vx_network *n;
 	struct vx_endpoint *e = state_find_endpoint(st, v->name);
 	unsigned int mtu;
-	int prog_fd, ifindex, err;
+	int prog_fd, err;
 
 	if (r->created) {
 		if (e && !strcmp(e->host_ifname, r->ep.host_ifname)) {
@@ -586,12 +601,9 @@ static int do_attach_veth(struct vx_state *st, void *arg)
 	err = state_validate(st, "attach");
 	if (err)
 		return err;
-	prog_fd = dp_open_pin(v->req.pin_dir, VXNET_PIN_PROG_FROM_CONTAINER);
-	if (prog_fd < 0) {
-		pr_err("attach: open %s/%s: %s", v->req.pin_dir, VXNET_PIN_PROG_FROM_CONTAINER,
-		       strerror(-prog_fd));
+	prog_fd = open_from_container(v->req.pin_dir);
+	if (prog_fd < 0)
 		return prog_fd;
-	}
 	mtu = dp_network_mtu(n, dp_default_mtu(&r->host));
 	err = nl_veth_create(r->ep.host_ifname, v->peer, -1, mtu);
 	if (err) {
@@ -604,15 +616,7 @@ static int do_attach_veth(struct vx_state *st, void *arg)
 		pr_err("attach: set the MAC address of %s: %s", v->peer, strerror(-err));
 		goto cleanup;
 	}
-	err = dp_veth_accept_local(r->ep.host_ifname);
-	if (err) {
-		pr_err("attach: set accept_local on %s: %s", r->ep.host_ifname, strerror(-err));
-		goto cleanup;
-	}
-	ifindex = if_nametoindex(r->ep.host_ifname);
-	err = ifindex ? dp_tc_attach(ifindex, prog_fd) : -ENODEV;
-	if (err)
-		pr_err("attach: attach TC program to %s: %s", r->ep.host_ifname, strerror(-err));
+	err = attach_host_side(r->ep.host_ifname, prog_fd);
 cleanup:
 	close(prog_fd);
 	return err;
