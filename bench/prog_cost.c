@@ -229,8 +229,8 @@ static int publish_c1(struct pkt *client)
 {
 	struct vxnet_service_key sk = { .proto = IPPROTO_TCP, .port = htons(8080) };
 	struct vxnet_service sv = { .backends = 1 };
-	struct vxnet_backend b = { .vni = VNI, .ip = ip("10.0.1.2"), .port = htons(80),
-				   .node = ip("198.18.0.1") };
+	struct vxnet_backend b = { .vni = VNI, .ip.be32 = ip("10.0.1.2"), .port = htons(80),
+				   .node.be32 = ip("198.18.0.1") };
 	int err = bpf_map__update_elem(skel->maps.services, &sk, sizeof(sk), &sv, sizeof(sv), 0);
 
 	for (__u32 i = 0; !err && i < VXNET_SERVICE_SLOTS; i++) {
@@ -357,19 +357,19 @@ static int cmd_maps(long n)
 	fd = bpf_map__fd(skel->maps.endpoints);
 	/* start from an empty map: the fixture entries out */
 	for (int i = 2; i <= 4; i++) {
-		struct vxnet_ep_key k = { .vni = VNI, .ip = htonl(0x0a000100 + i) };
+		struct vxnet_ep_key k = { .vni = VNI, .ip.be32 = htonl(0x0a000100 + i) };
 
 		bpf_map_delete_elem(fd, &k);
 	}
 	for (long i = 0; i < n; i++) {
 		__u32 a = htonl(0x0a000000 + 2 + i);
 
-		keys[i] = (struct vxnet_ep_key){ .vni = 4096, .ip = a };
+		keys[i] = (struct vxnet_ep_key){ .vni = 4096, .ip.be32 = a };
 		vals[i].mac[0] = 0x02;
 		vals[i].mac[1] = 0x42;
 		memcpy(vals[i].mac + 2, &a, 4);
-		vals[i].node = htonl(0xc6130000 + 1 + i % 1000); /* 198.19.x.y */
-		vals[i].gateway = htonl(0x0a000001);
+		vals[i].node.be32 = htonl(0xc6130000 + 1 + i % 1000); /* 198.19.x.y */
+		vals[i].gateway.be32 = htonl(0x0a000001);
 	}
 
 	t = now();

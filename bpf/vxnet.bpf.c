@@ -84,7 +84,7 @@ static __noinline int container_arp(struct __sk_buff *skb, const struct vxnet_if
 		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
 	if (!mac_equal(eth->h_source, ifc->mac) || !mac_equal(arp->sha, ifc->mac))
 		return tc_drop(skb, VXNET_DROP_SPOOF_MAC);
-	if (arp->spa != ifc->ip)
+	if (arp->spa != ifc->ip.be32)
 		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
 	if (!arp_is_request(arp))
 		return tc_drop(skb, VXNET_DROP_UNSUPPORTED);
@@ -173,14 +173,15 @@ static __noinline int container_too_big(struct __sk_buff *skb, const struct vxne
 	quote_len = (e.quote[0] & 0xf) * 4 + 8;
 	if (quote_len < ICMP_QUOTE_MIN || quote_len > ICMP_QUOTE_MAX)
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
-	if (!ifc->gateway) /* nothing to send it from: loader predates it */
+	if (!ifc->gateway.be32) /* nothing to send it from: loader predates it */
 		return tc_drop(skb, VXNET_DROP_FRAG_NEEDED);
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, e.quote, quote_len))
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	tc_drop_event(skb, VXNET_DROP_FRAG_NEEDED); /* the frame, before it is the answer */
 
-	mac_from_ipv4(gw_mac, ifc->gateway);
-	icmp_build_frag_needed(&e, ifc->mac, gw_mac, ifc->gateway, ifc->ip, mtu, quote_len);
+	mac_from_ipv4(gw_mac, ifc->gateway.be32);
+	icmp_build_frag_needed(&e, ifc->mac, gw_mac, ifc->gateway.be32, ifc->ip.be32, mtu,
+			       quote_len);
 	len = VXNET_ICMP_HDRS_LEN + quote_len;
 	if (bpf_skb_change_tail(skb, len, 0) || bpf_skb_store_bytes(skb, 0, &e.eth, len, 0))
 		return vxnet_drop(VXNET_HOOK_FROM_CONTAINER, VXNET_DROP_FRAG_NEEDED, orig_len,
@@ -493,7 +494,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 		return tc_drop(skb, VXNET_DROP_MALFORMED);
 	if (!mac_equal(eth->h_source, ifc->mac))
 		return tc_drop(skb, VXNET_DROP_SPOOF_MAC);
-	if (ip->saddr != ifc->ip)
+	if (ip->saddr != ifc->ip.be32)
 		return tc_drop(skb, VXNET_DROP_SPOOF_IP);
 
 	ep = ep_find_in(ifc->vni, ip->daddr, &where);
@@ -551,7 +552,7 @@ static __always_inline int container_ipv4(struct __sk_buff *skb, const struct vx
 	mac_copy(h.inner.h_dest, ep->mac);
 	h.udp.source = vxlan_src_port(hash);
 	vxlan_build(&h.vx, ifc->vni);
-	rc = container_encap(skb, &h, ip->tos, ep->node, wire);
+	rc = container_encap(skb, &h, ip->tos, ep->node.be32, wire);
 	return rc >= 0 ? rc : container_too_big(skb, ifc, -rc);
 }
 

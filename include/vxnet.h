@@ -10,22 +10,17 @@
 #include <linux/types.h>
 #endif
 
-/* An IPv4 address in a map's key or value: the datapath reads and writes
- * NAME (__be32, network order); NAME_octets, the same four bytes, is there
- * for the maps' BTF only, so that `bpftool map dump` shows the address as
- * four octets ("ip_octets": [10,1,0,2]) beside the integer. Costs nothing:
- * the size and layout are those of the __be32.
+/* An IPv4 address in a map's key or value (and the key of the nodes map):
+ * the datapath reads and writes be32 (__be32, network order); octets, the
+ * same four bytes, is there for the maps' BTF only, so that `bpftool map
+ * dump` shows the address as four octets beside the integer:
+ * "ip": {"be32": 33554698, "octets": [10,1,0,2]}. A named union, not an
+ * anonymous one: bpftool names an anonymous member "", twice in a struct
+ * with two addresses. Costs nothing: the size and layout are the __be32's.
  */
-#define VXNET_IPV4(NAME) \
-	union { \
-		__be32 NAME; \
-		__u8 NAME##_octets[4]; \
-	}
-
-/* The key of the nodes map: an underlay address. */
 union vxnet_addr {
-	__be32 addr;
-	__u8 addr_octets[4];
+	__be32 be32;
+	__u8 octets[4];
 };
 
 #define VXNET_DEFAULT_PORT 4789
@@ -83,7 +78,7 @@ union vxnet_addr {
  */
 struct vxnet_ep_key {
 	__u32 vni;
-	VXNET_IPV4(ip);
+	union vxnet_addr ip;
 };
 
 enum vxnet_ep_flags {
@@ -95,8 +90,8 @@ struct vxnet_endpoint {
 	__u8 mac[6];
 	__u16 flags;   /* enum vxnet_ep_flags */
 	__u32 ifindex; /* host-side veth, local endpoints only */
-	VXNET_IPV4(node);   /* underlay address of the endpoint's host */
-	VXNET_IPV4(gateway); /* gateway of the endpoint's subnet (a gateway: itself) */
+	union vxnet_addr node;    /* underlay address of the endpoint's host */
+	union vxnet_addr gateway; /* gateway of the endpoint's subnet (a gateway: itself) */
 };
 
 /* ifaces: host-side veth ifindex -> the endpoint behind it, for ARP answers,
@@ -107,10 +102,10 @@ struct vxnet_endpoint {
  */
 struct vxnet_iface {
 	__u32 vni;
-	VXNET_IPV4(ip);
+	union vxnet_addr ip;
 	__u8 mac[6];
 	__u16 mtu;
-	VXNET_IPV4(gateway);
+	union vxnet_addr gateway;
 };
 
 /* iface_slots: the datapath's own per-CPU copy of ifaces records, at
@@ -164,7 +159,7 @@ struct vxnet_iface_slot {
 
 struct vxnet_ep_cached {
 	__u32 vni;  /* the key it is for (ip 0: free) */
-	VXNET_IPV4(ip);
+	union vxnet_addr ip;
 	__u32 gen;  /* gens[VXNET_GEN_ENDPOINTS] when it was copied */
 	__u32 found; /* enum vxnet_ep_cached_found; ep only with _FOUND */
 	struct vxnet_endpoint ep;
@@ -201,7 +196,7 @@ struct vxnet_node {
  * The value is struct vxnet_node (all zero today).
  */
 struct vxnet_node_vni {
-	VXNET_IPV4(node);
+	union vxnet_addr node;
 	__u32 vni;
 };
 
@@ -226,11 +221,11 @@ struct vxnet_network {
 struct vxnet_subnet_key {
 	__u32 prefixlen; /* 32 (the VNI) + the subnet's prefix length */
 	__u32 vni;
-	VXNET_IPV4(addr);     /* network address */
+	union vxnet_addr addr; /* network address */
 };
 
 struct vxnet_subnet {
-	VXNET_IPV4(gateway);
+	union vxnet_addr gateway;
 	__u32 pad;
 };
 
@@ -255,8 +250,8 @@ struct vxnet_nat_key {
 	__u8 proto;    /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
 	__u16 pad;
 	__u32 vni;     /* OUT: the container's network; IN: 0 */
-	VXNET_IPV4(addr);   /* OUT: the container's address; IN: this host's */
-	VXNET_IPV4(remote); /* the address outside */
+	union vxnet_addr addr;   /* OUT: the container's address; IN: this host's */
+	union vxnet_addr remote; /* the address outside */
 	__be16 port;   /* OUT: the container's port or echo id; IN: the NAT port */
 	__be16 rport;  /* the remote port; ICMP: 0 */
 };
@@ -273,11 +268,11 @@ enum vxnet_nat_flags {
 struct vxnet_nat {
 	__u64 last_seen; /* bpf_ktime_get_coarse_ns() of the last packet */
 	__u32 vni;       /* IN: the container's network; OUT: 0 */
-	VXNET_IPV4(addr);     /* OUT: this host's address; IN: the container's */
-	__be16 port;     /* OUT: the NAT port; IN: the container's port or id */
-	__u16 flags;     /* enum vxnet_nat_flags */
-	VXNET_IPV4(node);     /* IN of a published flow: the backend's host;
-			  * OUT with VXNET_NAT_F_VIA: the client's node */
+	union vxnet_addr addr; /* OUT: this host's address; IN: the container's */
+	__be16 port;           /* OUT: the NAT port; IN: the container's port or id */
+	__u16 flags;           /* enum vxnet_nat_flags */
+	union vxnet_addr node; /* IN of a published flow: the backend's host;
+				* OUT with VXNET_NAT_F_VIA: the client's node */
 };
 
 /* Published ports (`vxnet attach --publish HOSTPORT:PORT/PROTO`): HOSTPORT
@@ -322,15 +317,15 @@ struct vxnet_backend_key {
 
 struct vxnet_backend {
 	__u32 vni;
-	VXNET_IPV4(ip);
+	union vxnet_addr ip;
 	__be16 port; /* the container's port */
 	__u16 pad;
-	VXNET_IPV4(node); /* the backend's host */
+	union vxnet_addr node; /* the backend's host */
 };
 
 struct vxnet_published_key {
 	__u32 vni;
-	VXNET_IPV4(ip);
+	union vxnet_addr ip;
 	__u8 proto;
 	__u8 pad;
 	__be16 port; /* the container's port */
@@ -368,7 +363,7 @@ enum vxnet_host_restore {
 
 struct vxnet_host {
 	char node[VXNET_NODE_NAME_LEN];
-	VXNET_IPV4(addr);      /* this host's underlay address (VTEP) */
+	union vxnet_addr addr; /* this host's underlay address (VTEP) */
 	__u32 ifindex;    /* underlay device */
 	__u16 port;       /* VXLAN UDP port, host order */
 	__u8 decap;       /* enum vxnet_decap_mode */
@@ -528,7 +523,7 @@ struct vxnet_event {
 };
 
 /* The layouts of the previous release's pinned maps (pinned_map_fits()
- * compares sizes): VXNET_IPV4 must not change them.
+ * compares sizes): union vxnet_addr must not change them.
  */
 _Static_assert(sizeof(struct vxnet_ep_key) == 8, "ep key");
 _Static_assert(sizeof(struct vxnet_endpoint) == 20, "endpoint");
@@ -602,7 +597,7 @@ struct vxnet_nexthop {
 	__u64 expires;  /* bpf_ktime_get_coarse_ns() after which it is looked up again */
 	__u64 checked;  /* the jiffy (bpf_jiffies64()) it was last found unexpired in */
 	__u32 ifindex;  /* underlay device the route leaves by */
-	VXNET_IPV4(addr); /* the destination it is for (0: none) */
+	union vxnet_addr addr; /* the destination it is for (0: none) */
 	__u16 mtu;      /* the route's MTU (ip_mtu_from_fib_result()) */
 	__u8 smac[6];
 	__u8 dmac[6];   /* the next hop's */

@@ -69,40 +69,38 @@ is_count() {
 # BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
 # pin, not a map) or prints entries without BTF-formatted keys: a check for
 # "not in the map" can never pass because nothing could be read.
-# btf_flat: bpftool's JSON on stdin with each anonymous union's members
-# lifted into the struct that holds it. bpftool names an anonymous member
-# "" (include/vxnet.h's VXNET_IPV4: "": {"ip": N, "ip_octets": [a,b,c,d]}),
-# twice in a struct with two addresses, and jq keeps only the last of
-# duplicate keys: Python's parser sees them all.
-btf_flat() {
+# json_strict: JSON on stdin, printed back; fails, saying which key of which
+# object, on a key "" or a key twice in one object (jq would keep only the
+# last of those). bpftool names an anonymous struct or union member "".
+json_strict() {
 	python3 -c '
 import json, sys
-def lift(pairs):
-    d = {}
-    for k, v in pairs:
-        if k == "" and isinstance(v, dict):
-            d.update(v)
-        else:
-            d[k] = v
-    return d
-json.dump(json.load(sys.stdin, object_pairs_hook=lift), sys.stdout)'
+def strict(pairs):
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if k == "" or keys.count(k) > 1:
+            sys.exit("%s key %s in the object with keys %s" %
+                     ("empty" if k == "" else "duplicate", json.dumps(k), json.dumps(keys)))
+    return dict(pairs)
+json.dump(json.load(sys.stdin, object_pairs_hook=strict), sys.stdout)'
 }
-# map_dump PIN MAP: the map pinned at PIN/MAP as bpftool's JSON array, with
-# the addresses' unions lifted (btf_flat): .ip and .ip_octets of the entry
+# map_dump PIN MAP: the map pinned at PIN/MAP as bpftool's JSON array (read
+# with json_strict). An address is {"be32": N, "octets": [a,b,c,d]}
+# (include/vxnet.h's union vxnet_addr): .ip.octets == [10,1,0,2].
 map_dump() {
 	local out
 	if ! out=$(bpftool -j map dump pinned "$1/$2" 2>&1); then
 		echo "bpftool map dump pinned $1/$2 failed: $out" >&2; return 1
 	fi
-	if ! out=$(btf_flat <<<"$out" 2>&1); then
-		echo "bpftool map dump pinned $1/$2: not JSON: ${out:0:200}" >&2; return 1
+	if ! out=$(json_strict <<<"$out" 2>&1); then
+		echo "bpftool map dump pinned $1/$2: $(tail -n 1 <<<"$out" | cut -c 1-300)" >&2; return 1
 	fi
 	if ! jq -e 'type == "array" and all(.[]; has("formatted"))' <<<"$out" >/dev/null 2>&1; then
 		echo "bpftool map dump pinned $1/$2: not an array of formatted entries: ${out:0:200}" >&2; return 1
 	fi
 	printf '%s\n' "$out"
 }
-# map_has PIN MAP COND: an entry's formatted key satisfies jq COND (e.g. '.ip == 5')
+# map_has PIN MAP COND: an entry's formatted key satisfies jq COND (e.g. '.vni == 5')
 map_has() {
 	local d
 	d=$(map_dump "$1" "$2") || return 2
@@ -116,11 +114,13 @@ map_lacks() {
 	jq -e "any(.[]; .formatted.key | $3) | not" <<<"$d" >/dev/null && return 0
 	echo "a key with $3 is in $1/$2" >&2; return 1
 }
-# ip_le A.B.C.D: the address as a __be32 read little-endian, as bpftool shows it
+# octets A.B.C.D: the address as bpftool shows an address's octets, [A,B,C,D]
+octets() { echo "[${1//./,}]"; }
+# ip_le A.B.C.D: the address as a __be32 read little-endian, as bpftool shows be32
 ip_le() { local a b c d; IFS=. read -r a b c d <<<"$1"; echo $((a + (b << 8) + (c << 16) + (d << 24))); }
 # map_has_ip PIN IP / map_lacks_ip PIN IP: IP in / not in PIN's endpoints map
-map_has_ip() { map_has "$1" endpoints ".ip == $(ip_le "$2")"; }
-map_lacks_ip() { map_lacks "$1" endpoints ".ip == $(ip_le "$2")"; }
+map_has_ip() { map_has "$1" endpoints ".ip.octets == $(octets "$2")"; }
+map_lacks_ip() { map_lacks "$1" endpoints ".ip.octets == $(octets "$2")"; }
 
 # link_gone NS DEV: namespace NS exists and holds no link DEV
 link_gone() {

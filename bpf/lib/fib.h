@@ -74,12 +74,12 @@ static __noinline int nexthop_v4(struct __sk_buff *skb, __be32 daddr, __u32 tot_
 	 * verifier inlines it); the coarse clock is a helper call, made once
 	 * per tick and slot on this CPU.
 	 */
-	if (c->addr == daddr && c->checked != jiffy) {
+	if (c->addr.be32 == daddr && c->checked != jiffy) {
 		now = bpf_ktime_get_coarse_ns();
 		if (now < c->expires)
 			c->checked = jiffy;
 	}
-	if (c->addr == daddr && c->checked == jiffy) {
+	if (c->addr.be32 == daddr && c->checked == jiffy) {
 		hop->mtu = c->mtu;
 		if (tot_len > c->mtu)
 			return BPF_FIB_LKUP_RET_FRAG_NEEDED;
@@ -102,7 +102,7 @@ static __noinline int nexthop_v4(struct __sk_buff *skb, __be32 daddr, __u32 tot_
 	c->expires = bpf_ktime_get_coarse_ns() + VXNET_NH_TTL_NS;
 	c->checked = jiffy;
 	c->ifindex = hop->ifindex;
-	c->addr = daddr;
+	c->addr.be32 = daddr;
 	c->mtu = hop->mtu;
 	mac_copy(c->smac, hop->smac);
 	mac_copy(c->dmac, hop->dmac);

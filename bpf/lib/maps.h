@@ -180,7 +180,7 @@ struct {
 
 static __always_inline struct vxnet_endpoint *ep_lookup(__u32 vni, __be32 ip)
 {
-	struct vxnet_ep_key key = { .vni = vni, .ip = ip };
+	struct vxnet_ep_key key = { .vni = vni, .ip.be32 = ip };
 
 	return bpf_map_lookup_elem(&endpoints, &key);
 }
@@ -234,7 +234,7 @@ static __always_inline const struct vxnet_iface *iface_lookup(__u32 ifindex, __u
  */
 static __noinline __u32 subnet_where(__u32 vni, __be32 ip)
 {
-	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = vni, .addr = ip };
+	struct vxnet_subnet_key sk = { .prefixlen = 64, .vni = vni, .addr.be32 = ip };
 
 	return bpf_map_lookup_elem(&subnets, &sk) ? VXNET_EPC_MISS_INSIDE : VXNET_EPC_MISS_OUTSIDE;
 }
@@ -259,7 +259,7 @@ static __always_inline const struct vxnet_endpoint *ep_find_in(__u32 vni, __be32
 		goto uncached;
 	}
 	gen = *(volatile __u32 *)g;
-	if (c->ip == ip && c->vni == vni && c->gen == gen) {
+	if (c->ip.be32 == ip && c->vni == vni && c->gen == gen) {
 		if (c->found == VXNET_EPC_FOUND)
 			return &c->ep;
 		if (where) {
@@ -270,13 +270,13 @@ static __always_inline const struct vxnet_endpoint *ep_find_in(__u32 vni, __be32
 		return NULL;
 	}
 	ep = ep_lookup(vni, ip);
-	if (c->ip && (c->ip != ip || c->vni != vni) && c->gen == gen)
+	if (c->ip.be32 && (c->ip.be32 != ip || c->vni != vni) && c->gen == gen)
 		goto uncached;
 	if (ep)
 		c->ep = *ep;
 	c->found = ep ? VXNET_EPC_FOUND : where ? subnet_where(vni, ip) : VXNET_EPC_MISS;
 	c->vni = vni;
-	c->ip = ip;
+	c->ip.be32 = ip;
 	c->gen = gen;
 	if (ep)
 		return &c->ep;
@@ -310,7 +310,7 @@ static __always_inline int node_known(__be32 node)
 /* Whether the host at node has an endpoint in the network vni. */
 static __always_inline int node_in_vni(__be32 node, __u32 vni)
 {
-	struct vxnet_node_vni key = { .node = node, .vni = vni };
+	struct vxnet_node_vni key = { .node.be32 = node, .vni = vni };
 
 	return bpf_map_lookup_elem(&node_vnis, &key) != NULL;
 }

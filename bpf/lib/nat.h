@@ -144,7 +144,7 @@ static __always_inline void nat_in_key(struct vxnet_nat_key *k, const struct vxn
 				       __be16 port)
 {
 	*k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = out->proto,
-				     .addr = cfg_local_addr, .remote = out->remote,
+				     .addr.be32 = cfg_local_addr, .remote = out->remote,
 				     .port = port, .rport = out->rport };
 }
 
@@ -211,7 +211,7 @@ static __always_inline void nat_out_key(struct vxnet_nat_key *k, __u32 vni, __be
 					__be32 daddr, const struct nat_flow *f)
 {
 	*k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = f->proto, .vni = vni,
-				     .addr = saddr, .remote = daddr, .port = f->sport,
+				     .addr.be32 = saddr, .remote.be32 = daddr, .port = f->sport,
 				     .rport = f->dport };
 }
 
@@ -249,7 +249,7 @@ static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_fl
 
 		r->port = o->port;
 		r->flags = o->flags;
-		r->node = o->node;
+		r->node = o->node.be32;
 		nat_touch(o, f, now, 0);
 		if ((r->flags & VXNET_NAT_F_VIA) || seen_now)
 			return 0;
@@ -265,9 +265,9 @@ static __noinline int nat_out(const struct vxnet_nat_key *k, const struct nat_fl
 	}
 
 	/* a new flow: its NAT ports are tried from its hash */
-	hash = vxnet_flow_hash(k->addr ^ k->vni, k->remote, k->port | (__u32)k->rport << 16,
-			       k->proto);
-	v = (struct vxnet_nat){ .addr = cfg_local_addr };
+	hash = vxnet_flow_hash(k->addr.be32 ^ k->vni, k->remote.be32,
+			       k->port | (__u32)k->rport << 16, k->proto);
+	v = (struct vxnet_nat){ .addr.be32 = cfg_local_addr };
 	r->flags = 0;
 	if (nat_alloc(k, hash, now, &v.port))
 		return VXNET_DROP_NAT_EXHAUSTED;
@@ -392,7 +392,7 @@ static __always_inline int nat_in_lookup(const struct vxnet_nat_key *k,
 		return 1;
 	if (f)
 		nat_touch(v, f, bpf_ktime_get_coarse_ns(), VXNET_NAT_F_REPLIED);
-	ep = ep_lookup(v->vni, v->addr);
+	ep = ep_lookup(v->vni, v->addr.be32);
 	if (!ep || (ep->flags & VXNET_EP_GATEWAY))
 		return -VXNET_DROP_NAT_FAILED;
 	t->ifindex = 0;
@@ -400,15 +400,15 @@ static __always_inline int nat_in_lookup(const struct vxnet_nat_key *k,
 	if (ep->flags & VXNET_EP_LOCAL)
 		t->ifindex = ep->ifindex;
 	else if (v->flags & VXNET_NAT_F_PUBLISHED)
-		t->node = ep->node; /* where the backend lives now */
+		t->node = ep->node.be32; /* where the backend lives now */
 	else
 		return -VXNET_DROP_NAT_FAILED;
 	t->vni = v->vni;
-	t->addr = v->addr;
+	t->addr = v->addr.be32;
 	t->port = v->port;
 	t->flags = v->flags;
 	mac_copy(t->mac, ep->mac);
-	t->gateway = ep->gateway;
+	t->gateway = ep->gateway.be32;
 	return 0;
 }
 
@@ -462,7 +462,7 @@ static __always_inline int nat_quote_parse(const struct iphdr *ip, void *data_en
 	qt->port_off = qt->off + sizeof(*q);
 	qt->check = q->check;
 	qt->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = q->protocol,
-					.addr = q->saddr, .remote = q->daddr };
+					.addr.be32 = q->saddr, .remote.be32 = q->daddr };
 	switch (q->protocol) {
 	case IPPROTO_ICMP_:
 		if (((const struct icmphdr *)l4)->type != ICMP_ECHO_)
@@ -550,8 +550,8 @@ static __always_inline int nat_published_new(const struct vxnet_nat_key *k,
 	struct vxnet_nat v = { .last_seen = bpf_ktime_get_coarse_ns(), .flags = VXNET_NAT_F_PUBLISHED };
 	struct vxnet_backend *b;
 
-	bk.slot = vxnet_flow_hash(k->remote, k->addr, k->rport | (__u32)k->port << 16, k->proto) %
-		  VXNET_SERVICE_SLOTS;
+	bk.slot = vxnet_flow_hash(k->remote.be32, k->addr.be32, k->rport | (__u32)k->port << 16,
+				  k->proto) % VXNET_SERVICE_SLOTS;
 	b = bpf_map_lookup_elem(&backends, &bk);
 	if (!b)
 		return -VXNET_DROP_NO_BACKEND;
@@ -561,9 +561,9 @@ static __always_inline int nat_published_new(const struct vxnet_nat_key *k,
 	v.node = b->node;
 	if (!bpf_map_update_elem(&nat, k, &v, BPF_NOEXIST)) {
 		v.vni = 0;
-		v.addr = cfg_local_addr;
+		v.addr.be32 = cfg_local_addr;
 		v.port = k->port;
-		v.node = 0;
+		v.node.be32 = 0;
 		bpf_map_update_elem(&nat, &ok, &v, BPF_ANY);
 		vxnet_stat(VXNET_STAT_PUBLISHED_NEW, 0);
 	}
@@ -600,8 +600,8 @@ static __always_inline int nat_in_answer(struct __sk_buff *skb, struct iphdr *ip
 		published = 1;
 	}
 	k.proto = f.proto;
-	k.addr = daddr;
-	k.remote = ip->saddr;
+	k.addr.be32 = daddr;
+	k.remote.be32 = ip->saddr;
 	if (f.proto == IPPROTO_ICMP_) {
 		k.port = f.sport;
 	} else {

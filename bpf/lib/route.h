@@ -18,7 +18,7 @@
 static __always_inline int route_needed(const struct ethhdr *eth, const struct vxnet_iface *ifc,
 					const struct vxnet_endpoint *ep)
 {
-	return ep->gateway != ifc->gateway && !mac_equal(eth->h_dest, ep->mac);
+	return ep->gateway.be32 != ifc->gateway.be32 && !mac_equal(eth->h_dest, ep->mac);
 }
 
 /* Forward as the router would: TTL - 1 (the caller checked TTL > 1), from
@@ -30,7 +30,7 @@ static __always_inline void route_rewrite(struct ethhdr *eth, struct iphdr *ip,
 					  const struct vxnet_endpoint *ep)
 {
 	ipv4_dec_ttl(ip);
-	mac_from_ipv4(eth->h_source, ep->gateway);
+	mac_from_ipv4(eth->h_source, ep->gateway.be32);
 	mac_copy(eth->h_dest, ep->mac);
 }
 

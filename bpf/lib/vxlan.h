@@ -132,13 +132,13 @@ static __always_inline int rx_source_ok(__u32 vni, __be32 node, const struct eth
 	const struct vxnet_endpoint *src = ep_lookup(vni, iip->saddr);
 	__u8 gw_mac[ETH_ALEN];
 
-	if (!src || src->node != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
+	if (!src || src->node.be32 != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
 		return 0;
 	if (mac_equal(ieth->h_source, src->mac))
 		return 1;
-	if (src->gateway == dst->gateway) /* same subnet: never routed */
+	if (src->gateway.be32 == dst->gateway.be32) /* same subnet: never routed */
 		return 0;
-	mac_from_ipv4(gw_mac, dst->gateway);
+	mac_from_ipv4(gw_mac, dst->gateway.be32);
 	return mac_equal(ieth->h_source, gw_mac);
 }
 
@@ -159,7 +159,8 @@ static __always_inline int rx_published(struct vxnet_rx *rx, __u32 vni, __be32 n
 					const struct iphdr *iip, const struct vxnet_endpoint *ep,
 					void *data_end)
 {
-	struct vxnet_published_key pk = { .vni = vni, .ip = iip->daddr, .proto = iip->protocol };
+	struct vxnet_published_key pk = { .vni = vni, .ip.be32 = iip->daddr,
+					  .proto = iip->protocol };
 	const __be16 *ports = (const void *)iip + iip->ihl * 4;
 	const struct vxnet_endpoint *src;
 	struct vxnet_nat_key k;
@@ -170,7 +171,8 @@ static __always_inline int rx_published(struct vxnet_rx *rx, __u32 vni, __be32 n
 		return rx_drop(rx, VXNET_DROP_NOT_PUBLISHED);
 	if (!ep || !(ep->flags & VXNET_EP_LOCAL)) {
 		src = ep_lookup(vni, iip->saddr);
-		if (!src || src->node != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
+		if (!src || src->node.be32 != node ||
+		    (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
 			return rx_drop(rx, VXNET_DROP_SPOOF_REMOTE);
 		rx->vni = vni;
 		return VXNET_RX_PUBLISHED_REPLY;
@@ -179,15 +181,15 @@ static __always_inline int rx_published(struct vxnet_rx *rx, __u32 vni, __be32 n
 	if (!bpf_map_lookup_elem(&published, &pk))
 		return rx_drop(rx, VXNET_DROP_NOT_PUBLISHED);
 	k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = iip->protocol, .vni = vni,
-				    .addr = iip->daddr, .remote = iip->saddr, .port = ports[1],
-				    .rport = ports[0] };
+				    .addr.be32 = iip->daddr, .remote.be32 = iip->saddr,
+				    .port = ports[1], .rport = ports[0] };
 	v.last_seen = bpf_ktime_get_ns();
 	o = bpf_map_lookup_elem(&nat, &k);
-	if (o && o->node == node && (o->flags & VXNET_NAT_F_VIA)) {
+	if (o && o->node.be32 == node && (o->flags & VXNET_NAT_F_VIA)) {
 		o->last_seen = v.last_seen;
 	} else {
 		v.flags = VXNET_NAT_F_VIA | VXNET_NAT_F_PUBLISHED;
-		v.node = node;
+		v.node.be32 = node;
 		bpf_map_update_elem(&nat, &k, &v, BPF_ANY);
 	}
 	rx->ifindex = ep->ifindex;

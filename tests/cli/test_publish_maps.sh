@@ -33,7 +33,7 @@ svc() {
 # slots PIN PROTO PORT: "IP:NODE:PORT COUNT" per backend of a service's slots
 slots() {
 	map_dump "$1" backends | jq -r --argjson p "$2" --argjson h "$(port_le "$3")" \
-		'.[] | select(.formatted.key.proto == $p and .formatted.key.port == $h) | .formatted.value | "\(.ip):\(.node):\(.port)"' |
+		'.[] | select(.formatted.key.proto == $p and .formatted.key.port == $h) | .formatted.value | "\(.ip.be32):\(.node.be32):\(.port)"' |
 		sort | uniq -c | awk '{print $2, $1}' | tr '\n' ' '
 }
 count() { map_dump "$1" "$2" | jq length; }
@@ -65,7 +65,7 @@ fi
 is "h1: 5353/udp's slots are c1's, port 53" "$(slots "$PIN1" 17 5353)" "$c1:$h1:$p53 251 "
 is "h1: published holds 4 entries" "$(count "$PIN1" published)" 4
 is "h1: published: c1's 80/tcp -> 8080, its 53/udp -> 5353" \
-	"$(map_dump "$PIN1" published | jq -c --argjson ip "$c1" '[.[] | select(.formatted.key.ip == $ip) | [.formatted.key.proto, .formatted.key.port, .formatted.value.hostport]] | sort')" \
+	"$(map_dump "$PIN1" published | jq -c --argjson ip "$c1" '[.[] | select(.formatted.key.ip.be32 == $ip) | [.formatted.key.proto, .formatted.key.port, .formatted.value.hostport]] | sort')" \
 	"[[6,$p80,$(port_le 8080)],[17,$p53,$(port_le 5353)]]"
 is "h1 and h2 hold the same tables" \
 	"$(map_dump "$PIN1" backends | jq -c '[.[].formatted] | sort_by(.key.proto, .key.port, .key.slot)' | md5sum)" \

@@ -497,7 +497,7 @@ else
 	fail "$T: vxnet nat ls: $(head -1 "$TMP/natls")|$(natrows 10.1.0.2:5601)"
 fi
 check "$T: the nat map holds c1's flow out (key dir 0, udp, 10.1.0.2, 198.18.100.2)" \
-	map_has "$PIN1" nat ".dir == 0 and .proto == 17 and .addr == $(ip_le 10.1.0.2) and .remote == $(ip_le 198.18.100.2)"
+	map_has "$PIN1" nat ".dir == 0 and .proto == 17 and .addr.octets == $(octets 10.1.0.2) and .remote.octets == $(octets 198.18.100.2)"
 e=$(counter vx2 egress) r=$(counter vx2 egress-reply) n=$(counter vx2 nat-new)
 if is_count "$e" "$r" "$n" && [ "$e" -gt 0 ] && [ "$r" -gt 0 ] && [ "$n" -gt 0 ]; then ok "$T: h2 counted egress $e, egress-reply $r, nat-new $n"
 else fail "$T: h2 egress '$e', egress-reply '$r', nat-new '$n'"; fi

@@ -81,7 +81,7 @@ grep -q "etcd /vxnet/endpoints/evil (skipped): record name 'e1' does not match i
 	fail "etcd-grpc: agent's lines for the bad records: $(grep -i skipped "$TMP/agent.log" | tr '\n' '|')"
 map_has_ip "$PIN1" 10.1.0.11 && map_has_ip "$PIN1" 10.1.0.12 && map_has_ip "$PIN1" 10.1.0.13 &&
 	map_lacks_ip "$PIN1" 10.1.0.66 && ok "etcd-grpc: h1's map holds e1, e2, e3 and not evil's address" ||
-	fail "etcd-grpc: h1's endpoints map: $(map_dump "$PIN1" endpoints | jq -c '[.[].formatted.value.ip]')"
+	fail "etcd-grpc: h1's endpoints map: $(map_dump "$PIN1" endpoints | jq -c '[.[].formatted.key.ip.octets]')"
 
 # ---- the agent's watch over gRPC (no gateway: nothing else could carry it) ----
 etcdctl_ put /vxnet/endpoints/e4 '{"name":"e4","network":"blue","node":"h2","ip":"10.1.0.14","mac":"02:42:0a:01:00:0e"}' >/dev/null
@@ -166,7 +166,7 @@ bad_watch() { # bad_watch NAME WARNING WATCH: the agent's first warning is WARNI
 	if fake_watch "$3" && wait_for 10 grep -q 'warning' "$TMP/agent2.log"; then
 		line=$(grep -m1 warning "$TMP/agent2.log")
 		[ "$line" = "vxnet: warning: agent: $2" ] && map_has_ip "$PIN1" 10.1.0.11 && map_has_ip "$PIN1" 10.1.0.15 &&
-			ok "$1" || fail "$1: '$line'; maps: $(map_dump "$PIN1" endpoints | jq -c '[.[].formatted.value.ip]')"
+			ok "$1" || fail "$1: '$line'; maps: $(map_dump "$PIN1" endpoints | jq -c '[.[].formatted.key.ip.octets]')"
 	else fail "$1: $(tail -3 "$TMP/agent2.log" | tr '\n' '|')"; fi
 	fake_stop
 }

@@ -96,7 +96,7 @@ logged() { grep -Eq -- "$2" "$TMP/agent$1.log"; }
 iface_ip() {
 	local d
 	d=$(map_dump "$1" ifaces) || return 2
-	jq -e --argjson ip "$(ip_le "$2")" 'any(.[]; .formatted.value.ip == $ip)' <<<"$d" >/dev/null
+	jq -e --argjson ip "$(octets "$2")" 'any(.[]; .formatted.value.ip.octets == $ip)' <<<"$d" >/dev/null
 }
 ping1() { in_ns "$1" ping -c 1 -W 1 "$2"; }
 maps() { # every synced map of PIN, sorted
@@ -232,7 +232,7 @@ map_lacks_ip "$PIN1" 10.9.9.9 && map_lacks_ip "$PIN2" 10.9.9.9 && ok "etcd-tls: 
 if map_lacks_ip "$PIN1" 10.1.0.66 && ! iface_ip "$PIN1" 10.1.0.66 && iface_ip "$PIN1" 10.1.0.2; then
 	ok "etcd-tls: c1's veth still belongs to c1 in h1's ifaces map; evil has no entry"
 else
-	fail "etcd-tls: h1's ifaces/endpoints after evil: $(map_dump "$PIN1" ifaces | jq -c '[.[].formatted.value.ip]')"
+	fail "etcd-tls: h1's ifaces/endpoints after evil: $(map_dump "$PIN1" ifaces | jq -c '[.[].formatted.value.ip.octets]')"
 fi
 check "etcd-tls: blue's old entries kept: c1 -> c2" ping1 "$C1" 10.1.0.3
 check "etcd-tls: c2 -> c1" ping1 "$C2" 10.1.0.2

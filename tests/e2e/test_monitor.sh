@@ -226,14 +226,32 @@ if ! ep_entry "$idx3" && [ "$(bpftool -j map dump pinned "$PIN1/ep_slots" | jq "
 else fail "$T: ep_slots/ep_stats: c3's slot or entry (ifindex $idx3) still there after detach"; fi
 
 # --- maps with addresses as octets --------------------------------------------
-# bpftool names the anonymous union "" (map_dump lifts it, see btf_flat)
-if bpftool -j map dump pinned "$PIN1/endpoints" |
-	jq -e '[.[] | .formatted.key[""].ip_octets] | index([[10,1,0,2]]) != null' >/dev/null &&
-	map_dump "$PIN1" ifaces | jq -e '[.[] | .formatted.value | [.ip_octets, .gateway_octets]] |
-		index([[[10,1,0,2], [10,1,0,1]]]) != null' >/dev/null; then
+# An address is a named union (include/vxnet.h's union vxnet_addr): bpftool
+# prints "ip": {"be32": N, "octets": [10,1,0,2]}, no member named "".
+if eps=$(map_dump "$PIN1" endpoints) && ifs=$(map_dump "$PIN1" ifaces) &&
+	jq -e '[.[] | .formatted.key.ip.octets] | index([[10,1,0,2]]) != null' <<<"$eps" >/dev/null &&
+	jq -e '[.[] | .formatted.value | [.ip.octets, .gateway.octets]] |
+		index([[[10,1,0,2], [10,1,0,1]]]) != null' <<<"$ifs" >/dev/null; then
 	ok "$T: bpftool -j map dump: endpoints shows 10.1.0.2 as [10,1,0,2], ifaces c1's address and gateway"
 else
-	fail "$T: no key with ip_octets [10,1,0,2]: $(bpftool -j map dump pinned "$PIN1/endpoints" | head -c 300)"
+	fail "$T: no key with ip.octets [10,1,0,2]: $(bpftool -j map dump pinned "$PIN1/endpoints" | head -c 300)"
+fi
+# Every map pinned on h1 that bpftool dumps (not the events ring), read with
+# a parser that refuses a key "" or a key twice in one object (json_strict).
+bad= n=0
+for m in $(ls "$PIN1"); do
+	case $m in prog_* | events) continue ;; esac
+	n=$((n + 1))
+	if ! out=$(bpftool -j map dump pinned "$PIN1/$m" 2>&1); then
+		bad+="$m: bpftool: ${out:0:200}; "
+	elif ! why=$(json_strict <<<"$out" 2>&1 >/dev/null); then
+		bad+="$m: $(tail -n 1 <<<"$why" | cut -c 1-200); "
+	fi
+done
+if [ -z "$bad" ] && [ "$n" -ge 20 ]; then
+	ok "$T: bpftool -j map dump of each of h1's $n maps: no empty and no duplicate key"
+else
+	fail "$T: bpftool -j map dump of h1's $n maps: ${bad:-fewer than 20 maps}"
 fi
 
 finish

@@ -112,7 +112,7 @@ out=$(vx2 sync 2>&1)
 grep -q "^sync: endpoint .*: eth0 in /run/netns/$C2: 1 route added$" <<<"$out" &&
 	ok "$T: vxnet sync on h2 says it added c2's route" || fail "$T: vxnet sync on h2: $(tr '\n' '|' <<<"$out")"
 check "$T: ... c2 routes 10.5.0.0/24 via its gateway" route_via "$C2" 10.5.0.0/24 10.1.0.1
-check "$T: ... h1's subnets map holds 10.5.0.0/24" map_has "$PIN1" subnets ".prefixlen == 56 and .vni == 4096 and .addr == $(ip_le 10.5.0.0)"
+check "$T: ... h1's subnets map holds 10.5.0.0/24" map_has "$PIN1" subnets ".prefixlen == 56 and .vni == 4096 and .addr.octets == $(octets 10.5.0.0)"
 check "$T: ... h1's endpoints map holds the gateway 10.5.0.1" map_has_ip "$PIN1" 10.5.0.1
 check "$T: attach c3 on h2 with an address in the new subnet" vx2 attach "$C3" blue --ip 10.5.0.7
 check "$T: sync h1 (c3's record)" vx1 sync

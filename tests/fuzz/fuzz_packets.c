@@ -230,7 +230,7 @@ static int read_maps(void)
 static const struct vxnet_endpoint *ep_find(__u32 vni, __be32 addr)
 {
 	for (int i = 0; i < neps; i++)
-		if (eps[i].k.vni == vni && eps[i].k.ip == addr)
+		if (eps[i].k.vni == vni && eps[i].k.ip.be32 == addr)
 			return &eps[i].v;
 	return NULL;
 }
@@ -254,7 +254,7 @@ static int node_known(__be32 a)
 static int node_in_vni(__be32 a, __u32 vni)
 {
 	for (int i = 0; i < nnode_vnis; i++)
-		if (node_vnis[i].node == a && node_vnis[i].vni == vni)
+		if (node_vnis[i].node.be32 == a && node_vnis[i].vni == vni)
 			return 1;
 	return 0;
 }
@@ -312,12 +312,12 @@ static int publishes(__u32 vni, __be32 a, __u8 proto, __u16 port)
 #define C3_MAC_ "\x02\x42\x0a\x07\x00\x02"
 static int add_no_egress(void)
 {
-	struct vxnet_iface ifc = { .vni = 7, .ip = ip("10.7.0.2"), .gateway = ip("10.7.0.1"),
+	struct vxnet_iface ifc = { .vni = 7, .ip.be32 = ip("10.7.0.2"), .gateway.be32 = ip("10.7.0.1"),
 				   .mtu = 1450 };
 	struct vxnet_network net = { .mtu = 1450, .flags = VXNET_NET_NO_EGRESS };
 	struct vxnet_ep_key k = { .vni = 7, .ip = ifc.ip };
 	struct vxnet_endpoint ep = { .flags = VXNET_EP_LOCAL, .ifindex = ifindexes[2],
-				     .node = local_addr, .gateway = ifc.gateway };
+				     .node.be32 = local_addr, .gateway = ifc.gateway };
 	__u32 vni = 7;
 
 	memcpy(ifc.mac, C3_MAC_, 6);
@@ -333,8 +333,8 @@ static int add_services(void)
 		const struct svc *s = &svcs[i];
 		struct vxnet_service_key sk = { .proto = s->proto, .port = htons(s->hostport) };
 		struct vxnet_service sv = { .backends = s->ip ? 1 : 0 };
-		struct vxnet_backend b = { .vni = VNI, .ip = s->ip ? ip(s->ip) : 0,
-					   .port = htons(s->port), .node = s->node ? ip(s->node) : 0 };
+		struct vxnet_backend b = { .vni = VNI, .ip.be32 = s->ip ? ip(s->ip) : 0,
+					   .port = htons(s->port), .node.be32 = s->node ? ip(s->node) : 0 };
 		struct vxnet_published_key pk = { .vni = VNI, .ip = b.ip, .proto = s->proto,
 						  .port = htons(s->port) };
 		struct vxnet_published pv = { .hostport = htons(s->hostport) };
@@ -378,14 +378,14 @@ static void nat_pair(__u8 proto, const char *inside, __u16 iport, const char *re
 	struct nat_row *o = &nat_rows[nnat_rows++], *i = &nat_rows[nnat_rows++];
 
 	o->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = proto, .vni = VNI,
-				       .addr = ip(inside), .remote = ip(remote),
+				       .addr.be32 = ip(inside), .remote.be32 = ip(remote),
 				       .port = htons(iport), .rport = htons(rport) };
-	o->v = (struct vxnet_nat){ .addr = local_addr, .port = htons(port), .flags = flags };
-	i->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = proto, .addr = local_addr,
-				       .remote = ip(remote), .port = htons(port),
+	o->v = (struct vxnet_nat){ .addr.be32 = local_addr, .port = htons(port), .flags = flags };
+	i->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = proto, .addr.be32 = local_addr,
+				       .remote.be32 = ip(remote), .port = htons(port),
 				       .rport = htons(rport) };
-	i->v = (struct vxnet_nat){ .vni = VNI, .addr = ip(inside), .port = htons(iport),
-				   .flags = flags, .node = node ? ip(node) : 0 };
+	i->v = (struct vxnet_nat){ .vni = VNI, .addr.be32 = ip(inside), .port = htons(iport),
+				   .flags = flags, .node.be32 = node ? ip(node) : 0 };
 }
 
 static void nat_fixture(void)
@@ -407,10 +407,10 @@ static void nat_fixture(void)
 	nat_pair(IPPROTO_UDP, "10.0.1.4", 5353, "198.18.2.10", 99, 61006, 0, NULL);
 	via = &nat_rows[nnat_rows++];
 	via->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = IPPROTO_TCP, .vni = VNI,
-					 .addr = ip("10.0.1.2"), .remote = ip("198.18.2.50"),
+					 .addr.be32 = ip("10.0.1.2"), .remote.be32 = ip("198.18.2.50"),
 					 .port = htons(80), .rport = htons(6000) };
 	via->v = (struct vxnet_nat){ .flags = VXNET_NAT_F_VIA | VXNET_NAT_F_PUBLISHED,
-				     .node = ip("198.18.2.10") };
+				     .node.be32 = ip("198.18.2.10") };
 }
 
 static int nat_restore(void)
@@ -724,8 +724,8 @@ static int quote_key(const __u8 *ip, __u32 ihl, __u32 avail, struct vxnet_nat_ke
 
 	if (ihl + 8 + 28 > avail || (q[0] & 0xf) != 5 || get_addr(q + 12) != local_addr)
 		return -1;
-	*k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = q[9], .addr = local_addr,
-				     .remote = get_addr(q + 16) };
+	*k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = q[9], .addr.be32 = local_addr,
+				     .remote.be32 = get_addr(q + 16) };
 	if (q[9] == IPPROTO_ICMP) {
 		if (q[20] != U_ICMP_ECHO)
 			return -1;
@@ -755,7 +755,7 @@ static void take_snap(const struct input *in, struct snap *s)
 		s->kind = SNAP_OUT;
 		s->tcp_flags = f.proto == IPPROTO_TCP ? ip[f.port_off + 13] : 0;
 		s->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = f.proto, .vni = ifc->vni,
-					       .addr = get_addr(ip + 12), .remote = get_addr(ip + 16),
+					       .addr.be32 = get_addr(ip + 12), .remote.be32 = get_addr(ip + 16),
 					       .port = htons(f.sport), .rport = htons(f.dport) };
 	} else if (in->prog == TC_DECAP || in->prog == NAT_IN) {
 		outer = vxlan_marked(b, in->len);
@@ -769,8 +769,8 @@ static void take_snap(const struct input *in, struct snap *s)
 			s->tcp_flags = f.proto == IPPROTO_TCP ? iip[f.port_off + 13] : 0;
 			s->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = f.proto,
 						       .vni = vxlan_vni_of(b, outer),
-						       .addr = get_addr(iip + 12),
-						       .remote = get_addr(iip + 16),
+						       .addr.be32 = get_addr(iip + 12),
+						       .remote.be32 = get_addr(iip + 16),
 						       .port = htons(f.sport), .rport = htons(f.dport) };
 		} else {
 			if (in->len < ETH_HLEN + 20 || get16(b + 12) != ETH_P_IP ||
@@ -787,8 +787,8 @@ static void take_snap(const struct input *in, struct snap *s)
 					return;
 				s->tcp_flags = f.proto == IPPROTO_TCP ? ip[f.port_off + 13] : 0;
 				s->k = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = f.proto,
-							       .addr = local_addr,
-							       .remote = get_addr(ip + 12) };
+							       .addr.be32 = local_addr,
+							       .remote.be32 = get_addr(ip + 12) };
 				if (f.proto == IPPROTO_ICMP) {
 					s->k.port = htons(f.sport);
 				} else {
@@ -948,10 +948,10 @@ static int check_in_translated(const __u8 *in, __u32 len, const __u8 *o, __u32 o
 
 	if (olen != len)
 		return bad("%s: %u bytes out of %u", what, olen, len);
-	gw_mac(mac, ep->gateway);
+	gw_mac(mac, ep->gateway.be32);
 	if (memcmp(o, ep->mac, 6) || memcmp(o + 6, mac, 6) || get16(o + 12) != get16(in + 12))
 		return bad("%s: not from the gateway's MAC to the endpoint's", what);
-	if (check_ip_translated(ip, oip, 16, t->addr, what))
+	if (check_ip_translated(ip, oip, 16, t->addr.be32, what))
 		return -1;
 	if (!error) {
 		if (uparse(ip, avail, &f, U_ICMP_ECHOREPLY))
@@ -968,9 +968,9 @@ static int check_in_translated(const __u8 *in, __u32 len, const __u8 *o, __u32 o
 	if (l4_csum_state(ip, avail, &f) != l4_csum_state(oip, avail, &f))
 		return bad("%s: ICMP checksum %s, the input's %s", what,
 			   csum_states[l4_csum_state(oip, avail, &f)], csum_states[l4_csum_state(ip, avail, &f)]);
-	if (get_addr(oq + 12) != t->addr)
+	if (get_addr(oq + 12) != t->addr.be32)
 		return bad("%s: quoted source %s, want %s", what, addr_str(get_addr(oq + 12)),
-			   addr_str(t->addr));
+			   addr_str(t->addr.be32));
 	if (!sum16(oq, 20) != !sum16(q, 20))
 		return bad("%s: quoted IPv4 checksum validity changed", what);
 	{
@@ -1023,7 +1023,7 @@ static int xdp_marked_pass(const struct input *in)
 		return 0;
 	src = ep_find(vni, get_addr(iip + 12));
 	dst = ep_find(vni, get_addr(iip + 16));
-	return node_known(node) && src && src->node == node &&
+	return node_known(node) && src && src->node.be32 == node &&
 	       !(src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)) && !(dst && (dst->flags & VXNET_EP_LOCAL));
 }
 
@@ -1200,11 +1200,11 @@ static int check_sender(const struct input *in, const struct vxnet_iface *ifc)
 
 	if (memcmp(in->b + 6, ifc->mac, 6))
 		return bad("a frame from a foreign source MAC left the veth");
-	if (proto == ETH_P_IP && (in->len < ETH_HLEN + 20 || get_addr(in->b + 26) != ifc->ip))
+	if (proto == ETH_P_IP && (in->len < ETH_HLEN + 20 || get_addr(in->b + 26) != ifc->ip.be32))
 		return bad("IPv4 from a foreign source address %s left the veth",
 			   in->len >= 30 ? addr_str(get_addr(in->b + 26)) : "(cut)");
 	if (proto == ETH_P_ARP && (in->len < ETH_HLEN + 28 || memcmp(in->b + 22, ifc->mac, 6) ||
-				   get_addr(in->b + 28) != ifc->ip))
+				   get_addr(in->b + 28) != ifc->ip.be32))
 		return bad("ARP from a foreign sender was answered");
 	if (proto != ETH_P_IP && proto != ETH_P_ARP)
 		return bad("ethertype 0x%04x was forwarded", proto);
@@ -1264,7 +1264,7 @@ static int check_forwarded(const struct input *in, const __u8 *f, const struct v
 	__u8 mac[6];
 	int routed;
 
-	gw_mac(mac, ep->gateway);
+	gw_mac(mac, ep->gateway.be32);
 	routed = !memcmp(f + 6, mac, 6) && memcmp(mac, ifc->mac, 6);
 	if (memcmp(f, ep->mac, 6) || (!routed && memcmp(f + 6, ifc->mac, 6)))
 		return bad("%s: MACs neither switched nor routed ones", what);
@@ -1311,9 +1311,9 @@ static int check_encap(const struct input *in, const struct result *r, const str
 	if (!ep || (ep->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
 		return bad("encap: inner destination %s is no remote endpoint of VNI %u",
 			   addr_str(get_addr(inner + 30)), ifc->vni);
-	if (get_addr(o + 30) != ep->node || !node_known(ep->node))
+	if (get_addr(o + 30) != ep->node.be32 || !node_known(ep->node.be32))
 		return bad("encap: to %s, the endpoint's node is %s", addr_str(get_addr(o + 30)),
-			   addr_str(ep->node));
+			   addr_str(ep->node.be32));
 	return check_forwarded(in, inner, ep, ifc, "encap");
 }
 
@@ -1341,7 +1341,7 @@ static int check_arp(const struct input *in, const struct result *r, const struc
 	if (r->len != in->len || memcmp(o, ifc->mac, 6) || memcmp(o + 6, ep->mac, 6) ||
 	    get16(o + 12) != ETH_P_ARP || get16(o + 20) != 2 || memcmp(o + 22, ep->mac, 6) ||
 	    get_addr(o + 28) != get_addr(in->b + 38) || memcmp(o + 32, ifc->mac, 6) ||
-	    get_addr(o + 38) != ifc->ip)
+	    get_addr(o + 38) != ifc->ip.be32)
 		return bad("arp: the reply is not from %s's MAC to the requester",
 			   addr_str(get_addr(in->b + 38)));
 	return 0;
@@ -1353,12 +1353,12 @@ static int check_icmp(const struct input *in, const struct result *r, const stru
 	__u32 ihl = (in->b[ETH_HLEN] & 0xf) * 4, quote = ihl + 8;
 	__u8 mac[6];
 
-	gw_mac(mac, ifc->gateway);
+	gw_mac(mac, ifc->gateway.be32);
 	if (r->len != ETH_HLEN + 20 + 8 + quote || memcmp(o, ifc->mac, 6) || memcmp(o + 6, mac, 6))
 		return bad("icmp: %u bytes, or not from the gateway's MAC to the sender", r->len);
 	if (check_ipv4_header(o + 14, r->len - 14, "icmp"))
 		return -1;
-	if (o[23] != IPPROTO_ICMP || get_addr(o + 26) != ifc->gateway || get_addr(o + 30) != ifc->ip)
+	if (o[23] != IPPROTO_ICMP || get_addr(o + 26) != ifc->gateway.be32 || get_addr(o + 30) != ifc->ip.be32)
 		return bad("icmp: not ICMP from the gateway to the sender");
 	if (o[34] != 3 || o[35] != 4 || sum16(o + 34, r->len - 34))
 		return bad("icmp: type %u code %u, or checksum invalid", o[34], o[35]);
@@ -1388,7 +1388,7 @@ static int check_echo(const struct input *in, const struct result *r, const stru
 		return bad("echo: %u bytes, or not from the gateway's MAC to the sender", r->len);
 	if (check_ipv4_header(o + 14, r->len - 14, "echo"))
 		return -1;
-	if (get_addr(o + 26) != get_addr(b + 30) || get_addr(o + 30) != ifc->ip || o[22] != 64)
+	if (get_addr(o + 26) != get_addr(b + 30) || get_addr(o + 30) != ifc->ip.be32 || o[22] != 64)
 		return bad("echo: not from the gateway to the sender with TTL 64");
 	if (memcmp(o + 14, b + 14, 8) || o[23] != b[23])
 		return bad("echo: IPv4 header differs beyond addresses, TTL and checksum");
@@ -1448,10 +1448,10 @@ static int check_decap_marked(const struct input *in, const struct result *r, __
 		return bad("decap of a marked frame to %s port %u, not published",
 			   addr_str(get_addr(iip + 16)), get16(iip + ihl + 2));
 	k = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = iip[9], .vni = vni,
-				    .addr = get_addr(iip + 16), .remote = get_addr(iip + 12) };
+				    .addr.be32 = get_addr(iip + 16), .remote.be32 = get_addr(iip + 12) };
 	memcpy(&k.port, iip + ihl + 2, 2);
 	memcpy(&k.rport, iip + ihl, 2);
-	if (!nat_get(&k, &v) || v.node != node ||
+	if (!nat_get(&k, &v) || v.node.be32 != node ||
 	    (v.flags & (VXNET_NAT_F_VIA | VXNET_NAT_F_PUBLISHED)) != (VXNET_NAT_F_VIA | VXNET_NAT_F_PUBLISHED))
 		return bad("decap of a marked frame: no OUT entry back through %s", addr_str(node));
 	if (r->len != in->len - outer || memcmp(r->out, in->b + outer, r->len))
@@ -1486,7 +1486,7 @@ static int check_decap(const struct input *in, const struct result *r)
 	src = ep_find(vni, get_addr(b + outer + 26));
 	if (!dst || !(dst->flags & VXNET_EP_LOCAL) || !ifindex_known(dst->ifindex))
 		return bad("decap to %s, no local endpoint of VNI %u", addr_str(get_addr(b + outer + 30)), vni);
-	if (!src || src->node != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
+	if (!src || src->node.be32 != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
 		return bad("decap of a frame from %s, not an endpoint of node %s",
 			   addr_str(get_addr(b + outer + 26)), addr_str(node));
 	if (r->len != in->len - outer || memcmp(r->out, b + outer, r->len))
@@ -1554,8 +1554,8 @@ static int check_egress(const struct input *in, const struct result *r, const st
 
 	if (s->kind != SNAP_OUT)
 		return bad("egress: translated a frame that is no TCP, UDP or echo request");
-	if (!outside(ifc->vni, s->k.remote))
-		return bad("egress: to %s, inside VNI %u", addr_str(s->k.remote), ifc->vni);
+	if (!outside(ifc->vni, s->k.remote.be32))
+		return bad("egress: to %s, inside VNI %u", addr_str(s->k.remote.be32), ifc->vni);
 	if (s->found && (s->v.flags & (VXNET_NAT_F_PUBLISHED | VXNET_NAT_F_VIA)))
 		return bad("egress: the flow is a published one (flags 0x%x), counted egress", s->v.flags);
 	if (r->len < ETH_HLEN + 20)
@@ -1568,16 +1568,16 @@ static int check_egress(const struct input *in, const struct result *r, const st
 	if (check_out_translated(in->b, in->len, in->b, r->out, r->len, r->verdict == TC_ACT_OK, port,
 				 "egress"))
 		return -1;
-	if (!nat_get(&s->k, &o) || o.addr != local_addr || ntohs(o.port) != port)
+	if (!nat_get(&s->k, &o) || o.addr.be32 != local_addr || ntohs(o.port) != port)
 		return bad("egress: no OUT entry giving %s:%u", addr_str(local_addr), port);
 	if (o.flags != touched(s->found ? s->v.flags : 0, s, 0))
 		return bad("egress: OUT entry flags 0x%x after, 0x%x before, TCP flags 0x%02x", o.flags,
 			   s->found ? s->v.flags : 0, s->tcp_flags);
-	ik = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = s->k.proto, .addr = local_addr,
+	ik = (struct vxnet_nat_key){ .dir = VXNET_NAT_IN, .proto = s->k.proto, .addr.be32 = local_addr,
 				     .remote = s->k.remote, .port = htons(port), .rport = s->k.rport };
-	if (!nat_get(&ik, &i) || i.vni != s->k.vni || i.addr != s->k.addr || i.port != s->k.port)
+	if (!nat_get(&ik, &i) || i.vni != s->k.vni || i.addr.be32 != s->k.addr.be32 || i.port != s->k.port)
 		return bad("egress: no IN entry for NAT port %u back to VNI %u %s:%u", port, s->k.vni,
-			   addr_str(s->k.addr), ntohs(s->k.port));
+			   addr_str(s->k.addr.be32), ntohs(s->k.port));
 	return 0;
 }
 
@@ -1600,9 +1600,9 @@ static int check_pub_out(const struct input *in, const struct result *r, const s
 		outer = vxlan_marked(in->b, in->len);
 		if (!outer || get_addr(in->b + 30) != local_addr || !node_known(node))
 			return bad("published answer: not a marked VXLAN frame to us from a known node");
-		src = ep_find(s->k.vni, s->k.addr);
-		if (!src || src->node != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
-			return bad("published answer: from %s, no endpoint of node %s", addr_str(s->k.addr),
+		src = ep_find(s->k.vni, s->k.addr.be32);
+		if (!src || src->node.be32 != node || (src->flags & (VXNET_EP_LOCAL | VXNET_EP_GATEWAY)))
+			return bad("published answer: from %s, no endpoint of node %s", addr_str(s->k.addr.be32),
 				   addr_str(node));
 	}
 	if (check_translated_well_formed(in->b + outer, in->len - outer, "published answer"))
@@ -1626,7 +1626,7 @@ static int check_via(const struct input *in, const struct result *r, const struc
 {
 	if (s->kind != SNAP_OUT || !s->found || !(s->v.flags & VXNET_NAT_F_VIA))
 		return bad("via: no OUT entry through a node before");
-	if (check_outer(r, s->v.node, ifc->vni, 0x08 | VXNET_VXLAN_F_PUBLISHED, "via"))
+	if (check_outer(r, s->v.node.be32, ifc->vni, 0x08 | VXNET_VXLAN_F_PUBLISHED, "via"))
 		return -1;
 	if (r->len != in->len + VXNET_ENCAP_LEN || memcmp(r->out + VXNET_ENCAP_LEN, in->b, in->len))
 		return bad("via: the inner frame is not the input");
@@ -1668,17 +1668,17 @@ static int check_answer(const struct input *in, const struct result *r, int o, i
 
 		if (!sv || !sv->ip)
 			return bad("answer: translated without a translation (port %u)", kport);
-		t = (struct vxnet_nat){ .vni = VNI, .addr = ip(sv->ip), .port = htons(sv->port),
+		t = (struct vxnet_nat){ .vni = VNI, .addr.be32 = ip(sv->ip), .port = htons(sv->port),
 					.flags = VXNET_NAT_F_PUBLISHED };
 		if (r->dstat[VXNET_STAT_PUBLISHED_NEW].packets != 1)
 			return bad("answer: a new published flow not counted");
-		if (!nat_get(&s->k, &v) || v.vni != t.vni || v.addr != t.addr || v.port != t.port ||
-		    v.flags != VXNET_NAT_F_PUBLISHED || v.node != ip(sv->node))
+		if (!nat_get(&s->k, &v) || v.vni != t.vni || v.addr.be32 != t.addr.be32 || v.port != t.port ||
+		    v.flags != VXNET_NAT_F_PUBLISHED || v.node.be32 != ip(sv->node))
 			return bad("answer: the new published flow's IN entry is not its backend's");
 		ok = (struct vxnet_nat_key){ .dir = VXNET_NAT_OUT, .proto = s->k.proto, .vni = t.vni,
 					     .addr = t.addr, .remote = s->k.remote, .port = t.port,
 					     .rport = s->k.rport };
-		if (!nat_get(&ok, &v) || v.addr != local_addr || v.port != s->k.port ||
+		if (!nat_get(&ok, &v) || v.addr.be32 != local_addr || v.port != s->k.port ||
 		    v.flags != VXNET_NAT_F_PUBLISHED)
 			return bad("answer: the new published flow has no OUT entry back to port %u", kport);
 	}
@@ -1686,19 +1686,19 @@ static int check_answer(const struct input *in, const struct result *r, int o, i
 	       t.flags & VXNET_NAT_F_PUBLISHED ? VXNET_STAT_PUBLISHED : VXNET_STAT_EGRESS_REPLY;
 	if (stat != want)
 		return bad("answer: counted as stat %d, want %d", stat, want);
-	ep = ep_find(t.vni, t.addr);
+	ep = ep_find(t.vni, t.addr.be32);
 	if (!ep || (ep->flags & VXNET_EP_GATEWAY))
-		return bad("answer: to %s, no endpoint of VNI %u", addr_str(t.addr), t.vni);
+		return bad("answer: to %s, no endpoint of VNI %u", addr_str(t.addr.be32), t.vni);
 	if (check_translated_well_formed(in->b, in->len, "answer"))
 		return -1;
 	if (o == O_IN) {
 		if (!(ep->flags & VXNET_EP_LOCAL) || !ifindex_known(ep->ifindex))
-			return bad("answer: delivered to %s, not a local endpoint", addr_str(t.addr));
+			return bad("answer: delivered to %s, not a local endpoint", addr_str(t.addr.be32));
 		return check_in_translated(in->b, in->len, r->out, r->len, &t, ep, s->error, "answer");
 	}
 	if ((ep->flags & VXNET_EP_LOCAL) || !(t.flags & VXNET_NAT_F_PUBLISHED))
-		return bad("answer: sent through the tunnel to %s, local or not published", addr_str(t.addr));
-	if (check_outer(r, ep->node, t.vni, 0x08 | VXNET_VXLAN_F_PUBLISHED, "answer to a remote backend"))
+		return bad("answer: sent through the tunnel to %s, local or not published", addr_str(t.addr.be32));
+	if (check_outer(r, ep->node.be32, t.vni, 0x08 | VXNET_VXLAN_F_PUBLISHED, "answer to a remote backend"))
 		return -1;
 	return check_in_translated(in->b, in->len, r->out + VXNET_ENCAP_LEN, r->len - VXNET_ENCAP_LEN,
 				   &t, ep, s->error, "answer to a remote backend");
@@ -1716,7 +1716,7 @@ static int check_new(const struct input *in, const struct result *r, const struc
 		return bad("nat-new moved by %llu, published-new by %llu", (unsigned long long)nn,
 			   (unsigned long long)pn);
 	if (nn && (in->prog != FROM_CONTAINER || s->kind != SNAP_OUT || s->found ||
-		   !nat_get(&s->k, &v) || v.addr != local_addr || ntohs(v.port) < NAT_PORT_MIN ||
+		   !nat_get(&s->k, &v) || v.addr.be32 != local_addr || ntohs(v.port) < NAT_PORT_MIN ||
 		   ntohs(v.port) > NAT_PORT_MAX))
 		return bad("nat-new moved, but no new OUT entry with a NAT port for the frame's flow");
 	if (pn && ((in->prog != TC_DECAP && in->prog != NAT_IN) || s->kind != SNAP_IN || s->found ||
@@ -2131,7 +2131,7 @@ static void mutate_once(struct input *in)
 		break;
 	case 3: /* an address the maps know */
 		if (off + 4 <= in->len) {
-			__be32 a = below(2) && neps ? eps[below(neps)].k.ip :
+			__be32 a = below(2) && neps ? eps[below(neps)].k.ip.be32 :
 				   below(4) && nnodes ? nodes[below(nnodes)] : htonl(0xc6120232) /* client */;
 			memcpy(in->b + off, below(8) ? &a : &local_addr, 4);
 		}

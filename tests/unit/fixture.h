@@ -51,9 +51,9 @@ static inline int prog_fd(struct vxnet_bpf *skel, enum prog p)
 static int add_ep(struct vxnet_bpf *skel, const char *addr, const __u8 *mac, __u16 flags,
 		  __u32 ifindex, const char *node, const char *gateway)
 {
-	struct vxnet_ep_key k = { .vni = VNI, .ip = ip(addr) };
+	struct vxnet_ep_key k = { .vni = VNI, .ip.be32 = ip(addr) };
 	struct vxnet_endpoint v = { .flags = flags, .ifindex = ifindex,
-				    .node = node ? ip(node) : 0, .gateway = ip(gateway) };
+				    .node.be32 = node ? ip(node) : 0, .gateway.be32 = ip(gateway) };
 
 	memcpy(v.mac, mac, 6);
 	return bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
@@ -62,8 +62,8 @@ static int add_ep(struct vxnet_bpf *skel, const char *addr, const __u8 *mac, __u
 static int add_subnet(struct vxnet_bpf *skel, __u32 vni, const char *addr, __u32 prefix,
 		      const char *gateway)
 {
-	struct vxnet_subnet_key k = { .prefixlen = 32 + prefix, .vni = vni, .addr = ip(addr) };
-	struct vxnet_subnet v = { .gateway = ip(gateway) };
+	struct vxnet_subnet_key k = { .prefixlen = 32 + prefix, .vni = vni, .addr.be32 = ip(addr) };
+	struct vxnet_subnet v = { .gateway.be32 = ip(gateway) };
 
 	return bpf_map__update_elem(skel->maps.subnets, &k, sizeof(k), &v, sizeof(v), BPF_ANY);
 }
@@ -71,14 +71,14 @@ static int add_subnet(struct vxnet_bpf *skel, __u32 vni, const char *addr, __u32
 /* Fills the maps; 0, or -1 with errno set. c1h and c2h: the host-side veths. */
 static int fill_maps(struct vxnet_bpf *skel, __u32 c1h, __u32 c2h)
 {
-	struct vxnet_iface ifc = { .vni = VNI, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
+	struct vxnet_iface ifc = { .vni = VNI, .ip.be32 = ip("10.0.1.2"), .gateway.be32 = ip("10.0.1.1"),
 				   .mtu = 1450 };
 	struct vxnet_network net = { .mtu = 1450 };
 	struct vxnet_node node = {};
 	__u32 vni = VNI, vni7 = 7, n1 = ip("198.18.2.10"), n2 = ip("198.18.0.20"), n3 = ip("198.19.9.9");
 	__u32 n4 = ip("198.18.2.20");
-	struct vxnet_node_vni nv1 = { .node = n1, .vni = VNI }, nv2 = { .node = n2, .vni = VNI },
-			      nv3 = { .node = n3, .vni = VNI }, nv4 = { .node = n4, .vni = 7 };
+	struct vxnet_node_vni nv1 = { .node.be32 = n1, .vni = VNI }, nv2 = { .node.be32 = n2, .vni = VNI },
+			      nv3 = { .node.be32 = n3, .vni = VNI }, nv4 = { .node.be32 = n4, .vni = 7 };
 
 	memcpy(ifc.mac, C1_MAC, 6);
 	if (bpf_map__update_elem(skel->maps.ifaces, &c1h, sizeof(c1h), &ifc, sizeof(ifc), 0) ||

@@ -783,7 +783,7 @@ static int iface_slot_cases(__u32 c1h, struct pkt to_r1)
 		return -1;
 	}
 	moved = ifc;
-	moved.ip = ip("10.0.1.9");
+	moved.ip.be32 = ip("10.0.1.9");
 	ifc9 = moved;
 	sched_getaffinity(0, sizeof(all), &all);
 	CPU_ZERO(&one);
@@ -931,7 +931,7 @@ static int net_copy_cases(__u32 c1h)
 	}
 	off = net;
 	off.flags |= VXNET_NET_NO_EGRESS;
-	ifc9.ip = ip("10.0.1.9");
+	ifc9.ip.be32 = ip("10.0.1.9");
 	sched_getaffinity(0, sizeof(all), &all);
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);
@@ -1005,7 +1005,7 @@ static int net_copy_cases(__u32 c1h)
  */
 static int ep_write(const char *addr, const struct vxnet_endpoint *v)
 {
-	struct vxnet_ep_key k = { .vni = VNI, .ip = ip(addr) };
+	struct vxnet_ep_key k = { .vni = VNI, .ip.be32 = ip(addr) };
 	int err = v ? bpf_map__update_elem(skel->maps.endpoints, &k, sizeof(k), v, sizeof(*v), 0)
 		    : bpf_map__delete_elem(skel->maps.endpoints, &k, sizeof(k), 0);
 
@@ -1041,7 +1041,7 @@ static int encap_to(const char *name, const struct tcase *c, const char *node, c
  */
 static int subnet_write(const char *addr, __u32 prefix, int add)
 {
-	struct vxnet_subnet_key k = { .prefixlen = 32 + prefix, .vni = VNI, .addr = ip(addr) };
+	struct vxnet_subnet_key k = { .prefixlen = 32 + prefix, .vni = VNI, .addr.be32 = ip(addr) };
 	int err = add ? add_subnet(skel, VNI, addr, prefix, addr)
 		      : bpf_map__delete_elem(skel->maps.subnets, &k, sizeof(k), 0);
 
@@ -1060,9 +1060,9 @@ static int ep_cached_is(const char *name, const char *addr, int cpu, __u32 want)
 		printf("not ok %s: reading ep_cache: %s\n", name, strerror(errno));
 		return -1;
 	}
-	if (e[cpu].ip != ip(addr) || e[cpu].vni != VNI || e[cpu].found != want) {
+	if (e[cpu].ip.be32 != ip(addr) || e[cpu].vni != VNI || e[cpu].found != want) {
 		printf("not ok %s: slot %u on CPU %d: vni %u ip %08x found %u (want %u)\n", name,
-		       slot, cpu, e[cpu].vni, ntohl(e[cpu].ip), e[cpu].found, want);
+		       slot, cpu, e[cpu].vni, ntohl(e[cpu].ip.be32), e[cpu].found, want);
 		return -1;
 	}
 	printf("ok %s\n", name);
@@ -1153,8 +1153,8 @@ static int ep_cache_cases(__u32 c1h, struct pkt to_r1, struct pkt vx_to_c1)
 				  .out_kind = OUT_UNCHANGED, .stat = NONE,
 				  .drop = VXNET_DROP_NOT_LOCAL };
 	struct tcase enc9 = enc;
-	struct vxnet_ep_key k1 = { .vni = VNI, .ip = ip("10.0.1.4") };
-	struct vxnet_ep_key kc1 = { .vni = VNI, .ip = ip("10.0.1.2") };
+	struct vxnet_ep_key k1 = { .vni = VNI, .ip.be32 = ip("10.0.1.4") };
+	struct vxnet_ep_key kc1 = { .vni = VNI, .ip.be32 = ip("10.0.1.2") };
 	struct vxnet_endpoint r1, moved, c1, away, r9;
 	__u8 r9_mac[6] = { 0x02, 0x42, 0x0a, 0x00, 0x09, 0x09 };
 	char r9_addr[16] = "";
@@ -1183,10 +1183,10 @@ static int ep_cache_cases(__u32 c1h, struct pkt to_r1, struct pkt vx_to_c1)
 			strcpy(r9_addr, a);
 	}
 	moved = r1;
-	moved.node = ip("198.18.3.30");
+	moved.node.be32 = ip("198.18.3.30");
 	away = c1;
 	away.flags = 0;
-	away.node = ip("198.18.2.20");
+	away.node.be32 = ip("198.18.2.20");
 	r9 = r1;
 	memcpy(r9.mac, r9_mac, 6);
 	enc9.in = c1_to(SUBNET_GW_MAC, r9_addr);

@@ -119,8 +119,8 @@ static __u16 sport_of(const struct pkt *f) { return get16(f->b + ETH_HLEN + 20 +
 static int nat_get(__u8 dir, __u8 proto, __u32 vni, const char *addr, const char *remote,
 		   __u16 port, __u16 rport, struct vxnet_nat *v)
 {
-	struct vxnet_nat_key k = { .dir = dir, .proto = proto, .vni = vni, .addr = ip(addr),
-				   .remote = ip(remote), .port = htons(port), .rport = htons(rport) };
+	struct vxnet_nat_key k = { .dir = dir, .proto = proto, .vni = vni, .addr.be32 = ip(addr),
+				   .remote.be32 = ip(remote), .port = htons(port), .rport = htons(rport) };
 
 	return bpf_map__lookup_elem(skel->maps.nat, &k, sizeof(k), v, sizeof(*v), 0);
 }
@@ -218,10 +218,10 @@ static void test_tcp(void)
 	else if (stat(VXNET_STAT_EGRESS) != e0 + 1 || stat(VXNET_STAT_NAT_NEW) != n0 + 1)
 		snprintf(why, sizeof(why), "egress/nat-new did not move by one");
 	else if (nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.10", 40000, 80, &o) ||
-		 o.addr != ip("198.18.0.1") || ntohs(o.port) != tcp_port)
+		 o.addr.be32 != ip("198.18.0.1") || ntohs(o.port) != tcp_port)
 		snprintf(why, sizeof(why), "no OUT entry -> 198.18.0.1:%u", tcp_port);
 	else if (nat_get(VXNET_NAT_IN, IPPROTO_TCP, 0, "198.18.0.1", "198.18.2.10", tcp_port, 80, &i) ||
-		 i.vni != VNI || i.addr != ip("10.0.1.2") || ntohs(i.port) != 40000)
+		 i.vni != VNI || i.addr.be32 != ip("10.0.1.2") || ntohs(i.port) != 40000)
 		snprintf(why, sizeof(why), "no IN entry -> VNI 42 10.0.1.2:40000");
 	report(name, why);
 
@@ -258,10 +258,10 @@ static void test_tcp_reply(enum prog p, const char *name)
 static void test_in_evicted(void)
 {
 	struct vxnet_nat_key ok = { .dir = VXNET_NAT_OUT, .proto = IPPROTO_TCP, .vni = VNI,
-				    .addr = ip("10.0.1.2"), .remote = ip("198.18.2.10"),
+				    .addr.be32 = ip("10.0.1.2"), .remote.be32 = ip("198.18.2.10"),
 				    .port = htons(40000), .rport = htons(80) };
 	struct vxnet_nat_key ik = { .dir = VXNET_NAT_IN, .proto = IPPROTO_TCP,
-				    .addr = ip("198.18.0.1"), .remote = ip("198.18.2.10"),
+				    .addr.be32 = ip("198.18.0.1"), .remote.be32 = ip("198.18.2.10"),
 				    .port = htons(tcp_port), .rport = htons(80) };
 	struct vxnet_nat o, i;
 	struct pkt out;
@@ -281,7 +281,7 @@ static void test_in_evicted(void)
 		snprintf(why, sizeof(why), "verdict %d port %u, want redirect from %u", rc,
 			 sport_of(&out), tcp_port);
 	else if (nat_get(VXNET_NAT_IN, IPPROTO_TCP, 0, "198.18.0.1", "198.18.2.10", tcp_port, 80, &i) ||
-		 i.vni != VNI || i.addr != ip("10.0.1.2") || ntohs(i.port) != 40000)
+		 i.vni != VNI || i.addr.be32 != ip("10.0.1.2") || ntohs(i.port) != 40000)
 		snprintf(why, sizeof(why), "no IN entry -> VNI 42 10.0.1.2:40000 after the packet");
 	report("egress: an evicted IN entry is written again by the flow's next packet", why);
 	test_tcp_reply(TC_DECAP, "answers: translated again once the IN entry is written again");
@@ -612,7 +612,7 @@ static void test_exhaustion(void)
 	__u64 d0 = drop(VXNET_DROP_NAT_EXHAUSTED);
 	struct vxnet_nat o, in;
 	struct vxnet_nat_key ik = { .dir = VXNET_NAT_IN, .proto = IPPROTO_TCP,
-				    .addr = ip("198.18.0.1"), .remote = ip("198.18.2.10"),
+				    .addr.be32 = ip("198.18.0.1"), .remote.be32 = ip("198.18.2.10"),
 				    .rport = htons(443) };
 	struct pkt out;
 	char why[256] = "";
@@ -649,7 +649,7 @@ static void test_exhaustion(void)
 		snprintf(why, sizeof(why), "first flow's entries missing");
 	} else {
 		struct vxnet_nat_key ok = { .dir = VXNET_NAT_OUT, .proto = IPPROTO_TCP, .vni = VNI,
-					    .addr = ip("10.0.1.2"), .remote = ip("198.18.2.10"),
+					    .addr.be32 = ip("10.0.1.2"), .remote.be32 = ip("198.18.2.10"),
 					    .port = htons(40010), .rport = htons(443) };
 
 		o.last_seen = in.last_seen = 0;
@@ -672,11 +672,11 @@ static void test_exhaustion(void)
 
 static void test_endpoint_gone(void)
 {
-	struct vxnet_ep_key k = { .vni = VNI2, .ip = ip("10.0.1.2") };
+	struct vxnet_ep_key k = { .vni = VNI2, .ip.be32 = ip("10.0.1.2") };
 	struct vxnet_nat_key ik = { .dir = VXNET_NAT_IN, .proto = IPPROTO_UDP,
-				    .addr = ip("198.18.0.1"), .remote = ip("198.18.2.10"),
+				    .addr.be32 = ip("198.18.0.1"), .remote.be32 = ip("198.18.2.10"),
 				    .port = htons(PORT_MIN), .rport = htons(99) };
-	struct vxnet_nat in = { .vni = VNI2, .addr = ip("10.0.1.2"), .port = htons(5353) };
+	struct vxnet_nat in = { .vni = VNI2, .addr.be32 = ip("10.0.1.2"), .port = htons(5353) };
 	__u64 d0 = drop(VXNET_DROP_NAT_FAILED);
 	struct vxnet_endpoint ep;
 	struct pkt out;
@@ -813,7 +813,7 @@ static void test_published(void)
 	       TC_DECAP, ul0, client_tcp("198.18.0.1", 5555, 8080, 64, UL_MAC, GW_MAC),
 	       TC_ACT_REDIRECT, &want, 0, VXNET_STAT_PUBLISHED_NEW, NONE);
 	if (nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.50", 80, 5555, &v) ||
-	    v.addr != ip("198.18.0.1") || ntohs(v.port) != 8080 || !(v.flags & VXNET_NAT_F_PUBLISHED))
+	    v.addr.be32 != ip("198.18.0.1") || ntohs(v.port) != 8080 || !(v.flags & VXNET_NAT_F_PUBLISHED))
 		snprintf(why, sizeof(why), "no OUT entry 10.0.1.2:80 -> 198.18.0.1:8080");
 	report("published: the flow is kept (OUT entry back to the host port)", why);
 	want = backend_tcp("198.18.0.1", 8080, 5555, 63, GW_MAC, UL_MAC);
@@ -857,7 +857,7 @@ static void test_published(void)
 	       XDP_REDIRECT, &want, 0, VXNET_STAT_DECAP, NONE);
 	why[0] = 0;
 	if (nat_get(VXNET_NAT_OUT, IPPROTO_TCP, VNI, "10.0.1.2", "198.18.2.50", 80, 6000, &v) ||
-	    !(v.flags & VXNET_NAT_F_VIA) || v.node != ip("198.18.2.10"))
+	    !(v.flags & VXNET_NAT_F_VIA) || v.node.be32 != ip("198.18.2.10"))
 		snprintf(why, sizeof(why), "no OUT entry via 198.18.2.10");
 	report("published: the backend's host remembers the client's node (OUT via 198.18.2.10)", why);
 	want = encap_flags("198.18.2.10", 0x09,
@@ -890,8 +890,8 @@ static int add_service(__u8 proto, __u16 hostport, const char *bip, __u16 port,
 {
 	struct vxnet_service_key sk = { .proto = proto, .port = htons(hostport) };
 	struct vxnet_service sv = { .backends = bip ? 1 : 0 };
-	struct vxnet_backend b = { .vni = VNI, .ip = bip ? ip(bip) : 0, .port = htons(port),
-				   .node = node ? ip(node) : 0 };
+	struct vxnet_backend b = { .vni = VNI, .ip.be32 = bip ? ip(bip) : 0, .port = htons(port),
+				   .node.be32 = node ? ip(node) : 0 };
 	int err = bpf_map__update_elem(skel->maps.services, &sk, sizeof(sk), &sv, sizeof(sv), 0);
 
 	for (__u32 i = 0; bip && !err && i < VXNET_SERVICE_SLOTS; i++) {
@@ -900,7 +900,7 @@ static int add_service(__u8 proto, __u16 hostport, const char *bip, __u16 port,
 		err = bpf_map__update_elem(skel->maps.backends, &bk, sizeof(bk), &b, sizeof(b), 0);
 	}
 	if (bip && !err) {
-		struct vxnet_published_key pk = { .vni = VNI, .ip = ip(bip), .proto = proto,
+		struct vxnet_published_key pk = { .vni = VNI, .ip.be32 = ip(bip), .proto = proto,
 						  .port = htons(port) };
 		struct vxnet_published pv = { .hostport = htons(hostport) };
 
@@ -911,14 +911,14 @@ static int add_service(__u8 proto, __u16 hostport, const char *bip, __u16 port,
 
 static int setup(void)
 {
-	struct vxnet_iface ifc = { .vni = VNI2, .ip = ip("10.0.1.2"), .gateway = ip("10.0.1.1"),
+	struct vxnet_iface ifc = { .vni = VNI2, .ip.be32 = ip("10.0.1.2"), .gateway.be32 = ip("10.0.1.1"),
 				   .mtu = 1450 };
 	struct vxnet_network net = { .mtu = 1450 };
-	struct vxnet_ep_key k = { .vni = VNI2, .ip = ip("10.0.1.2") };
-	struct vxnet_endpoint ep = { .flags = VXNET_EP_LOCAL, .node = ip("198.18.0.1"),
-				     .gateway = ip("10.0.1.1") };
-	struct vxnet_ep_key gk = { .vni = VNI2, .ip = ip("10.0.1.1") };
-	struct vxnet_endpoint gw = { .flags = VXNET_EP_GATEWAY, .gateway = ip("10.0.1.1") };
+	struct vxnet_ep_key k = { .vni = VNI2, .ip.be32 = ip("10.0.1.2") };
+	struct vxnet_endpoint ep = { .flags = VXNET_EP_LOCAL, .node.be32 = ip("198.18.0.1"),
+				     .gateway.be32 = ip("10.0.1.1") };
+	struct vxnet_ep_key gk = { .vni = VNI2, .ip.be32 = ip("10.0.1.1") };
+	struct vxnet_endpoint gw = { .flags = VXNET_EP_GATEWAY, .gateway.be32 = ip("10.0.1.1") };
 	__u32 vni2 = VNI2;
 
 	memcpy(ifc.mac, C3_MAC, 6);

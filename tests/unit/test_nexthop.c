@@ -157,7 +157,7 @@ static int nh_entry(__u32 addr, struct vxnet_nexthop *out)
 	int found = -1;
 
 	for (int c = 0; c < ncpu; c++) /* the latest of the CPUs' */
-		if (v[c].addr == addr && (found < 0 || v[c].expires > out->expires)) {
+		if (v[c].addr.be32 == addr && (found < 0 || v[c].expires > out->expires)) {
 			*out = v[c];
 			found = 0;
 		}

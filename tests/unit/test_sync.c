@@ -138,7 +138,7 @@ static struct vx_store_event random_event(unsigned int *seed, char *what, size_t
 
 static int pin_maps(struct vxnet_bpf *skel)
 {
-	struct vxnet_host host = { .node = "h1", .addr = make_node(0, 0).addr, .ifindex = 1,
+	struct vxnet_host host = { .node = "h1", .addr.be32 = make_node(0, 0).addr, .ifindex = 1,
 				   .port = 4789, .decap = VXNET_DECAP_TC };
 	char path[128];
 	__u32 zero = 0;
@@ -206,7 +206,7 @@ static int map_entries(int fd)
  */
 static int check_initial(const struct dp_sync *s)
 {
-	struct vxnet_subnet_key k = { .prefixlen = 64, .vni = 100, .addr = htonl(0x0a000063) };
+	struct vxnet_subnet_key k = { .prefixlen = 64, .vni = 100, .addr.be32 = htonl(0x0a000063) };
 	struct vxnet_network net0, net1;
 	struct vxnet_subnet sn;
 	__u32 vni0 = 100, vni1 = 101;
@@ -216,9 +216,9 @@ static int check_initial(const struct dp_sync *s)
 	    bpf_map_lookup_elem(s->fds[DP_MAP_NETWORKS], &vni1, &net1) ||
 	    net0.flags != 0 || net1.flags != VXNET_NET_NO_EGRESS)
 		return -1;
-	if (bpf_map_lookup_elem(s->fds[DP_MAP_SUBNETS], &k, &sn) || sn.gateway != htonl(0x0a000001))
+	if (bpf_map_lookup_elem(s->fds[DP_MAP_SUBNETS], &k, &sn) || sn.gateway.be32 != htonl(0x0a000001))
 		return -1; /* 10.0.0.99 in n0: 10.0.0.0/24, gateway 10.0.0.1 */
-	k.addr = htonl(0x0a000163);
+	k.addr.be32 = htonl(0x0a000163);
 	return bpf_map_lookup_elem(s->fds[DP_MAP_SUBNETS], &k, &sn) ? 0 : -1; /* 10.0.1.99: none */
 }
 
@@ -231,7 +231,7 @@ static int check_initial(const struct dp_sync *s)
 static int check_services(const struct dp_sync *s)
 {
 	struct vxnet_service_key sk = { .proto = IPPROTO_TCP, .port = htons(8000) };
-	struct vxnet_published_key pk = { .vni = 100, .ip = htonl(0x0a00000a), .proto = IPPROTO_UDP,
+	struct vxnet_published_key pk = { .vni = 100, .ip.be32 = htonl(0x0a00000a), .proto = IPPROTO_UDP,
 					  .port = htons(53) };
 	int per = NEPS / 2 / NNETS, held[NEPS] = {};
 	struct vxnet_published pv;
@@ -251,8 +251,8 @@ static int check_services(const struct dp_sync *s)
 		if (bpf_map_lookup_elem(s->fds[DP_MAP_BACKENDS], &bk, &b) || b.vni != 100 ||
 		    b.port != htons(80))
 			return -1;
-		i = (ntohl(b.ip) & 0xff) - 10; /* e_i is 10.0.0.(10 + i) */
-		if (i < 0 || i >= NEPS || i % (2 * NNETS) || b.node != make_node(i % NNODES, 0).addr)
+		i = (ntohl(b.ip.be32) & 0xff) - 10; /* e_i is 10.0.0.(10 + i) */
+		if (i < 0 || i >= NEPS || i % (2 * NNETS) || b.node.be32 != make_node(i % NNODES, 0).addr)
 			return -1;
 		held[i]++;
 	}

@@ -158,17 +158,17 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		const struct vxnet_subnet *x = val;
 		char cidr[20];
 
-		format_cidr(s->addr, s->prefixlen >= 32 ? s->prefixlen - 32 : 0, cidr);
+		format_cidr(s->addr.be32, s->prefixlen >= 32 ? s->prefixlen - 32 : 0, cidr);
 		*k = json_pack("{s:I,s:o,s:s}", "vni", (json_int_t)s->vni, "network",
 			       str_or_null(network_name(n, s->vni)), "subnet", cidr);
-		*v = json_pack("{s:o}", "gateway", ip_json(x->gateway));
+		*v = json_pack("{s:o}", "gateway", ip_json(x->gateway.be32));
 		break;
 	}
 	case DP_MAP_NODE_VNIS: {
 		const struct vxnet_node_vni *s = key;
 
-		*k = json_pack("{s:o,s:o,s:I,s:o}", "address", ip_json(s->node), "node",
-			       str_or_null(node_name(n, s->node)), "vni", (json_int_t)s->vni,
+		*k = json_pack("{s:o,s:o,s:I,s:o}", "address", ip_json(s->node.be32), "node",
+			       str_or_null(node_name(n, s->node.be32)), "vni", (json_int_t)s->vni,
 			       "network", str_or_null(network_name(n, s->vni)));
 		*v = json_object();
 		break;
@@ -181,8 +181,8 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		*k = json_pack("{s:I,s:o,s:o}", "ifindex", (json_int_t)*ifindex, "ifname", ifn,
 			       "endpoint", str_or_null(endpoint_by_ifname(n, ifname[0] ? ifname : NULL)));
 		*v = json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "vni", (json_int_t)x->vni, "network",
-			       str_or_null(network_name(n, x->vni)), "ip", ip_json(x->ip), "mac",
-			       mac_json(x->mac), "mtu", (json_int_t)x->mtu, "gateway", ip_json(x->gateway));
+			       str_or_null(network_name(n, x->vni)), "ip", ip_json(x->ip.be32), "mac",
+			       mac_json(x->mac), "mtu", (json_int_t)x->mtu, "gateway", ip_json(x->gateway.be32));
 		break;
 	}
 	case DP_MAP_ENDPOINTS: {
@@ -195,12 +195,12 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		if (fl && (x->flags & VXNET_EP_GATEWAY))
 			json_array_append_new(fl, json_string("gateway"));
 		*k = json_pack("{s:I,s:o,s:o,s:o}", "vni", (json_int_t)s->vni, "network",
-			       str_or_null(network_name(n, s->vni)), "ip", ip_json(s->ip), "endpoint",
-			       x->flags & VXNET_EP_GATEWAY ? json_null() : endpoint_of(n, s->vni, s->ip));
+			       str_or_null(network_name(n, s->vni)), "ip", ip_json(s->ip.be32), "endpoint",
+			       x->flags & VXNET_EP_GATEWAY ? json_null() : endpoint_of(n, s->vni, s->ip.be32));
 		*v = json_pack("{s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "mac", mac_json(x->mac), "flags", fl,
 			       "ifindex", (json_int_t)x->ifindex, "ifname", ifname_json(x->ifindex, ifname),
-			       "node_address", ip_json(x->node), "node", str_or_null(node_name(n, x->node)),
-			       "gateway", ip_json(x->gateway));
+			       "node_address", ip_json(x->node.be32), "node", str_or_null(node_name(n, x->node.be32)),
+			       "gateway", ip_json(x->gateway.be32));
 		break;
 	}
 	case DP_MAP_BACKENDS: {
@@ -210,9 +210,9 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		*k = json_pack("{s:o,s:i,s:I}", "proto", proto_json(s->proto), "host_port",
 			       ntohs(s->port), "slot", (json_int_t)s->slot);
 		*v = json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o}", "vni", (json_int_t)x->vni, "network",
-			       str_or_null(network_name(n, x->vni)), "ip", ip_json(x->ip), "endpoint",
-			       endpoint_of(n, x->vni, x->ip), "port", ntohs(x->port),
-			       "node_address", ip_json(x->node), "node", str_or_null(node_name(n, x->node)));
+			       str_or_null(network_name(n, x->vni)), "ip", ip_json(x->ip.be32), "endpoint",
+			       endpoint_of(n, x->vni, x->ip.be32), "port", ntohs(x->port),
+			       "node_address", ip_json(x->node.be32), "node", str_or_null(node_name(n, x->node.be32)));
 		break;
 	}
 	case DP_MAP_SERVICES: {
@@ -228,8 +228,8 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		const struct vxnet_published *x = val;
 
 		*k = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i}", "vni", (json_int_t)s->vni, "network",
-			       str_or_null(network_name(n, s->vni)), "ip", ip_json(s->ip), "endpoint",
-			       endpoint_of(n, s->vni, s->ip), "proto", proto_json(s->proto), "port",
+			       str_or_null(network_name(n, s->vni)), "ip", ip_json(s->ip.be32), "endpoint",
+			       endpoint_of(n, s->vni, s->ip.be32), "proto", proto_json(s->proto), "port",
 			       ntohs(s->port));
 		*v = json_pack("{s:i}", "host_port", ntohs(x->hostport));
 		break;
@@ -254,7 +254,7 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 
 		*k = json_pack("{s:I}", "index", (json_int_t)*i);
 		*v = json_pack("{s:s,s:o,s:I,s:o,s:i,s:s,s:i,s:i,s:i}", "node", x->node, "address",
-			       ip_json(x->addr), "ifindex", (json_int_t)x->ifindex, "ifname",
+			       ip_json(x->addr.be32), "ifindex", (json_int_t)x->ifindex, "ifname",
 			       ifname_json(x->ifindex, ifname), "port", x->port, "decap",
 			       x->decap == VXNET_DECAP_XDP ? "xdp" : "tc", "restore", x->restore,
 			       "nat_port_min", x->nat_port_min, "nat_port_max", x->nat_port_max);
@@ -268,13 +268,13 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 			       s->dir == VXNET_NAT_OUT ? "out" : "in", "proto", proto_json(s->proto),
 			       "vni", (json_int_t)s->vni, "network", s->vni ?
 			       str_or_null(network_name(n, s->vni)) : json_null(), "addr",
-			       ip_json(s->addr), "remote", ip_json(s->remote), "port", ntohs(s->port),
+			       ip_json(s->addr.be32), "remote", ip_json(s->remote.be32), "port", ntohs(s->port),
 			       "remote_port", ntohs(s->rport));
 		*v = json_pack("{s:I,s:I,s:o,s:o,s:i,s:o,s:o}", "last_seen_ns",
 			       (json_int_t)x->last_seen, "vni", (json_int_t)x->vni, "network", x->vni ?
 			       str_or_null(network_name(n, x->vni)) : json_null(), "addr",
-			       ip_json(x->addr), "port", ntohs(x->port), "flags", nat_flags_json(x->flags),
-			       "node", ip_json(x->node));
+			       ip_json(x->addr.be32), "port", ntohs(x->port), "flags", nat_flags_json(x->flags),
+			       "node", ip_json(x->node.be32));
 		break;
 	}
 	case DP_MAP_EP_STATS: {
@@ -308,7 +308,7 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		const struct vxnet_nexthop *x = val;
 
 		*k = json_pack("{s:I}", "slot", (json_int_t)*(const __u32 *)key);
-		*v = json_pack("{s:o,s:I,s:o,s:I,s:o,s:o,s:I}", "address", ip_json(x->addr), "ifindex",
+		*v = json_pack("{s:o,s:I,s:o,s:I,s:o,s:o,s:I}", "address", ip_json(x->addr.be32), "ifindex",
 			       (json_int_t)x->ifindex, "ifname", ifname_json(x->ifindex, ifname), "mtu",
 			       (json_int_t)x->mtu, "smac", mac_json(x->smac), "dmac", mac_json(x->dmac),
 			       "expires_ns", (json_int_t)x->expires);
@@ -329,7 +329,7 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		/* egress: the copy of its network's switch; null: none (an older build's copy) */
 		*v = json_pack("{s:I,s:o,s:I,s:I,s:o,s:o,s:o}", "ifindex", (json_int_t)x->ifindex,
 			       "ifname", ifname_json(x->ifindex, ifname), "generation",
-			       (json_int_t)x->gen, "vni", (json_int_t)x->ifc.vni, "ip", ip_json(x->ifc.ip),
+			       (json_int_t)x->gen, "vni", (json_int_t)x->ifc.vni, "ip", ip_json(x->ifc.ip.be32),
 			       "mac", mac_json(x->ifc.mac), "egress",
 			       !(x->net_flags & VXNET_SLOT_NET_COPIED) ? json_null() :
 			       json_boolean(!(x->net_flags & VXNET_NET_NO_EGRESS)));
@@ -344,9 +344,9 @@ static int decode(int id, const struct names *n, const void *key, const void *va
 		 * null: not asked
 		 */
 		*v = json_pack("{s:I,s:o,s:I,s:b,s:o,s:o,s:o}", "vni", (json_int_t)x->vni, "ip",
-			       ip_json(x->ip), "generation", (json_int_t)x->gen, "found",
+			       ip_json(x->ip.be32), "generation", (json_int_t)x->gen, "found",
 			       x->found == VXNET_EPC_FOUND, "mac", mac_json(x->ep.mac), "node",
-			       ip_json(x->ep.node), "subnet",
+			       ip_json(x->ep.node.be32), "subnet",
 			       x->found == VXNET_EPC_MISS_INSIDE ? json_string("inside") :
 			       x->found == VXNET_EPC_MISS_OUTSIDE ? json_string("outside") :
 			       json_null());
@@ -457,11 +457,11 @@ static int copy_empty(int id, const void *val)
 {
 	switch (id) {
 	case DP_MAP_NEXTHOPS:
-		return !((const struct vxnet_nexthop *)val)->addr;
+		return !((const struct vxnet_nexthop *)val)->addr.be32;
 	case DP_MAP_IFACE_SLOTS:
 		return !((const struct vxnet_iface_slot *)val)->ifindex;
 	default:
-		return !((const struct vxnet_ep_cached *)val)->ip;
+		return !((const struct vxnet_ep_cached *)val)->ip.be32;
 	}
 }
 

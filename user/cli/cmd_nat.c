@@ -47,9 +47,9 @@ static int flow_cmp(const void *a, const void *b)
 		c = strcmp(x->network ?: "\x7f", y->network ?: "\x7f");
 #define CMP(f) if (!c) c = (f(x->k) > f(y->k)) - (f(x->k) < f(y->k))
 #define VNI(k) ((k)->vni)
-#define ADDR(k) ntohl((k)->addr)
+#define ADDR(k) ntohl((k)->addr.be32)
 #define PORT(k) ntohs((k)->port)
-#define REMOTE(k) ntohl((k)->remote)
+#define REMOTE(k) ntohl((k)->remote.be32)
 #define RPORT(k) ntohs((k)->rport)
 	CMP(VNI);
 	CMP(ADDR);
@@ -85,7 +85,7 @@ static const struct vxnet_nat *in_entry(const struct kv_set *all, const struct f
 	*state = "no";
 	if (!v)
 		return NULL;
-	if (v->vni != f->k->vni || v->addr != f->k->addr || v->port != f->k->port) {
+	if (v->vni != f->k->vni || v->addr.be32 != f->k->addr.be32 || v->port != f->k->port) {
 		*state = "other";
 		return NULL;
 	}
@@ -126,9 +126,9 @@ static int flow_row(struct cli_table *t, const struct kv_set *all, const struct 
 		snprintf(net, sizeof(net), "%s", f->network);
 	else
 		snprintf(net, sizeof(net), "vni:%u", f->k->vni); /* its network is gone */
-	addr_port(f->k->addr, f->k->port, 1, inside, sizeof(inside));
-	addr_port(f->v->addr, f->v->port, 1, outside, sizeof(outside));
-	addr_port(f->k->remote, f->k->rport, port, remote, sizeof(remote));
+	addr_port(f->k->addr.be32, f->k->port, 1, inside, sizeof(inside));
+	addr_port(f->v->addr.be32, f->v->port, 1, outside, sizeof(outside));
+	addr_port(f->k->remote.be32, f->k->rport, port, remote, sizeof(remote));
 	snprintf(age, sizeof(age), "%llu",
 		 (unsigned long long)(now > seen ? (now - seen) / 1000000000 : 0));
 	return cli_table_row(t, proto_name(f->k->proto, proto, sizeof(proto)), net,

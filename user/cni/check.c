@@ -114,7 +114,7 @@ cleanup:
 static int check_map(const struct vx_endpoint *ep, const struct vx_network *n, int ifindex,
 		     const char *pin_dir, struct cni_err *e)
 {
-	struct vxnet_ep_key key = { .vni = n->vni, .ip = ep->ip };
+	struct vxnet_ep_key key = { .vni = n->vni, .ip.be32 = ep->ip };
 	struct vxnet_endpoint val;
 	char a[16];
 	int fd, err;

@@ -50,12 +50,12 @@ int emit_node(struct emit_ctx *c, const struct vx_node *n)
 static int emit_subnet(struct emit_ctx *c, const struct vx_network *n, const struct vx_subnet *sn)
 {
 	struct vxnet_subnet_key sk = { .prefixlen = 32 + sn->prefix, .vni = n->vni,
-				       .addr = sn->addr & prefix_mask(sn->prefix) };
-	struct vxnet_subnet sv = { .gateway = sn->gateway };
-	struct vxnet_ep_key k = { .vni = n->vni, .ip = sn->gateway };
+				       .addr.be32 = sn->addr & prefix_mask(sn->prefix) };
+	struct vxnet_subnet sv = { .gateway.be32 = sn->gateway };
+	struct vxnet_ep_key k = { .vni = n->vni, .ip.be32 = sn->gateway };
 	struct vxnet_endpoint e = { .flags = VXNET_EP_GATEWAY, .gateway = k.ip };
 
-	default_mac(k.ip, e.mac);
+	default_mac(k.ip.be32, e.mac);
 	return kv_add(&c->out[DP_MAP_SUBNETS], &sk, &sv) ?:
 	       kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
 }
@@ -99,8 +99,8 @@ static int emit_published(struct emit_ctx *c, const struct vx_endpoint *ep,
 
 	for (int i = 0; i < ep->npublish && !err; i++) {
 		const struct vx_publish *p = &ep->publish[i];
-		struct vxnet_published_key k = { .vni = n->vni, .ip = ep->ip, .proto = p->proto,
-						 .port = htons(p->port) };
+		struct vxnet_published_key k = { .vni = n->vni, .ip.be32 = ep->ip,
+						 .proto = p->proto, .port = htons(p->port) };
 		struct vxnet_published v = { .hostport = htons(p->host_port) };
 
 		err = kv_add(&c->out[DP_MAP_PUBLISHED], &k, &v);
@@ -123,11 +123,12 @@ int emit_endpoint(struct emit_ctx *c, const struct vx_endpoint *ep)
 	if (!n || !node)
 		return 0; /* a dangling reference: state_validate rejects it */
 	sn = network_subnet_of(n, ep->ip);
-	k = (struct vxnet_ep_key){ .vni = n->vni, .ip = ep->ip };
-	e = (struct vxnet_endpoint){ .node = node->addr, .gateway = sn ? sn->gateway : 0 };
+	k = (struct vxnet_ep_key){ .vni = n->vni, .ip.be32 = ep->ip };
+	e = (struct vxnet_endpoint){ .node.be32 = node->addr,
+				     .gateway.be32 = sn ? sn->gateway : 0 };
 	memcpy(e.mac, ep->mac, 6);
 	/* The host may send VXLAN in this VNI. */
-	nv = (struct vxnet_node_vni){ .node = node->addr, .vni = n->vni };
+	nv = (struct vxnet_node_vni){ .node.be32 = node->addr, .vni = n->vni };
 	err = kv_add(&c->out[DP_MAP_NODE_VNIS], &nv, &nv_val) ?: emit_published(c, ep, n);
 	if (err || strcmp(ep->node, c->host->node) || !ep->host_ifname[0])
 		return err ?: kv_add(&c->out[DP_MAP_ENDPOINTS], &k, &e);
@@ -146,7 +147,7 @@ int emit_endpoint(struct emit_ctx *c, const struct vx_endpoint *ep)
 		return 0;
 	}
 	e.flags = VXNET_EP_LOCAL;
-	f = (struct vxnet_iface){ .vni = n->vni, .ip = ep->ip, .gateway = e.gateway,
+	f = (struct vxnet_iface){ .vni = n->vni, .ip.be32 = ep->ip, .gateway = e.gateway,
 				  .mtu = dp_network_mtu(n, c->default_mtu) };
 	memcpy(f.mac, ep->mac, 6);
 	return kv_add(&c->out[DP_MAP_IFACES], &e.ifindex, &f) ?:
@@ -232,8 +233,8 @@ static int emit_table(struct emit_ctx *c, const struct svc_member *m, size_t n)
 	for (uint32_t s = 0; s < MAGLEV_M && !err; s++) {
 		const struct svc_member *b = &m[table[s]];
 		struct vxnet_backend_key k = { .proto = m->key.proto, .port = m->key.port, .slot = s };
-		struct vxnet_backend v = { .vni = b->n->vni, .ip = b->ep->ip,
-					   .port = htons(b->p->port), .node = b->node->addr };
+		struct vxnet_backend v = { .vni = b->n->vni, .ip.be32 = b->ep->ip,
+					   .port = htons(b->p->port), .node.be32 = b->node->addr };
 
 		err = kv_add(&c->out[DP_MAP_BACKENDS], &k, &v);
 	}

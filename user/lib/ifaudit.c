@@ -213,7 +213,7 @@ int vx_if_audit(const char *pin_dir, const char *node, const struct vx_state *st
 		if (r->ep && r->ifindex && !r->in_map)
 			r->problems |= 1u << VX_IF_MAP_MISSING;
 		if (r->ep && r->in_map &&
-		    (r->map.ip != r->ep->ip || memcmp(r->map.mac, r->ep->mac, 6)))
+		    (r->map.ip.be32 != r->ep->ip || memcmp(r->map.mac, r->ep->mac, 6)))
 			r->problems |= 1u << VX_IF_MAP_DIFFERS;
 		if (!r->ep && a->have_state)
 			r->problems |= 1u << VX_IF_ENDPOINT_MISSING;

@@ -235,7 +235,7 @@ static int load(struct up_txn *t)
 		return err;
 	}
 	skel->rodata->cfg_port = t->host.port;
-	skel->rodata->cfg_local_addr = t->host.addr;
+	skel->rodata->cfg_local_addr = t->host.addr.be32;
 	skel->rodata->cfg_underlay_ifindex = t->host.ifindex;
 	skel->rodata->cfg_nat_port_min = t->host.nat_port_min;
 	skel->rodata->cfg_nat_port_max = t->host.nat_port_max;
@@ -577,7 +577,7 @@ static int check(struct up_txn *t, const struct vx_state *st)
 	err = node_addr_on_dev(st, node, a->dev);
 	if (err)
 		return err;
-	t->host.addr = node->addr;
+	t->host.addr.be32 = node->addr;
 	snprintf(t->host.node, sizeof(t->host.node), "%s", a->node);
 	return 0;
 }
