@@ -6,8 +6,10 @@
 # one gRPC frame with grpc-status 0. WATCH: what a Watch call gets: the
 # bytes of its DATA (hex, the gRPC framing included, so that a test can
 # break it), in chunks separated by ',' sent 0.2 s apart as separate DATA
-# frames (a frame split across reads); the stream then stays open, as
-# etcd's does. Without WATCH, a Watch call gets HEX as a unary call does.
+# frames (a frame split across reads), once the request's first gRPC
+# message has arrived (a watching client keeps its request stream open);
+# the stream then stays open, as etcd's does. Without WATCH, a Watch call
+# gets HEX as a unary call does, once the client ends its request.
 #   grpc_answer.py ADDR PORT --http1 HOST:PORT
 # A member that speaks only HTTP/1.1 (an etcd behind an HTTP/1.1 proxy):
 # a connection that opens with HTTP/2's preface gets "HTTP/1.1 400 Bad
@@ -68,7 +70,7 @@ while True:
     c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
     c.initiate_connection()
     s.sendall(c.data_to_send())
-    paths = {}
+    paths, got = {}, {}
     while True:
         try:
             data = s.recv(65536)
@@ -79,17 +81,19 @@ while True:
         for ev in c.receive_data(data):
             if isinstance(ev, h2.events.RequestReceived):
                 paths[ev.stream_id] = dict(ev.headers).get(b":path", b"")
+            is_watch = watch is not None and paths.get(getattr(ev, "stream_id", None)) == b"/etcdserverpb.Watch/Watch"
             if isinstance(ev, h2.events.DataReceived):
                 c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
-            if isinstance(ev, h2.events.StreamEnded):
-                c.send_headers(ev.stream_id, [(":status", "200"), ("content-type", "application/grpc")])
-                if watch is not None and paths.get(ev.stream_id) == b"/etcdserverpb.Watch/Watch":
+                b = got[ev.stream_id] = got.get(ev.stream_id, b"") + ev.data
+                if is_watch and len(b) >= 5 and len(b) - len(ev.data) < 5 + int.from_bytes(b[1:5], "big") <= len(b):
+                    c.send_headers(ev.stream_id, [(":status", "200"), ("content-type", "application/grpc")])
                     for i, chunk in enumerate(watch):
                         if i:
                             time.sleep(0.2)
                         c.send_data(ev.stream_id, chunk)
                         s.sendall(c.data_to_send())
-                    continue
+            if isinstance(ev, h2.events.StreamEnded) and not is_watch:
+                c.send_headers(ev.stream_id, [(":status", "200"), ("content-type", "application/grpc")])
                 c.send_data(ev.stream_id, struct.pack(">BI", 0, len(msg)) + msg)
                 c.send_headers(ev.stream_id, [("grpc-status", "0")], end_stream=True)
         try:

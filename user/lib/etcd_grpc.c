@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "etcd_grpc.h"
 
@@ -293,8 +294,31 @@ struct gstream {
 	void *arg;
 	int (*stop)(void *arg);
 	void *stop_arg;
+	const char *body; /* the request, sent once */
+	size_t blen, sent;
+	struct timespec resumed; /* see on_gstream_progress */
 	int err;
 };
+
+/* The request, then nothing: our half of the stream stays open (paused)
+ * for as long as the call lasts. etcd would keep a half-closed watch
+ * (recvLoop returns nil on EOF, etcd commit 9a20743), but its grpc-proxy
+ * ends the watch when the client's request stream ends (3.4's
+ * proxy/grpcproxy/watch.go: recvLoop's error stops the call).
+ */
+static size_t on_gstream_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct gstream *w = arg;
+	size_t n = size * nitems;
+
+	if (w->sent == w->blen)
+		return CURL_READFUNC_PAUSE;
+	if (n > w->blen - w->sent)
+		n = w->blen - w->sent;
+	memcpy(buf, w->body + w->sent, n);
+	w->sent += n;
+	return n;
+}
 
 static size_t on_gstream_data(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -324,7 +348,20 @@ static size_t on_gstream_data(char *data, size_t size, size_t nmemb, void *arg)
 static int on_gstream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	struct gstream *w = arg;
+	struct timespec now;
 
+	/* Until etcd's gRPC answer has begun, the paused request resumes
+	 * every 100 ms (it pauses again at once): libcurl 7.88 otherwise
+	 * waits forever on a paused upload when the member closes the
+	 * connection unanswered (an HTTP/1.1-only proxy), where it would end
+	 * the call.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!w->g.is_grpc && w->sent == w->blen &&
+	    (now.tv_sec - w->resumed.tv_sec) * 1000 + (now.tv_nsec - w->resumed.tv_nsec) / 1000000 >= 100) {
+		w->resumed = now;
+		curl_easy_pause(w->h->grpc, CURLPAUSE_CONT);
+	}
 	return w->stop(w->stop_arg) ? 1 : 0;
 }
 
@@ -352,11 +389,10 @@ static int grpc_stream_once(struct etcd_http *h, const char *method, const char 
 	curl_easy_setopt(h->grpc, CURLOPT_FRESH_CONNECT, 1L); /* as grpc_once */
 	curl_easy_setopt(h->grpc, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h->grpc, CURLOPT_BUFFERSIZE, 512L << 10);
-	/* The request, then our half of the stream closes: etcd keeps the
-	 * watch (recvLoop returns nil on EOF, etcd commit 9a20743).
-	 */
-	curl_easy_setopt(h->grpc, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h->grpc, CURLOPT_POSTFIELDSIZE, (long)blen);
+	w->body = body, w->blen = blen, w->sent = 0;
+	curl_easy_setopt(h->grpc, CURLOPT_POST, 1L);
+	curl_easy_setopt(h->grpc, CURLOPT_READFUNCTION, on_gstream_read);
+	curl_easy_setopt(h->grpc, CURLOPT_READDATA, w);
 	curl_easy_setopt(h->grpc, CURLOPT_HTTP_VERSION,
 			 h->tls ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 	curl_easy_setopt(h->grpc, CURLOPT_WRITEFUNCTION, on_gstream_data);

@@ -39,8 +39,9 @@ Etcdserverpb__RangeResponse *etcd_range_unpack(const uint8_t *p, size_t n, const
 typedef int (*etcd_msg_fn)(void *arg, const uint8_t *msg, size_t len);
 
 /* A server stream of etcd's gRPC API (Watch/Watch) on the current member:
- * msg sent as the one request, then our side closes (etcd keeps a watch
- * whose client half-closed: v3rpc/watch.go, recvLoop returns nil on EOF).
+ * msg sent as the one request, our side then left open for as long as the
+ * call lasts (etcd would keep a half-closed watch, but its grpc-proxy ends
+ * a watch whose client half-closes).
  * Each message that comes goes to fn(arg), until fn fails, stop(stop_arg)
  * says so (asked about once a second: -ECANCELED), etcd sends something
  * that is not a message of at most ETCD_MAX_LINE bytes (-EPROTO, -EFBIG),
