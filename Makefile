@@ -25,7 +25,7 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 \
 	sockperf gnuplot-nox python3 libclang-rt-14-dev openssl \
 	podman runc containernetworking-plugins busybox-static iptables util-linux \
 	libmicrohttpd-dev curl docker.io prometheus python3-h2 \
-	protobuf-c-compiler libprotobuf-c-dev strace
+	protobuf-c-compiler libprotobuf-c-dev strace libnghttp2-dev
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude -Ibpf
@@ -120,6 +120,12 @@ $(BUILD)/bench/prog_cost: bench/prog_cost.c $(wildcard tests/unit/*.h) $(wildcar
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+# bench/etcd_watchers: watch-only gRPC streams for bench/etcd_convergence.sh.
+$(BUILD)/bench/etcd_watchers: bench/etcd_watchers.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lnghttp2
+
 # ---- fuzzing (tests/fuzz) ---------------------------------------------------
 # `make fuzz` builds the fuzz programs into build/fuzz/ and runs each for
 # FUZZ_SECONDS (tests/fuzz/test_fuzz.sh); `make fuzz-build` only builds them
@@ -191,7 +197,7 @@ demo-down:
 	$(Q)tests/demo.sh down
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/prog_cost
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/prog_cost $(BUILD)/bench/etcd_watchers
 	$(Q)bench/run.sh
 	$(Q)bench/etcd_bench.sh
 

@@ -11,7 +11,16 @@
 # WATCH=grpc: the W streams watch through etcd's native gRPC API instead
 # (as the agents do; python3-h2). WNICE=N: the W streams' client runs at
 # nice N (19: it gets the CPU only when etcd and the agents leave it, to
-# see how much of the latency is the simulation's own CPU).
+# see how much of the latency is the simulation's own CPU). WCLIENT=c:
+# the W gRPC streams from build/bench/etcd_watchers (bench/etcd_watchers.c,
+# nghttp2, `make build/bench/etcd_watchers`: the same streams for a
+# fraction of the Python client's CPU) instead of bench/etcd_watchers.py.
+# PROXY=K: K etcd grpc-proxies (`etcd grpc-proxy start`, etcd's own
+# answer to many watchers: it serves each group of identical watches from
+# one watch of its own on etcd) in namespace hp on 198.18.5.2, ports
+# 23790..23790+K-1; agent n lists and watches through proxy (n-1) % K, the
+# W streams (WATCH=grpc) spread over the K proxies, so that etcd serves
+# about K watchers and the proxies the 1 000.
 # M=0: no load part (bench/etcd_load.sh measures the load in rounds).
 #
 #   h1 (agent)          h2 (agent)          h3 (agent)
@@ -20,6 +29,7 @@
 #   +----r1--------------- r2 ---------------- r3----+  router r
 #   | etcd on 198.18.1.1:2379; the writer runs here   |
 #   +-------------------------------------------------+
+#        r4: hw (W streams) 198.18.4.2   r5: hp (PROXY) 198.18.5.2
 #
 # A writer (bench/etcd_writer.py: python3, one HTTP connection) puts endpoint
 # records one at a time through the v3 gateway and notes the time before
@@ -30,17 +40,20 @@
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/../tests/e2e/topo.sh"
 source "$(dirname "$0")/etcd_lib.sh"
-N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway} WNICE=${WNICE:-0}
-H3=${P}h3 HW=${P}hw
+N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway} WNICE=${WNICE:-0} WCLIENT=${WCLIENT:-py} PROXY=${PROXY:-0}
+H3=${P}h3 HW=${P}hw HP=${P}hp
 declare -A AG
-WPID=
+WPID= PPIDS=
+WPORTS=2379 WHOST=198.18.1.1
 
 cleanup() {
-	etcd_bench_cleanup "${AG[*]} $WPID" 3
+	etcd_bench_cleanup "${AG[*]} $WPID $PPIDS" 3
 	topo_cleanup
 }
 trap cleanup EXIT
 agent_start() { # the agent itself (not a subshell) is AG[n], for its CPU time
+	local STORE=$STORE
+	[ "$PROXY" -gt 0 ] && STORE=etcd://198.18.5.2:$((23790 + ($1 - 1) % PROXY))
 	vxh_exec "$VXNET" "$1" agent --timestamps >"$TMP/agent$1.log" 2>&1 &
 	AG[$1]=$!
 }
@@ -66,6 +79,24 @@ if [ "$W" -gt 0 ]; then
 fi
 
 etcd_up || { echo "bench: etcd did not start: $(tail -2 "$TMP/etcd.log")"; exit 1; }
+if [ "$PROXY" -gt 0 ]; then
+	mkns "$HP" || exit 1
+	ip link add r5 netns "$R" type veth peer name eth0 netns "$HP"
+	ip -n "$R" addr add 198.18.5.1/24 dev r5 && ip -n "$R" link set r5 up
+	ip -n "$HP" addr add 198.18.5.2/24 dev eth0 && ip -n "$HP" link set eth0 up
+	ip -n "$HP" route add default via 198.18.5.1
+	WHOST=198.18.5.2 WPORTS=
+	for k in $(seq 0 $((PROXY - 1))); do
+		ip netns exec "$HP" etcd grpc-proxy start --endpoints 198.18.1.1:2379 \
+			--listen-addr "198.18.5.2:$((23790 + k))" --advertise-client-url "198.18.5.2:$((23790 + k))" \
+			--data-dir "$TMP/proxy$k" >"$TMP/proxy$k.log" 2>&1 &
+		PPIDS="$PPIDS $!" WPORTS=$WPORTS${WPORTS:+,}$((23790 + k))
+	done
+	for k in $(seq 0 $((PROXY - 1))); do
+		wait_for 10 ip netns exec "$HP" etcdctl --endpoints "198.18.5.2:$((23790 + k))" get /vxnet/rev >/dev/null ||
+			{ echo "bench: grpc-proxy $k did not start: $(tail -2 "$TMP/proxy$k.log")"; exit 1; }
+	done
+fi
 
 vxh "$VXNET" 1 node add h1 198.18.1.2 >/dev/null && vxh "$VXNET" 1 node add h2 198.18.2.2 >/dev/null &&
 	vxh "$VXNET" 1 node add h3 198.18.3.2 >/dev/null && vxh "$VXNET" 1 node add hx 198.18.9.9 >/dev/null &&
@@ -79,7 +110,13 @@ WRITER=$(dirname "$0")/etcd_writer.py
 if [ "$W" -gt 0 ]; then
 	rev=$(in_ns "$R" etcdctl --endpoints 198.18.1.1:2379 get /vxnet/rev -w json | jq -r .header.revision)
 	: >"$TMP/watchers"
-	ip netns exec "$HW" nice -n "$WNICE" /usr/bin/python3 "$(dirname "$0")/etcd_watchers.py" "$WATCH" "$W" 198.18.1.1 2379 "$rev" 600 >"$TMP/watchers" 2>&1 &
+	wcmd=(/usr/bin/python3 "$(dirname "$0")/etcd_watchers.py" "$WATCH")
+	if [ "$WCLIENT" = c ]; then
+		[ "$WATCH" = grpc ] || { echo "bench: WCLIENT=c needs WATCH=grpc"; exit 1; }
+		wcmd=("$TOP/build/bench/etcd_watchers")
+		[ -x "${wcmd[0]}" ] || { echo "bench: no ${wcmd[0]}: make build/bench/etcd_watchers"; exit 1; }
+	fi
+	ip netns exec "$HW" nice -n "$WNICE" "${wcmd[@]}" "$W" "$WHOST" "$WPORTS" "$rev" 600 >"$TMP/watchers" 2>&1 &
 	WPID=$!
 	wait_line "$TMP/watchers" 'streams open' 60 || { echo "bench: watchers did not start: $(tail -2 "$TMP/watchers")"; exit 1; }
 	sleep 2 # every stream created
@@ -89,7 +126,7 @@ cpu() { # cpu PID...: CPU seconds used so far, summed
 	for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
 	awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
 }
-c0=("$(cpu "$EPID")" "$(cpu ${WPID:-})" "$(cpu "${AG[@]}")")
+c0=("$(cpu "$EPID")" "$(cpu ${WPID:-})" "$(cpu "${AG[@]}")" "$(cpu $PPIDS)")
 in_ns "$R" python3 "$WRITER" one "$N" "$MS" >"$TMP/writes" || exit 1
 for n in 1 2 3; do wait_line "$TMP/agent$n.log" "endpoint b$((200000 + N - 1)) put" 10 || echo "bench: agent $n missed changes"; done
 awk '
@@ -100,9 +137,9 @@ END { for (k in w) if (k in last) printf "%.3f\n", (last[k] - w[k]) * 1000 }' "$
 # how the agents watch: each says it when it starts watching
 via=$(cat "$TMP"/agent?.log | sed -n 's/^store .*: watching over \([^ ]*\).*/\1/p' | sort | uniq -c | awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }')
 awk '{ l[NR] = $1 } END {
-	printf "write-to-map, 3 agents (watch: %s) + %d watch-only streams (%s), %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", via, w, how, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
-}' via="${via:-unsaid}" w="$W" ms="$MS" how="$WATCH" "$TMP/lat"
-echo "CPU during the writes: etcd $(awk -v a="${c0[0]}" -v b="$(cpu "$EPID")" 'BEGIN { print b - a }') s, watch-only streams $(awk -v a="${c0[1]}" -v b="$(cpu ${WPID:-})" 'BEGIN { print b - a }') s, agents $(awk -v a="${c0[2]}" -v b="$(cpu "${AG[@]}")" 'BEGIN { print b - a }') s"
+	printf "write-to-map, 3 agents (watch: %s) + %d watch-only streams (%s%s)%s, %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", via, w, how, client, proxy, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
+}' via="${via:-unsaid}" w="$W" ms="$MS" how="$WATCH" client="$([ "$W" -gt 0 ] && echo ", $WCLIENT client")" proxy="$([ "$PROXY" -gt 0 ] && echo " through grpc-proxy x$PROXY")" "$TMP/lat"
+echo "CPU during the writes: etcd $(awk -v a="${c0[0]}" -v b="$(cpu "$EPID")" 'BEGIN { print b - a }') s, watch-only streams $(awk -v a="${c0[1]}" -v b="$(cpu ${WPID:-})" 'BEGIN { print b - a }') s, agents $(awk -v a="${c0[2]}" -v b="$(cpu "${AG[@]}")" 'BEGIN { print b - a }') s$([ "$PROXY" -gt 0 ] && echo ", grpc-proxies $(awk -v a="${c0[3]}" -v b="$(cpu $PPIDS)" 'BEGIN { print b - a }') s")"
 if [ -n "$WPID" ]; then
 	kill -TERM "$WPID"; wait "$WPID" 2>/dev/null; WPID=
 	tail -1 "$TMP/watchers"

@@ -10,11 +10,12 @@
 # Runs until SIGTERM or SECONDS pass, then prints "watchers: N streams
 # created, events per stream min/median/max" (events counted by a substring
 # of each read: a close count, not an exact one).
-# Usage: etcd_watchers.py gateway|grpc N HOST PORT REV SECONDS
+# PORTS: a comma-separated list; the connections go to each in turn.
+# Usage: etcd_watchers.py gateway|grpc N HOST PORTS REV SECONDS
 import base64, json, resource, selectors, signal, socket, sys, time
 
-mode, n, host, port, rev, secs = (sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
-                                  int(sys.argv[5]), float(sys.argv[6]))
+mode, n, host, ports, rev, secs = (sys.argv[1], int(sys.argv[2]), sys.argv[3],
+                                   [int(p) for p in sys.argv[4].split(",")], int(sys.argv[5]), float(sys.argv[6]))
 hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 sel = selectors.DefaultSelector()
@@ -40,11 +41,11 @@ if mode == "gateway":
     b64 = lambda s: base64.b64encode(s.encode()).decode()
     body = json.dumps({"create_request": {"key": b64("/vxnet/"), "range_end": b64("/vxnet0"),
                                           "start_revision": str(rev + 1)}})
-    req = ("POST /v3/watch HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
-           "Content-Length: %d\r\n\r\n%s" % (host, port, len(body), body)).encode()
     for i in range(n):
+        port = ports[i % len(ports)]
         s = socket.create_connection((host, port))
-        s.sendall(req)
+        s.sendall(("POST /v3/watch HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n%s" % (host, port, len(body), body)).encode())
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ, i)
         seen[i] = [0, 0]
@@ -55,6 +56,7 @@ else:
     frame = b"\0" + len(msg).to_bytes(4, "big") + msg
     conns = {}
     for c in range((n + 99) // 100):
+        port = ports[c % len(ports)]
         s = socket.create_connection((host, port))
         h = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
         h.initiate_connection()
