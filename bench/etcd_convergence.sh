@@ -14,7 +14,9 @@
 # see how much of the latency is the simulation's own CPU). WCLIENT=c:
 # the W gRPC streams from build/bench/etcd_watchers (bench/etcd_watchers.c,
 # nghttp2, `make build/bench/etcd_watchers`: the same streams for a
-# fraction of the Python client's CPU) instead of bench/etcd_watchers.py.
+# fraction of the Python client's CPU) instead of bench/etcd_watchers.py;
+# WPER=N: its streams per HTTP/2 connection (100, as the Python client's;
+# 1: a connection each, as agents have).
 # PROXY=K: K etcd grpc-proxies (`etcd grpc-proxy start`, etcd's own
 # answer to many watchers: it serves each group of identical watches from
 # one watch of its own on etcd) in namespace hp on 198.18.5.2, ports
@@ -40,7 +42,7 @@
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/../tests/e2e/topo.sh"
 source "$(dirname "$0")/etcd_lib.sh"
-N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway} WNICE=${WNICE:-0} WCLIENT=${WCLIENT:-py} PROXY=${PROXY:-0}
+N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway} WNICE=${WNICE:-0} WCLIENT=${WCLIENT:-py} PROXY=${PROXY:-0} WPER=${WPER:-100}
 H3=${P}h3 HW=${P}hw HP=${P}hp
 declare -A AG
 WPID= PPIDS=
@@ -110,13 +112,14 @@ WRITER=$(dirname "$0")/etcd_writer.py
 if [ "$W" -gt 0 ]; then
 	rev=$(in_ns "$R" etcdctl --endpoints 198.18.1.1:2379 get /vxnet/rev -w json | jq -r .header.revision)
 	: >"$TMP/watchers"
-	wcmd=(/usr/bin/python3 "$(dirname "$0")/etcd_watchers.py" "$WATCH")
+	wcmd=(/usr/bin/python3 "$(dirname "$0")/etcd_watchers.py" "$WATCH") wper=()
 	if [ "$WCLIENT" = c ]; then
 		[ "$WATCH" = grpc ] || { echo "bench: WCLIENT=c needs WATCH=grpc"; exit 1; }
 		wcmd=("$TOP/build/bench/etcd_watchers")
+		wper=("$WPER")
 		[ -x "${wcmd[0]}" ] || { echo "bench: no ${wcmd[0]}: make build/bench/etcd_watchers"; exit 1; }
 	fi
-	ip netns exec "$HW" nice -n "$WNICE" "${wcmd[@]}" "$W" "$WHOST" "$WPORTS" "$rev" 600 >"$TMP/watchers" 2>&1 &
+	ip netns exec "$HW" nice -n "$WNICE" "${wcmd[@]}" "$W" "$WHOST" "$WPORTS" "$rev" 600 "${wper[@]}" >"$TMP/watchers" 2>&1 &
 	WPID=$!
 	wait_line "$TMP/watchers" 'streams open' 60 || { echo "bench: watchers did not start: $(tail -2 "$TMP/watchers")"; exit 1; }
 	sleep 2 # every stream created
@@ -138,7 +141,7 @@ END { for (k in w) if (k in last) printf "%.3f\n", (last[k] - w[k]) * 1000 }' "$
 via=$(cat "$TMP"/agent?.log | sed -n 's/^store .*: watching over \([^ ]*\).*/\1/p' | sort | uniq -c | awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }')
 awk '{ l[NR] = $1 } END {
 	printf "write-to-map, 3 agents (watch: %s) + %d watch-only streams (%s%s)%s, %d changes %s ms apart: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", via, w, how, client, proxy, NR, ms, l[int(NR * 0.50) + 1], l[int(NR * 0.99) + 1], l[NR]
-}' via="${via:-unsaid}" w="$W" ms="$MS" how="$WATCH" client="$([ "$W" -gt 0 ] && echo ", $WCLIENT client")" proxy="$([ "$PROXY" -gt 0 ] && echo " through grpc-proxy x$PROXY")" "$TMP/lat"
+}' via="${via:-unsaid}" w="$W" ms="$MS" how="$WATCH" client="$([ "$W" -gt 0 ] && echo ", $WCLIENT client$([ "$WCLIENT" = c ] && echo ", $WPER per connection")")" proxy="$([ "$PROXY" -gt 0 ] && echo " through grpc-proxy x$PROXY")" "$TMP/lat"
 echo "CPU during the writes: etcd $(awk -v a="${c0[0]}" -v b="$(cpu "$EPID")" 'BEGIN { print b - a }') s, watch-only streams $(awk -v a="${c0[1]}" -v b="$(cpu ${WPID:-})" 'BEGIN { print b - a }') s, agents $(awk -v a="${c0[2]}" -v b="$(cpu "${AG[@]}")" 'BEGIN { print b - a }') s$([ "$PROXY" -gt 0 ] && echo ", grpc-proxies $(awk -v a="${c0[3]}" -v b="$(cpu $PPIDS)" 'BEGIN { print b - a }') s")"
 if [ -n "$WPID" ]; then
 	kill -TERM "$WPID"; wait "$WPID" 2>/dev/null; WPID=

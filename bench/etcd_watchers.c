@@ -4,7 +4,8 @@
  * N native gRPC Watch calls (etcdserverpb.Watch/Watch, one
  * WatchCreateRequest on the prefix /vxnet/ from revision REV + 1, the
  * request stream left open as a watching client leaves it), 100 streams per
- * HTTP/2 connection (nghttp2), every WatchResponse read and thrown away;
+ * HTTP/2 connection (nghttp2; PER: that many, 1 for a connection each as
+ * agents have), every WatchResponse read and thrown away;
  * PORTS a comma-separated list: the connections go to each in turn (the
  * grpc-proxies of PROXY=K).
  * Flow control: nghttp2 gives the window back only for what it has
@@ -13,7 +14,7 @@
  * created, events per stream min/median/max" (events counted exactly: the
  * WatchResponse.events fields of every message).
  *
- *   etcd_watchers N HOST PORTS REV SECONDS
+ *   etcd_watchers N HOST PORTS REV SECONDS [PER]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,7 +33,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#define PER_CONN 100
 #define MAX_PORTS 64
 #define MSG_MAX (4u << 20)
 
@@ -189,15 +189,18 @@ int main(int argc, char **argv)
 	struct pollfd *pf;
 	struct conn *cs;
 	struct rlimit rl;
-	int n, nc, created = 0, one = 1, np = 0, port[MAX_PORTS];
+	int n, nc, per = 100, created = 0, one = 1, np = 0, port[MAX_PORTS];
 	long rev, *ev;
 	time_t end;
 	uint8_t create[48], *p;
 	char auth[MAX_PORTS][64], *ps, *tok;
 	size_t k;
 
-	if (argc != 6 || (n = atoi(argv[1])) <= 0 || inet_pton(AF_INET, argv[2], &sa.sin_addr) != 1) {
-		fprintf(stderr, "usage: etcd_watchers N HOST PORTS REV SECONDS\n");
+	if (argc > 6)
+		per = atoi(argv[6]);
+	if (argc < 6 || argc > 7 || (n = atoi(argv[1])) <= 0 || per <= 0 ||
+	    inet_pton(AF_INET, argv[2], &sa.sin_addr) != 1) {
+		fprintf(stderr, "usage: etcd_watchers N HOST PORTS REV SECONDS [PER]\n");
 		return 2;
 	}
 	for (ps = argv[3]; np < MAX_PORTS && (tok = strtok(ps, ",")); ps = NULL, np++) {
@@ -226,7 +229,7 @@ int main(int argc, char **argv)
 	req_len = 7 + k;
 	req[0] = 0, req[1] = req[2] = req[3] = 0, req[4] = req_len - 5;
 
-	nc = (n + PER_CONN - 1) / PER_CONN;
+	nc = (n + per - 1) / per;
 	ws = calloc(n, sizeof(*ws));
 	cs = calloc(nc, sizeof(*cs));
 	pf = calloc(nc, sizeof(*pf));
@@ -248,7 +251,7 @@ int main(int argc, char **argv)
 		    nghttp2_submit_settings(cs[c].s, NGHTTP2_FLAG_NONE, &set, 1) ||
 		    nghttp2_submit_window_update(cs[c].s, NGHTTP2_FLAG_NONE, 0, 1 << 30))
 			return 1;
-		for (int i = c * PER_CONN; i < n && i < (c + 1) * PER_CONN; i++) {
+		for (int i = c * per; i < n && i < (c + 1) * per; i++) {
 			const nghttp2_nv hv[] = {
 #define NV(a, b) { (uint8_t *)(a), (uint8_t *)(b), sizeof(a) - 1, strlen(b), NGHTTP2_NV_FLAG_NONE }
 				NV(":method", "POST"), NV(":scheme", "http"), NV(":authority", auth[c % np]),
