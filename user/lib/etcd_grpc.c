@@ -350,14 +350,14 @@ static int on_gstream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off
 	struct gstream *w = arg;
 	struct timespec now;
 
-	/* Until etcd's gRPC answer has begun, the paused request resumes
-	 * every 100 ms (it pauses again at once): libcurl 7.88 otherwise
-	 * waits forever on a paused upload when the member closes the
-	 * connection unanswered (an HTTP/1.1-only proxy), where it would end
-	 * the call.
+	/* The paused request resumes every 100 ms (and pauses again at
+	 * once): libcurl 7.88 otherwise waits forever on a paused upload once
+	 * the member has closed the connection (an HTTP/1.1-only proxy that
+	 * does not answer, etcd restarting under the watch), where it would
+	 * end the call.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!w->g.is_grpc && w->sent == w->blen &&
+	if (w->sent == w->blen &&
 	    (now.tv_sec - w->resumed.tv_sec) * 1000 + (now.tv_nsec - w->resumed.tv_nsec) / 1000000 >= 100) {
 		w->resumed = now;
 		curl_easy_pause(w->h->grpc, CURLPAUSE_CONT);
