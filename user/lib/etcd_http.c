@@ -173,6 +173,12 @@ void etcd_set_common(struct etcd_http *h, CURL *c, int idx, const char *path,
 	curl_easy_setopt(c, CURLOPT_PROXY, ""); /* never an http_proxy */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	/* The JSON gateway in HTTP/1.1 on etcds:// too, as on etcd://: over
+	 * HTTP/2 an etcd grpc-proxy takes it for gRPC and resets the stream
+	 * (PROTOCOL_ERROR) where over HTTP/1.1 it answers 404 (hint()). The
+	 * gRPC calls set HTTP/2 after this.
+	 */
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (h->tls) {
 		/* curl verifies peer and host name by default; say so anyway. */
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -252,8 +258,11 @@ static void etcd_message(const json_t *j, const struct etcd_buf *b, char *out, s
 }
 
 /* What to do about etcd's message, for the user. */
-static const char *hint(const char *msg)
+static const char *hint(long code, const char *msg)
 {
+	if (code == 404) /* etcd with --enable-grpc-gateway=false, or an etcd grpc-proxy */
+		return " (no JSON gateway there: vxnet writes through etcd's /v3 gateway, which etcd grpc-proxy lacks; "
+		       "give etcd's members)";
 	if (strstr(msg, "user name is empty"))
 		return " (etcd has authentication on: --store-user, --store-password-file)";
 	if (strstr(msg, "permission denied"))
@@ -294,7 +303,7 @@ static int post_one(struct etcd_http *h, int idx, const char *path,
 	}
 	etcd_message(j, b, msg, sizeof(msg));
 	json_decref(j);
-	snprintf(h->err, sizeof(h->err), "etcd at %s answered HTTP %ld: %s%s", host, code, msg, hint(msg));
+	snprintf(h->err, sizeof(h->err), "etcd at %s answered HTTP %ld: %s%s", host, code, msg, hint(code, msg));
 	if (code == 401 || strstr(msg, "invalid auth token"))
 		return -EACCES;
 	/* Unavailable (no leader, stopping): another member may serve. */
