@@ -105,6 +105,19 @@ if wait_for 10 map_has_ip "$PIN1" 10.1.0.15 && map_lacks_ip "$PIN1" 10.1.0.67 &&
 	grep -q "etcd /vxnet/endpoints/evil2 (skipped): record name 'e1' does not match its key" "$TMP/agent.log"; then
 	ok "etcd-grpc: a hostile record over the gRPC watch is left out, naming its key; the next change goes on"
 else fail "etcd-grpc: evil2/e5 over the watch: $(tail -4 "$TMP/agent.log" | tr '\n' '|')"; fi
+# etcd restarts under the watch: the agent says so in one line, lists
+# again once etcd is back, and a put made then reaches the maps
+etcd_stop
+if wait_for 5 grep -Eq "warning: agent: watch (on 198.18.1.1:2379 ended|failed): " "$TMP/agent.log"; then
+	ok "etcd-grpc: etcd stopped under the gRPC watch: the agent says the watch ended"
+else fail "etcd-grpc: etcd stopped, the agent's watch did not notice: $(tail -2 "$TMP/agent.log" | tr '\n' '|')"; fi
+n=$(grep -c 'synced at revision' "$TMP/agent.log")
+etcd_start --enable-grpc-gateway=false || fail "etcd-grpc: etcd did not restart"
+etcdctl_ put /vxnet/endpoints/r1 '{"name":"r1","network":"blue","node":"h2","ip":"10.1.0.31","mac":"02:42:0a:01:00:1f"}' >/dev/null
+if wait_for 10 map_has_ip "$PIN1" 10.1.0.31 && [ "$(grep -c 'synced at revision' "$TMP/agent.log")" -gt "$n" ]; then
+	ok "etcd-grpc: etcd back: the agent lists again and a put reaches h1's map"
+else fail "etcd-grpc: after etcd's restart: $(tail -3 "$TMP/agent.log" | tr '\n' '|')"; fi
+etcdctl_ del /vxnet/endpoints/r1 >/dev/null
 stop_pid 2 "$A1"; A1=
 
 # A member answering Range with a message vxnet cannot use: one line naming

@@ -1,7 +1,9 @@
 #!/bin/bash
 # End-to-end: the agent behind etcd's own grpc-proxy (`etcd grpc-proxy
 # start`, which serves many watchers from one watch of its own on etcd),
-# over TLS with client certificates on both legs. The agent lists and
+# over TLS with client certificates on both legs. `vxnet up` and reads
+# work through the proxy, a write is one line saying to give etcd's
+# members (the proxy has no JSON gateway), etcd unchanged. The agent lists and
 # watches through the proxy: puts and deletes written on etcd itself reach
 # h1's maps by the watch (one watch, no re-list), etcd then serves the
 # proxy's watch and not the agent's; the proxy going away is one warning
@@ -99,10 +101,19 @@ wait_for 10 etcdctl_ endpoint health || { fail "etcd-proxy: etcd did not start: 
 vxe node add h1 198.18.1.2 >/dev/null && vxe node add h2 198.18.3.2 >/dev/null &&
 	vxe network create blue --subnet 10.1.0.0/24 >/dev/null &&
 	vxe endpoint add e1 --network blue --node h2 --ip 10.1.0.11 >/dev/null &&
-	vxe endpoint add e2 --network blue --node h2 --ip 10.1.0.12 >/dev/null &&
-	vxe up --node h1 --dev eth0 --decap tc >/dev/null || { fail "etcd-proxy: setting up the state failed"; exit 1; }
+	vxe endpoint add e2 --network blue --node h2 --ip 10.1.0.12 >/dev/null || { fail "etcd-proxy: setting up the state failed"; exit 1; }
 proxy_start || { fail "etcd-proxy: grpc-proxy did not start: $(waited) $(tails 3 "$TMP/proxy.log")"; exit 1; }
 ok "etcd-proxy: etcd grpc-proxy serves etcd over TLS with client certificates"
+check "etcd-proxy: vxnet up through the proxy" vxp up --node h1 --dev eth0 --decap tc
+vxp endpoint ls >"$TMP/ls" 2>"$TMP/err"
+if grep -q '^e1 ' "$TMP/ls" && grep -q '^e2 ' "$TMP/ls" && [ ! -s "$TMP/err" ]; then ok "etcd-proxy: a read through the proxy"
+else fail "etcd-proxy: endpoint ls through the proxy: $(tr '\n' '|' <"$TMP/ls") $(tr '\n' '|' <"$TMP/err")"; fi
+etcdctl_ get /vxnet/ --prefix -w json | jq -c .kvs >"$TMP/kv0"
+expect_err "etcd-proxy: a write through the proxy is one line saying to give etcd's members" \
+	"^vxnet: .*etcd at 198\.18\.2\.2:23790 answered HTTP 404: .*no JSON gateway there: .*give etcd's members\)$" \
+	vxp endpoint add e9 --network blue --node h2 --ip 10.1.0.19
+etcdctl_ get /vxnet/ --prefix -w json | jq -c .kvs >"$TMP/kv1"
+check "etcd-proxy: and etcd is unchanged" cmp -s "$TMP/kv0" "$TMP/kv1"
 
 # ---- the agent through the proxy ----
 w0=$(etcd_watches)
