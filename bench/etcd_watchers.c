@@ -19,7 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <nghttp2/nghttp2.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -186,7 +186,8 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	nghttp2_session_callbacks *cb;
 	struct wstream *ws;
-	struct pollfd *pf;
+	struct epoll_event ev_in = { .events = EPOLLIN }, evs[256];
+	int ep = epoll_create1(0);
 	struct conn *cs;
 	struct rlimit rl;
 	int n, nc, per = 100, created = 0, one = 1, np = 0, port[MAX_PORTS];
@@ -232,9 +233,8 @@ int main(int argc, char **argv)
 	nc = (n + per - 1) / per;
 	ws = calloc(n, sizeof(*ws));
 	cs = calloc(nc, sizeof(*cs));
-	pf = calloc(nc, sizeof(*pf));
 	ev = calloc(n, sizeof(*ev));
-	if (!ws || !cs || !pf || !ev || nghttp2_session_callbacks_new(&cb))
+	if (ep < 0 || !ws || !cs || !ev || nghttp2_session_callbacks_new(&cb))
 		return 1;
 	nghttp2_session_callbacks_set_send_callback(cb, on_send);
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data);
@@ -263,31 +263,33 @@ int main(int argc, char **argv)
 			if (nghttp2_submit_request(cs[c].s, NULL, hv, sizeof(hv) / sizeof(hv[0]), &dp, &ws[i]) < 0)
 				return 1;
 		}
-		pf[c].fd = cs[c].fd;
+		ev_in.data.u32 = c;
+		if (nghttp2_session_send(cs[c].s) || epoll_ctl(ep, EPOLL_CTL_ADD, cs[c].fd, &ev_in))
+			return 1;
 	}
 	printf("watchers: %d streams open\n", n);
 	fflush(stdout);
 
+	/* Only what is readable is read; what nghttp2 has to send then (window
+	 * updates, pings' answers) goes at once, the sockets being writable
+	 * but for a full send buffer, which etcd's reading empties.
+	 */
 	while (!stopped && time(NULL) < end) {
-		for (int c = 0; c < nc; c++)
-			pf[c].events = (nghttp2_session_want_read(cs[c].s) ? POLLIN : 0) |
-				       (nghttp2_session_want_write(cs[c].s) ? POLLOUT : 0);
-		if (poll(pf, nc, 500) < 0)
-			continue;
-		for (int c = 0; c < nc; c++) {
+		int k = epoll_wait(ep, evs, sizeof(evs) / sizeof(evs[0]), 500);
+
+		for (int e = 0; e < k; e++) {
 			static uint8_t buf[256 << 10];
+			struct conn *c = &cs[evs[e].data.u32];
 			ssize_t r;
 
-			if (pf[c].revents & (POLLIN | POLLHUP | POLLERR)) {
-				while ((r = recv(cs[c].fd, buf, sizeof(buf), 0)) > 0)
-					if (nghttp2_session_mem_recv(cs[c].s, buf, r) < 0)
-						break;
-				if (r == 0 || (r < 0 && errno != EAGAIN)) {
-					pf[c].fd = -1; /* closed: its streams stop counting */
-					continue;
-				}
+			while ((r = recv(c->fd, buf, sizeof(buf), 0)) > 0)
+				if (nghttp2_session_mem_recv(c->s, buf, r) < 0)
+					break;
+			if (r == 0 || (r < 0 && errno != EAGAIN)) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); /* closed: its streams stop counting */
+				continue;
 			}
-			nghttp2_session_send(cs[c].s);
+			nghttp2_session_send(c->s);
 		}
 	}
 	for (int i = 0; i < n; i++)
