@@ -15,7 +15,11 @@
 # h1 changes): h1 sends to the new one at once. Last, blue's egress is
 # switched off and on in the state while c1 pings the outside server
 # (topo_outside, 198.18.100.2): the copies of c1's veth carry blue's egress
-# switch, h1's sync makes the next packets follow it.
+# switch, h1's sync makes the next packets follow it. And blue's subnet
+# widened in the state (10.1.0.0/24 to 10.0.0.0/8, the same gateway: only
+# the subnets map changes) under c1's flow to an outside address it then
+# holds (10.200.0.2, outside's too): h1's copy of that absence said
+# "outside every subnet", after h1's sync the next packets are no-endpoint.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/topo.sh"
 T=copies
@@ -195,4 +199,33 @@ PING_PID=
 got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow3")
 if is_count "$got" 2>/dev/null && [ "$got" -ge 50 ]; then ok "$T: c1's flow answered before and after egress was off ($got replies)"
 else fail "$T: c1's flow to the outside server: $(tr '\n' ' ' <"$TMP/flow3")"; fi
+
+# ---- blue's subnet widened under c1's flow to an outside address in it ----
+ip -n "$OUTSIDE" addr add 10.200.0.2/32 dev eth0 && ip -n "$R" route add 10.200.0.2/32 via 198.18.100.2 ||
+	fail "$T: 10.200.0.2 on the outside server"
+check "$T: c1 pings 10.200.0.2 outside (egress)" pings "$C1" 10.200.0.2 3
+n=$(vx1 map dump ep_cache -j | jq '[.[] | select(.value.ip == "10.200.0.2" and .value.subnet == "outside")] | length')
+if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump ep_cache: h1's copy of 10.200.0.2: no endpoint, outside every subnet"
+else fail "$T: no ep_cache copy of 10.200.0.2 outside: $(vx1 map dump ep_cache 2>&1 | grep 10.200 | head -2 | tr '\n' '|')"; fi
+in_ns "$C1" ping -q -i 0.02 -w 4 10.200.0.2 >"$TMP/flow4" 2>&1 &
+PING_PID=$!
+sleep 1
+g6=$(gen endpoints)
+jq '(.networks[] | select(.name == "blue")).subnets[0].subnet = "10.0.0.0/8"' "$STATE" >"$TMP/state.new" &&
+	mv "$TMP/state.new" "$STATE"
+check "$T: blue's 10.1.0.0/24 widened to 10.0.0.0/8 in the state, h1 syncs, under c1's flow" vx1 sync
+e0=$(counter vx1 egress) ne0=$(counter vx1 no-endpoint)
+sleep 1
+e1=$(counter vx1 egress) ne1=$(counter vx1 no-endpoint)
+if is_count "$e0" "$e1" "$ne0" "$ne1" 2>/dev/null && [ "$e1" -le $((e0 + 2)) ] && [ "$ne1" -ge $((ne0 + 20)) ]; then
+	ok "$T: 10.200.0.2 in blue's subnet at once: in the second after the sync egress $e0 -> $e1, no-endpoint $ne0 -> $ne1"
+else fail "$T: after the subnet widened: egress $e0 -> $e1, no-endpoint $ne0 -> $ne1"; fi
+g7=$(gen endpoints)
+if is_count "$g6" "$g7" 2>/dev/null && [ "$g7" -gt "$g6" ]; then ok "$T: the subnet moved the endpoints generation ($g6 -> $g7)"
+else fail "$T: endpoints generation '$g6' -> '$g7' across the subnet's change"; fi
+n=$(vx1 map dump ep_cache -j | jq '[.[] | select(.value.ip == "10.200.0.2" and .value.subnet == "inside")] | length')
+if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump ep_cache: h1's copy of 10.200.0.2 now says inside a subnet"
+else fail "$T: no ep_cache copy of 10.200.0.2 inside: $(vx1 map dump ep_cache 2>&1 | grep 10.200 | head -2 | tr '\n' '|')"; fi
+wait "$PING_PID"
+PING_PID=
 finish
