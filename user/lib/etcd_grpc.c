@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <strings.h>
 #include <time.h>
 
@@ -296,7 +297,9 @@ struct gstream {
 	void *stop_arg;
 	const char *body; /* the request, sent once */
 	size_t blen, sent;
-	struct timespec resumed; /* see on_gstream_progress */
+	struct timespec resumed, hup; /* see on_gstream_progress */
+	curl_socket_t fd; /* the call's connection (on_gstream_sockopt) */
+	int closed; /* the member closed the connection under us */
 	int err;
 };
 
@@ -348,13 +351,18 @@ static size_t on_gstream_data(char *data, size_t size, size_t nmemb, void *arg)
 static int on_gstream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	struct gstream *w = arg;
+	struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
 	struct timespec now;
 
-	/* The paused request resumes every 100 ms (and pauses again at
-	 * once): libcurl 7.88 otherwise waits forever on a paused upload once
-	 * the member has closed the connection (an HTTP/1.1-only proxy that
-	 * does not answer, etcd restarting under the watch), where it would
-	 * end the call.
+	/* libcurl 7.88 may wait forever on our paused upload once the member
+	 * has closed the connection, where it would end the call: "done
+	 * reading" (an HTTP/1.1-only proxy that closes unanswered), or no
+	 * longer reading at all (etcd stopping under a TLS watch: the
+	 * connection in CLOSE-WAIT, its last bytes unread, curl polling it
+	 * only for POLLOUT). So the request resumes every 100 ms (and pauses
+	 * again at once), which ends the first; and a connection the member
+	 * closed 1 s ago or more (POLLRDHUP seen on two calls, curl had the
+	 * time to read what came before) ends the call here.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (w->sent == w->blen &&
@@ -362,7 +370,24 @@ static int on_gstream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off
 		w->resumed = now;
 		curl_easy_pause(w->h->grpc, CURLPAUSE_CONT);
 	}
+	if (w->fd != CURL_SOCKET_BAD && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+		if (!w->hup.tv_sec && !w->hup.tv_nsec)
+			w->hup = now;
+		else if ((now.tv_sec - w->hup.tv_sec) * 1000 + (now.tv_nsec - w->hup.tv_nsec) / 1000000 >= 1000) {
+			w->closed = 1;
+			return 1;
+		}
+	}
 	return w->stop(w->stop_arg) ? 1 : 0;
+}
+
+/* The socket of the call (one connection a call): CURLINFO_ACTIVESOCKET
+ * has it only once the call is over.
+ */
+static int on_gstream_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	((struct gstream *)arg)->fd = fd;
+	return CURL_SOCKOPT_OK;
 }
 
 /* One stream on member h->cur, as etcd_grpc_stream. */
@@ -390,6 +415,11 @@ static int grpc_stream_once(struct etcd_http *h, const char *method, const char 
 	curl_easy_setopt(h->grpc, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h->grpc, CURLOPT_BUFFERSIZE, 512L << 10);
 	w->body = body, w->blen = blen, w->sent = 0;
+	w->resumed = w->hup = (struct timespec){};
+	w->closed = 0;
+	w->fd = CURL_SOCKET_BAD;
+	curl_easy_setopt(h->grpc, CURLOPT_SOCKOPTFUNCTION, on_gstream_sockopt);
+	curl_easy_setopt(h->grpc, CURLOPT_SOCKOPTDATA, w);
 	curl_easy_setopt(h->grpc, CURLOPT_POST, 1L);
 	curl_easy_setopt(h->grpc, CURLOPT_READFUNCTION, on_gstream_read);
 	curl_easy_setopt(h->grpc, CURLOPT_READDATA, w);
@@ -410,6 +440,8 @@ static int grpc_stream_once(struct etcd_http *h, const char *method, const char 
 		return w->err;
 	if (w->stop(w->stop_arg))
 		return -ECANCELED;
+	if (w->closed) /* ended in on_gstream_progress: as curl would have */
+		rc = w->g.is_grpc ? CURLE_OK : CURLE_GOT_NOTHING;
 	if (!w->g.is_grpc && (rc == CURLE_HTTP2 || rc == CURLE_WEIRD_SERVER_REPLY ||
 			      rc == CURLE_UNSUPPORTED_PROTOCOL || (rc == CURLE_OK && ver != CURL_HTTP_VERSION_2_0))) {
 		snprintf(h->err, sizeof(h->err), "etcd at %s does not answer gRPC", etcd_cur_host(h));
