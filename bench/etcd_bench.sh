@@ -6,8 +6,9 @@
 # streams (1 000 watchers of one etcd member) through the JSON gateway,
 # then with the 997 on etcd's native gRPC watch as the agents' own
 # (bench/etcd_convergence.sh 200 0 W 50), the same from the C client
-# (WCLIENT=c), with a connection per stream as agents have (WPER=1), and
-# that through 4 etcd grpc-proxies (PROXY=4); each command with the load
+# (WCLIENT=c), that through 4 etcd grpc-proxies (PROXY=4), with a
+# connection per stream as agents have (WPER=1), and that through the 4
+# proxies; each command with the load
 # average before it (the VM is shared).
 # Writes bench/results/etcd.md (machine, date, commit, commands, figures).
 # Usage: bench/etcd_bench.sh [--out DIR]
@@ -28,6 +29,7 @@ run "$B/etcd_convergence.sh" 200 0 0 50 || exit 1
 run "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
 run env WATCH=grpc "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
 run env WATCH=grpc WCLIENT=c "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
+run env WATCH=grpc WCLIENT=c PROXY=4 "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
 run env WATCH=grpc WCLIENT=c WPER=1 "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
 run env WATCH=grpc WCLIENT=c WPER=1 PROXY=4 "$B/etcd_convergence.sh" 200 0 997 50 || exit 1
 {
