@@ -69,6 +69,22 @@ is_count() {
 # BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
 # pin, not a map) or prints entries without BTF-formatted keys: a check for
 # "not in the map" can never pass because nothing could be read.
+# pki_ca PKI NAME: a self-signed EC CA, PKI/NAME.key and PKI/NAME.pem (a day).
+# pki_sign PKI NAME SUBJECT EXTENSIONS: PKI/NAME.key and PKI/NAME.pem signed
+# by PKI/ca, EXTENSIONS (printf %b) its extension lines. openssl's words go
+# to PKI/log.
+pki_ca() {
+	mkdir -p "$1" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+		-subj "/CN=vxnet test $2 $P" -keyout "$1/$2.key" -out "$1/$2.pem" 2>>"$1/log"
+}
+pki_sign() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$3" \
+		-keyout "$1/$2.key" -out "$1/$2.csr" 2>>"$1/log" &&
+	printf '%b' "$4" >"$1/$2.ext" &&
+	openssl x509 -req -in "$1/$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial \
+		-days 1 -extfile "$1/$2.ext" -out "$1/$2.pem" 2>>"$1/log"
+}
 # json_strict: JSON on stdin, printed back; fails, saying which key of which
 # object, on a key "" or a key twice in one object (jq would keep only the
 # last of those). bpftool names an anonymous struct or union member "".

@@ -30,19 +30,10 @@ etcdctl_() {
 		--cert "$PKI/client.pem" --key "$PKI/client.key" "$@"
 }
 mkcerts() { # a CA; etcd's and the proxy's server certificates; a client one (no CN: etcd 3.4's gateway)
-	mkdir -p "$PKI" || return 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-		-subj "/CN=vxnet test ca $P" -keyout "$PKI/ca.key" -out "$PKI/ca.pem" 2>>"$PKI/log" || return 1
-	sign() { # sign NAME SUBJECT EXTENSIONS
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$2" \
-			-keyout "$PKI/$1.key" -out "$PKI/$1.csr" 2>>"$PKI/log" &&
-		printf '%b' "$3" >"$PKI/$1.ext" &&
-		openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
-			-days 1 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" 2>>"$PKI/log"
-	}
-	sign server "/CN=etcd" "subjectAltName=IP:198.18.1.1\nextendedKeyUsage=serverAuth,clientAuth\n" &&
-	sign proxy "/CN=etcd proxy" "subjectAltName=IP:198.18.2.2\nextendedKeyUsage=serverAuth\n" &&
-	sign client "/O=vxnet" "extendedKeyUsage=clientAuth\n"
+	pki_ca "$PKI" ca &&
+	pki_sign "$PKI" server "/CN=etcd" "subjectAltName=IP:198.18.1.1\nextendedKeyUsage=serverAuth,clientAuth\n" &&
+	pki_sign "$PKI" proxy "/CN=etcd proxy" "subjectAltName=IP:198.18.2.2\nextendedKeyUsage=serverAuth\n" &&
+	pki_sign "$PKI" client "/O=vxnet" "extendedKeyUsage=clientAuth\n"
 }
 proxy_start() { # ip execs etcd: $! is the proxy
 	ip netns exec "$PX" etcd grpc-proxy start --endpoints https://198.18.1.1:2379 \

@@ -42,21 +42,9 @@ etcdr() {
 ROOT_PW=root-$P AUTH_ON=
 
 mkcerts() { # a CA, etcd's certificate, a client certificate without CN, another CA
-	local ca sub
-	mkdir -p "$PKI" || return 1
-	for ca in ca other-ca; do
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-			-subj "/CN=vxnet test $ca $P" -keyout "$PKI/$ca.key" -out "$PKI/$ca.pem" 2>>"$PKI/log" || return 1
-	done
-	sign() { # sign NAME SUBJECT EXTENSIONS
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$2" \
-			-keyout "$PKI/$1.key" -out "$PKI/$1.csr" 2>>"$PKI/log" &&
-		printf '%b' "$3" >"$PKI/$1.ext" &&
-		openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
-			-days 1 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" 2>>"$PKI/log"
-	}
-	sign server "/CN=etcd" "subjectAltName=IP:198.18.1.1,IP:198.18.2.1,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n" &&
-	sign client "/O=vxnet" "extendedKeyUsage=clientAuth\n" &&
+	pki_ca "$PKI" ca && pki_ca "$PKI" other-ca &&
+	pki_sign "$PKI" server "/CN=etcd" "subjectAltName=IP:198.18.1.1,IP:198.18.2.1,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n" &&
+	pki_sign "$PKI" client "/O=vxnet" "extendedKeyUsage=clientAuth\n" &&
 	echo "vxnet-pw-$P" >"$PKI/vxnet.pw" && echo "not-the-password" >"$PKI/bad.pw"
 }
 etcd_start() { # etcd_start [ARGS]: more options for etcd
