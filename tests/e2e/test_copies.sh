@@ -153,6 +153,19 @@ g3=$(gen endpoints)
 if is_count "$g3" 2>/dev/null && [ "$g3" -gt "$g2" ]; then ok "$T: the endpoints generation moved ($g2 -> $g3)"
 else fail "$T: endpoints generation '$g2' -> '$g3'"; fi
 
+# switched WHAT STOPS STARTS: in the second after a sync under c1's flow,
+# h1's counter STOPS moved by at most 2 and STARTS by at least 20 (the flow
+# sends 50 a second)
+switched() {
+	local s0 s1 g0 g1
+	s0=$(counter vx1 "$2") g0=$(counter vx1 "$3")
+	sleep 1
+	s1=$(counter vx1 "$2") g1=$(counter vx1 "$3")
+	if is_count "$s0" "$s1" "$g0" "$g1" 2>/dev/null && [ "$s1" -le $((s0 + 2)) ] && [ "$g1" -ge $((g0 + 20)) ]; then
+		ok "$T: $1 at once: in the second after the sync $2 $s0 -> $s1, $3 $g0 -> $g1"
+	else fail "$T: after $1: $2 $s0 -> $s1, $3 $g0 -> $g1"; fi
+}
+
 # ---- blue's egress switched off and on under c1's flow to the outside ----
 # egress_set true|false: blue's "egress" in the state file (as a store
 # changes it), then h1 syncs
@@ -175,12 +188,7 @@ PING_PID=$!
 sleep 1
 g4=$(gen ifaces)
 check "$T: blue's egress off in the state, h1 syncs, under c1's flow" egress_set false
-e0=$(counter vx1 egress) ne0=$(counter vx1 no-egress)
-sleep 1
-e1=$(counter vx1 egress) ne1=$(counter vx1 no-egress)
-if is_count "$e0" "$e1" "$ne0" "$ne1" 2>/dev/null && [ "$e1" -le $((e0 + 2)) ] && [ "$ne1" -ge $((ne0 + 20)) ]; then
-	ok "$T: egress off at once: in the second after the sync egress $e0 -> $e1, no-egress $ne0 -> $ne1"
-else fail "$T: after egress off: egress $e0 -> $e1, no-egress $ne0 -> $ne1"; fi
+switched "egress off" egress no-egress
 g5=$(gen ifaces)
 if is_count "$g4" "$g5" 2>/dev/null && [ "$g5" -gt "$g4" ]; then ok "$T: the network's change moved the ifaces generation ($g4 -> $g5)"
 else fail "$T: ifaces generation '$g4' -> '$g5' across blue's egress change"; fi
@@ -188,12 +196,7 @@ n=$(egress_copies "$X1" false)
 if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump iface_slots: c1's copy now carries egress off"
 else fail "$T: no copy of c1 (ifindex $X1) with egress off: $(vx1 map dump iface_slots 2>&1 | head -3 | tr '\n' '|')"; fi
 check "$T: blue's egress on again in the state, h1 syncs" egress_set true
-e2=$(counter vx1 egress) ne2=$(counter vx1 no-egress)
-sleep 1
-e3=$(counter vx1 egress) ne3=$(counter vx1 no-egress)
-if is_count "$e2" "$e3" "$ne2" "$ne3" 2>/dev/null && [ "$e3" -ge $((e2 + 20)) ] && [ "$ne3" -le $((ne2 + 2)) ]; then
-	ok "$T: egress on at once: in the second after the sync egress $e2 -> $e3, no-egress $ne2 -> $ne3"
-else fail "$T: after egress on: egress $e2 -> $e3, no-egress $ne2 -> $ne3"; fi
+switched "egress on" no-egress egress
 wait "$PING_PID"
 PING_PID=
 got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow3")
@@ -214,12 +217,7 @@ g6=$(gen endpoints)
 jq '(.networks[] | select(.name == "blue")).subnets[0].subnet = "10.0.0.0/8"' "$STATE" >"$TMP/state.new" &&
 	mv "$TMP/state.new" "$STATE"
 check "$T: blue's 10.1.0.0/24 widened to 10.0.0.0/8 in the state, h1 syncs, under c1's flow" vx1 sync
-e0=$(counter vx1 egress) ne0=$(counter vx1 no-endpoint)
-sleep 1
-e1=$(counter vx1 egress) ne1=$(counter vx1 no-endpoint)
-if is_count "$e0" "$e1" "$ne0" "$ne1" 2>/dev/null && [ "$e1" -le $((e0 + 2)) ] && [ "$ne1" -ge $((ne0 + 20)) ]; then
-	ok "$T: 10.200.0.2 in blue's subnet at once: in the second after the sync egress $e0 -> $e1, no-endpoint $ne0 -> $ne1"
-else fail "$T: after the subnet widened: egress $e0 -> $e1, no-endpoint $ne0 -> $ne1"; fi
+switched "10.200.0.2 in blue's subnet" egress no-endpoint
 g7=$(gen endpoints)
 if is_count "$g6" "$g7" 2>/dev/null && [ "$g7" -gt "$g6" ]; then ok "$T: the subnet moved the endpoints generation ($g6 -> $g7)"
 else fail "$T: endpoints generation '$g6' -> '$g7' across the subnet's change"; fi
