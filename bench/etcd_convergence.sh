@@ -67,26 +67,17 @@ wait_line() { # wait_line FILE REGEX SECONDS
 
 topo_build || { echo "bench: topology failed"; exit 1; }
 mkns "$H3" || exit 1
-ip link add r3 netns "$R" type veth peer name eth0 netns "$H3"
-ip -n "$R" addr add 198.18.3.1/24 dev r3 && ip -n "$R" link set r3 up
-ip -n "$H3" addr add 198.18.3.2/24 dev eth0 && ip -n "$H3" link set eth0 up
-ip -n "$H3" route add default via 198.18.3.1
+router_port 3 "$H3" || exit 1
 if [ "$W" -gt 0 ]; then
 	mkns "$HW" || exit 1
-	ip link add r4 netns "$R" type veth peer name eth0 netns "$HW"
-	ip -n "$R" addr add 198.18.4.1/24 dev r4 && ip -n "$R" link set r4 up
-	ip -n "$HW" addr add 198.18.4.2/24 dev eth0 && ip -n "$HW" link set eth0 up
-	ip -n "$HW" route add default via 198.18.4.1
+	router_port 4 "$HW" || exit 1
 	ulimit -n "$(ulimit -Hn)" # etcd's end of W connections
 fi
 
 etcd_up || { echo "bench: etcd did not start: $(tail -2 "$TMP/etcd.log")"; exit 1; }
 if [ "$PROXY" -gt 0 ]; then
 	mkns "$HP" || exit 1
-	ip link add r5 netns "$R" type veth peer name eth0 netns "$HP"
-	ip -n "$R" addr add 198.18.5.1/24 dev r5 && ip -n "$R" link set r5 up
-	ip -n "$HP" addr add 198.18.5.2/24 dev eth0 && ip -n "$HP" link set eth0 up
-	ip -n "$HP" route add default via 198.18.5.1
+	router_port 5 "$HP" || exit 1
 	WHOST=198.18.5.2 WPORTS=
 	for k in $(seq 0 $((PROXY - 1))); do
 		ip netns exec "$HP" etcd grpc-proxy start --endpoints 198.18.1.1:2379 \

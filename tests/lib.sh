@@ -69,6 +69,15 @@ is_count() {
 # BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
 # pin, not a map) or prints entries without BTF-formatted keys: a check for
 # "not in the map" can never pass because nothing could be read.
+# router_port N NS: namespace NS behind the router namespace $R's port rN,
+# NS's eth0 198.18.N.2/24 with its default route through the router's
+# 198.18.N.1
+router_port() {
+	ip link add "r$1" netns "$R" type veth peer name eth0 netns "$2" &&
+	ip -n "$R" addr add "198.18.$1.1/24" dev "r$1" && ip -n "$R" link set "r$1" up &&
+	ip -n "$2" addr add "198.18.$1.2/24" dev eth0 && ip -n "$2" link set eth0 up &&
+	ip -n "$2" route add default via "198.18.$1.1"
+}
 # pki_ca PKI NAME: a self-signed EC CA, PKI/NAME.key and PKI/NAME.pem (a day).
 # pki_sign PKI NAME SUBJECT EXTENSIONS: PKI/NAME.key and PKI/NAME.pem signed
 # by PKI/ca, EXTENSIONS (printf %b) its extension lines. openssl's words go

@@ -70,14 +70,7 @@ trap cleanup EXIT
 
 mkns "$R" && mkns "$H1" && mkns "$PX" || exit 1
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
-ip link add r1 netns "$R" type veth peer name eth0 netns "$H1"
-ip link add r2 netns "$R" type veth peer name eth0 netns "$PX"
-ip -n "$R" addr add 198.18.1.1/24 dev r1 && ip -n "$R" link set r1 up
-ip -n "$R" addr add 198.18.2.1/24 dev r2 && ip -n "$R" link set r2 up
-ip -n "$H1" addr add 198.18.1.2/24 dev eth0 && ip -n "$H1" link set eth0 up
-ip -n "$PX" addr add 198.18.2.2/24 dev eth0 && ip -n "$PX" link set eth0 up
-ip -n "$H1" route add default via 198.18.1.1
-ip -n "$PX" route add default via 198.18.2.1
+router_port 1 "$H1" && router_port 2 "$PX" || { fail "etcd-proxy: the underlay"; exit 1; }
 mkcerts || { fail "etcd-proxy: certificates: $(tail -3 "$PKI/log" | tr '\n' '|')"; exit 1; }
 
 ip netns exec "$R" etcd --name e1 --data-dir "$TMP/etcd" \
