@@ -46,8 +46,13 @@ slot_tx() {
 	map_dump "$PIN1" ep_slots |
 		jq --argjson i "$1" '[.[] | select(.formatted.key == ($i % 4096)) | .formatted.values[].value | select(.ifindex == $i) | .s.tx_packets] | add // 0'
 }
-# spilled IFINDEX: IFINDEX has an ep_stats entry
-spilled() { map_dump "$PIN1" ep_stats | jq -e --argjson i "$1" 'any(.[]; .formatted.key == $i)' >/dev/null; }
+# spilled IFINDEX: IFINDEX has an ep_stats entry (a dump that fails is a
+# failed check, whichever way the caller asks)
+spilled() {
+	local d
+	d=$(map_dump "$PIN1" ep_stats) || { fail "$T: ep_stats: no dump"; return 1; }
+	jq -e --argjson i "$1" 'any(.[]; .formatted.key == $i)' <<<"$d" >/dev/null
+}
 yes_no() { "$@" && echo yes || echo no; }
 # next_ifindex N: H1's next ifindex made N (they are handed out cyclically
 # per namespace): veth pairs in one group, deleted at once, use up the ones

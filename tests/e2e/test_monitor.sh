@@ -49,7 +49,7 @@ mon_start() {
 	wait_for 3 listening "$pin" || fail "$T: monitor $* on $ns does not listen: $(waited) $(tails 3 "$out")"
 }
 mon_stop() { stop_pid 2 "$MON"; MON=; }
-listening() { bpftool -j map dump pinned "$1/monitor" | jq -e '.[0].formatted.value.flags != 0' >/dev/null; }
+listening() { local d; d=$(map_dump "$1" monitor) && jq -e '.[0].formatted.value.flags != 0' <<<"$d" >/dev/null; }
 mon_flags() { bpftool -j map dump pinned "$1/monitor" | jq '.[0].formatted.value.flags'; }
 # lines OUT REGEX N: OUT has N lines matching REGEX (waits up to 3 s for them)
 has_lines() { [ "$(grep -Ec -- "$2" "$1")" -ge "$3" ]; }
@@ -216,7 +216,11 @@ in_ns "$C3" ping -c 3 -i 0.2 -W 2 10.1.0.2 >/dev/null
 # c3's traffic: its slot of ep_slots on the CPUs where it owns it (value
 # .ifindex), and its ep_stats entry if another ifindex had the slot
 ep_slot_tx() { bpftool -j map dump pinned "$PIN1/ep_slots" | jq "[.[] | .formatted.values[].value | select(.ifindex == $1) | .s.tx_packets] | add // 0"; }
-ep_entry() { bpftool -j map dump pinned "$PIN1/ep_stats" | jq -e ".[] | select(.key == $1 or .formatted.key == $1)" >/dev/null; }
+ep_entry() { # a dump that fails is a failed check, whichever way it is asked
+	local d
+	d=$(map_dump "$PIN1" ep_stats) || { fail "$T: ep_stats: no dump"; return 1; }
+	jq -e --argjson i "$1" 'any(.[]; .formatted.key == $i)' <<<"$d" >/dev/null
+}
 tx3=$(( $(ep_slot_tx "$idx3") + $(bpftool -j map dump pinned "$PIN1/ep_stats" | jq "[.[] | select(.formatted.key == $idx3) | .formatted.values[].value.tx_packets] | add // 0") ))
 if is_count "$tx3" && [ "$tx3" -ge 3 ]; then ok "$T: ep_slots/ep_stats: c3 ($ifx3, ifindex $idx3) sent $tx3 packets"
 else fail "$T: ep_slots/ep_stats: c3's tx_packets '$tx3' (ifindex '$idx3')"; fi
