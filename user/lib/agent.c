@@ -16,6 +16,7 @@
 #include "datapath.h"
 #include "log.h"
 #include "metrics.h"
+#include "proc.h"
 #include "sync.h"
 
 /* Why the watch stopped for a full sync. */
@@ -34,14 +35,6 @@ struct agent {
 	long long sync_due;   /* CLOCK_MONOTONIC ms: the resync timer */
 	long long check_due;  /* the next look at the pins */
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* One info line, after the maps were written. */
 __attribute__((format(printf, 2, 3)))

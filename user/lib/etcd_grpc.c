@@ -9,9 +9,9 @@
 #include <string.h>
 #include <poll.h>
 #include <strings.h>
-#include <time.h>
 
 #include "etcd_grpc.h"
+#include "proc.h"
 
 /* ---- native gRPC: unary calls over HTTP/2 ---- */
 
@@ -297,7 +297,7 @@ struct gstream {
 	void *stop_arg;
 	const char *body; /* the request, sent once */
 	size_t blen, sent;
-	struct timespec resumed, hup; /* see on_gstream_progress */
+	long long resumed, hup; /* now_ms(); hup 0: not seen; see on_gstream_progress */
 	curl_socket_t fd; /* the call's connection (on_gstream_sockopt) */
 	int closed; /* the member closed the connection under us */
 	int err;
@@ -352,7 +352,7 @@ static int on_gstream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off
 {
 	struct gstream *w = arg;
 	struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
-	struct timespec now;
+	long long now = now_ms();
 
 	/* libcurl 7.88 may wait forever on our paused upload once the member
 	 * has closed the connection, where it would end the call: "done
@@ -364,16 +364,14 @@ static int on_gstream_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off
 	 * closed 1 s ago or more (POLLRDHUP seen on two calls, curl had the
 	 * time to read what came before) ends the call here.
 	 */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (w->sent == w->blen &&
-	    (now.tv_sec - w->resumed.tv_sec) * 1000 + (now.tv_nsec - w->resumed.tv_nsec) / 1000000 >= 100) {
+	if (w->sent == w->blen && now - w->resumed >= 100) {
 		w->resumed = now;
 		curl_easy_pause(w->h->grpc, CURLPAUSE_CONT);
 	}
 	if (w->fd != CURL_SOCKET_BAD && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
-		if (!w->hup.tv_sec && !w->hup.tv_nsec)
+		if (!w->hup)
 			w->hup = now;
-		else if ((now.tv_sec - w->hup.tv_sec) * 1000 + (now.tv_nsec - w->hup.tv_nsec) / 1000000 >= 1000) {
+		else if (now - w->hup >= 1000) {
 			w->closed = 1;
 			return 1;
 		}
@@ -415,7 +413,7 @@ static int grpc_stream_once(struct etcd_http *h, const char *method, const char 
 	curl_easy_setopt(h->grpc, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h->grpc, CURLOPT_BUFFERSIZE, 512L << 10);
 	w->body = body, w->blen = blen, w->sent = 0;
-	w->resumed = w->hup = (struct timespec){};
+	w->resumed = w->hup = 0;
 	w->closed = 0;
 	w->fd = CURL_SOCKET_BAD;
 	curl_easy_setopt(h->grpc, CURLOPT_SOCKOPTFUNCTION, on_gstream_sockopt);
