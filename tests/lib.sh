@@ -51,12 +51,16 @@ waited() { tr '\n' '|' <"$TMP/wait.out" | cut -c 1-400; }
 
 # exited PID: gone or a zombie
 exited() { case $(ps -o stat= -p "$1") in '' | Z*) return 0 ;; esac; return 1; }
-# stop_pid SECONDS PID: TERM (a clean exit, and bash prints no "Killed"),
-# KILL if still running after SECONDS, then reap it; no PID: nothing to do
+# stop_pid SECONDS PID: TERM (a clean exit, and bash prints no "Killed") to
+# PID and its children, KILL what still runs after SECONDS, then reap PID; no
+# PID: nothing to do. The children: the PID of `a_function ... &` is a
+# subshell, and the command the function runs is its child.
 stop_pid() {
 	[ -n "$2" ] || return 0
-	kill -TERM "$2" 2>/dev/null
-	wait_for "$1" exited "$2" || kill -KILL "$2" 2>/dev/null
+	local p pids
+	pids="$(pgrep -P "$2") $2"
+	kill -TERM $pids 2>/dev/null
+	for p in $pids; do wait_for "$1" exited "$p" || kill -KILL "$p" 2>/dev/null; done
 	wait "$2" 2>/dev/null
 }
 
