@@ -73,6 +73,14 @@ is_count() {
 # BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
 # pin, not a map) or prints entries without BTF-formatted keys: a check for
 # "not in the map" can never pass because nothing could be read.
+# links_sync NS DEV [NS DEV]...: a getlink of each link, which makes the
+# kernel take its carrier change now. After both ends of a veth are up,
+# linkwatch may take a second or more over it (always about a second when
+# the two ends have the same ifindex), and the veth drops what it sends
+# until then. vxnet does the same for its veths (user/lib/netlink.c).
+links_sync() {
+	while [ $# -ge 2 ]; do ip -n "$1" link show dev "$2" >/dev/null || return 1; shift 2; done
+}
 # router_port N NS: namespace NS behind the router namespace $R's port rN,
 # NS's eth0 198.18.N.2/24 with its default route through the router's
 # 198.18.N.1
@@ -80,7 +88,7 @@ router_port() {
 	ip link add "r$1" netns "$R" type veth peer name eth0 netns "$2" &&
 	ip -n "$R" addr add "198.18.$1.1/24" dev "r$1" && ip -n "$R" link set "r$1" up &&
 	ip -n "$2" addr add "198.18.$1.2/24" dev eth0 && ip -n "$2" link set eth0 up &&
-	ip -n "$2" route add default via "198.18.$1.1"
+	links_sync "$R" "r$1" "$2" eth0 && ip -n "$2" route add default via "198.18.$1.1"
 }
 # pki_ca PKI NAME: a self-signed EC CA, PKI/NAME.key and PKI/NAME.pem (a day).
 # pki_sign PKI NAME SUBJECT EXTENSIONS: PKI/NAME.key and PKI/NAME.pem signed

@@ -37,22 +37,6 @@ ifindex_of() { # ifindex_of NETNS: ifindex of that container's veth on h1
 	ifn=$(jq -r --arg n "h1-$1-blue" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE")
 	ip -n "$H1" -j link show "$ifn" | jq '.[0].ifindex'
 }
-# advance_to N: the next veth made in h1 gets ifindex N (the kernel hands
-# out the next free index after the last one it gave): pairs of veths
-# until then, the odd one out as a veth whose own end has a fixed index.
-advance_to() {
-	local last n i
-	last=$(ip -n "$H1" -j link show | jq '[.[].ifindex] | max')
-	ip -n "$H1" link add xprobea type veth peer name xprobeb || return 1
-	last=$(ip -n "$H1" -j link show | jq '[.[].ifindex] | max')
-	n=$(($1 - last - 1))
-	[ "$n" -ge 0 ] || { echo "ifindex $last already past $1" >&2; return 1; }
-	{
-		for ((i = 0; i < n / 2; i++)); do echo "link add xa$i type veth peer name xb$i"; done
-		[ $((n % 2)) = 1 ] && echo "link add xodd index 2000000000 type veth peer name xoddp"
-	} >"$TMP/advance.batch"
-	[ "$n" = 0 ] || ip -n "$H1" -batch "$TMP/advance.batch" >/dev/null
-}
 # pings FROM TO N: FROM's container pings TO N times, 50 ms apart; at most one lost
 pings() {
 	local got
@@ -73,7 +57,7 @@ check "$T: c1 (veth ifindex $X) pings c2" pings "$C1" 10.1.0.3 5
 refused0=$(refused) || fail "$T: read h1's drop counters"
 
 # ---- c7's veth at X + 4096: the same iface_slots slot as c1's ----
-advance_to $((X + 4096)) || fail "$T: advance h1's ifindexes to $((X + 4096))"
+advance_ifindex "$H1" $((X + 4096)) || fail "$T: advance h1's ifindexes to $((X + 4096))"
 { vx1 attach "$C7" blue --ip 10.1.0.7 >/dev/null && vx2 sync >/dev/null; } || fail "$T: attach c7"
 X7=$(ifindex_of "$C7")
 if [ "$X7" = $((X + 4096)) ]; then ok "$T: c7's veth has ifindex $X7, c1's slot ($((X % 4096)))"

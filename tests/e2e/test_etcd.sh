@@ -125,10 +125,7 @@ sync_is_noop() {
 # ---- topology: topo.sh's two hosts plus h3 on its own segment ----
 topo_build || { fail "etcd: build topology"; exit 1; }
 mkns "$H3" && mkns "$C5" && mkns "$D1" && mkns "$D2" && mkns "$D3" || { fail "etcd: namespaces"; exit 1; }
-ip link add r3 netns "$R" type veth peer name eth0 netns "$H3"
-ip -n "$R" addr add 198.18.3.1/24 dev r3 && ip -n "$R" link set r3 up
-ip -n "$H3" addr add 198.18.3.2/24 dev eth0 && ip -n "$H3" link set eth0 up
-ip -n "$H3" route add default via 198.18.3.1
+router_port 3 "$H3" || { fail "etcd: h3's link to the router"; exit 1; }
 in_ns "$H3" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 # ---- etcd: three members on the router ----

@@ -44,9 +44,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkns "$R" && mkns "$H1" || exit 1
-ip link add r1 netns "$R" type veth peer name eth0 netns "$H1"
-ip -n "$R" addr add 198.18.1.1/24 dev r1 && ip -n "$R" link set r1 up
-ip -n "$H1" addr add 198.18.1.2/24 dev eth0 && ip -n "$H1" link set eth0 up
+router_port 1 "$H1" || { fail "etcd-grpc: h1's link to the router"; exit 1; }
 
 # The state, written through the gateway as usual; then the gateway goes.
 etcd_start || { fail "etcd-grpc: etcd did not start: $(tail -3 "$TMP/etcd.log")"; exit 1; }

@@ -48,7 +48,7 @@ docker_host() {
 	ip -n "$OV" link set veth0 master br0 up &&
 	ip -n "$C2" link set eth0 address 02:42:0a:01:00:03 &&
 	ip -n "$C2" addr add 10.1.0.3/24 dev eth0 &&
-	ip -n "$C2" link set eth0 up &&
+	ip -n "$C2" link set eth0 up && links_sync "$OV" veth0 "$C2" eth0 &&
 	docker_vxlan 4789
 }
 

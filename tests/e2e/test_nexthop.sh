@@ -27,6 +27,7 @@ topo_vxnet "$MODE" || { fail "$T: vxnet up and attach"; exit 1; }
 	ip -n "$RB" addr add 198.18.4.1/24 dev rb2 && ip -n "$R" addr add 198.18.4.2/24 dev rbx &&
 	ip -n "$RB" link set rb1 up && ip -n "$RB" link set rb2 up &&
 	ip -n "$H1" link set eth1 up && ip -n "$R" link set rbx up &&
+	links_sync "$RB" rb1 "$H1" eth1 "$RB" rb2 "$R" rbx &&
 	ip netns exec "$RB" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0 &&
 	ip netns exec "$R" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.rbx.rp_filter=0 &&

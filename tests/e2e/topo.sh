@@ -38,6 +38,7 @@ topo_build() {
 	done
 	ip -n "$R" link set r1 up && ip -n "$R" link set r2 up
 	ip -n "$H1" link set eth0 up && ip -n "$H2" link set eth0 up
+	links_sync "$R" r1 "$R" r2 "$H1" eth0 "$H2" eth0 || return 1
 	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$H1" route add default via 198.18.1.1
 	ip -n "$H2" route add default via 198.18.2.1
@@ -102,6 +103,29 @@ topo_networks() {
 	vx1 sync >/dev/null && vx2 sync >/dev/null
 }
 
+# next_ifindex NS: the ifindex the next link made in NS gets (the kernel
+# hands out the one after the last it gave): a probe veth pair's highest, + 1.
+next_ifindex() {
+	local last
+	ip -n "$1" link add xprobea type veth peer name xprobeb || return 1
+	last=$(ip -n "$1" -j link show | jq '[.[] | select(.ifname | startswith("xprobe")) | .ifindex] | max')
+	ip -n "$1" link del xprobea
+	echo $((last + 1))
+}
+# advance_ifindex NS N: the next link made in NS gets ifindex N: pairs of
+# veths until then, the odd one out as a veth whose own end has a fixed index.
+advance_ifindex() {
+	local next n i
+	next=$(next_ifindex "$1") || return 1
+	n=$(($2 - next))
+	[ "$n" -ge 0 ] || { echo "ifindex $next in $1 already past $2" >&2; return 1; }
+	{
+		for ((i = 0; i < n / 2; i++)); do echo "link add x${2}a$i type veth peer name x${2}b$i"; done
+		[ $((n % 2)) = 1 ] && echo "link add x${2}o index 2000000000 type veth peer name x${2}p"
+	} >"$TMP/advance.batch"
+	[ "$n" = 0 ] || ip -n "$1" -batch "$TMP/advance.batch" >/dev/null
+}
+
 # counter HOSTFN NAME: packets of a stat or drop reason from `vxnet stats`;
 # prints nothing and fails, saying why, when stats fails or has no NAME.
 counter() {
@@ -149,6 +173,7 @@ topo_outside() {
 	ip -n "$OUTSIDE" addr add 198.18.100.2/24 dev eth0 &&
 	ip -n "$OUTSIDE" addr add 198.18.100.3/32 dev eth0 &&
 	ip -n "$R" link set r3 up && ip -n "$OUTSIDE" link set eth0 up &&
+	links_sync "$R" r3 "$OUTSIDE" eth0 &&
 	ip -n "$OUTSIDE" route add default via 198.18.100.1 &&
 	ip -n "$R" route add 198.18.100.3/32 dev r3 mtu 1200
 }

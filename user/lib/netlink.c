@@ -164,6 +164,34 @@ int nl_link_set_mac(const char *name, const uint8_t mac[6])
 	return err ? nl_errno(err) : 0;
 }
 
+/* A veth whose two ends are up can send only once the kernel's linkwatch
+ * has taken the carrier change (dev_activate(): until then its queue is
+ * noop_qdisc, which drops). linkwatch may take seconds: it runs behind
+ * RTNL, and postpones an end whose ifindex is its peer's, and the events
+ * of many new links. A getlink of one link takes its pending change at
+ * once (rtnl_getlink: linkwatch_sync_dev), so: this end, then its peer,
+ * in the peer's namespace by the netnsid this end names it with. Best
+ * effort: the change is taken later anyway.
+ */
+static void link_sync_pair(struct nl_sock *sk, int ifindex)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct rtnl_link *link = NULL;
+	struct nl_msg *msg;
+	int32_t nsid;
+
+	if (rtnl_link_get_kernel(sk, ifindex, NULL, &link))
+		return;
+	ifi.ifi_index = rtnl_link_get_link(link);
+	msg = ifi.ifi_index ? nlmsg_alloc_simple(RTM_GETLINK, 0) : NULL;
+	if (msg && !nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) &&
+	    (rtnl_link_get_link_netnsid(link, &nsid) || !nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid)))
+		nl_send_sync(sk, msg); /* frees msg */
+	else
+		nlmsg_free(msg);
+	rtnl_link_put(link);
+}
+
 int nl_link_set_state(int ifindex, int up)
 {
 	struct rtnl_link *link = NULL, *change = rtnl_link_alloc();
@@ -179,6 +207,8 @@ int nl_link_set_state(int ifindex, int up)
 				rtnl_link_unset_flags(change, IFF_UP);
 			err = rtnl_link_change(sk, link, change, 0);
 		}
+		if (!err && up)
+			link_sync_pair(sk, ifindex);
 	}
 	rtnl_link_put(change);
 	rtnl_link_put(link);

@@ -22,7 +22,9 @@ int nl_vxlan_external_create(const char *name, uint16_t port);
 int nl_link_set_up(const char *name);
 /* Sets link name's MAC address (in our namespace). */
 int nl_link_set_mac(const char *name, const uint8_t mac[6]);
-/* Sets link ifindex of our namespace up (1) or down (0). */
+/* Sets link ifindex of our namespace up (1) or down (0). Up: once both
+ * ends of a veth are, it can send when this returns (link_sync_pair).
+ */
 int nl_link_set_state(int ifindex, int up);
 /* Whether a link of that name exists in the namespace netns_fd (-1: ours). */
 int nl_link_exists(int netns_fd, const char *name);
