@@ -32,13 +32,6 @@ both_up() {
 	if [ "$h" = UP ] && [ "$c" = UP ]; then ok "$T: $1: c8's eth0 and h2's $HOST8 are up"
 	else fail "$T: $1: operstate of h2's $HOST8 '$h', of c8's eth0 '$c'"; fi
 }
-# pings FROM TO N: N pings 50 ms apart, at most one lost
-pings() {
-	local got
-	got=$(in_ns "$1" ping -q -c "$3" -i 0.05 -W 1 "$2" 2>&1 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
-	echo "$got/$3 answered"
-	[ "${got:-0}" -ge $(($3 - 1)) ]
-}
 
 N=$(next_ifindex "$H2") && advance_ifindex "$C8" "$N" || fail "$T: make c8 hand out h2's next ifindex"
 check "$T: attach c8" vx2 attach "$C8" blue --ip 10.1.0.8

@@ -37,13 +37,6 @@ ifindex_of() { # ifindex_of NETNS: ifindex of that container's veth on h1
 	ifn=$(jq -r --arg n "h1-$1-blue" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE")
 	ip -n "$H1" -j link show "$ifn" | jq '.[0].ifindex'
 }
-# pings FROM TO N: FROM's container pings TO N times, 50 ms apart; at most one lost
-pings() {
-	local got
-	got=$(in_ns "$1" ping -q -c "$3" -i 0.05 -W 1 "$2" 2>&1 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
-	echo "$got/$3 answered"
-	[ "${got:-0}" -ge $(($3 - 1)) ]
-}
 # refused: h1's drops that a stale copy would cause, summed
 refused() {
 	local a b c

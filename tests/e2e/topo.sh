@@ -19,6 +19,13 @@ vx1() { "$VXNET" --state "$STATE" --pin-dir "$PIN1" -n "$H1" "$@"; }
 vx2() { "$VXNET" --state "$STATE" --pin-dir "$PIN2" -n "$H2" "$@"; }
 vxs() { "$VXNET" --state "$STATE" "$@"; } # state only, no host
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# pings FROM TO N: FROM's container pings TO N times, 50 ms apart; at most one lost
+pings() {
+	local got
+	got=$(in_ns "$1" ping -q -c "$3" -i 0.05 -W 1 "$2" 2>&1 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	echo "$got/$3 answered"
+	[ "${got:-0}" -ge $(($3 - 1)) ]
+}
 
 # topo_build [wire]: namespaces and links; "wire" makes the router send what a
 # real NIC link carries, 1500-byte frames with complete checksums, and the
