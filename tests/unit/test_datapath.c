@@ -890,6 +890,51 @@ static int slot_net_is(const char *name, __u32 c1h, int cpu, __u32 want)
 	return 0;
 }
 
+/* An older build's copy: its program left net_flags (then a pad word) 0,
+ * no VXNET_SLOT_NET_COPIED. One of the current generation (an older
+ * program still running as `vxnet up` swaps programs and bumps) is not
+ * trusted for the egress switch: egress reads networks. c1h's copy on
+ * this CPU made such, networks written without a bump (which would retire
+ * the copy); then networks as it was, with a bump.
+ */
+static int old_copy_cases(__u32 c1h, int cpu, struct tcase *out1, struct tcase *shut1,
+			  const struct vxnet_network *off, const struct vxnet_network *on)
+{
+	__u32 slot = c1h % VXNET_IFACE_SLOTS, vni = VNI;
+	struct vxnet_iface_slot e[ncpus];
+	int failed = 0;
+
+	if (bpf_map__lookup_elem(skel->maps.iface_slots, &slot, sizeof(slot), e, sizeof(e), 0)) {
+		printf("not ok net copies: an older build's copy: read iface_slots: %s\n", strerror(errno));
+		return -1;
+	}
+	if (e[cpu].ifindex != c1h) {
+		printf("not ok net copies: an older build's copy: slot %u on CPU %d holds ifindex %u, not c1h\n",
+		       slot, cpu, e[cpu].ifindex);
+		return -1;
+	}
+	e[cpu].net_flags = 0;
+	if (bpf_map__update_elem(skel->maps.iface_slots, &slot, sizeof(slot), e, sizeof(e), 0) ||
+	    bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), off, sizeof(*off), 0)) {
+		printf("not ok net copies: an older build's copy: write it and egress off: %s\n", strerror(errno));
+		return -1;
+	}
+	shut1->name = "net copies: an older build's copy (no COPIED bit) of the current generation, "
+		      "egress off in networks: c1's frame dropped NO_EGRESS (networks read)";
+	failed |= run_case(shut1) != 0;
+	failed |= slot_net_is("net copies: ... the older build's copy kept, not rewritten", c1h, cpu, 0) != 0;
+	if (bpf_map__update_elem(skel->maps.networks, &vni, sizeof(vni), on, sizeof(*on), 0))
+		printf("not ok net copies: egress on, no bump: %s\n", strerror(errno)), failed = 1;
+	out1->name = "net copies: ... egress on in networks: c1's frame translated";
+	failed |= run_case(out1) != 0;
+	if (net_write(on))
+		printf("not ok net copies: a new generation: %s\n", strerror(errno)), failed = 1;
+	out1->name = "net copies: ... a new generation: c1's frame translated, a copy of this build made";
+	failed |= run_case(out1) != 0;
+	failed |= slot_net_is("net copies: ... c1h's copy carries COPIED again", c1h, cpu, VXNET_SLOT_NET_COPIED) != 0;
+	return failed;
+}
+
 /* The network's egress switch in iface_slots' copies (net_flags, so that
  * egress needs no networks lookup): copied with the veth's record, and
  * the next packet follows a change to networks (egress off, on, the
@@ -971,6 +1016,7 @@ static int net_copy_cases(__u32 c1h)
 		printf("not ok net copies: put the network back: %s\n", strerror(errno)), failed = 1;
 	out1.name = "net copies: the network's entry back: c1's next frame translated";
 	failed |= run_case(&out1) != 0;
+	failed |= old_copy_cases(c1h, cpu, &out1, &shut1, &off, &net);
 
 	/* c9h shares c1h's slot, which c1h holds: no copy, networks read */
 	if (sh("ip link add c9h index %u type veth peer name c9", c9h) || iface_write(c9h, &ifc9)) {
