@@ -221,7 +221,7 @@ rm -f "$TMP/bad.log"
 ip netns exec "$R" /usr/bin/python3 "$(dirname "$0")/grpc_answer.py" 198.18.1.1 2479 --http1 198.18.1.1:2379 >"$TMP/bad.log" 2>&1 &
 BAD_PID=$!
 wait_for 10 grep -q ready "$TMP/bad.log" || fail "etcd-grpc: the HTTP/1.1 relay did not start: $(tr '\n' '|' <"$TMP/bad.log")"
-vxbad agent >"$TMP/agent2.log" 2>&1 &
+vxbad agent --metrics-listen 198.18.1.2:9417 >"$TMP/agent2.log" 2>&1 &
 A2=$!
 etcdctl_ put /vxnet/endpoints/e6 '{"name":"e6","network":"blue","node":"h2","ip":"10.1.0.16","mac":"02:42:0a:01:00:10"}' >/dev/null
 wait_for 10 grep -q 'synced at revision' "$TMP/agent2.log"
@@ -231,5 +231,9 @@ if wait_for 10 map_has_ip "$PIN1" 10.1.0.17 &&
 	! grep -q warning "$TMP/agent2.log"; then
 	ok "etcd-grpc: a member without gRPC: the agent watches through the gateway, says so, and a put reaches its map"
 else fail "etcd-grpc: gateway fallback: $(tail -3 "$TMP/agent2.log" | tr '\n' '|')"; fi
+transport() { ip netns exec "$R" curl -sf --max-time 5 http://198.18.1.2:9417/metrics >"$TMP/a2.prom" &&
+	grep -qxF "vxnet_agent_watch_transport{transport=\"$1\"} 1" "$TMP/a2.prom"; }
+if wait_for 5 transport gateway; then ok "etcd-grpc: ... and its /metrics says so: vxnet_agent_watch_transport{transport=\"gateway\"} 1"
+else fail "etcd-grpc: the gateway agent's transport metric: $(grep '^vxnet_agent_watch' "$TMP/a2.prom" | tr '\n' '|')"; fi
 fake_stop
 finish

@@ -71,6 +71,10 @@ if grep -qE '^vxnet_agent_full_syncs_total\{cause="start"\} 1$' "$TMP/a.prom" &&
 else
 	fail "metrics: agent families: $(grep '^vxnet_agent' "$TMP/a.prom" | head -8 | tr '\n' '|')"
 fi
+has1() { scrape >"$TMP/a1.prom" && grep -qxF "$1" "$TMP/a1.prom"; }
+if wait_for 10 has1 'vxnet_agent_watch_transport{transport="inotify"} 1'; then
+	ok "metrics: h1's agent follows the state file over inotify (vxnet_agent_watch_transport)"
+else fail "metrics: h1's watch transport: $(grep '^vxnet_agent_watch' "$TMP/a1.prom" | tr '\n' '|')"; fi
 code=$(in_ns "$R" curl -s -o /dev/null -w '%{http_code}' "http://198.18.1.2:$MPORT/nope")
 [ "$code" = 404 ] && ok "metrics: another path is 404" || fail "metrics: /nope answered $code"
 
@@ -234,6 +238,9 @@ if wait_for 10 has2 'vxnet_agent_records_rejected_total{kind="endpoint"} 2' &&
 else
 	fail "metrics: h2's agent counters: $(grep -E '^vxnet_agent_(records|changes)' "$TMP/b.prom" | tr '\n' '|') $(tails 3 "$TMP/agent2.log")"
 fi
+if wait_for 10 has2 'vxnet_agent_watch_transport{transport="grpc"} 1'; then
+	ok "metrics: h2's agent watches etcd over gRPC (vxnet_agent_watch_transport)"
+else fail "metrics: h2's watch transport: $(grep '^vxnet_agent_watch' "$TMP/b.prom" | tr '\n' '|')"; fi
 if promtool check metrics <"$TMP/b.prom" >"$TMP/lint" 2>&1; then ok "metrics: h2's /metrics passes promtool check metrics"
 else fail "metrics: h2 promtool: $(head -5 "$TMP/lint" | tr '\n' '|')"; fi
 stop_pid 5 "$A2"; A2=

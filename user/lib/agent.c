@@ -64,6 +64,7 @@ static int should_stop(void *arg)
 
 	if (*a->o->stop || a->resync)
 		return 1;
+	metrics_agent_transport(store_transport(a->o->store));
 	now = now_ms();
 	if (a->o->resync && now >= a->sync_due) {
 		a->resync = RESYNC_TIMER;

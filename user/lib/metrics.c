@@ -616,6 +616,7 @@ static struct {
 	struct timespec last_sync; /* CLOCK_MONOTONIC; 0: none yet */
 	double last_sync_epoch;
 	unsigned long long reconnects, rejected[3];
+	char transport[16];        /* "": not watching yet */
 	struct ep_label *eps;      /* this host's endpoints as of the last sync */
 	size_t neps;
 } agent = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -676,6 +677,18 @@ void metrics_agent_reconnect(void)
 	pthread_mutex_unlock(&agent.lock);
 }
 
+void metrics_agent_transport(const char *transport)
+{
+	if (!transport)
+		transport = "";
+	/* the agent's thread is the one writer: it may read without the lock */
+	if (!strcmp(agent.transport, transport))
+		return;
+	pthread_mutex_lock(&agent.lock);
+	snprintf(agent.transport, sizeof(agent.transport), "%s", transport);
+	pthread_mutex_unlock(&agent.lock);
+}
+
 void metrics_agent_rejected_n(enum vx_rec_kind kind, size_t n)
 {
 	pthread_mutex_lock(&agent.lock);
@@ -719,6 +732,11 @@ void metrics_write_agent(FILE *f)
 	family(f, "vxnet_agent_watch_reconnects_total", "counter",
 	       "Times the store's watch failed or fell behind and the agent listed again.");
 	sample_u64(f, "vxnet_agent_watch_reconnects_total", NULL, agent.reconnects);
+	if (agent.transport[0]) {
+		family(f, "vxnet_agent_watch_transport", "gauge",
+		       "1 for what the agent's store watch runs over: inotify, grpc, or gateway where etcd does not answer gRPC.");
+		sample_u64(f, "vxnet_agent_watch_transport", (const char *[]){ "transport", agent.transport, NULL }, 1);
+	}
 	family(f, "vxnet_agent_records_rejected_total", "counter",
 	       "Store records the agent left out because validation refused them.");
 	for (int k = 0; k < 3; k++)

@@ -61,6 +61,8 @@ void metrics_agent_revision(int64_t rev);
 void metrics_agent_change(enum vx_rec_kind kind, int deleted);
 void metrics_agent_full_sync(enum metrics_sync_cause cause, double seconds);
 void metrics_agent_reconnect(void);
+/* What the store's watch runs over now (store_transport), or NULL. */
+void metrics_agent_transport(const char *transport);
 /* n records of kind left out by validation (the etcd store's list and
  * watch; every list counts the records it leaves out again).
  */

@@ -56,6 +56,10 @@ struct vx_store_ops {
 		     int (*stop)(void *arg), void *arg);
 	/* Why the last list or watch failed, in one line. */
 	const char *(*error)(struct vx_store *s);
+	/* What the watch follows the store over ("inotify"; "grpc", or
+	 * "gateway" where etcd does not answer gRPC), NULL before any watch.
+	 */
+	const char *(*transport)(struct vx_store *s);
 };
 
 struct vx_store {
@@ -127,6 +131,11 @@ static inline int store_watch(struct vx_store *s, int64_t rev, vx_watch_fn fn,
 static inline const char *store_error(struct vx_store *s)
 {
 	return s->ops->error(s);
+}
+
+static inline const char *store_transport(struct vx_store *s)
+{
+	return s->ops->transport(s);
 }
 
 static inline void store_close(struct vx_store *s)

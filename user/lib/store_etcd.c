@@ -963,6 +963,13 @@ static const char *etcd_error(struct vx_store *s)
 	return ((struct etcd *)s)->h.err;
 }
 
+static const char *etcd_transport(struct vx_store *s)
+{
+	enum watch_via via = ((struct etcd *)s)->via;
+
+	return via == VIA_GRPC ? "grpc" : via == VIA_GATEWAY ? "gateway" : NULL;
+}
+
 static void etcd_close(struct vx_store *s)
 {
 	struct etcd *e = (struct etcd *)s;
@@ -980,6 +987,7 @@ static const struct vx_store_ops etcd_ops = {
 	.list = etcd_list,
 	.watch = etcd_watch,
 	.error = etcd_error,
+	.transport = etcd_transport,
 };
 
 int store_etcd_open(const char *url, const struct vx_store_opts *o, struct vx_store **out)

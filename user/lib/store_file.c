@@ -502,6 +502,12 @@ static const char *file_error(struct vx_store *s)
 	return ((struct file_store *)s)->err;
 }
 
+static const char *file_transport(struct vx_store *s)
+{
+	(void)s;
+	return "inotify";
+}
+
 static void file_close(struct vx_store *s)
 {
 	struct file_store *f = (struct file_store *)s;
@@ -518,6 +524,7 @@ static const struct vx_store_ops file_ops = {
 	.list = file_list,
 	.watch = file_watch,
 	.error = file_error,
+	.transport = file_transport,
 };
 
 /* url: "file:PATH" or a plain PATH. */
