@@ -67,6 +67,8 @@ function cost_ratio(pa, pb,    r, a, b, rl) {
 	CR = MED
 	return sprintf("%.2f× (%.2f–%.2f)", MED, MIN, MAX)
 }
+# floor_of(P): the floor program of the hook of P
+function floor_of(p) { return p == "xdp-decap" || p == "floor-xdp" ? "floor-xdp" : "floor-tc" }
 { k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4; vals[k] = vals[k] " " $6; if ($1 == "cp") cpv[$2, $5] = cpv[$2, $5] " " $6
   if ($1 == "cost") { crv[$2, $5] = $6; if ($5 + 0 > ncost) ncost = $5 + 0 }
   if ($1 == "dp") { rv[$2, $3, $4, $5] = $6; if ($5 + 0 > nround) nround = $5 + 0 } }
@@ -214,13 +216,11 @@ END {
 	fx["egress"] = "from_container: 138 B TCP c1 -> 198.18.2.10 outside, translated (flow known)"
 	fx["egress-reply"] = "tc_decap: the answer to its NAT port, translated back to c1"
 	fx["published-in"] = "tc_decap: a client TCP segment to published 8080 -> c1:80 here"
-	ftc = med("cost" SUBSEP "floor-tc" SUBSEP "-" SUBSEP "ns")
-	fxdp = med("cost" SUBSEP "floor-xdp" SUBSEP "-" SUBSEP "ns")
 	for (i = 1; i <= nc; i++) {
 		k = "cost" SUBSEP C[i] SUBSEP "-" SUBSEP "ns"
-		v = med(k); fl = C[i] == "xdp-decap" || C[i] == "floor-xdp" ? fxdp : ftc
+		v = med(k); fl = med("cost" SUBSEP floor_of(C[i]) SUBSEP "-" SUBSEP "ns")
 		if (C[i] == "floor-tc-repeat") { r = "–"; ab = "–" }
-		else { r = cost_ratio(C[i], C[i] == "xdp-decap" || C[i] == "floor-xdp" ? "floor-xdp" : "floor-tc"); ab = v == "" ? "–" : sprintf("%.0f", v - fl) }
+		else { r = cost_ratio(C[i], floor_of(C[i])); ab = v == "" ? "–" : sprintf("%.0f", v - fl) }
 		print "| " C[i] " | " fx[C[i]] " | " cell(k) " | " r " | " ab " |"
 		if (C[i] !~ /floor/) printf "%s %s %s\n", C[i], v, (v == "" ? 0 : v - fl) > (dat "/cost.dat")
 	}
@@ -273,7 +273,7 @@ END {
 	printf "| map writes alone (batched) ≥ 20× faster | %s (%.3f s vs %.1f s) | same | %s |\n", ratio(kt, b), b, kt, (b > 0 && kt / b >= 20) ? "yes" : "**no**"
 	for (i = 1; i <= nc; i++) {
 		if (C[i] ~ /floor/) continue
-		r = cost_ratio(C[i], C[i] == "xdp-decap" ? "floor-xdp" : "floor-tc")
+		r = cost_ratio(C[i], floor_of(C[i]))
 		printf "| BPF %s ≤ 3× floor (per-round median) | %s | | %s |\n", C[i], r, (CR != "" && CR <= 3) ? "yes" : "**no**"
 	}
 }

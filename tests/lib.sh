@@ -70,9 +70,6 @@ is_count() {
 	for v in "$@"; do case $v in '' | *[!0-9]*) echo "not a count: '$v'" >&2; return 1 ;; esac; done
 }
 
-# BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
-# pin, not a map) or prints entries without BTF-formatted keys: a check for
-# "not in the map" can never pass because nothing could be read.
 # links_sync NS DEV [NS DEV]...: a getlink of each link, which makes the
 # kernel take its carrier change now. After both ends of a veth are up,
 # linkwatch may take a second or more over it (always about a second when
@@ -106,6 +103,9 @@ pki_sign() {
 	openssl x509 -req -in "$1/$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial \
 		-days 1 -extfile "$1/$2.ext" -out "$1/$2.pem" 2>>"$1/log"
 }
+# BPF maps. Each helper fails, saying why on stderr, when bpftool fails (wrong
+# pin, not a map) or prints entries without BTF-formatted keys: a check for
+# "not in the map" can never pass because nothing could be read.
 # json_strict: JSON on stdin, printed back; fails, saying which key of which
 # object, on a key "" or a key twice in one object (jq would keep only the
 # last of those). bpftool names an anonymous struct or union member "".

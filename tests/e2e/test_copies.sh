@@ -44,6 +44,25 @@ refused() {
 	echo $((a + b + c))
 }
 gen() { vx1 map dump gens -j | jq --arg m "$1" '.[] | select(.key.map == $m) | .value.generation'; }
+# gen_moved MAP G0 G1 WHAT: MAP's generation went from G0 (read before WHAT) to G1 > G0
+gen_moved() {
+	if is_count "$2" "$3" 2>/dev/null && [ "$3" -gt "$2" ]; then ok "$T: $4 moved the $1 generation ($2 -> $3)"
+	else fail "$T: $1 generation '$2' -> '$3' across $4"; fi
+}
+# flow FROM TO SECONDS FILE: FROM pings TO every 20 ms for SECONDS in the
+# background, its summary into $TMP/FILE; returns a second later
+flow() {
+	in_ns "$1" ping -q -i 0.02 -w "$3" "$2" >"$TMP/$4" 2>&1 &
+	PING_PID=$!
+	sleep 1
+}
+# flow_end FILE: waits for the flow; sets sent and got (replies) from its summary
+flow_end() {
+	wait "$PING_PID"
+	PING_PID=
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$TMP/$1")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/$1")
+}
 
 X=$(ifindex_of "$C1")
 check "$T: c1 (veth ifindex $X) pings c2" pings "$C1" 10.1.0.3 5
@@ -64,9 +83,7 @@ else fail "$T: sharing a slot: h1's spoof/unknown-iface drops went from $refused
 
 # ---- c1 detached and attached again (new veth, new MAC) while c2 pings c7 ----
 g0=$(gen ifaces)
-in_ns "$C2" ping -q -i 0.02 -w 6 10.1.0.7 >"$TMP/flow" 2>&1 &
-PING_PID=$!
-sleep 1
+flow "$C2" 10.1.0.7 6 flow
 check "$T: detach c1 under c2's flow to c7" vx1 detach "$C1" blue
 vx2 sync >/dev/null
 sleep 0.5
@@ -76,10 +93,7 @@ check "$T: h2 syncs (c1's new MAC)" vx2 sync
 ip -n "$C2" neigh flush to 10.1.0.2
 X1=$(ifindex_of "$C1")
 check "$T: the new c1 (veth ifindex $X1) pings c2" pings "$C1" 10.1.0.3 5
-wait "$PING_PID"
-PING_PID=
-sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$TMP/flow")
-got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow")
+flow_end flow
 if is_count "$sent" 2>/dev/null && is_count "$got" 2>/dev/null && [ "$sent" -ge 150 ] &&
    [ $((got * 100)) -ge $((sent * 97)) ]; then
 	ok "$T: c2's flow to c7 through c1's detach and attach: $got of $sent answered"
@@ -89,9 +103,7 @@ fi
 if [ "$(refused)" = "$refused0" ]; then ok "$T: through the detach and attach: no spoofed-ip, spoofed-mac or unknown-iface drop on h1"
 else fail "$T: h1's spoof/unknown-iface drops went from $refused0 to $(refused)"; fi
 g1=$(gen ifaces)
-if is_count "$g0" 2>/dev/null && is_count "$g1" 2>/dev/null && [ "$g1" -gt "$g0" ]; then
-	ok "$T: vxnet map dump gens: the ifaces generation moved ($g0 -> $g1)"
-else fail "$T: ifaces generation '$g0' -> '$g1'"; fi
+gen_moved ifaces "$g0" "$g1" "c1's detach and attach (vxnet map dump gens)"
 stale=$(vx1 map dump iface_slots -j | jq --argjson x "$X" --argjson g "$g1" '[.[] | select(.value.ifindex == $x and .value.generation >= $g)] | length')
 if [ "$stale" = 0 ]; then ok "$T: vxnet map dump iface_slots: no slot holds c1's old veth ($X) at the current generation"
 else fail "$T: $stale slots hold c1's old veth $X at generation $g1"; fi
@@ -102,16 +114,12 @@ else fail "$T: no iface_slots copy of c7 (ifindex $X7): $(vx1 map dump iface_slo
 
 # ---- c2's endpoints record on h1 changes under traffic: c2 moves to 10.1.0.30 ----
 check "$T: c1 pings c2 at 10.1.0.3 (h1 copies c2's record)" pings "$C1" 10.1.0.3 3
-in_ns "$C1" ping -q -i 0.02 -w 6 10.1.0.30 >"$TMP/flow2" 2>&1 &
-PING_PID=$!
-sleep 1
+flow "$C1" 10.1.0.30 6 flow2
 g2=$(gen endpoints)
 check "$T: detach c2 on h2" vx2 detach "$C2" blue
 check "$T: attach c2 again at 10.1.0.30" vx2 attach "$C2" blue --ip 10.1.0.30
 check "$T: h1 syncs (c2's record at 10.1.0.30, none at 10.1.0.3)" vx1 sync
-wait "$PING_PID"
-PING_PID=
-got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow2")
+flow_end flow2
 if is_count "$got" 2>/dev/null && [ "$got" -ge 50 ]; then ok "$T: c1's flow to 10.1.0.30 answered once c2 moved there ($got replies)"
 else fail "$T: c1's flow to 10.1.0.30: $(tr '\n' ' ' <"$TMP/flow2")"; fi
 check "$T: c1 pings c2 at 10.1.0.30" pings "$C1" 10.1.0.30 3
@@ -126,9 +134,7 @@ n1=$(counter vx1 no-endpoint)
 if is_count "$n0" 2>/dev/null && is_count "$n1" 2>/dev/null && [ "$n1" -ge $((n0 + 2)) ]; then
 	ok "$T: ... h1 drops it as no-endpoint ($n0 -> $n1), not sent to c2's old record"
 else fail "$T: no-endpoint on h1 $n0 -> $n1"; fi
-g3=$(gen endpoints)
-if is_count "$g3" 2>/dev/null && [ "$g3" -gt "$g2" ]; then ok "$T: the endpoints generation moved ($g2 -> $g3)"
-else fail "$T: endpoints generation '$g2' -> '$g3'"; fi
+gen_moved endpoints "$g2" "$(gen endpoints)" "c2's move to 10.1.0.30"
 
 # switched WHAT STOPS STARTS: in the second after a sync under c1's flow,
 # h1's counter STOPS moved by at most 2 and STARTS by at least 20 (the flow
@@ -160,23 +166,17 @@ check "$T: c1 pings the outside server 198.18.100.2 (egress)" pings "$C1" 198.18
 n=$(egress_copies "$X1" true)
 if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump iface_slots: c1's copy carries blue's egress on"
 else fail "$T: no copy of c1 (ifindex $X1) with egress on: $(vx1 map dump iface_slots 2>&1 | head -3 | tr '\n' '|')"; fi
-in_ns "$C1" ping -q -i 0.02 -w 6 198.18.100.2 >"$TMP/flow3" 2>&1 &
-PING_PID=$!
-sleep 1
+flow "$C1" 198.18.100.2 6 flow3
 g4=$(gen ifaces)
 check "$T: blue's egress off in the state, h1 syncs, under c1's flow" egress_set false
 switched "egress off" egress no-egress
-g5=$(gen ifaces)
-if is_count "$g4" "$g5" 2>/dev/null && [ "$g5" -gt "$g4" ]; then ok "$T: the network's change moved the ifaces generation ($g4 -> $g5)"
-else fail "$T: ifaces generation '$g4' -> '$g5' across blue's egress change"; fi
+gen_moved ifaces "$g4" "$(gen ifaces)" "blue's egress change"
 n=$(egress_copies "$X1" false)
 if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump iface_slots: c1's copy now carries egress off"
 else fail "$T: no copy of c1 (ifindex $X1) with egress off: $(vx1 map dump iface_slots 2>&1 | head -3 | tr '\n' '|')"; fi
 check "$T: blue's egress on again in the state, h1 syncs" egress_set true
 switched "egress on" no-egress egress
-wait "$PING_PID"
-PING_PID=
-got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/flow3")
+flow_end flow3
 if is_count "$got" 2>/dev/null && [ "$got" -ge 50 ]; then ok "$T: c1's flow answered before and after egress was off ($got replies)"
 else fail "$T: c1's flow to the outside server: $(tr '\n' ' ' <"$TMP/flow3")"; fi
 
@@ -187,20 +187,15 @@ check "$T: c1 pings 10.200.0.2 outside (egress)" pings "$C1" 10.200.0.2 3
 n=$(vx1 map dump ep_cache -j | jq '[.[] | select(.value.ip == "10.200.0.2" and .value.subnet == "outside")] | length')
 if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump ep_cache: h1's copy of 10.200.0.2: no endpoint, outside every subnet"
 else fail "$T: no ep_cache copy of 10.200.0.2 outside: $(vx1 map dump ep_cache 2>&1 | grep 10.200 | head -2 | tr '\n' '|')"; fi
-in_ns "$C1" ping -q -i 0.02 -w 4 10.200.0.2 >"$TMP/flow4" 2>&1 &
-PING_PID=$!
-sleep 1
+flow "$C1" 10.200.0.2 4 flow4
 g6=$(gen endpoints)
 jq '(.networks[] | select(.name == "blue")).subnets[0].subnet = "10.0.0.0/8"' "$STATE" >"$TMP/state.new" &&
 	mv "$TMP/state.new" "$STATE"
 check "$T: blue's 10.1.0.0/24 widened to 10.0.0.0/8 in the state, h1 syncs, under c1's flow" vx1 sync
 switched "10.200.0.2 in blue's subnet" egress no-endpoint
-g7=$(gen endpoints)
-if is_count "$g6" "$g7" 2>/dev/null && [ "$g7" -gt "$g6" ]; then ok "$T: the subnet moved the endpoints generation ($g6 -> $g7)"
-else fail "$T: endpoints generation '$g6' -> '$g7' across the subnet's change"; fi
+gen_moved endpoints "$g6" "$(gen endpoints)" "the subnet's change"
 n=$(vx1 map dump ep_cache -j | jq '[.[] | select(.value.ip == "10.200.0.2" and .value.subnet == "inside")] | length')
 if [ "${n:-0}" -gt 0 ]; then ok "$T: vxnet map dump ep_cache: h1's copy of 10.200.0.2 now says inside a subnet"
 else fail "$T: no ep_cache copy of 10.200.0.2 inside: $(vx1 map dump ep_cache 2>&1 | grep 10.200 | head -2 | tr '\n' '|')"; fi
-wait "$PING_PID"
-PING_PID=
+flow_end flow4
 finish
