@@ -23,6 +23,9 @@
 # 23790..23790+K-1; agent n lists and watches through proxy (n-1) % K, the
 # W streams (WATCH=grpc) spread over the K proxies, so that etcd serves
 # about K watchers and the proxies the 1 000.
+# ETCD_CPUS=LIST: etcd's threads on those CPUs only (taskset -a -c LIST),
+# to see how its fan-out scales with cores. PERF=FILE: `perf record -a -g`
+# of the whole machine during the writes, into FILE.
 # M=0: no load part (bench/etcd_load.sh measures the load in rounds).
 #
 #   h1 (agent)          h2 (agent)          h3 (agent)
@@ -45,11 +48,11 @@ source "$(dirname "$0")/etcd_lib.sh"
 N=${1:-1000} M=${2:-100000} W=${3:-0} MS=${4:-2} WATCH=${WATCH:-gateway} WNICE=${WNICE:-0} WCLIENT=${WCLIENT:-py} PROXY=${PROXY:-0} WPER=${WPER:-100}
 H3=${P}h3 HW=${P}hw HP=${P}hp
 declare -A AG
-WPID= PPIDS=
+WPID= PPIDS= PERFPID=
 WPORTS=2379 WHOST=198.18.1.1
 
 cleanup() {
-	etcd_bench_cleanup "${AG[*]} $WPID $PPIDS" 3
+	etcd_bench_cleanup "${AG[*]} $WPID $PPIDS $PERFPID" 3
 	topo_cleanup
 }
 trap cleanup EXIT
@@ -75,6 +78,7 @@ if [ "$W" -gt 0 ]; then
 fi
 
 etcd_up || { echo "bench: etcd did not start: $(tail -2 "$TMP/etcd.log")"; exit 1; }
+[ -n "${ETCD_CPUS:-}" ] && { taskset -a -p -c "$ETCD_CPUS" "$EPID" >/dev/null || exit 1; }
 if [ "$PROXY" -gt 0 ]; then
 	mkns "$HP" || exit 1
 	router_port 5 "$HP" || exit 1
@@ -121,7 +125,13 @@ cpu() { # cpu PID...: CPU seconds used so far, summed
 	awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
 }
 c0=("$(cpu "$EPID")" "$(cpu ${WPID:-})" "$(cpu "${AG[@]}")" "$(cpu $PPIDS)")
+if [ -n "${PERF:-}" ]; then
+	perf record -a -g -F 2000 -o "$PERF" >"$TMP/perf.log" 2>&1 &
+	PERFPID=$!
+	sleep 0.5
+fi
 in_ns "$R" python3 "$WRITER" one "$N" "$MS" >"$TMP/writes" || exit 1
+[ -n "$PERFPID" ] && { kill -INT "$PERFPID"; wait "$PERFPID"; PERFPID=; }
 for n in 1 2 3; do wait_line "$TMP/agent$n.log" "endpoint b$((200000 + N - 1)) put" 10 || echo "bench: agent $n missed changes"; done
 awk '
 FILENAME ~ /writes$/ { w[$1] = $2; next }
