@@ -10,7 +10,9 @@
 # e.g. --tests "lat-same udp" for more rounds of two figures; the full
 # `make bench` uses none of them. --paths also takes vxnet-tc-mon,
 # vxnet-tc-trace, vxnet-xdp-mon, vxnet-xdp-trace: vxnet-tc / vxnet-xdp with
-# `vxnet monitor` [--trace] listening on both hosts, issue 14.)
+# `vxnet monitor` [--trace] listening on both hosts, issue 14; and
+# tc-floor, the least a TC VXLAN overlay does on this underlay
+# (bench/tc_floor.bpf.c), issue 16.)
 #
 # Five topologies of the same shape (bench/topo.sh): two hosts on separate L2
 # segments joined by a router, one container per host; and three egress

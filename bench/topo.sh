@@ -18,6 +18,12 @@
 #                 vxnet-tc / vxnet-xdp with `vxnet monitor` (-mon: drops;
 #                 -trace: --trace) listening on both hosts, output to
 #                 /dev/null; not in the default PATHS (bench/run.sh --paths).
+#   tc-floor      the least a TC VXLAN overlay does here (issue 16): c1
+#                 and c2 on veths as vxnet attaches them, static neighbours
+#                 for each other, and bench/tc_floor.bpf.c (encap with
+#                 everything compiled in, decap of every VXLAN frame; no
+#                 lookup, check or counter) on each host's veth and eth0;
+#                 not in the default PATHS.
 #
 # Two egress paths (issue 13): c1 on h1 to a server outside every overlay,
 # in a namespace "out" behind the router (r3 198.18.100.1/24, out's eth0
@@ -71,7 +77,7 @@ PUB_TCP="5201 11110 11111" PUB_UDP=5201 # what c2 publishes on the published pat
 tag_of() {
 	case $1 in
 	underlay) echo u ;; routed) echo r ;; kernel-vxlan) echo k ;;
-	vxnet-xdp) echo x ;; vxnet-tc) echo t ;;
+	vxnet-xdp) echo x ;; vxnet-tc) echo t ;; tc-floor) echo f ;;
 	vxnet-xdp-mon) echo xm ;; vxnet-xdp-trace) echo xt ;;
 	vxnet-tc-mon) echo tm ;; vxnet-tc-trace) echo tt ;;
 	egress-host) echo h ;; egress-gwbridge) echo g ;; egress-vxnet) echo e ;;
@@ -243,6 +249,40 @@ vxnet_build() {
 	vxnet_sync "$path" "h1 h2"
 }
 
+# link_attr NS DEV FIELD: a field of DEV's `ip -j link show` (address, ifindex)
+link_attr() { ip -n "$1" -j link show "$2" | jq -r ".[0].$3"; }
+
+# floor_build: the tc-floor path. Each host's programs are compiled for it
+# (addresses, MACs, ifindexes) and loaded with bpftool, pinned under
+# /sys/fs/bpf/<h's namespace>.
+floor_build() {
+	local path=tc-floor i h c r mac pin obj
+	r=$(ns $path r)
+	for i in 1 2; do
+		h=$(ns $path h$i) c=$(ns $path c$i) mac=02:42:0a:01:00:0$((i + 1))
+		mkns "$c" || return 1
+		no_ipv6 "$c"
+		ip -n "$h" link add c$i type veth peer name eth0 netns "$c" &&
+		ip -n "$c" link set eth0 mtu 1450 address $mac &&
+		ip -n "$c" addr add 10.1.0.$((i + 1))/24 dev eth0 &&
+		ip -n "$c" neigh add 10.1.0.$((4 - i)) lladdr 02:42:0a:01:00:0$((4 - i)) dev eth0 nud permanent &&
+		ip -n "$c" link set eth0 up && ip -n "$h" link set c$i up || return 1
+		obj=$TMP/tc_floor_h$i.o pin=/sys/fs/bpf/$h
+		"${CLANG:-clang}" -g -O2 -target bpf -Wall -Werror \
+			-I"$TOP/vmlinux" -I"$TOP/include" -I"$TOP/bpf" \
+			-DFLOOR_LOCAL=0xc612$(printf %02x $i)02 -DFLOOR_REMOTE=0xc612$(printf %02x $((3 - i)))02 \
+			"-DFLOOR_SMAC={0x$(link_attr "$h" eth0 address | sed 's/:/,0x/g')}" \
+			"-DFLOOR_DMAC={0x$(link_attr "$r" r$i address | sed 's/:/,0x/g')}" \
+			-DFLOOR_UNDERLAY="$(link_attr "$h" eth0 ifindex)" -DFLOOR_VETH="$(link_attr "$h" c$i ifindex)" \
+			-DFLOOR_VNI=4096 -c "$TOP/bench/tc_floor.bpf.c" -o "$obj" &&
+			bpftool prog loadall "$obj" "$pin" || return 1
+		ip netns exec "$h" tc qdisc add dev c$i clsact &&
+		nsenter --net="/run/netns/$h" tc filter add dev c$i ingress bpf da object-pinned "$pin/floor_encap" &&
+		ip netns exec "$h" tc qdisc add dev eth0 clsact &&
+		nsenter --net="/run/netns/$h" tc filter add dev eth0 ingress bpf da object-pinned "$pin/floor_decap" || return 1
+	done
+}
+
 # monitor_start PATH [--trace]: `vxnet monitor` on h1 and h2 of PATH, in the
 # background until paths_cleanup; waits until both hosts' monitor map has
 # its flags set.
@@ -359,6 +399,7 @@ path_build() {
 	kernel-vxlan) kvxlan_build ;;
 	vxnet-xdp) vxnet_build "$path" xdp ;;
 	vxnet-tc) vxnet_build "$path" tc ;;
+	tc-floor) floor_build ;;
 	vxnet-xdp-mon) vxnet_build "$path" xdp && monitor_start "$path" ;;
 	vxnet-xdp-trace) vxnet_build "$path" xdp && monitor_start "$path" --trace ;;
 	vxnet-tc-mon) vxnet_build "$path" tc && monitor_start "$path" ;;
@@ -379,9 +420,9 @@ paths_cleanup() {
 		for pid in $(cat "$TMP/monitor.pids"); do wait "$pid" 2>/dev/null; done
 		rm -f "$TMP/monitor.pids"
 	fi
-	for path in vxnet-xdp vxnet-tc vxnet-xdp-mon vxnet-xdp-trace vxnet-tc-mon vxnet-tc-trace egress-vxnet published-remote published-local; do
+	for path in vxnet-xdp vxnet-tc vxnet-xdp-mon vxnet-xdp-trace vxnet-tc-mon vxnet-tc-trace egress-vxnet published-remote published-local tc-floor; do
 		for h in h1 h2; do
-			[ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
+			[ "$path" != tc-floor ] && [ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
 			rm -rf "/sys/fs/bpf/$(ns "$path" "$h")"
 		done
 	done
