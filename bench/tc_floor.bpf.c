@@ -19,6 +19,8 @@
  *                as tc_decap_to does it (bpf_skb_adjust_room,
  *                bpf_skb_store_bytes of the inner MACs,
  *                bpf_redirect_peer).
+ * floor_build also gives each host a VXLAN device on port 4789, as vxnet's
+ * GRO device, so that the underlay's GRO merges VXLAN in wire mode.
  * Not safe for anything but the bench: it trusts every frame.
  */
 #include <vmlinux.h>
