@@ -33,12 +33,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define BPF_F_ADJ_ROOM_ENCAP_L2(len) \
-	(((__u64)(len) & BPF_ADJ_ROOM_ENCAP_L2_MASK) << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)
-#define FLOOR_ENCAP_FLAGS                                                     \
-	(BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP |          \
-	 BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN) |     \
-	 BPF_F_ADJ_ROOM_FIXED_GSO)
 #define FLOOR_SPORT 49152
 #define FLOOR_PORT 4789
 
@@ -52,7 +46,7 @@ int floor_encap(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, 0, &h.inner, ETH_HLEN) ||
 	    h.inner.h_proto != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
-	if (bpf_skb_adjust_room(skb, VXNET_ENCAP_LEN, BPF_ADJ_ROOM_MAC, FLOOR_ENCAP_FLAGS))
+	if (bpf_skb_adjust_room(skb, VXNET_ENCAP_LEN, BPF_ADJ_ROOM_MAC, VXNET_ENCAP_FLAGS))
 		return TC_ACT_SHOT;
 	len = skb->len;
 	__builtin_memcpy(h.eth.h_dest, dmac, ETH_ALEN);

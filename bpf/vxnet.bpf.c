@@ -39,25 +39,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define BPF_F_ADJ_ROOM_ENCAP_L2(len) \
-	(((__u64)(len) & BPF_ADJ_ROOM_ENCAP_L2_MASK) << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)
-
-/* Outer IPv4/UDP/VXLAN plus the inner eth, inserted after the outer eth. The
- * encap flags set the inner header offsets and the GSO type
- * (SKB_GSO_UDP_TUNNEL) so that TSO/GSO keeps working on the outer packet.
- * FIXED_GSO keeps gso_size, the inner segment's payload: segmentation
- * repeats the outer headers on every segment, so segments keep the size the
- * sender chose, which container_ipv4 has checked against the network MTU
- * (underlay - 50). Without it bpf_skb_net_grow (net/core/filter.c) takes the
- * 50 bytes off gso_size, so TCP sends 50 bytes less per segment than its MSS,
- * and refuses UDP GSO (SKB_GSO_UDP_L4: gso_size delimits the datagrams) with
- * -ENOTSUPP.
- */
-#define VXNET_ENCAP_FLAGS                                                     \
-	(BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP |          \
-	 BPF_F_ADJ_ROOM_ENCAP_L2_ETH | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN) |     \
-	 BPF_F_ADJ_ROOM_FIXED_GSO)
-
 /* Longest header chain decap reads: eth, IPv4 with options, UDP, VXLAN,
  * inner eth, IPv4 with options and ports (of a published flow).
  */
