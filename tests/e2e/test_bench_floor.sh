@@ -24,9 +24,10 @@ filter_on() { ip netns exec "$1" tc filter show dev "$2" ingress | grep -q "$3";
 check "$T: floor_encap on h1's c1 ingress" filter_on "$H1" c1 floor_encap
 check "$T: floor_decap on h2's eth0 ingress" filter_on "$H2" eth0 floor_decap
 
-ip netns exec "$R" tcpdump -nn -e -i r2 -c 3 -w "$TMP/floor.pcap" 'src host 198.18.1.2 and udp dst port 4789' >/dev/null 2>&1 &
+ip netns exec "$R" tcpdump -nn -e -i r2 -c 3 -w "$TMP/floor.pcap" 'src host 198.18.1.2 and udp dst port 4789' \
+	>/dev/null 2>"$TMP/tcpdump.err" &
 TD=$!
-sleep 1
+wait_for 10 grep -q 'listening on' "$TMP/tcpdump.err" || fail "$T: tcpdump on r2 did not start: $(tails 2 "$TMP/tcpdump.err")"
 check "$T: c1 pings c2, 3 of 3" ip netns exec "$C1" ping -c 3 -i 0.2 -W 2 10.1.0.3
 wait_for 5 exited "$TD"
 stop_pid 1 "$TD"
