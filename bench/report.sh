@@ -14,6 +14,14 @@ MACHINE="Linux $(uname -r), $(nproc) CPUs ($CPU_MODEL), $(awk '/^MemTotal/ { pri
 
 # The awk programs below share sortn(A, N): sorts A[1..N] in place.
 SORTN='function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }'
+# per_round(P, Q, W, M): the ratios P / Q of figure M in mode W over the rounds
+# 1..nr of v[PATH, MODE, FIGURE, ROUND] that measured both, sorted
+# into A; their number, also in NA, and MEDR their median.
+PER_ROUND='function per_round(p, q, w, m,    r, x, y) { NA = 0
+	for (r = 1; r <= nr; r++) { x = v[p, w, m, r]; y = v[q, w, m, r]
+		if (x != "" && y != "" && x !~ /fail|na/ && y !~ /fail|na/ && y + 0 > 0) A[++NA] = x / y }
+	if (NA) { sortn(A, NA); MEDR = NA % 2 ? A[(NA + 1) / 2] : (A[NA / 2] + A[NA / 2 + 1]) / 2 }
+	return NA }'
 
 awk -F'\t' -v machine="$MACHINE" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
     -v command="$COMMAND" -v elapsed="$ELAPSED" -v dat="$DAT" -v load="${LOAD:-}" "$SORTN"'
@@ -305,23 +313,13 @@ function target(nm, t, x, ref, bound, dir,    ok, rt, rx) {
 # when the run measured both paths. With tc-floor in the run (the least a TC
 # overlay does here, bench/tc_floor.bpf.c), two more columns: the floor
 # against routed and vxnet-tc against the floor, per round.
-awk -F'\t' "$SORTN"'
+awk -F'\t' "$SORTN$PER_ROUND"'
 function medl(s,    a, n, b, i, m) { n = split(s, a, " "); m = 0
 	for (i = 1; i <= n; i++) if (a[i] !~ /fail|na/) b[++m] = a[i] + 0
 	if (!m) return ""
 	sortn(b, m); return m % 2 ? b[(m + 1) / 2] : (b[m / 2] + b[m / 2 + 1]) / 2 }
-# per_round(P, Q, W, M): the ratios P / Q of the rounds that measured both,
-# sorted into A; their number. RR: their median (min-max), or a dash.
-function per_round(p, q, w, m,    r, x, y, n) {
-	n = 0
-	for (r = 1; r <= nr; r++) {
-		x = v[p, w, m, r]; y = v[q, w, m, r]
-		if (x != "" && y != "" && x !~ /fail|na/ && y !~ /fail|na/ && y + 0 > 0) A[++n] = x / y
-	}
-	RR = "–"
-	if (n) { sortn(A, n); RR = sprintf("%.2f× (%.2f–%.2f×)", n % 2 ? A[(n + 1) / 2] : (A[n / 2] + A[n / 2 + 1]) / 2, A[1], A[n]) }
-	return n
-}
+# rounds(P, Q, W, M): per_round as "median (min–max)", or a dash
+function rounds(p, q, w, m) { return per_round(p, q, w, m) ? sprintf("%.2f× (%.2f–%.2f×)", MEDR, A[1], A[NA]) : "–" }
 $1 == "dp" { v[$2, $3, $4, $5] = $6; all[$2, $3, $4] = all[$2, $3, $4] " " $6; if ($5 + 0 > nr) nr = $5 + 0; have[$2] = 1 }
 END {
 	if (!have["routed"] || !have["vxnet-tc"]) exit
@@ -346,16 +344,13 @@ END {
 		if (m == "tcp-gbps" && W[w] != "wire") continue
 		t = medl(all["vxnet-tc", W[w], m]); ro = medl(all["routed", W[w], m])
 		if (t == "" || ro == "" || ro == 0) continue
-		n = per_round("vxnet-tc", "routed", W[w], m); rr = RR
+		rr = rounds("vxnet-tc", "routed", W[w], m); n = NA
 		q = t / ro; b = bound[m]
 		# a tie: within 10% of the bound and some round on the right side
 		if (dir[m] < 0) vd = q <= b ? "met" : q <= b * 1.1 && n && A[1] <= b ? "tie" : "**missed**"
 		else vd = q >= b ? "met" : q >= b / 1.1 && n && A[n] >= b ? "tie" : "**missed**"
 		extra = ""
-		if (fl) {
-			per_round("tc-floor", "routed", W[w], m); extra = " " RR " |"
-			per_round("vxnet-tc", "tc-floor", W[w], m); extra = extra " " RR " |"
-		}
+		if (fl) extra = " " rounds("tc-floor", "routed", W[w], m) " | " rounds("vxnet-tc", "tc-floor", W[w], m) " |"
 		printf "| %s | %s | %.2f× | %s | %s |%s\n", tn[m], W[w], q, rr, vd, extra
 	}
 }' "$RAW" >>"$OUT/latest.md" || exit 1
@@ -363,7 +358,7 @@ END {
 # vxnet monitor listening (issue 14): the -mon / -trace paths against their
 # plain path, the ratio of each round (same round, interleaved), median and
 # min-max; only when the run measured them.
-awk -F'\t' "$SORTN"'
+awk -F'\t' "$SORTN$PER_ROUND"'
 $1 == "dp" { v[$2, $3, $4, $5] = $6; if ($5 + 0 > nr) nr = $5 + 0; if ($2 ~ /-(mon|trace)$/ && !(($2) in seen)) { seen[$2]; P[++np] = $2 }
 	if (!(($3) in seenm)) { seenm[$3]; W[++nw] = $3 } if (!(($4) in seenk)) { seenk[$4]; K[++nk] = $4 } }
 END {
@@ -376,14 +371,9 @@ END {
 	print "| path | mode | figure | ratio |"
 	print "|---|---|---|---|"
 	for (i = 1; i <= np; i++) for (w = 1; w <= nw; w++) for (m = 1; m <= nk; m++) {
-		b = P[i]; sub(/-(mon|trace)$/, "", b); n = 0
-		for (r = 1; r <= nr; r++) {
-			x = v[P[i], W[w], K[m], r]; y = v[b, W[w], K[m], r]
-			if (x != "" && y != "" && x !~ /fail|na/ && y !~ /fail|na/ && y + 0 > 0) a[++n] = x / y
-		}
-		if (!n) continue
-		sortn(a, n); med = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-		printf "| %s / %s | %s | %s | %.3f (%.3f–%.3f, %d rounds) |\n", P[i], b, W[w], K[m], med, a[1], a[n], n
+		b = P[i]; sub(/-(mon|trace)$/, "", b)
+		if (!(n = per_round(P[i], b, W[w], K[m]))) continue
+		printf "| %s / %s | %s | %s | %.3f (%.3f–%.3f, %d rounds) |\n", P[i], b, W[w], K[m], MEDR, A[1], A[n], n
 	}
 }' "$RAW" >>"$OUT/latest.md" || exit 1
 

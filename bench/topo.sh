@@ -425,11 +425,12 @@ paths_cleanup() {
 		for pid in $(cat "$TMP/monitor.pids"); do wait "$pid" 2>/dev/null; done
 		rm -f "$TMP/monitor.pids"
 	fi
-	for path in vxnet-xdp vxnet-tc vxnet-xdp-mon vxnet-xdp-trace vxnet-tc-mon vxnet-tc-trace egress-vxnet published-remote published-local tc-floor; do
+	for path in vxnet-xdp vxnet-tc vxnet-xdp-mon vxnet-xdp-trace vxnet-tc-mon vxnet-tc-trace egress-vxnet published-remote published-local; do
 		for h in h1 h2; do
-			[ "$path" != tc-floor ] && [ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
+			[ -e "/sys/fs/bpf/$(ns "$path" "$h")" ] && vxh "$path" "$h" down >/dev/null 2>&1
 			rm -rf "/sys/fs/bpf/$(ns "$path" "$h")"
 		done
 	done
+	rm -rf "/sys/fs/bpf/$(ns tc-floor h1)" "/sys/fs/bpf/$(ns tc-floor h2)" # floor_build's pins
 	cleanup_netns
 }

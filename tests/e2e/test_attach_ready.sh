@@ -22,13 +22,12 @@ topo_build || { fail "$T: build topology"; exit 1; }
 topo_vxnet tc || { fail "$T: vxnet up and attach"; exit 1; }
 mkns "$C8" || { fail "$T: namespace c8"; exit 1; }
 
-# operstate NS IFNAME: the link's operational state, from a dump
-operstate() { ip -n "$1" -j link show | jq -r --arg n "$2" '.[] | select(.ifname == $n) | .operstate'; }
-ifindex_in() { ip -n "$1" -j link show | jq -r --arg n "$2" '.[] | select(.ifname == $n) | .ifindex'; }
+# dumped NS IFNAME FIELD: a field (operstate, ifindex) of the link, from a dump
+dumped() { ip -n "$1" -j link show | jq -r --arg n "$2" ".[] | select(.ifname == \$n) | .$3"; }
 # both_up WHEN: c8's two ends are up, said with their ifindexes
 both_up() {
 	local h c
-	h=$(operstate "$H2" "$HOST8") c=$(operstate "$C8" eth0)
+	h=$(dumped "$H2" "$HOST8" operstate) c=$(dumped "$C8" eth0 operstate)
 	if [ "$h" = UP ] && [ "$c" = UP ]; then ok "$T: $1: c8's eth0 and h2's $HOST8 are up"
 	else fail "$T: $1: operstate of h2's $HOST8 '$h', of c8's eth0 '$c'"; fi
 }
@@ -37,7 +36,7 @@ N=$(next_ifindex "$H2") && advance_ifindex "$C8" "$N" || fail "$T: make c8 hand 
 check "$T: attach c8" vx2 attach "$C8" blue --ip 10.1.0.8
 HOST8=$(jq -r --arg n "h2-$C8-blue" '.endpoints[] | select(.name == $n) | .host_ifname' "$STATE")
 both_up "at attach's return"
-hi=$(ifindex_in "$H2" "$HOST8") ci=$(ifindex_in "$C8" eth0)
+hi=$(dumped "$H2" "$HOST8" ifindex) ci=$(dumped "$C8" eth0 ifindex)
 if [ "$hi" = "$N" ] && [ "$ci" = "$N" ]; then ok "$T: c8's eth0 and its host veth share ifindex $N"
 else fail "$T: ifindexes: h2's $HOST8 '$hi', c8's eth0 '$ci', not both $N"; fi
 check "$T: c8 pings c2 (same host) at once" pings "$C8" 10.1.0.3 3
